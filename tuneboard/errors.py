@@ -1,0 +1,50 @@
+"""The small family of errors a user can act on.
+
+Each message says what happened, why, and what to do, in one line. The CLI prints ``str(e)`` and
+exits 2; pages show ``st.error(str(e))``. Anything that is *not* a ``TuneboardError`` is a bug and
+is reported as an unexpected failure with a log file.
+"""
+from __future__ import annotations
+
+
+class TuneboardError(Exception):
+    """Base class: a problem the user can fix. ``str(e)`` is a complete, one-line message."""
+
+    title = "Problem"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))
+
+
+class DataError(TuneboardError):
+    """The data file cannot be read or used as given."""
+
+    title = "Data problem"
+
+
+class ConfigError(TuneboardError):
+    """A setting is invalid or settings contradict each other."""
+
+    title = "Settings problem"
+
+
+class ModelLoadError(TuneboardError):
+    """A model could not be found or loaded."""
+
+    title = "Model problem"
+
+
+class OutOfMemory(TuneboardError):
+    """The run does not fit in the device's memory, even after shrinking the batch."""
+
+    title = "Out of memory"
+
+
+class RunError(TuneboardError):
+    """A run folder is missing, incomplete, or in the wrong state for the request."""
+
+    title = "Run problem"
+
+
+class Stopped(Exception):
+    """Raised inside the training loop when the user asked to stop (not an error)."""

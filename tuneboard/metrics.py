@@ -1,0 +1,84 @@
+"""Metrics for every task, computed with scikit-learn.
+
+``compute_metrics(task, labels, targets, scores)`` is the one entry point; ``main_metric(task)``
+names the number used to pick the best checkpoint and to rank runs.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+# task -> (metric name, higher is better)
+MAIN_METRIC = {"single_label": ("macro_f1", True), "multi_label": ("micro_f1", True), "regression": ("rmse", False)}
+
+
+def main_metric(task: str) -> tuple[str, bool]:
+    return MAIN_METRIC[task]
+
+
+def is_better(task: str, new: float, old: float | None) -> bool:
+    if old is None:
+        return True
+    _, higher = MAIN_METRIC[task]
+    return new > old if higher else new < old
+
+
+def compute_metrics(task: str, labels: list[str], targets: np.ndarray, scores: np.ndarray,
+                    threshold: float = 0.5) -> dict[str, Any]:
+    """``targets``: class ids (single), 0/1 matrix (multi) or floats (regression);
+    ``scores``: probabilities (n, k) for classification, predictions (n,) for regression."""
+    if task == "regression":
+        return regression_metrics(np.asarray(targets, float), np.asarray(scores, float).reshape(-1))
+    if task == "multi_label":
+        return multilabel_metrics(np.asarray(targets, int), (np.asarray(scores) >= threshold).astype(int), labels)
+    return classification_metrics(np.asarray(targets, int), np.asarray(scores).argmax(axis=1), labels)
+
+
+def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]) -> dict[str, Any]:
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+    ids = list(range(len(labels)))
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=ids, zero_division=0)
+    return {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "macro_f1": float(f1_score(y_true, y_pred, labels=ids, average="macro", zero_division=0)),
+        "weighted_f1": float(f1_score(y_true, y_pred, labels=ids, average="weighted", zero_division=0)),
+        "per_class": {labels[i]: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
+                                  "support": int(s[i])} for i in ids},
+        "confusion_matrix": {"labels": list(labels),
+                             "matrix": confusion_matrix(y_true, y_pred, labels=ids).tolist()},
+        "n": int(len(y_true)),
+    }
+
+
+def multilabel_metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]) -> dict[str, Any]:
+    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, zero_division=0)
+    return {
+        "micro_f1": float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
+        "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
+        "subset_accuracy": float(accuracy_score(y_true, y_pred)),
+        "per_class": {labels[i]: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
+                                  "support": int(s[i])} for i in range(len(labels))},
+        "n": int(len(y_true)),
+    }
+
+
+def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
+    from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+
+    return {
+        "mae": float(mean_absolute_error(y_true, y_pred)),
+        "rmse": float(np.sqrt(mean_squared_error(y_true, y_pred))),
+        "r2": float(r2_score(y_true, y_pred)) if len(y_true) > 1 else 0.0,
+        "n": int(len(y_true)),
+    }
+
+
+def headline(task: str, metrics: dict[str, Any]) -> dict[str, float]:
+    """The two or three numbers worth showing in a list of runs."""
+    keys = {"single_label": ("accuracy", "macro_f1"), "multi_label": ("micro_f1", "macro_f1"),
+            "regression": ("rmse", "mae", "r2")}[task]
+    return {k: metrics[k] for k in keys if k in metrics}

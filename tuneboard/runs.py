@@ -1,0 +1,202 @@
+"""Run folders: the durable record of every run, readable while the run is still going.
+
+    models/runs/<run_id>/
+        config.json      the TrainConfig
+        status.json      queued | running | completed | stopped | failed (+ reason, times, pid)
+        history.jsonl    one event per line, appended as it happens
+        metrics.json     validation metrics of the kept model
+        predictions.parquet  per-example validation predictions
+        model/           model + tokenizer (save_pretrained, safetensors)
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import TrainConfig
+from .errors import RunError
+
+RUNS_DIR = Path(os.environ.get("TUNEBOARD_RUNS_DIR", Path(__file__).resolve().parent.parent / "models" / "runs"))
+ACTIVE = ("queued", "running", "stopping")
+FINAL = ("completed", "stopped", "failed", "interrupted")
+
+
+def runs_root() -> Path:
+    return Path(os.environ.get("TUNEBOARD_RUNS_DIR", RUNS_DIR))
+
+
+@dataclass
+class RunDir:
+    """One run folder. Writing is append-only for history and atomic for the JSON files."""
+
+    path: Path
+
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)
+        self._lock = threading.Lock()
+
+    @property
+    def run_id(self) -> str:
+        return self.path.name
+
+    @property
+    def model_dir(self) -> Path:
+        return self.path / "model"
+
+    # -- writing ---------------------------------------------------------------------------
+    def write_json(self, name: str, data: Any) -> None:
+        tmp = self.path / f".{name}.tmp"
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_jsonable), encoding="utf-8")
+        os.replace(tmp, self.path / name)
+
+    def set_status(self, status: str, reason: str | None = None, **extra: Any) -> dict[str, Any]:
+        with self._lock:
+            current = self.status() if (self.path / "status.json").exists() else {}
+            now = time.time()
+            current.update(status=status, reason=reason, updated_at=now, pid=os.getpid(), **extra)
+            if status == "running" and "started_at" not in current:
+                current["started_at"] = now
+            if status in FINAL:
+                current["ended_at"] = now
+            self.write_json("status.json", current)
+            return current
+
+    def append_event(self, event: dict[str, Any]) -> None:
+        line = json.dumps(event, ensure_ascii=False, default=_jsonable)
+        with self._lock, open(self.path / "history.jsonl", "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+
+    # -- reading ---------------------------------------------------------------------------
+    def config(self) -> TrainConfig:
+        return TrainConfig.load(self.path / "config.json")
+
+    def status(self) -> dict[str, Any]:
+        try:
+            data = json.loads((self.path / "status.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {"status": "unknown", "reason": "status.json is missing or unreadable"}
+        if data.get("status") in ACTIVE and not _pid_alive(data.get("pid")):
+            data["status"], data["reason"] = "interrupted", "The process running it ended (server restart or crash)."
+        return data
+
+    def history(self) -> list[dict[str, Any]]:
+        return read_history(self.path / "history.jsonl")
+
+    def metrics(self) -> dict[str, Any] | None:
+        try:
+            return json.loads((self.path / "metrics.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def summary(self) -> dict[str, Any]:
+        """One row of the runs table."""
+        st = self.status()
+        try:
+            cfg = self.config().to_dict()
+        except Exception:  # a half-written or foreign folder still gets listed, flagged
+            cfg = {}
+        m = self.metrics() or {}
+        return {"run_id": self.run_id, "status": st.get("status"), "reason": st.get("reason"),
+                "model": cfg.get("model"), "data": Path(str(cfg.get("data", ""))).name, "task": m.get("task"),
+                "preset": cfg.get("preset"), "started_at": st.get("started_at"), "ended_at": st.get("ended_at"),
+                "duration_s": _duration(st), "main_metric": m.get("main_metric"),
+                "main_value": m.get(m.get("main_metric", ""), None), "path": str(self.path)}
+
+
+def read_history(path: Path) -> list[dict[str, Any]]:
+    """Events from a history file; a torn last line (being written right now) is skipped."""
+    events = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    events.append(json.loads(line))
+                except ValueError:
+                    continue
+    except OSError:
+        pass
+    return events
+
+
+def create_run(config: TrainConfig) -> RunDir:
+    """Make a new run folder with ``config.json`` and a ``queued`` status."""
+    parent = Path(config.output_dir) if config.output_dir else runs_root()
+    stem = _slug(config.run_name or f"{Path(str(config.data)).stem}-{config.model_label}")
+    run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}-{secrets.token_hex(2)}"
+    path = parent / run_id
+    try:
+        path.mkdir(parents=True, exist_ok=False)
+    except OSError as e:
+        raise RunError(f"Cannot create the run folder '{path}': {e.strerror}. Choose another output folder.") from None
+    run = RunDir(path)
+    config.save(path / "config.json")
+    run.set_status("queued")
+    return run
+
+
+def open_run(path_or_id: str | Path) -> RunDir:
+    """A run folder by path or by run id (under the runs root)."""
+    p = Path(path_or_id)
+    for candidate in (p, runs_root() / str(path_or_id)):
+        if (candidate / "config.json").is_file():
+            return RunDir(candidate)
+    raise RunError(f"'{path_or_id}' is not a run folder (no config.json). Pass the folder printed by `train`.")
+
+
+def list_runs(root: Path | None = None) -> list[RunDir]:
+    """Every run folder, newest first."""
+    root = Path(root or runs_root())
+    if not root.is_dir():
+        return []
+    found = [RunDir(p) for p in root.iterdir() if (p / "config.json").is_file()]
+    return sorted(found, key=lambda r: r.path.name, reverse=True)
+
+
+def delete_run(run: RunDir) -> None:
+    if run.status().get("status") in ACTIVE:
+        raise RunError(f"Run {run.run_id} is still active. Stop it first, then delete it.")
+    shutil.rmtree(run.path, ignore_errors=False)
+
+
+def _duration(st: dict[str, Any]) -> float | None:
+    start = st.get("started_at")
+    if not start:
+        return None
+    return (st.get("ended_at") or time.time()) - start
+
+
+def _pid_alive(pid: Any) -> bool:
+    if not isinstance(pid, int):
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _slug(text: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-._").lower()
+    return s[:40] or "run"
+
+
+def _jsonable(o: Any) -> Any:
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    if hasattr(o, "item"):
+        return o.item()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
