@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import re
+import math
 import random
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -71,11 +72,16 @@ FIRST_NAMES = [
 ]
 LAST_NAMES = ["Miller", "Chen", "Patel", "Garcia", "Nguyen", "Smith", "Kowalski",
               "Okafor", "Rossi", "Brown", "Lee", "Jensen"]
-DATES = [
+DATES = [  # adverbial: "it stopped working {date}"
     "yesterday", "last Tuesday", "last week", "on Monday", "on the 14th",
-    "two weeks ago", "March 3rd", "this morning", "on Friday", "June 12",
-    "the 1st of the month", "a few days ago",
+    "two weeks ago", "on March 3rd", "this morning", "on Friday", "on June 12",
+    "a few days ago", "over the weekend",
 ]
+DAYS = [  # after a preposition: "since {day}", "before {day}"
+    "Monday", "last Tuesday", "the 14th", "March 3rd", "Friday", "June 12",
+    "yesterday", "last week", "the weekend", "the 1st",
+]
+END_DATES = ["the 14th", "March 3rd", "June 12", "the 1st", "the 30th", "May 28"]
 PROMOS = ["SPRING20", "WELCOME10", "BF2024", "HOME15", "FRIENDS25", "SAVE30"]
 
 
@@ -113,7 +119,7 @@ def _card(rng: random.Random) -> str:
     return rng.choice([
         f"Visa ending in {rng.randint(1000, 9999)}",
         f"Mastercard ending {rng.randint(1000, 9999)}",
-        "my Amex", "my debit card", "PayPal", "my company card",
+        "Amex", "debit card", "PayPal account", "company card",
     ])
 
 
@@ -135,6 +141,8 @@ SLOTS = {
     "country": lambda r: r.choice(COUNTRIES),
     "name": lambda r: r.choice(FIRST_NAMES),
     "date": lambda r: r.choice(DATES),
+    "day": lambda r: r.choice(DAYS),
+    "ends_on": lambda r: r.choice(END_DATES),
     "promo": lambda r: r.choice(PROMOS),
     "days": lambda r: str(r.randint(3, 21)),
     "n": lambda r: str(r.randint(2, 6)),
@@ -247,14 +255,14 @@ INTENT_CORES = {
         "I see two pending charges of {amount} from you on my bank statement.",
         "You charged me in euros instead of dollars and my bank added a conversion fee.",
         "My free trial was supposed to last 30 days but you charged me after {days} days.",
-        "Can we switch from paying with {card} to paying by invoice?",
+        "Can we switch from paying with my {card} to paying by invoice?",
         "The price on the website said {amount} but my receipt shows more.",
         "I was overcharged on the last invoice, the seat count is wrong.",
         "Is there a discount for students or nonprofits on the {plan}?",
         "The billing page says my payment failed but my bank says it went through.",
         "Could you explain the 'service fee' line on my latest invoice?",
         "I want to change the billing address printed on future invoices.",
-        "Please refund the duplicate charge from {date}.",
+        "Please refund the duplicate charge from {day}.",
         "When will I get my money back for the double charge? It's been {days} days.",
         "How do I download past invoices? I can only see the latest one.",
         "We added {n} users to our workspace and the bill tripled, can someone explain the pricing?",
@@ -281,13 +289,13 @@ INTENT_CORES = {
         "The firmware update got stuck at {pct}% and now the {product} won't turn on.",
         "The schedule I set isn't running, the lights just stay on all night.",
         "The web app won't load in {browser}, just a blank white screen.",
-        "The temperature reading on my {product} is off by like 5 degrees.",
+        "The temperature reading on my thermostat is off by like 5 degrees.",
         "Motion alerts arrive several minutes late, which makes them useless.",
         "Changes I make on my phone don't sync to the tablet.",
         "the app drains my battery like crazy since the update",
         "When I click save on the settings page nothing happens.",
         "Your API returns a 500 error for the devices endpoint since this morning.",
-        "Video recordings from {date} are missing from the history.",
+        "Video recordings from {day} are missing from the history.",
         "The {product} makes a clicking noise and restarts by itself.",
         "Reports show zero usage for the past week which is clearly wrong.",
         "The setup wizard crashes on step 3 on my {device}.",
@@ -334,7 +342,7 @@ INTENT_CORES = {
     ],
     "shipping": [
         "Where is my order {order}? It's been {days} days.",
-        "Tracking for {order} hasn't updated since {date}.",
+        "Tracking for {order} hasn't updated since {day}.",
         "{carrier} says delivered but there's nothing at my door.",
         "The box arrived damaged and the {product} inside is cracked.",
         "I received the wrong item, I ordered a {product} but got a {product2}.",
@@ -346,14 +354,14 @@ INTENT_CORES = {
         "The tracking number you sent doesn't work on the {carrier} site.",
         "When will the {product} be back in stock and ship out?",
         "Can I pick up my order at a depot instead of having it delivered?",
-        "Delivery was scheduled for {date} and it still hasn't come.",
+        "Delivery was scheduled for {day} and it still hasn't come.",
         "The driver left my package with a neighbor I don't even know.",
         "Is it possible to ship to a PO box?",
         "My order has said 'processing' for a week, has it even shipped?",
         "How much is shipping to {city}? Checkout didn't show it.",
         "The package was returned to sender, can you reship it?",
         "Can you combine my two orders into one shipment?",
-        "I need this delivered before {date}, is overnight shipping available?",
+        "I need this delivered before {day}, is overnight shipping available?",
         "The box was left out in the rain and everything inside is soaked.",
         "The power adapter was missing from my {product} delivery.",
         "You shipped order {order} to my old address even though I updated it.",
@@ -369,7 +377,7 @@ INTENT_CORES = {
         "How do I cancel my subscription? I can't find the option anywhere.",
         "I want to cancel order {order} before it ships.",
         "I'd like to close my account and delete all my data.",
-        "Please don't renew my subscription when it ends on {date}.",
+        "Please don't renew my subscription when it ends on {ends_on}.",
         "We're moving to a different provider, please cancel our team plan.",
         "Can I pause my membership for a few months instead of cancelling?",
         "I cancelled last month but the plan still shows as active.",
@@ -417,7 +425,7 @@ INTENT_EXTRAS = {
         "I'm paying for the {plan} so I'd expect this to work.",
         "I'm on app version {version}.",
         "Logging out and back in didn't help.",
-        "It worked fine until {date}.",
+        "It worked fine until {day}.",
         "The device only arrived {date} so it's brand new.",
         "If this can't be fixed I might have to cancel.",
         "Screenshots attached.",
@@ -517,7 +525,7 @@ ML_SENTENCES = {
         "Can I get my money back?",
         "I returned the {product} {days} days ago and still haven't been refunded.",
         "I want a full refund of {amount}.",
-        "Please send the money back to {card}.",
+        "Please send the money back to my {card}.",
         "How long does a refund usually take to show up?",
         "You promised a refund {date} and nothing has arrived.",
         "I'd prefer a refund over store credit.",
@@ -544,6 +552,21 @@ ML_SENTENCES = {
         "Please call me back right away.",
     ],
 }
+CONNECTORS = ["Also, ", "And ", "On top of that, ", "Plus ", "Another thing: ", "Separately, "]
+_LOWERABLE = {"My", "The", "Can", "How", "Please", "When", "Where", "Why", "Is", "Do",
+              "Your", "It", "Only", "Every", "There's", "You", "Could", "We", "Our"}
+
+
+def connect(sentence: str, rng: random.Random) -> str:
+    """Prefix a follow-up sentence with a connector ("Also, my ...")."""
+    first, _, rest = sentence.partition(" ")
+    if first in _LOWERABLE:
+        return rng.choice(CONNECTORS) + first.lower() + " " + rest
+    if first in {"I", "I'm", "I've", "I'd"}:
+        return rng.choice(CONNECTORS) + sentence
+    return sentence
+
+
 ML_BASE_TAGS = ["billing", "refund", "technical_issue", "account_access", "shipping"]
 ML_BASE_WEIGHTS = [24, 18, 24, 18, 22]
 ML_TAG_ORDER = ["billing", "refund", "technical_issue", "account_access",
@@ -566,6 +589,9 @@ def gen_multilabel(n_rows: int = 400) -> list[tuple[str, str]]:
         # urgent goes first or last; the rest keep a random order
         urgent = sents.pop() if tags[-1] == "urgent" else None
         rng.shuffle(sents)
+        for i in range(1, len(sents)):
+            if rng.random() < 0.4:
+                sents[i] = connect(sents[i], rng)
         if urgent:
             if rng.random() < 0.4:
                 sents.insert(0, urgent)
@@ -677,10 +703,10 @@ def gen_reviews(n_rows: int = 400) -> list[tuple[str, str]]:
         if rng.random() < 0.3:
             parts.append(rng.choice(REVIEW_NEUTRAL).format(**slot))
         parts.append(rng.choice(REVIEW_VERDICTS[level]).format(**slot))
-        p_pos = (s - 1.0) / 4.0
+        p_pos = 1.0 / (1.0 + math.exp(-2.2 * (s - 3.0)))
         for aspect in rng.sample(sorted(REVIEW_ASPECTS), rng.randint(1, 3)):
             pos, neg = REVIEW_ASPECTS[aspect]
-            good = rng.random() < (0.1 + 0.8 * p_pos)
+            good = rng.random() < p_pos
             parts.append(rng.choice(pos if good else neg))
         if rng.random() < 0.6:
             parts.append(rng.choice(REVIEW_CLOSERS[level]).format(**slot))
@@ -854,7 +880,7 @@ FAQ_TOPICS = {
         "Voice commands aren't working, how do I relink the skill?",
         "Can I control my lights with my voice assistant?",
     ], [
-        "Enable our skill in the {integration} app and sign in with your account. Your devices are discovered automatically within a minute.",
+        "Enable our skill in the Alexa, Google Home or HomeKit app and sign in with your account. Your devices are discovered automatically within a minute.",
     ]),
     "data_export": ("technical", [
         "How do I export my data?",
@@ -886,7 +912,7 @@ FAQ_TOPICS = {
 def gen_faq(n_rows: int = 400) -> list[tuple[str, str, str]]:
     rng = random.Random(SEED)
     topics = list(FAQ_TOPICS)
-    rows, seen = [], set()
+    rows, seen, n_yes = [], set(), 0
     while len(rows) < n_rows:
         topic = rng.choice(topics)
         group, questions, answers = FAQ_TOPICS[topic]
@@ -895,6 +921,10 @@ def gen_faq(n_rows: int = 400) -> list[tuple[str, str, str]]:
             q = fill(rng.choice(["Hi, ", "Hello! ", "Quick question: ", "Hey, "]), rng) + q[0].lower() + q[1:]
         q = add_noise(q, rng, lower=0.1, typos=0.1, bang=0.0, sloppy=0.1)
         relevant = rng.random() < 0.5
+        if n_yes >= n_rows // 2:
+            relevant = False
+        elif len(rows) - n_yes >= n_rows - n_rows // 2:
+            relevant = True
         if relevant:
             a_topic = topic
         else:
@@ -907,6 +937,7 @@ def gen_faq(n_rows: int = 400) -> list[tuple[str, str, str]]:
             continue
         seen.add(key)
         rows.append((q, a, "yes" if relevant else "no"))
+        n_yes += relevant
     return rows
 
 
@@ -999,19 +1030,22 @@ def report(name: str, header: list[str], rows: list[tuple], out: Path) -> None:
     label_col = len(header) - 1
     if name == "review_ratings.csv":
         vals = [float(r[label_col]) for r in rows]
-        buckets = Counter(min(4, int(v) - 1) for v in vals)
+        buckets = Counter(min(3, int(v) - 1) for v in vals)
         print(f"   rating mean {sum(vals) / len(vals):.2f}, {len(set(vals))} distinct values; "
-              + ", ".join(f"[{b + 1},{b + 2}{']' if b == 3 else ')'}: {buckets[b]}" for b in range(5)))
+              + ", ".join(f"[{b + 1},{b + 2}{']' if b == 3 else ')'}: {buckets[b]}" for b in range(4)))
     elif name == "support_tickets_multilabel.csv":
         tags = Counter(t for r in rows for t in r[label_col].split("|"))
         ks = Counter(len(r[label_col].split("|")) for r in rows)
         print("   tag counts:", dict(sorted(tags.items())), "| tags per row:", dict(sorted(ks.items())))
     else:
         print("   label counts:", dict(sorted(Counter(r[label_col] for r in rows).items())))
-    texts = [r[0].lower() for r in rows]
-    print(f"   exact duplicate texts: {len(texts) - len(set(texts))}")
-    wc = [len(r[0].split()) for r in rows]
-    print(f"   words per text: min {min(wc)}, max {max(wc)}, mean {sum(wc) / len(wc):.1f}")
+    keys = [tuple(c.lower() for c in r[:label_col]) for r in rows]
+    print(f"   exact duplicate inputs: {len(keys) - len(set(keys))}")
+    if name.startswith("zh_"):
+        wc, unit = [len(r[0]) for r in rows], "characters"
+    else:
+        wc, unit = [len(r[0].split()) for r in rows], "words"
+    print(f"   {unit} per text: min {min(wc)}, max {max(wc)}, mean {sum(wc) / len(wc):.1f}")
 
 
 def main(argv: list[str] | None = None) -> int:
