@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see tuneboard/__init__.py
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
@@ -64,7 +65,7 @@ def _private_runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return runs
 
 
-def sentiment_rows(n: int = 120, seed: int = 0) -> list[tuple[str, str]]:
+def sentiment_rows(n: int = 200, seed: int = 0) -> list[tuple[str, str]]:
     """A learnable two-class table: positive and negative words in filler sentences."""
     rng = random.Random(seed)
     pos, neg = WORDS[:8], WORDS[8:16]

@@ -1,0 +1,35 @@
+import pytest
+
+from tuneboard.catalog import describe_model, list_local_models, resolve_model
+from tuneboard.errors import ModelLoadError
+
+
+def test_default_resolves_to_the_bundled_folder():
+    src = resolve_model("default")
+    assert src.kind == "bundled"
+    card = describe_model("default")
+    assert 22_000_000 < card.parameters < 23_500_000  # all-MiniLM-L6-v2 is 22.7M
+    assert card.layers == 6 and card.hidden_size == 384
+
+
+def test_local_folder_and_run_folder(tiny_model, tmp_path):
+    assert resolve_model(tiny_model).kind == "local"
+    card = describe_model(tiny_model)
+    assert card.parameters > 0 and card.model_type == "bert"
+    found = list_local_models(tmp_path.parent)
+    assert isinstance(found, list)
+
+
+def test_missing_folder_and_unreachable_hub_give_one_clear_line(tmp_path):
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        resolve_model(str(tmp_path / "nope"))
+    with pytest.raises(ModelLoadError) as e:
+        describe_model("some-org/some-model-that-is-not-here")
+    msg = str(e.value)
+    assert "hub" in msg and "some-org/some-model-that-is-not-here" in msg and "\n" not in msg
+
+
+def test_folder_without_model(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelLoadError, match="holds no model"):
+        resolve_model(str(tmp_path / "empty"))
