@@ -14,6 +14,7 @@ from typing import Any
 from .errors import ModelLoadError
 
 DEFAULT_MODEL = "default"
+BASELINE_MODEL = "tfidf"  # the classical baseline as a model of its own (see baseline.py)
 MODELS_DIR = Path(os.environ.get("TUNEBOARD_MODELS_DIR", Path(__file__).resolve().parent.parent / "models"))
 
 
@@ -62,6 +63,8 @@ def resolve_model(source: str) -> ModelSource:
     source = str(source).strip()
     if source in ("", DEFAULT_MODEL):
         return ModelSource(DEFAULT_MODEL, default_model_path(), "bundled", "all-MiniLM-L6-v2 (bundled)")
+    if source == BASELINE_MODEL:
+        return ModelSource(BASELINE_MODEL, BASELINE_MODEL, "baseline", "TF-IDF + logistic regression")
     path = Path(source).expanduser()
     for candidate in (path, MODELS_DIR / source):
         if candidate.is_dir():
@@ -150,6 +153,10 @@ def _has_safetensors(source: ModelSource) -> bool | None:
 def describe_model(source_text: str) -> ModelCard:
     """Size and shape of a model from its config and weight-file headers, without loading weights."""
     source = resolve_model(source_text)
+    if source.kind == "baseline":
+        return ModelCard(source=source, architecture="TfidfVectorizer + LogisticRegression", model_type="tfidf",
+                         parameters=0, hidden_size=None, layers=None, vocab_size=None, max_positions=None,
+                         weights_bytes=0)
     cfg = load_model_config(source)
     params, nbytes = _count_parameters(source)
     if not params:  # hub model not downloaded yet: estimate from the config

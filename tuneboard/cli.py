@@ -29,9 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("inspect", help="read a data file and report what Tuneboard finds in it")
     sp.add_argument("data")
     columns(sp)
+    sp.add_argument("--text-pair-column", help="second text column for text-pair tasks")
+    sp.add_argument("--encoding", help="file encoding (detected when omitted), e.g. gb18030, big5, latin-1")
+    sp.add_argument("--sheet", help="Excel sheet to read (default: the first)")
     sp.add_argument("--model", default="default", help="model whose tokenizer is checked (default: bundled)")
-    sp.add_argument("--encoding")
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--max-length", type=int, default=128, help="max tokens per example to check against (default 128)")
+    sp.add_argument("--json", action="store_true", help="print the report as JSON")
 
     sp = sub.add_parser("train", help="fine-tune a model on DATA")
     sp.add_argument("data")
@@ -68,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--output", help="where --input's predictions go (CSV)")
     sp.add_argument("--text-column", help="text column of --input (default: the run's)")
     sp.add_argument("--json", action="store_true")
+
+    sp = sub.add_parser("compare", help="compare two or more runs: metrics, baselines, settings")
+    sp.add_argument("run_dirs", nargs="+")
+    sp.add_argument("--json", action="store_true")
     return p
 
 
@@ -77,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return {"inspect": cmd_inspect, "train": cmd_train, "evaluate": cmd_evaluate,
-                "predict": cmd_predict}[args.command](args)
+                "predict": cmd_predict, "compare": cmd_compare}[args.command](args)
     except TuneboardError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -92,38 +99,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from .config import TrainConfig
-    from .data import prepare_data
-    from .readers import read_table
+    from .health import format_report, inspect_file
 
-    df, info = read_table(args.data, encoding=args.encoding)
-    cfg = TrainConfig(data=args.data, text_column=args.text_column, label_column=args.label_column,
-                      encoding=args.encoding, model=args.model)
-    prepared = prepare_data(cfg)
-    every = prepared.train["label"]
-    if prepared.task == "multi_label":
-        every = every.explode()
-    import pandas as pd
-
-    all_labels = pd.concat([every, prepared.val["label"].explode() if prepared.task == "multi_label" else prepared.val["label"]])
-    report = {"file": str(args.data), "format": info.format, "encoding": info.encoding, "delimiter": info.delimiter,
-              "rows": len(df), "columns": list(map(str, df.columns)), "text_column": prepared.text_column,
-              "label_column": prepared.label_column, "task": prepared.task,
-              "usable_rows": len(prepared.train) + len(prepared.val), "dropped": prepared.dropped,
-              "class_counts": ({} if prepared.task == "regression" else
-                               {str(k): int(v) for k, v in all_labels.value_counts().items()}),
-              "notes": prepared.notes, "warnings": prepared.warnings}
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
-        return 0
-    print(f"{report['file']}: {report['format']}, encoding {report['encoding']}, {report['rows']} rows, "
-          f"columns: {', '.join(report['columns'])}")
-    print(f"text column: {report['text_column']}   label column: {report['label_column']}   task: {report['task']}")
-    print(f"usable rows: {report['usable_rows']}")
-    for name, n in report["class_counts"].items():
-        print(f"  {name:<24} {n}")
-    for line in report["notes"] + report["warnings"]:
-        print(f"note: {line}")
+    report = inspect_file(args.data, text_column=args.text_column, label_column=args.label_column,
+                          text_pair_column=args.text_pair_column, encoding=args.encoding, sheet=args.sheet,
+                          model=args.model, max_length=args.max_length)
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else format_report(report))
     return 0
 
 
@@ -227,6 +208,22 @@ def cmd_predict(args: argparse.Namespace) -> int:
             print(json.dumps(row, ensure_ascii=False, default=str))
     else:
         print(f"wrote {len(out)} predictions to {args.output}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare_runs
+
+    result = compare_runs(args.run_dirs)
+    if args.json:
+        print(json.dumps({k: result[k] for k in ("rows", "config_diff")}, ensure_ascii=False, default=str))
+        return 0
+    for r in result["rows"]:
+        base = f"  (baseline {r['baseline_value']:.4f})" if r.get("baseline_value") is not None else ""
+        value = f"{r['value']:.4f}" if r.get("value") is not None else "n/a"
+        print(f"{r['run_id']}  {r['status']:<10} {r['model']:<24} {r['main_metric']} {value}{base}")
+    for key, values in result["config_diff"].items():
+        print(f"  {key}: " + ", ".join(f"{rid[:24]}={v}" for rid, v in values.items()))
     return 0
 
 

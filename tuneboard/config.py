@@ -97,7 +97,8 @@ class TrainConfig:
     @property
     def model_label(self) -> str:
         """A short human name of the model source."""
-        return "bundled MiniLM" if self.model == "default" else Path(str(self.model)).name or str(self.model)
+        names = {"default": "bundled MiniLM", "tfidf": "tfidf"}
+        return names.get(self.model) or Path(str(self.model)).name or str(self.model)
 
     def replace(self, **changes: Any) -> "TrainConfig":
         """A copy with some fields changed (validated again)."""

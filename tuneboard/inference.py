@@ -60,8 +60,12 @@ class Predictor:
 
         from .device import amp_dtype, pick_device
 
+        from .baseline import is_baseline_folder
+
         p = Path(path)
-        folder = p / "model" if (p / "model" / "config.json").is_file() else p
+        folder = p / "model" if (p / "model").is_dir() else p
+        if is_baseline_folder(folder):
+            return BaselinePredictor(folder)
         if not (folder / "config.json").is_file():
             raise RunError(f"No trained model in '{p}'. Pick a completed run folder (it has a model/ sub-folder).")
         dev = pick_device(device)
@@ -91,6 +95,8 @@ class Predictor:
             s = {name: float(scores[i, j]) for j, name in enumerate(self.labels)}
             if self.task == "multi_label":
                 label: Any = [n for n, v in s.items() if v >= self.threshold]
+            elif len(self.labels) == 2:  # binary: the saved threshold decides
+                label = self.labels[1] if scores[i, 1] >= self.threshold else self.labels[0]
             else:
                 label = self.labels[int(np.argmax(scores[i]))]
             out.append({"text": text, "label": label, "scores": s})
@@ -106,6 +112,20 @@ class Predictor:
         for name in self.labels:
             out[f"score_{name}"] = [r["scores"][name] for r in results]
         return out
+
+
+class BaselinePredictor(Predictor):
+    """The TF-IDF model behind the same predict surface."""
+
+    def __init__(self, folder: Path) -> None:  # noqa: D107 -- no torch model to hold
+        from .baseline import Baseline
+
+        self.model = Baseline.load(Path(folder))
+        self.task, self.labels, self.threshold = self.model.task, self.model.labels, self.model.threshold
+        self.device, self.tokenizer, self.amp = None, None, None
+
+    def scores(self, texts: list[str], pairs: list[str] | None = None) -> np.ndarray:
+        return self.model.scores([str(t) for t in texts], [str(t) for t in pairs] if pairs is not None else None)
 
 
 def _task_from_problem_type(problem_type: str | None) -> str:

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .baseline import BASELINE_MODEL, fit_baseline
 from .batching import Encoded, collate, encode, length_batches
 from .catalog import ModelSource, load_classifier, load_tokenizer, resolve_model
 from .config import TrainConfig
@@ -100,6 +101,9 @@ class _Fit:
 
         cfg = self.cfg
         _seed_everything(cfg.seed)
+        self.baseline = self._fit_baseline(run)
+        if cfg.model == BASELINE_MODEL:
+            return self._baseline_only(run), False
         source = resolve_model(cfg.model)
         tokenizer = load_tokenizer(source)
         self.train_enc, self.val_enc = self._encode(tokenizer)
@@ -181,6 +185,49 @@ class _Fit:
         return metrics, stopped
 
     # -- pieces ----------------------------------------------------------------------------
+    def _fit_baseline(self, run: RunDir) -> dict[str, Any] | None:
+        """TF-IDF + logistic regression on the same split: seconds, and never fails the run."""
+        t0 = time.perf_counter()
+        tr, va = self.data.train, self.data.val
+        if len(tr) > 100_000:  # keep it a matter of seconds on huge tables
+            tr = tr.sample(100_000, random_state=self.cfg.seed)
+        try:
+            model = fit_baseline(tr["text"].tolist(), self._raw_targets(tr), self.task, self.data.labels,
+                                 _pairs(tr), self.cfg.seed)
+            scores = model.scores(va["text"].tolist(), _pairs(va))
+            from .metrics import compute_metrics
+
+            result = compute_metrics(self.task, self.data.labels, self._raw_targets(va), scores)
+            model.save(run.model_dir if self.cfg.model == BASELINE_MODEL else run.path / "baseline")
+        except Exception as e:  # noqa: BLE001 -- a missing baseline must not cost the user the run
+            self.emit({"type": "notice", "level": "warning",
+                       "message": f"The TF-IDF baseline could not be fitted ({type(e).__name__}: {e})."})
+            return None
+        result.update(fit_seconds=time.perf_counter() - t0, _scores=scores)
+        self.emit({"type": "baseline", **_scalars(result)})
+        return result
+
+    def _raw_targets(self, frame: Any) -> np.ndarray:
+        if self.task == "regression":
+            return frame["label"].to_numpy(float)
+        return self._targets(frame)
+
+    def _baseline_only(self, run: RunDir) -> dict[str, Any]:
+        from .errors import TuneboardError
+
+        if self.baseline is None:
+            raise TuneboardError("The TF-IDF model could not be fitted on this data. Check the notices above.")
+        result = dict(self.baseline)
+        scores = result.pop("_scores")
+        name, higher = main_metric(self.task)
+        metrics = {"task": self.task, "labels": self.data.labels, "main_metric": name, "higher_is_better": higher,
+                   "model_kind": BASELINE_MODEL, **result, "train_runtime_s": result["fit_seconds"],
+                   "wall_time_s": result["fit_seconds"], "n_train": len(self.data.train), "n_val": len(self.data.val)}
+        self.emit({"type": "eval", "step": 0, "epoch": 1.0, "is_best": True, **_scalars(result)})
+        run.write_json("metrics.json", metrics)
+        _predictions_frame(self.data, scores, self.task).to_parquet(run.path / "predictions.parquet", index=False)
+        return metrics
+
     def _encode(self, tokenizer: Any) -> tuple[Encoded, Encoded]:
         return (encode(tokenizer, self.data.train["text"].tolist(), _pairs(self.data.train), self.cfg.max_length,
                        self._targets(self.data.train)),
@@ -271,6 +318,8 @@ class _Fit:
         metrics = {"task": self.task, "labels": self.data.labels, "main_metric": name,
                    "higher_is_better": higher, "best_step": result.pop("step"), "best_epoch": result.pop("epoch"),
                    **result, **throughput, "n_train": len(self.train_enc), "n_val": len(self.val_enc)}
+        if self.baseline is not None:
+            metrics["baseline"] = {k: v for k, v in self.baseline.items() if not k.startswith("_")}
         run.write_json("metrics.json", metrics)
         _predictions_frame(self.data, scores, self.task).to_parquet(run.path / "predictions.parquet", index=False)
         return metrics

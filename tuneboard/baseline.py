@@ -1,0 +1,108 @@
+"""A classical baseline beside every run: TF-IDF + a linear model, fitted in seconds on the same split.
+
+It answers "was the transformer worth it?" on the Evaluate page, and it is also a model of its own
+(``model="tfidf"``): tiny, CPU-only, instant, with the same predict/evaluate/export surface.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .metrics import compute_metrics
+
+BASELINE_MODEL = "tfidf"
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def analyzer_for(texts: list[str]) -> str:
+    """'char' for Chinese/Japanese/Korean text (no spaces between words), else 'word'."""
+    sample = "".join(texts[:2000])
+    letters = sum(ch.isalpha() for ch in sample) or 1
+    return "char" if len(_CJK.findall(sample)) / letters > 0.3 else "word"
+
+
+def _vectorizer(analyzer: str) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if analyzer == "char":
+        return TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=1, sublinear_tf=True, max_features=200_000)
+    return TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True, lowercase=True,
+                           max_features=200_000, token_pattern=r"(?u)\b\w+\b")
+
+
+class Baseline:
+    """TF-IDF features + logistic regression (one-vs-rest for multi-label, ridge for regression)."""
+
+    def __init__(self, task: str, labels: list[str]) -> None:
+        self.task, self.labels = task, list(labels)
+        self.pipeline: Any = None
+        self.threshold = 0.5
+
+    def fit(self, texts: list[str], targets: np.ndarray, seed: int = 42) -> "Baseline":
+        from sklearn.linear_model import LogisticRegression, Ridge
+        from sklearn.multiclass import OneVsRestClassifier
+        from sklearn.pipeline import make_pipeline
+
+        if self.task == "regression":
+            head: Any = Ridge(alpha=1.0)
+        elif self.task == "multi_label":
+            head = OneVsRestClassifier(LogisticRegression(max_iter=1000, C=10.0, random_state=seed))
+        else:
+            head = LogisticRegression(max_iter=2000, C=10.0, random_state=seed)
+        self.analyzer = analyzer_for(texts)
+        self.pipeline = make_pipeline(_vectorizer(self.analyzer), head)
+        self.pipeline.fit(texts, targets)
+        return self
+
+    def scores(self, texts: list[str], pairs: list[str] | None = None) -> np.ndarray:
+        texts = _join(texts, pairs)
+        if self.task == "regression":
+            return self.pipeline.predict(texts).astype(float)
+        proba = self.pipeline.predict_proba(texts)
+        if self.task == "single_label":  # classes absent from training get probability 0
+            full = np.zeros((len(texts), len(self.labels)))
+            full[:, self.pipeline.classes_.astype(int)] = proba
+            return full
+        return proba
+
+    def evaluate(self, texts: list[str], targets: np.ndarray, pairs: list[str] | None = None) -> dict[str, Any]:
+        return compute_metrics(self.task, self.labels, targets, self.scores(texts, pairs), self.threshold)
+
+    def save(self, folder: Path) -> None:
+        import joblib
+
+        folder.mkdir(parents=True, exist_ok=True)
+        joblib.dump(self.pipeline, folder / "baseline.joblib")
+        (folder / "baseline.json").write_text(json.dumps(
+            {"kind": BASELINE_MODEL, "task": self.task, "labels": self.labels, "analyzer": self.analyzer,
+             "threshold": self.threshold}, ensure_ascii=False, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> "Baseline":
+        import joblib
+
+        meta = json.loads((folder / "baseline.json").read_text(encoding="utf-8"))
+        obj = cls(meta["task"], meta["labels"])
+        obj.analyzer, obj.threshold = meta.get("analyzer", "word"), float(meta.get("threshold", 0.5))
+        obj.pipeline = joblib.load(folder / "baseline.joblib")  # our own file, written by save()
+        return obj
+
+
+def is_baseline_folder(folder: Path) -> bool:
+    return (Path(folder) / "baseline.json").is_file()
+
+
+def _join(texts: list[str], pairs: list[str] | None) -> list[str]:
+    if pairs is None:
+        return [str(t) for t in texts]
+    return [f"{a} [SEP] {b}" for a, b in zip(texts, pairs)]
+
+
+def fit_baseline(texts: list[str], targets: np.ndarray, task: str, labels: list[str],
+                 pairs: list[str] | None = None, seed: int = 42) -> Baseline:
+    """Fit on (texts, targets); ``targets`` as the engine encodes them (ids, 0/1 matrix, floats)."""
+    return Baseline(task, labels).fit(_join(texts, pairs), targets, seed)

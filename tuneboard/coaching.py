@@ -1,0 +1,92 @@
+"""Plain-words advice from a run's curves and metrics: overfitting, underfitting, ignored classes,
+a baseline that wins, too little data. Each tip is one sentence a non-expert can act on."""
+from __future__ import annotations
+
+from typing import Any
+
+Tip = dict[str, str]
+
+
+def coach(history: list[dict[str, Any]], metrics: dict[str, Any]) -> list[Tip]:
+    """Tips for one finished run, most important first. Empty when there is nothing to say."""
+    evals = [e for e in history if e.get("type") == "eval"]
+    trains = [e for e in history if e.get("type") == "train"]
+    tips = [*_overfitting(evals, trains), *_underfitting(evals, trains, metrics), *_ignored_classes(metrics),
+            *_baseline(metrics), *_small_data(metrics)]
+    order = {"error": 0, "warning": 1, "info": 2, "success": 3}
+    return sorted(tips, key=lambda t: order[t["severity"]])
+
+
+def _tip(severity: str, title: str, advice: str) -> Tip:
+    return {"severity": severity, "title": title, "advice": advice}
+
+
+def _overfitting(evals: list[dict[str, Any]], trains: list[dict[str, Any]]) -> list[Tip]:
+    losses = [e["eval_loss"] for e in evals if "eval_loss" in e]
+    if len(losses) < 3:
+        return []
+    best = min(range(len(losses)), key=losses.__getitem__)
+    rising = losses[-1] > losses[best] * 1.1 and best < len(losses) - 1
+    falling_train = len(trains) >= 2 and trains[-1]["loss"] < trains[len(trains) // 2]["loss"]
+    if rising and falling_train:
+        epoch = evals[best].get("epoch", best + 1)
+        return [_tip("warning", "Overfitting",
+                     f"Validation loss rose after epoch {epoch:.0f} while training loss kept falling — the best "
+                     "checkpoint was kept; use fewer epochs (the `fast` preset) or add more data.")]
+    return []
+
+
+def _underfitting(evals: list[dict[str, Any]], trains: list[dict[str, Any]], metrics: dict[str, Any]) -> list[Tip]:
+    name = metrics.get("main_metric")
+    values = [e[name] for e in evals if name in e]
+    if len(values) < 2 or not metrics.get("higher_is_better", True):
+        return []
+    still_improving = values[-1] - values[-2] > 0.01 and values[-1] == max(values)
+    if still_improving:
+        return [_tip("info", "Still improving",
+                     f"{name} was still rising at the last epoch ({values[-2]:.3f} → {values[-1]:.3f}); "
+                     "more epochs (or the `best` preset) will likely help.")]
+    if values[-1] < 0.5 and trains and trains[-1]["loss"] > 0.7 * trains[0]["loss"]:
+        return [_tip("warning", "Underfitting",
+                     "Training loss barely fell; raise the learning rate or the number of epochs, "
+                     "or check that the labels match the texts.")]
+    return []
+
+
+def _ignored_classes(metrics: dict[str, Any]) -> list[Tip]:
+    per = metrics.get("per_class") or {}
+    if metrics.get("task") != "single_label" or not per:
+        return []
+    weak = [name for name, r in per.items() if r["support"] > 0 and r["recall"] < 0.3]
+    if not weak:
+        return []
+    shown = ", ".join(f"'{w}'" for w in weak[:4])
+    return [_tip("warning", "Classes the model ignores",
+                 f"The model rarely predicts {shown} (recall under 30 %); add examples of "
+                 f"{'that class' if len(weak) == 1 else 'those classes'} or merge rare classes.")]
+
+
+def _baseline(metrics: dict[str, Any]) -> list[Tip]:
+    base = metrics.get("baseline")
+    name = metrics.get("main_metric")
+    if not base or name not in base or name not in metrics or metrics.get("model_kind") == "tfidf":
+        return []
+    ours, theirs = metrics[name], base[name]
+    higher = metrics.get("higher_is_better", True)
+    gain = (ours - theirs) if higher else (theirs - ours)
+    if gain < -0.005:
+        return [_tip("warning", "The simple baseline wins",
+                     f"TF-IDF + logistic regression scored {theirs:.3f} vs the fine-tuned model's {ours:.3f} {name}; "
+                     "try more epochs or a larger model — or use the baseline: it is instant and tiny.")]
+    return [_tip("success", "Better than the baseline",
+                 f"The fine-tuned model beat TF-IDF + logistic regression by {abs(gain) * (100 if higher else 1):.1f}"
+                 f"{' points' if higher else ''} of {name} ({ours:.3f} vs {theirs:.3f}).")]
+
+
+def _small_data(metrics: dict[str, Any]) -> list[Tip]:
+    n_val = metrics.get("n_val", 0)
+    if 0 < n_val < 30:
+        return [_tip("info", "Small validation set",
+                     f"Only {n_val} validation rows: scores can swing by several points between runs; "
+                     "label more data or use a separate validation file.")]
+    return []

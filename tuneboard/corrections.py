@@ -1,0 +1,48 @@
+"""Relabel or exclude rows found in error analysis, saved as a corrected copy of the dataset.
+
+The original file is never changed. Rows are matched by their text (after trimming), so every
+copy of a duplicated text gets the same fix.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from .errors import DataError
+from .readers import read_table
+
+EXCLUDE = None  # an edit whose new label is None removes the row
+
+
+def datasets_dir() -> Path:
+    from .runs import runs_root
+
+    return Path(os.environ.get("TUNEBOARD_DATASETS_DIR", runs_root().parent / "datasets"))
+
+
+def save_corrected_copy(data_path: str | Path, text_column: str, label_column: str,
+                        edits: dict[str, str | None], encoding: str | None = None) -> tuple[Path, dict[str, int]]:
+    """Apply ``edits`` (text -> new label, or None to exclude) and write a UTF-8 CSV copy.
+    Returns the new file and counts of relabelled / excluded rows."""
+    if not edits:
+        raise DataError("No corrections to save: relabel or exclude at least one row first.")
+    df, _ = read_table(data_path, encoding=encoding)
+    for col in (text_column, label_column):
+        if col not in df.columns:
+            raise DataError(f"Column '{col}' is not in '{Path(data_path).name}'; the dataset changed since the run.")
+    key = df[text_column].astype(str).str.strip()
+    wanted = {str(k).strip(): v for k, v in edits.items()}
+    hit = key.isin(set(wanted))
+    if not hit.any():
+        raise DataError("None of the corrected texts were found in the dataset; it may have changed since the run.")
+    new_labels = key.map(wanted)
+    drop = hit & new_labels.isna()
+    relabel = hit & new_labels.notna()
+    df.loc[relabel, label_column] = new_labels[relabel]
+    out = df[~drop]
+    folder = datasets_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{Path(data_path).stem}-corrected-{time.strftime('%Y%m%d-%H%M%S')}.csv"
+    out.to_csv(path, index=False, encoding="utf-8")
+    return path, {"relabelled": int(relabel.sum()), "excluded": int(drop.sum()), "rows": len(out)}
