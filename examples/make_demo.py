@@ -465,6 +465,60 @@ INTENT_EXTRAS = {
     ],
 }
 
+# Borderline messages that genuinely sit between intents (as in real support
+# queues). The label is drawn from the weights, so a model cannot get all of
+# them right; they keep the task from being trivially separable.
+BORDERLINE = [
+    ("I cancelled my {plan} {date} but you still charged me {amount}.",
+     {"billing": 0.55, "cancellation": 0.45}),
+    ("I can't log in to cancel my subscription.",
+     {"account_access": 0.5, "cancellation": 0.5}),
+    ("My order {order} never arrived and I want my money back.",
+     {"shipping": 0.5, "billing": 0.5}),
+    ("The app crashes every time I try to update my payment card.",
+     {"technical_issue": 0.55, "billing": 0.45}),
+    ("Since the last app update I can't log in at all.",
+     {"account_access": 0.5, "technical_issue": 0.5}),
+    ("Please cancel order {order}, it's been {days} days and it still hasn't shipped.",
+     {"cancellation": 0.5, "shipping": 0.5}),
+    ("I returned the {product} two weeks ago and still haven't seen the refund.",
+     {"billing": 0.5, "shipping": 0.5}),
+    ("I was charged for a {product} that never shipped.",
+     {"billing": 0.5, "shipping": 0.5}),
+    ("The {product} is defective, I want to cancel and send it back.",
+     {"cancellation": 0.4, "shipping": 0.3, "technical_issue": 0.3}),
+    ("I can't get into my account to download my invoices.",
+     {"account_access": 0.55, "billing": 0.45}),
+    ("My subscription renewed even though I turned off auto-renew.",
+     {"billing": 0.5, "cancellation": 0.5}),
+    ("The checkout page gives {error} when I try to pay.",
+     {"technical_issue": 0.5, "billing": 0.5}),
+    ("I keep getting logged out of the app every few minutes.",
+     {"account_access": 0.5, "technical_issue": 0.5}),
+    ("The order tracking page in the app just shows {error}.",
+     {"technical_issue": 0.4, "shipping": 0.6}),
+    ("I want to cancel because the {product} keeps going offline.",
+     {"cancellation": 0.5, "technical_issue": 0.5}),
+    ("Someone used my account to place order {order} that I didn't make.",
+     {"account_access": 0.5, "billing": 0.3, "shipping": 0.2}),
+    ("How do I delete my account and get refunded for the unused months?",
+     {"cancellation": 0.5, "billing": 0.5}),
+    ("My two-factor code goes to an old phone number so I can't confirm the payment.",
+     {"account_access": 0.5, "billing": 0.5}),
+    ("Delivery notifications in the app don't work, so I missed the courier twice.",
+     {"technical_issue": 0.5, "shipping": 0.5}),
+    ("I downgraded my plan but I'm still billed for the {plan}.",
+     {"billing": 0.55, "cancellation": 0.45}),
+    ("Your app won't let me change the delivery address for {order}.",
+     {"shipping": 0.5, "technical_issue": 0.5}),
+    ("Please close my old account, I made a new one because I couldn't log in.",
+     {"cancellation": 0.5, "account_access": 0.5}),
+    ("Order {order} was cancelled by your system and I don't know why.",
+     {"shipping": 0.4, "cancellation": 0.4, "billing": 0.2}),
+]
+P_BORDERLINE = 0.15   # share of each intent's rows built from a borderline core
+P_SECOND_ISSUE = 0.10  # share that also mention a second issue ("Also, ...")
+
 INTENT_COUNTS = {  # roughly balanced, deliberately not perfectly
     "billing": 131,
     "technical_issue": 143,
@@ -480,7 +534,14 @@ def make_ticket(intent: str, rng: random.Random) -> str:
         parts.append(fill(rng.choice(GREETINGS), rng))
     if rng.random() < 0.18:
         parts.append(fill(rng.choice(OPENERS), rng))
-    core = fill(rng.choice(INTENT_CORES[intent]), rng)
+    if rng.random() < P_BORDERLINE:
+        cands = [(t, w[intent]) for t, w in BORDERLINE if intent in w]
+        core = fill(rng.choices([t for t, _ in cands], weights=[w for _, w in cands])[0], rng)
+    else:
+        core = fill(rng.choice(INTENT_CORES[intent]), rng)
+    if rng.random() < P_SECOND_ISSUE:
+        other = rng.choice([i for i in INTENT_CORES if i != intent])
+        core += " " + connect(fill(rng.choice(INTENT_CORES[other]), rng), rng)
     extra = fill(rng.choice(INTENT_EXTRAS[intent]), rng) if rng.random() < 0.4 else None
     if extra and rng.random() < 0.3:
         parts += [extra, core]
