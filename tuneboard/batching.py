@@ -5,8 +5,11 @@ training loop re-splits batches after an out-of-memory error, and needs batches 
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import random
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
@@ -40,6 +43,58 @@ def encode(tokenizer: Any, texts: list[str], pairs: list[str] | None, max_length
     types = enc.get("token_type_ids")
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     return Encoded(enc["input_ids"], types, targets, pad)
+
+
+def encode_cached(tokenizer: Any, texts: list[str], pairs: list[str] | None, max_length: int,
+                  targets: np.ndarray | None, cache_dir: Path | None) -> Encoded:
+    """``encode``, cached on disk as Arrow: a second run on the same data and tokenizer skips
+    tokenization. The key covers the texts, the tokenizer's full definition and ``max_length``."""
+    if cache_dir is None:
+        return encode(tokenizer, texts, pairs, max_length, targets)
+    import pyarrow as pa
+    import pyarrow.feather as feather
+
+    h = hashlib.sha1()
+    h.update(_tokenizer_identity(tokenizer).encode())
+    h.update(f"|{max_length}|{pairs is not None}|".encode())
+    for t in texts:
+        h.update(t.encode("utf-8", "surrogatepass") + b"\x00")
+    for t in pairs or []:
+        h.update(t.encode("utf-8", "surrogatepass") + b"\x00")
+    path = Path(cache_dir) / f"{h.hexdigest()}.arrow"
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    if path.is_file():
+        try:
+            table = feather.read_table(path)
+            types = table.column("token_type_ids").to_pylist() if "token_type_ids" in table.column_names else None
+            return Encoded(table.column("input_ids").to_pylist(), types, targets, pad)
+        except Exception:  # a torn or foreign cache file: tokenize again
+            path.unlink(missing_ok=True)
+    enc = encode(tokenizer, texts, pairs, max_length, targets)
+    columns = {"input_ids": pa.array(enc.input_ids, type=pa.list_(pa.int32()))}
+    if enc.token_type_ids is not None:
+        columns["token_type_ids"] = pa.array(enc.token_type_ids, type=pa.list_(pa.int8()))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        feather.write_feather(pa.table(columns), tmp)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return enc
+
+
+def _tokenizer_identity(tokenizer: Any) -> str:
+    """The tokenizer's full definition, minus the truncation/padding state a call leaves behind."""
+    import json
+
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return repr(tokenizer)
+    spec = json.loads(backend.to_str())
+    spec.pop("truncation", None)
+    spec.pop("padding", None)
+    return json.dumps(spec, sort_keys=True)
 
 
 def length_batches(lengths: np.ndarray, batch_size: int, shuffle: bool, seed: int = 0,

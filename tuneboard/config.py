@@ -56,6 +56,7 @@ class TrainConfig:
     freeze_embeddings: bool | None = None
     warmup_ratio: float | None = None
     weight_decay: float = 0.01
+    auto_batch_size: bool = True  # on a GPU, probe the largest batch that fits (see memory.py)
     seed: int = 42
     val_size: float = 0.2
     validation: str | None = None

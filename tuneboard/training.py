@@ -17,7 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .baseline import BASELINE_MODEL, fit_baseline
-from .batching import Encoded, collate, encode, length_batches
+from .batching import Encoded, collate, encode_cached, length_batches
 from .catalog import ModelSource, load_classifier, load_tokenizer, resolve_model
 from .config import TrainConfig
 from .data import PreparedData, prepare_data
@@ -42,9 +42,26 @@ class RunResult:
 def check_config(config: TrainConfig) -> PreparedData:
     """Everything that can be checked before a run starts (the CLI and the Train page both call it)."""
     data = prepare_data(config)
-    resolve_model(config.model)
-    pick_device(config.device)
+    device = pick_device(config.device)
+    if config.model != BASELINE_MODEL:
+        check_memory(config, device)
     return data
+
+
+def check_memory(config: TrainConfig, device: Any) -> dict[str, Any]:
+    """Estimate the run's memory and refuse it when it clearly cannot fit (raises ``OutOfMemory``)."""
+    from .catalog import describe_model
+    from .device import device_info
+    from .memory import estimate_for, fit_verdict
+
+    card = describe_model(config.model)  # also fails early, in one line, for an unreachable hub id
+    est = estimate_for(card, int(config.batch_size), int(config.max_length), bool(config.freeze_embeddings),
+                       half_precision=amp_dtype(device) is not None)
+    info = device_info() if device.type == "cuda" else {"free_gb": device_info()["free_gb"]}
+    verdict, advice = fit_verdict(est, float(info["free_gb"]))
+    if verdict == "no" and not (device.type == "cuda" and config.auto_batch_size):
+        raise OutOfMemory(advice)
+    return {"estimate": est.to_dict(), "verdict": verdict, "advice": advice}
 
 
 def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threading.Event | None = None,
@@ -95,6 +112,7 @@ class _Fit:
         self.device = pick_device(config.device)
         self.amp = amp_dtype(self.device)
         self.batch_size = int(config.batch_size)
+        self.lr_scale = 1.0
 
     def run(self, run: RunDir) -> tuple[dict[str, Any], bool]:
         import torch
@@ -111,6 +129,8 @@ class _Fit:
         if cfg.freeze_embeddings:
             model.get_input_embeddings().weight.requires_grad_(False)
         optimizer = _optimizer(model, cfg, self.device)
+        if self.device.type == "cuda" and cfg.auto_batch_size:
+            self._probe_batch_size(model, optimizer)
         n = len(self.train_enc)
         total_samples = n * cfg.epochs
         self.emit({"type": "start", "device": str(self.device), "amp": str(self.amp), "task": self.task,
@@ -144,7 +164,7 @@ class _Fit:
                         queue = self._shrink_batch(queue, idx, lengths, e)
                         continue
                     torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
-                    lr = _lr_at(cfg.learning_rate, seen / total_samples, cfg.warmup_ratio)
+                    lr = _lr_at(cfg.learning_rate * self.lr_scale, seen / total_samples, cfg.warmup_ratio)
                     for group in optimizer.param_groups:
                         group["lr"] = lr
                     optimizer.step()
@@ -229,10 +249,11 @@ class _Fit:
         return metrics
 
     def _encode(self, tokenizer: Any) -> tuple[Encoded, Encoded]:
-        return (encode(tokenizer, self.data.train["text"].tolist(), _pairs(self.data.train), self.cfg.max_length,
-                       self._targets(self.data.train)),
-                encode(tokenizer, self.data.val["text"].tolist(), _pairs(self.data.val), self.cfg.max_length,
-                       self._targets(self.data.val)))
+        from .runs import runs_root
+
+        cache = runs_root().parent / "cache" / "tokens"
+        return tuple(encode_cached(tokenizer, f["text"].tolist(), _pairs(f), self.cfg.max_length, self._targets(f), cache)
+                     for f in (self.data.train, self.data.val))  # type: ignore[return-value]
 
     def _targets(self, frame: Any) -> np.ndarray:
         labels = self.data.labels
@@ -259,6 +280,27 @@ class _Fit:
         num = 1 if self.task == "regression" else len(labels)
         id2label = {i: n for i, n in enumerate(labels)} if labels else None
         return load_classifier(source, num, PROBLEM_TYPES[self.task], id2label)
+
+    def _probe_batch_size(self, model: Any, optimizer: Any) -> None:
+        """Grow the batch to the largest that fits on the GPU (worst case: the longest examples),
+        keeping at least ~30 steps per epoch; scale the learning rate by the square root."""
+        from .memory import find_batch_size
+
+        n = len(self.train_enc)
+        order = np.argsort(-self.train_enc.lengths)
+        limit = max(self.batch_size, min(512, 2 ** int(math.log2(max(n // 30, 1)))))
+
+        def try_batch(b: int) -> None:
+            idx = [int(order[i % n]) for i in range(b)]
+            train_step(model, collate(self.train_enc, idx, self.device, self.target_dtype), self.amp)
+            optimizer.zero_grad(set_to_none=True)
+
+        old = self.batch_size
+        self.batch_size = find_batch_size(try_batch, old, limit, is_oom, free_memory)
+        if self.batch_size != old:
+            self.lr_scale = math.sqrt(self.batch_size / old)
+            self.emit({"type": "notice", "message": f"Auto batch size: {self.batch_size} (learning rate x"
+                                                    f"{self.lr_scale:.2f})."})
 
     def _shrink_batch(self, queue: deque, idx: list[int], lengths: np.ndarray, error: Exception) -> deque:
         if self.device.type == "cuda":  # a full gc costs ~0.5 s; only the CUDA cache needs it

@@ -1,0 +1,97 @@
+"""How much memory a run needs, whether it fits, and the largest batch that fits on a GPU.
+
+The estimate is deliberately simple (weights + gradients + AdamW state + activations) and errs on the
+high side; it is shown next to the free memory before a run starts, and a run that clearly cannot fit
+is refused with advice instead of crashing halfway.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .errors import OutOfMemory
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    weights_gb: float
+    gradients_gb: float
+    optimizer_gb: float
+    activations_gb: float
+
+    @property
+    def total_gb(self) -> float:
+        return self.weights_gb + self.gradients_gb + self.optimizer_gb + self.activations_gb
+
+    def to_dict(self) -> dict[str, float]:
+        return {**self.__dict__, "total_gb": self.total_gb}
+
+
+def estimate_memory(parameters: int, trainable: int, hidden: int, layers: int, heads: int,
+                    batch_size: int, max_length: int, half_precision: bool = False) -> MemoryEstimate:
+    """Training memory for a BERT-like encoder.
+
+    Activations per layer follow Korthikanti et al. (2022): about s*b*h*(34 + 5*a*s/h) bytes in
+    16-bit; doubled for fp32. The fp32 master weights, gradients and AdamW moments are 4+4+8 bytes
+    per trainable parameter.
+    """
+    gb = 2**30
+    act_bytes = max_length * batch_size * hidden * (34 + 5 * heads * max_length / max(hidden, 1)) * layers
+    if not half_precision:
+        act_bytes *= 2
+    return MemoryEstimate(weights_gb=4 * parameters / gb, gradients_gb=4 * trainable / gb,
+                          optimizer_gb=8 * trainable / gb, activations_gb=act_bytes / gb)
+
+
+def estimate_for(card: Any, batch_size: int, max_length: int, freeze_embeddings: bool,
+                 half_precision: bool = False) -> MemoryEstimate:
+    """``estimate_memory`` from a ``catalog.ModelCard``."""
+    hidden = card.hidden_size or 768
+    vocab = card.vocab_size or 0
+    trainable = card.parameters - (vocab * hidden if freeze_embeddings else 0)
+    heads = max(1, hidden // 64)
+    seq = min(max_length, card.max_positions or max_length)
+    return estimate_memory(card.parameters, max(trainable, 0), hidden, card.layers or 12, heads,
+                           batch_size, seq, half_precision)
+
+
+def fit_verdict(estimate: MemoryEstimate, free_gb: float) -> tuple[str, str]:
+    """('ok' | 'tight' | 'no', one sentence) comparing the estimate with free memory."""
+    need = estimate.total_gb
+    if free_gb <= 0:
+        return "ok", f"Needs about {need:.1f} GB."
+    if need <= 0.7 * free_gb:
+        return "ok", f"Needs about {need:.1f} GB of {free_gb:.1f} GB free."
+    if need <= free_gb:
+        return "tight", (f"Needs about {need:.1f} GB of {free_gb:.1f} GB free — it may run out; "
+                         "a smaller batch or max length is safer.")
+    return "no", (f"Needs about {need:.1f} GB but only {free_gb:.1f} GB is free. Lower the batch size or the "
+                  "max length, freeze the embeddings, or pick a smaller model.")
+
+
+def find_batch_size(try_batch: Callable[[int], None], start: int, limit: int, is_oom: Callable[[BaseException], bool],
+                    on_oom: Callable[[], None] = lambda: None) -> int:
+    """The largest batch size in start, 2*start, 4*start ... <= limit for which ``try_batch`` succeeds.
+
+    If ``start`` itself does not fit, halve until one fits; raise ``OutOfMemory`` if even 1 fails.
+    """
+    def fits(b: int) -> bool:
+        try:
+            try_batch(b)
+            return True
+        except Exception as e:  # only memory errors mean "too big"; anything else is a real bug
+            if not is_oom(e):
+                raise
+            on_oom()
+            return False
+
+    size = start
+    while not fits(size):
+        if size == 1:
+            raise OutOfMemory("Out of memory even with a batch of 1. Lower the max length or pick a smaller model.")
+        size //= 2
+    if size < start:
+        return size
+    while size * 2 <= limit and fits(size * 2):
+        size *= 2
+    return size
