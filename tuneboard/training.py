@@ -11,7 +11,7 @@ import random
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -115,8 +115,7 @@ class _Fit:
         self.lr_scale = 1.0
 
     def run(self, run: RunDir) -> tuple[dict[str, Any], bool]:
-        import torch
-
+        """Train, keep the best evaluation's weights, save; returns (metrics, stopped)."""
         cfg = self.cfg
         _seed_everything(cfg.seed)
         self.baseline = self._fit_baseline(run)
@@ -132,77 +131,76 @@ class _Fit:
         if self.device.type == "cuda" and cfg.auto_batch_size:
             self._probe_batch_size(model, optimizer)
         n = len(self.train_enc)
-        total_samples = n * cfg.epochs
         self.emit({"type": "start", "device": str(self.device), "amp": str(self.amp), "task": self.task,
                    "labels": self.data.labels, "n_train": n, "n_val": len(self.val_enc),
                    "total_steps": math.ceil(n / self.batch_size) * cfg.epochs, "batch_size": self.batch_size,
                    "epochs": cfg.epochs, "model": source.name})
-        best, best_state, stopped = None, None, False
-        seen = step = 0
-        real_tokens = 0
-        train_time = 0.0
-        t0 = time.perf_counter()
-        lengths = self.train_enc.lengths
+        self.p = _Progress(total=n * cfg.epochs, n=n)
+        self.best: dict[str, Any] | None = None
+        best_state, stopped = None, False
         try:
             for epoch in range(cfg.epochs):
-                model.train()
-                queue = deque(length_batches(lengths, self.batch_size, shuffle=True, seed=cfg.seed + epoch))
-                loss_sum, loss_n, last_log = torch.zeros((), device=self.device), 0, time.perf_counter()
-                while queue:
-                    if self.stop.is_set():
-                        raise Stopped()
-                    idx = queue.popleft()
-                    ts = time.perf_counter()
-                    batch = collate(self.train_enc, idx, self.device, self.target_dtype)
-                    try:
-                        loss = train_step(model, batch, self.amp)
-                    except Exception as e:
-                        if not is_oom(e):
-                            raise
-                        del batch
-                        optimizer.zero_grad(set_to_none=True)
-                        queue = self._shrink_batch(queue, idx, lengths, e)
-                        continue
-                    torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
-                    lr = _lr_at(cfg.learning_rate * self.lr_scale, seen / total_samples, cfg.warmup_ratio)
-                    for group in optimizer.param_groups:
-                        group["lr"] = lr
-                    optimizer.step()
-                    optimizer.zero_grad(set_to_none=True)
-                    seen += len(idx)
-                    step += 1
-                    real_tokens += int(lengths[idx].sum())
-                    loss_sum += loss
-                    loss_n += 1
-                    train_time += time.perf_counter() - ts
-                    now = time.perf_counter()
-                    if now - last_log >= 0.5 or not queue:
-                        self._log_train(step, epoch + seen / n - epoch, loss_sum / loss_n, lr, seen,
-                                        total_samples, real_tokens, train_time, now - t0)
-                        loss_sum, loss_n, last_log = torch.zeros((), device=self.device), 0, now
-                result = self._evaluate(model, step, seen / n)
-                score = result[main_metric(self.task)[0]]
-                improved = is_better(self.task, score, best)
-                if improved:
-                    best = score
+                self._epoch(model, optimizer, epoch)
+                if self._record_eval(self._evaluate(model)):
                     best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-                    best_result = result
-                self.emit({"type": "eval", "step": step, "epoch": seen / n, "is_best": improved,
-                           **_scalars(result)})
         except Stopped:
             stopped = True
-            if best_state is None:
-                best_result = self._evaluate(model, step, seen / n)
-                self.emit({"type": "eval", "step": step, "epoch": seen / n, "is_best": True,
-                           **_scalars(best_result)})
+            if best_state is None:  # stopped before any evaluation: evaluate what we have
+                self._record_eval(self._evaluate(model))
         if best_state is not None:
             model.load_state_dict(best_state)
-        throughput = {"train_runtime_s": train_time, "train_samples_per_second": seen / max(train_time, 1e-9),
-                      "train_tokens_per_second": real_tokens / max(train_time, 1e-9),
-                      "wall_time_s": time.perf_counter() - t0, "batch_size_final": self.batch_size}
-        metrics = self._save(run, model, tokenizer, best_result, throughput)
+        p = self.p
+        throughput = {"train_runtime_s": p.train_time, "train_samples_per_second": p.seen / max(p.train_time, 1e-9),
+                      "train_tokens_per_second": p.tokens / max(p.train_time, 1e-9),
+                      "wall_time_s": time.perf_counter() - p.t0, "batch_size_final": self.batch_size}
+        metrics = self._save(run, model, tokenizer, self.best, throughput)
         del model, optimizer, best_state
         return metrics, stopped
+
+    def _epoch(self, model: Any, optimizer: Any, epoch: int) -> None:
+        """One pass over the training set in length-bucketed batches; stops at the next step when asked."""
+        import torch
+
+        cfg, p, lengths = self.cfg, self.p, self.train_enc.lengths
+        model.train()
+        queue = deque(length_batches(lengths, self.batch_size, shuffle=True, seed=cfg.seed + epoch))
+        loss_sum, loss_n, last_log = torch.zeros((), device=self.device), 0, time.perf_counter()
+        while queue:
+            if self.stop.is_set():
+                raise Stopped()
+            idx = queue.popleft()
+            ts = time.perf_counter()
+            batch = collate(self.train_enc, idx, self.device, self.target_dtype)
+            try:
+                loss = train_step(model, batch, self.amp)
+            except Exception as e:
+                if not is_oom(e):
+                    raise
+                del batch
+                optimizer.zero_grad(set_to_none=True)
+                queue = self._shrink_batch(queue, idx)
+                continue
+            torch.nn.utils.clip_grad_norm_([q for q in model.parameters() if q.requires_grad], 1.0)
+            lr = _lr_at(cfg.learning_rate * self.lr_scale, p.seen / p.total, cfg.warmup_ratio)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            p.advance(len(idx), int(lengths[idx].sum()), time.perf_counter() - ts)
+            loss_sum += loss
+            loss_n += 1
+            if time.perf_counter() - last_log >= 0.5 or not queue:  # ~2 points a second for the live chart
+                self._log_train(float(loss_sum / loss_n), lr)
+                loss_sum, loss_n, last_log = torch.zeros((), device=self.device), 0, time.perf_counter()
+
+    def _record_eval(self, result: dict[str, Any]) -> bool:
+        """Emit an evaluation; remember it if it is the best so far (returns whether it is)."""
+        name = main_metric(self.task)[0]
+        improved = is_better(self.task, result[name], self.best[name] if self.best else None)
+        if improved:
+            self.best = result
+        self.emit({"type": "eval", "is_best": improved, **_scalars(result)})
+        return improved
 
     # -- pieces ----------------------------------------------------------------------------
     def _fit_baseline(self, run: RunDir) -> dict[str, Any] | None:
@@ -238,6 +236,7 @@ class _Fit:
         if self.baseline is None:
             raise TuneboardError("The TF-IDF model could not be fitted on this data. Check the notices above.")
         result = dict(self.baseline)
+        result = dict(result)
         scores = result.pop("_scores")
         name, higher = main_metric(self.task)
         metrics = {"task": self.task, "labels": self.data.labels, "main_metric": name, "higher_is_better": higher,
@@ -302,7 +301,7 @@ class _Fit:
             self.emit({"type": "notice", "message": f"Auto batch size: {self.batch_size} (learning rate x"
                                                     f"{self.lr_scale:.2f})."})
 
-    def _shrink_batch(self, queue: deque, idx: list[int], lengths: np.ndarray, error: Exception) -> deque:
+    def _shrink_batch(self, queue: deque, idx: list[int]) -> deque:
         if self.device.type == "cuda":  # a full gc costs ~0.5 s; only the CUDA cache needs it
             free_memory()
         if self.batch_size == 1:
@@ -314,12 +313,14 @@ class _Fit:
                    "message": f"Ran out of memory; continuing from the same step with batch size {self.batch_size}."})
         return deque(rest[i:i + self.batch_size] for i in range(0, len(rest), self.batch_size))
 
-    def _log_train(self, step: int, epoch: float, loss: Any, lr: float, seen: int, total: int,
-                   tokens: int, train_time: float, elapsed: float) -> None:
-        progress = seen / total
-        event = {"type": "train", "step": step, "epoch": epoch, "loss": float(loss), "learning_rate": lr,
-                 "samples_per_second": seen / max(train_time, 1e-9), "tokens_per_second": tokens / max(train_time, 1e-9),
-                 "progress": progress, "elapsed": elapsed, "eta": elapsed / progress * (1 - progress) if progress else None,
+    def _log_train(self, loss: float, lr: float) -> None:
+        p = self.p
+        progress = p.seen / p.total
+        elapsed = time.perf_counter() - p.t0
+        event = {"type": "train", "step": p.step, "epoch": p.seen / p.n, "loss": loss, "learning_rate": lr,
+                 "samples_per_second": p.seen / max(p.train_time, 1e-9),
+                 "tokens_per_second": p.tokens / max(p.train_time, 1e-9), "progress": progress,
+                 "elapsed": elapsed, "eta": elapsed / progress * (1 - progress) if progress else None,
                  "batch_size": self.batch_size}
         if self.device.type == "cuda":
             import torch
@@ -327,7 +328,7 @@ class _Fit:
             event["gpu_memory_gb"] = torch.cuda.max_memory_allocated() / 2**30
         self.emit(event)
 
-    def _evaluate(self, model: Any, step: int, epoch: float) -> dict[str, Any]:
+    def _evaluate(self, model: Any) -> dict[str, Any]:
         import torch
 
         logits = batched_logits(model, self.val_enc, max(self.batch_size * 2, 64), self.device, self.amp)
@@ -343,7 +344,7 @@ class _Fit:
         scores = to_scores(logits, self.task, mean, std)
         targets = y * std + mean if self.task == "regression" else y
         result = compute_metrics(self.task, self.data.labels, targets, scores)
-        result.update(eval_loss=float(loss), step=step, epoch=epoch, _scores=scores)
+        result.update(eval_loss=float(loss), step=self.p.step, epoch=self.p.seen / self.p.n, _scores=scores)
         return result
 
     def _save(self, run: RunDir, model: Any, tokenizer: Any, result: dict[str, Any],
@@ -355,6 +356,7 @@ class _Fit:
             cfg.tuneboard_target_mean, cfg.tuneboard_target_std = self.mean, self.std
         model.save_pretrained(run.model_dir, safe_serialization=True)
         tokenizer.save_pretrained(run.model_dir)
+        result = dict(result)
         scores = result.pop("_scores")
         name, higher = main_metric(self.task)
         metrics = {"task": self.task, "labels": self.data.labels, "main_metric": name,
@@ -365,6 +367,25 @@ class _Fit:
         run.write_json("metrics.json", metrics)
         _predictions_frame(self.data, scores, self.task).to_parquet(run.path / "predictions.parquet", index=False)
         return metrics
+
+
+@dataclass
+class _Progress:
+    """Counters of one run: samples and real tokens seen, steps, pure training time."""
+
+    total: int
+    n: int
+    seen: int = 0
+    step: int = 0
+    tokens: int = 0
+    train_time: float = 0.0
+    t0: float = field(default_factory=time.perf_counter)
+
+    def advance(self, samples: int, tokens: int, seconds: float) -> None:
+        self.seen += samples
+        self.step += 1
+        self.tokens += tokens
+        self.train_time += seconds
 
 
 def train_step(model: Any, batch: dict[str, Any], amp: Any) -> Any:
