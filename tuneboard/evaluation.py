@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .config import TrainConfig
-from .data import prepare_data
+from .data import PreparedData, prepare_data
 from .errors import DataError
 from .inference import Predictor
 from .metrics import compute_metrics
@@ -85,3 +85,31 @@ def set_threshold(run_path: str | Path, threshold: float) -> dict[str, Any]:
     keep = {k: v for k, v in metrics.items() if k not in fresh}
     run.write_json("metrics.json", {**keep, **fresh})
     return fresh
+
+
+def predictions_frame(data: PreparedData, scores: np.ndarray, task: str) -> Any:
+    """Per-example validation predictions (saved as predictions.parquet) with confidence and scores."""
+    import pandas as pd
+
+    val = data.val
+    out = pd.DataFrame({"text": val["text"].astype(str)})
+    if "text_pair" in val.columns:
+        out["text_pair"] = val["text_pair"].astype(str)
+    if task == "regression":
+        out["label"] = val["label"].astype(float)
+        out["predicted"] = scores.astype(float)
+        out["error"] = out["predicted"] - out["label"]
+        return out
+    labels = data.labels
+    if task == "multi_label":
+        out["label"] = ["|".join(x) for x in val["label"]]
+        out["predicted"] = ["|".join(labels[j] for j in np.flatnonzero(row >= 0.5)) for row in scores]
+        out["confidence"] = np.abs(scores - 0.5).min(axis=1) + 0.5
+    else:
+        out["label"] = val["label"].astype(str)
+        out["predicted"] = [labels[j] for j in scores.argmax(axis=1)]
+        out["confidence"] = scores.max(axis=1)
+    out["correct"] = out["label"] == out["predicted"]
+    for j, name in enumerate(labels):
+        out[f"score_{name}"] = scores[:, j].astype(float)
+    return out

@@ -23,6 +23,7 @@ from .config import TrainConfig
 from .data import PreparedData, prepare_data
 from .device import amp_dtype, free_memory, is_oom, pick_device
 from .errors import OutOfMemory, Stopped, TuneboardError
+from .evaluation import predictions_frame
 from .inference import batched_logits, to_scores
 from .metrics import compute_metrics, is_better, main_metric
 from .runs import RunDir, create_run
@@ -244,7 +245,7 @@ class _Fit:
                    "wall_time_s": result["fit_seconds"], "n_train": len(self.data.train), "n_val": len(self.data.val)}
         self.emit({"type": "eval", "step": 0, "epoch": 1.0, "is_best": True, **_scalars(result)})
         run.write_json("metrics.json", metrics)
-        _predictions_frame(self.data, scores, self.task).to_parquet(run.path / "predictions.parquet", index=False)
+        predictions_frame(self.data, scores, self.task).to_parquet(run.path / "predictions.parquet", index=False)
         return metrics
 
     def _encode(self, tokenizer: Any) -> tuple[Encoded, Encoded]:
@@ -365,7 +366,7 @@ class _Fit:
         if self.baseline is not None:
             metrics["baseline"] = {k: v for k, v in self.baseline.items() if not k.startswith("_")}
         run.write_json("metrics.json", metrics)
-        _predictions_frame(self.data, scores, self.task).to_parquet(run.path / "predictions.parquet", index=False)
+        predictions_frame(self.data, scores, self.task).to_parquet(run.path / "predictions.parquet", index=False)
         return metrics
 
 
@@ -432,30 +433,3 @@ def _pairs(frame: Any) -> list[str] | None:
 
 def _scalars(result: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in result.items() if isinstance(v, (int, float)) and not k.startswith("_")}
-
-
-def _predictions_frame(data: PreparedData, scores: np.ndarray, task: str) -> Any:
-    import pandas as pd
-
-    val = data.val
-    out = pd.DataFrame({"text": val["text"].astype(str)})
-    if "text_pair" in val.columns:
-        out["text_pair"] = val["text_pair"].astype(str)
-    if task == "regression":
-        out["label"] = val["label"].astype(float)
-        out["predicted"] = scores.astype(float)
-        out["error"] = out["predicted"] - out["label"]
-        return out
-    labels = data.labels
-    if task == "multi_label":
-        out["label"] = ["|".join(x) for x in val["label"]]
-        out["predicted"] = ["|".join(labels[j] for j in np.flatnonzero(row >= 0.5)) for row in scores]
-        out["confidence"] = np.abs(scores - 0.5).min(axis=1) + 0.5
-    else:
-        out["label"] = val["label"].astype(str)
-        out["predicted"] = [labels[j] for j in scores.argmax(axis=1)]
-        out["confidence"] = scores.max(axis=1)
-    out["correct"] = out["label"] == out["predicted"]
-    for j, name in enumerate(labels):
-        out[f"score_{name}"] = scores[:, j].astype(float)
-    return out
