@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: setup run test unit bench clean
+.PHONY: setup run test unit bench browser clean
 
 setup: $(VENV)/.installed
 
@@ -18,8 +18,12 @@ $(VENV)/.installed: requirements.txt
 run: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
-test: setup
+test: setup browser
 	$(PY) -m pytest -q
+
+# The browser tests (tests/e2e) drive Debian's Chromium; install it on a fresh machine (CI runs as root).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 unit: setup
 	$(PY) -m pytest -q tests/unit

@@ -1,0 +1,89 @@
+"""Browser-test fixtures: one real Tuneboard server per session, pytest-playwright's ``page`` pointed at
+it through Debian's Chromium, and a screenshot helper.
+
+The server writes runs and datasets under a private tmp folder and never goes online; the tiny random
+BERT from ``tests/conftest.py`` is placed in its models folder, so the model picker lists it and a
+training run takes seconds.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+from playwright.sync_api import Page
+
+from .harness import ROOT, launch_args, server_env, streamlit_server
+
+ARTIFACTS = ROOT / "artifacts" / "e2e"
+DOC_SHOTS = ROOT / "docs" / "screenshots"
+TINY_NAME = "tiny-bert"
+
+
+@pytest.fixture(scope="session")
+def e2e_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="session")
+def e2e_model(e2e_work: Path, tiny_model: str) -> Path:
+    """The tiny model as a folder under the server's models folder (listed by the Train page)."""
+    target = e2e_work / "models" / TINY_NAME
+    shutil.copytree(tiny_model, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_work: Path, e2e_model: Path) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port; stopped at the end of the session."""
+    env = server_env(e2e_work, TUNEBOARD_MODELS_DIR=str(e2e_model.parent))
+    with streamlit_server(env, ARTIFACTS / "server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def runs_dir(e2e_work: Path) -> Path:
+    return e2e_work / "runs"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_type_launch_args, **launch_args()}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any], app_url: str) -> dict[str, Any]:
+    # A projector-sized window: what the screenshots in docs/ show.
+    return {**browser_context_args, "base_url": app_url, "viewport": {"width": 1400, "height": 900}}
+
+
+@pytest.fixture
+def page(page: Page) -> Page:
+    # Generous default: the 2-core CI machine also trains while the browser waits.
+    page.set_default_timeout(30_000)
+    return page
+
+
+@pytest.fixture
+def shot(page: Page, request: pytest.FixtureRequest) -> Callable[..., Path]:
+    """``shot("step-name")`` saves a full-page screenshot under artifacts/e2e/<test>/ (git-ignored, kept
+    by CI). ``shot(name, doc="train-live")`` also copies it to docs/screenshots/e2e-train-live.png when
+    E2E_UPDATE_DOCS=1 (off by default so a test run never changes tracked files)."""
+    folder = ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    count = [0]
+
+    def take(name: str, doc: str | None = None) -> Path:
+        count[0] += 1
+        path = folder / f"{count[0]:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        if doc and os.environ.get("E2E_UPDATE_DOCS") == "1":
+            DOC_SHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, DOC_SHOTS / f"e2e-{doc}.png")
+        return path
+
+    return take
