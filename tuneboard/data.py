@@ -1,7 +1,8 @@
 """Turn a raw table into train/validation examples: columns, task, clean labels, split.
 
-``prepare_data(config)`` is what training uses; ``detect_columns`` and ``detect_task`` are what the
-Data page and ``inspect`` use to pre-fill their choices.
+``prepare_data(config)`` is what training uses; ``detect_schema`` (text, text pair, label(s), task),
+``detect_columns`` and ``detect_task`` are what the Data page and ``inspect`` use to pre-fill their
+choices. Detection looks at a sample of big tables; cleaning and splitting use every row.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pandas as pd
 
 from .config import TrainConfig
 from .errors import DataError
-from .readers import read_table
+from .readers import TableInfo, read_table
 
 LABEL_NAME_HINTS = ("label", "labels", "intent", "category", "class", "target", "sentiment", "tag", "tags",
                     "topic", "y", "rating", "score", "relevant", "类别", "标签", "情感", "分类")
@@ -22,6 +23,10 @@ TEXT_NAME_HINTS = ("text", "message", "sentence", "review", "comment", "content"
                    "query", "title", "description", "utterance", "评论", "文本", "内容")
 MIN_PER_CLASS = 2
 WARN_PER_CLASS = 8
+PAIR_MIN_CHARS = 15  # a second column this long on average is free text, not a code or a name
+SAMPLE_ROWS = 20_000  # column and task detection look at this many rows of a big table
+TRUE_VALUES = {"1", "1.0", "true", "yes", "y"}
+BINARY_VALUES = TRUE_VALUES | {"0", "0.0", "false", "no", "n"}
 
 
 @dataclass
@@ -43,24 +48,41 @@ class PreparedData:
     warnings: list[str] = field(default_factory=list)
     rows_read: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
+    label_columns: tuple[str, ...] = ()
+    suggested_pair_column: str | None = None
+    info: TableInfo | None = None
+
+
+@dataclass
+class Schema:
+    """What ``detect_schema`` guesses a table holds; every field can be overridden by the user."""
+
+    text_column: str | None
+    label_column: str | None
+    text_pair_column: str | None = None
+    label_columns: tuple[str, ...] = ()  # several 0/1 columns read as one multi-label target
+    task: str = "single_label"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "label_columns": list(self.label_columns)}
 
 
 def detect_columns(df: pd.DataFrame) -> tuple[str | None, str | None]:
     """Best guess of (text column, label column)."""
-    if df.shape[1] == 0:
-        return None, None
+    return _guess_columns(_sample(df))
+
+
+def _guess_columns(df: pd.DataFrame, exclude: tuple[str, ...] = ()) -> tuple[str | None, str | None]:
     text_scores, label_scores = {}, {}
     n = max(len(df), 1)
     for col in df.columns:
-        values = df[col].dropna().astype(str).str.strip()
-        values = values[values != ""]
-        if values.empty:
+        values = _nonempty(df[col])
+        if values.empty or col in exclude:
             continue
         mean_len = values.str.len().mean()
-        unique_ratio = values.nunique() / len(values)
-        name = str(col).strip().lower()
-        text_scores[col] = mean_len * (0.5 + unique_ratio) + (40 if name in TEXT_NAME_HINTS else 0)
         distinct = values.nunique()
+        name = str(col).strip().lower()
+        text_scores[col] = mean_len * (0.5 + distinct / len(values)) + (40 if name in TEXT_NAME_HINTS else 0)
         few_values = 2 <= distinct <= max(2, min(100, n // 2)) or _is_numeric(values)
         label_scores[col] = ((30 if name in LABEL_NAME_HINTS else 0) + (20 if few_values else 0)
                              - min(mean_len, 60) / 3)
@@ -72,131 +94,190 @@ def detect_columns(df: pd.DataFrame) -> tuple[str | None, str | None]:
     return str(text_col), (str(label_col) if label_col is not None else None)
 
 
+def detect_schema(df: pd.DataFrame, label_delimiter: str = "|") -> Schema:
+    """Guess text column, optional second text column, label column(s) and task of a raw table.
+
+    Several 0/1 columns become a multi-label target; a second long free-text column becomes the
+    text-pair suggestion (the earlier of the two columns is the first text).
+    """
+    sample = _sample(df)
+    binary = tuple(str(c) for c in sample.columns if _is_binary(sample[c]))
+    if len(binary) >= 2:
+        text, _ = _guess_columns(sample, exclude=binary)
+        return Schema(text, ",".join(binary), suggest_pair_column(sample, text, None, exclude=binary), binary,
+                      "multi_label")
+    text, label = _guess_columns(sample)
+    pair = suggest_pair_column(sample, text, label)
+    if pair and list(df.columns).index(pair) < list(df.columns).index(text):
+        text, pair = pair, text
+    task = detect_task(sample[label], label_delimiter) if label else "single_label"
+    return Schema(text, label, pair, (), task)
+
+
+def suggest_pair_column(df: pd.DataFrame, text: str | None, label: str | None,
+                        exclude: tuple[str, ...] = ()) -> str | None:
+    """A second long free-text column (e.g. answer next to question), or None."""
+    if text is None:
+        return None
+    scores = {}
+    for col in df.columns:
+        if col in (text, label) or col in exclude:
+            continue
+        values = _nonempty(df[col])
+        if len(values) < 0.5 * len(df) or values.empty or _is_numeric(values):
+            continue
+        mean_len, distinct = values.str.len().mean(), values.nunique()
+        words = values.str.count(" ").mean() + 1
+        if mean_len >= PAIR_MIN_CHARS and distinct >= min(20, len(values) // 2) and (words >= 3 or _has_cjk(values)):
+            scores[str(col)] = mean_len * distinct
+    return max(scores, key=scores.get) if scores else None
+
+
 def detect_task(values: pd.Series, delimiter: str = "|") -> str:
     """single_label, multi_label (delimited lists) or regression (a numeric target with many values)."""
-    v = values.dropna().astype(str).str.strip()
-    v = v[v != ""]
+    v = _nonempty(values)
     if v.empty:
         return "single_label"
-    if _is_numeric(v):
-        nums = pd.to_numeric(v)
-        distinct = nums.nunique()
+    uniq = pd.Series(v.unique())
+    if _is_numeric(uniq):
+        nums = pd.to_numeric(uniq)
         is_integer = bool(np.all(np.mod(nums, 1) == 0))
-        if distinct > 20 or (not is_integer and distinct > 10):
+        if len(nums) > 20 or (not is_integer and len(nums) > 10):
             return "regression"
         return "single_label"
-    with_delim = v.str.contains(re.escape(delimiter), regex=True).mean()
+    with_delim = v.str.contains(delimiter, regex=False).mean()
     if with_delim >= 0.05:
-        parts = v.str.split(re.escape(delimiter), regex=True).explode().str.strip()
-        if parts.nunique() < v.nunique():  # the parts repeat: these are tags, not free text
+        parts = uniq.str.split(re.escape(delimiter), regex=True).explode().str.strip()
+        if parts.nunique() < len(uniq):  # the parts repeat: these are tags, not free text
             return "multi_label"
     return "single_label"
 
 
 def prepare_data(config: TrainConfig) -> PreparedData:
     """Read, check and split ``config.data`` (and ``config.validation``) for ``config``'s task."""
-    df, _ = read_table(config.data, encoding=config.encoding, sheet=config.sheet)
-    text_col, label_col = _resolve_columns(df, config)
-    frame, task, notes, dropped = _clean(df, config, text_col, label_col)
+    df, info = read_table(config.data, encoding=config.encoding, sheet=config.sheet)
+    return prepare_frame(df, config, info)
+
+
+def prepare_frame(df: pd.DataFrame, config: TrainConfig, info: TableInfo | None = None) -> PreparedData:
+    """``prepare_data`` for a table already read (so ``inspect`` reads a big file once)."""
+    text_col, label_col, label_columns, notes = _resolve_columns(df, config)
+    frame, task, clean_notes, dropped = _clean(df, config, text_col, label_col, label_columns)
+    notes += clean_notes
     labels = _label_list(frame, task)
     if config.validation:
         vdf, _ = read_table(config.validation, encoding=config.encoding)
-        missing = [c for c in (text_col, label_col, config.text_pair_column) if c and c not in vdf.columns]
+        wanted = (text_col, config.text_pair_column, *(label_columns or (label_col,)))
+        missing = [c for c in wanted if c and c not in vdf.columns]
         if missing:
-            raise DataError(f"The validation file lacks column(s) {', '.join(missing)} that the training file has. "
-                            "Use the same column names in both files.")
-        val, _, vnotes, _ = _clean(vdf, config, text_col, label_col, task=task)
+            raise DataError(f"The validation file lacks column(s) {', '.join(missing)} that the training file has "
+                            f"(it has: {', '.join(map(str, vdf.columns))}). Use the same column names in both files.")
+        val, _, _, _ = _clean(vdf, config, text_col, label_col, label_columns, task=task)
         train = frame
         _check_val_labels(val, labels, task)
     else:
         train, val = split(frame, task, config.val_size, config.seed)
-    warnings = _class_warnings(train, task)
+    pair = None if config.text_pair_column else suggest_pair_column(_sample(df), text_col, label_col, label_columns)
+    if pair:
+        notes.append(f"Column '{pair}' looks like a second text (as in question + answer); "
+                     "set it as the text-pair column to feed both texts to the model.")
     return PreparedData(train=train.reset_index(drop=True), val=val.reset_index(drop=True), task=task,
                         labels=labels, text_column=text_col, label_column=label_col,
-                        text_pair_column=config.text_pair_column, notes=notes, warnings=warnings,
-                        rows_read=len(df), dropped=dropped)
+                        text_pair_column=config.text_pair_column, notes=notes, warnings=_class_warnings(train, task),
+                        rows_read=len(df), dropped=dropped, label_columns=label_columns,
+                        suggested_pair_column=pair, info=info)
 
 
-def _resolve_columns(df: pd.DataFrame, config: TrainConfig) -> tuple[str, str]:
+def _resolve_columns(df: pd.DataFrame, config: TrainConfig) -> tuple[str, str, tuple[str, ...], list[str]]:
     columns = [str(c) for c in df.columns]
     for name in (config.text_column, config.label_column, config.text_pair_column, *config.label_columns):
         if name and name not in columns:
             raise DataError(f"Column '{name}' is not in the file. Columns found: {', '.join(columns)}.")
     if len(columns) < 2:
-        raise DataError(f"Only one column ('{columns[0]}') was found: the file needs a text column and a label "
+        raise DataError(f"Only one column ('{columns[0][:60]}') was found: the file needs a text column and a label "
                         "column. Check the delimiter (comma, semicolon, tab) or add the labels.")
-    guess_text, guess_label = detect_columns(df)
-    text_col = config.text_column or guess_text
-    label_col = config.label_column or (",".join(config.label_columns) if config.label_columns else None)
+    notes: list[str] = []
+    label_columns = tuple(config.label_columns)
+    exclude = tuple(c for c in (config.text_pair_column, config.label_column, *label_columns) if c)
+    schema = detect_schema(df.drop(columns=list(exclude)) if exclude else df, config.label_delimiter)
+    text_col = config.text_column or schema.text_column
+    label_col = config.label_column or (",".join(label_columns) if label_columns else None)
+    if not label_col and schema.label_columns and config.task in ("auto", "multi_label") and text_col not in schema.label_columns:
+        label_columns, label_col = schema.label_columns, schema.label_column
+        notes.append(f"Columns {', '.join(label_columns)} hold only 0/1 values: read them as multi-label tags.")
     if not label_col:
-        label_col = guess_label if guess_label != text_col else None
+        guess = schema.label_column if schema.label_column != text_col else None
+        label_col = guess or _guess_columns(_sample(df), exclude=(text_col,))[1]
     if not text_col or not label_col:
         raise DataError("Could not tell which column holds the text and which the label. "
                         "Name them with --text-column and --label-column.")
     if text_col == label_col:
         raise DataError(f"The text column and the label column are both '{text_col}'. Pick two different columns.")
-    return text_col, label_col
+    return text_col, label_col, label_columns, notes
 
 
-def _clean(df: pd.DataFrame, config: TrainConfig, text_col: str, label_col: str,
+def _clean(df: pd.DataFrame, config: TrainConfig, text_col: str, label_col: str, label_columns: tuple[str, ...],
            task: str | None = None) -> tuple[pd.DataFrame, str, list[str], dict[str, int]]:
-    notes: list[str] = []
-    out = pd.DataFrame({"text": df[text_col].astype(object)})
-    if config.text_pair_column:
-        out["text_pair"] = df[config.text_pair_column].astype(object)
-    if config.label_columns:
-        raw_label = _join_binary_columns(df, list(config.label_columns), config.label_delimiter)
-        task = task or "multi_label"
+    """Trim texts and labels, drop unusable rows (counted by reason), canonicalise labels for ``task``."""
+    text_cols = {"text": text_col, "text_pair": config.text_pair_column} if config.text_pair_column else {"text": text_col}
+    out = pd.DataFrame({k: _trimmed(df[c]) for k, c in text_cols.items()})
+    if label_columns:
+        label, task = _join_binary_columns(df, list(label_columns), config.label_delimiter), task or "multi_label"
     else:
-        raw_label = df[label_col].astype(object)
-    text_cols = ["text", "text_pair"] if config.text_pair_column else ["text"]
-    for c in text_cols:
-        out[c] = out[c].where(out[c].notna(), "").astype(str).str.strip()
-    label = raw_label.where(raw_label.notna(), "").astype(str).str.strip()
-    dropped: dict[str, int] = {}
-    empty_text = (out[text_cols] == "").any(axis=1)
+        label = _trimmed(df[label_col])
+    empty_text = (out[list(text_cols)] == "").any(axis=1)
     empty_label = (label == "") & ~empty_text
-    if config.label_columns:
+    if label_columns:
         empty_label[:] = False  # no tag at all is a valid multi-label example
-    if empty_label.all() or (label == "").all():
+    elif (label == "").all():
         raise DataError(f"The label column '{label_col}' is empty in every row. Pick the column that holds the labels.")
     dropped = {k: int(v.sum()) for k, v in (("empty text", empty_text), ("empty label", empty_label)) if v.sum()}
     keep = ~(empty_text | empty_label)
-    out, label = out[keep].copy(), label[keep]
-    if dropped:
-        notes.append("Dropped " + ", ".join(f"{n} row(s) with {why}" for why, n in dropped.items()) + ".")
+    out, label = out[keep], label[keep]
+    if out.empty:
+        raise DataError("No usable rows are left after dropping empty texts and labels. Check the column choice.")
     if task is None:
         task = config.task if config.task != "auto" else detect_task(label, config.label_delimiter)
+    out, notes = _set_labels(out, label, task, label_col, config.label_delimiter, dropped)
+    if dropped:
+        notes.insert(0, "Dropped " + ", ".join(f"{n} row(s) with {why}" for why, n in dropped.items()) + ".")
+    return out, task, notes, dropped
+
+
+def _trimmed(values: pd.Series) -> pd.Series:
+    return values.astype("str").fillna("").str.strip()
+
+
+def _set_labels(out: pd.DataFrame, label: pd.Series, task: str, label_col: str, delimiter: str,
+                dropped: dict[str, int]) -> tuple[pd.DataFrame, list[str]]:
+    """The ``label`` column for ``task``: floats, sorted tag lists, or canonical class names."""
+    out, notes = out.copy(), []
     if task == "regression":
         nums = pd.to_numeric(label, errors="coerce")
         bad = int(nums.isna().sum())
         if bad == len(nums):
             raise DataError(f"Regression needs numbers, but '{label_col}' holds none. Choose single-label classification.")
         if bad:
-            notes.append(f"Dropped {bad} row(s) whose label is not a number.")
             dropped["label not a number"] = bad
         out["label"] = nums.astype(float)
-        out = out[nums.notna().to_numpy()]
-    elif task == "multi_label":
-        parts = label.str.split(re.escape(config.label_delimiter), regex=True)
-        canon, merged = _canonical_names(parts.explode().str.strip())
+        return out[nums.notna().to_numpy()], notes
+    if task == "multi_label":
+        parts = label.str.split(delimiter, regex=False)
+        canon, notes = _canonical_names(parts.explode().str.strip())
         out["label"] = [sorted({canon[p.strip()] for p in ps if p.strip()}) for ps in parts]
-        notes += merged
-    else:
-        canon, merged = _canonical_names(label)
-        out["label"] = label.map(canon)
-        notes += merged
-        mixed = _is_mixed(label)
-        if mixed:
-            notes.append("Labels mix numbers and words; all are treated as names (text).")
-    if out.empty:
-        raise DataError("No usable rows are left after dropping empty text and labels. Check the column choice.")
-    return out, task, notes, dropped
+        return out, notes
+    canon, notes = _canonical_names(label)
+    out["label"] = label.map(canon)
+    if _is_mixed(label):
+        examples = ", ".join(repr(x) for x in pd.Series(label.unique()).head(4))
+        notes.append(f"Labels mix numbers and words (e.g. {examples}); all are treated as class names (text).")
+    return out, notes
 
 
 def _join_binary_columns(df: pd.DataFrame, cols: list[str], delim: str) -> pd.Series:
-    flags = df[cols].apply(lambda s: s.astype(str).str.strip().str.lower().isin(["1", "1.0", "true", "yes", "y"]))
-    return flags.apply(lambda row: delim.join(c for c in cols if row[c]), axis=1)
+    flags = pd.DataFrame({c: _trimmed(df[c]).str.lower().isin(list(TRUE_VALUES)) for c in cols})
+    return pd.Series([delim.join(c for c, on in zip(cols, row) if on) for row in flags.itertuples(index=False)],
+                     index=df.index, dtype="str")
 
 
 def _canonical_names(values: pd.Series) -> tuple[dict[str, str], list[str]]:
@@ -220,7 +301,7 @@ def _label_list(frame: pd.DataFrame, task: str) -> list[str]:
     if task == "regression":
         return []
     names = frame["label"].explode() if task == "multi_label" else frame["label"]
-    labels = sorted({str(x) for x in names.dropna()}, key=_natural_key)
+    labels = sorted({str(x) for x in names.dropna().unique()}, key=_natural_key)
     if task == "single_label":
         if len(labels) < 2:
             only = labels[0] if labels else "nothing"
@@ -245,7 +326,9 @@ def split(frame: pd.DataFrame, task: str, val_size: float, seed: int) -> tuple[p
     if task == "single_label":
         n_classes = frame["label"].nunique()
         n_val = max(n_val, n_classes)
-        stratify = frame["label"]
+        # Sorted category codes split exactly like the names do, but ~50x faster on a million rows.
+        names = frame["label"].astype("str")
+        stratify = pd.Categorical(names, categories=sorted(names.unique())).codes
     if len(frame) - n_val < 2:
         raise DataError(f"Only {len(frame)} usable rows: too few to split into training and validation. "
                         "Add more labeled examples (at least a few dozen).")
@@ -269,6 +352,24 @@ def _class_warnings(train: pd.DataFrame, task: str) -> list[str]:
     counts = train["label"].value_counts()
     few = [f"'{k}' ({v})" for k, v in counts.items() if v < WARN_PER_CLASS]
     return [f"Few training examples for {', '.join(few)}: expect weak results on those classes; aim for 20+ each."] if few else []
+
+
+def _sample(df: pd.DataFrame, n: int = SAMPLE_ROWS) -> pd.DataFrame:
+    return df if len(df) <= n else df.sample(n, random_state=0)
+
+
+def _nonempty(values: pd.Series) -> pd.Series:
+    v = values.dropna().astype("str").str.strip()
+    return v[v != ""]
+
+
+def _is_binary(values: pd.Series) -> bool:
+    v = _nonempty(values).str.lower()
+    return len(v) > 0 and set(v.unique()) <= BINARY_VALUES and v.nunique() == 2
+
+
+def _has_cjk(values: pd.Series) -> bool:
+    return bool(values.head(200).str.contains(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", regex=True).mean() > 0.5)
 
 
 def _is_numeric(values: pd.Series) -> bool:

@@ -1,0 +1,373 @@
+"""The data health report: what is in a table and what will hurt training, as structured findings.
+
+``health_report`` takes prepared data (or a raw frame) and returns a ``HealthReport``: counts and
+histograms for charts plus a list of ``Finding`` (severity, title, one sentence of advice, data).
+``inspect_file`` reads a file and builds the report the way ``python -m tuneboard inspect`` does.
+Nothing here draws; the Data page and the CLI render the same object.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .config import TrainConfig
+from .data import WARN_PER_CLASS, PreparedData, _join_binary_columns, _trimmed, detect_schema, detect_task, prepare_frame
+from .readers import TableInfo, read_table
+
+SEVERITIES = ("info", "warning", "error")
+TOKEN_SAMPLE = 2000
+PUNCTUATION_BLIND_ROWS = 200_000  # above this, duplicates ignore case and outer spaces only (regex costs ~2 s/M rows)  # texts tokenized for lengths and coverage; enough for a stable share
+UNK_WARN_SHARE = 0.05
+TRUNCATION_WARN_SHARE = 0.05
+SHORT_CHARS = 10
+IMBALANCE_WARN = 10.0
+LENGTH_STEPS = (32, 64, 128, 256, 384, 512, 1024, 2048)
+# RE2 syntax (pyarrow) that Python's re also understands, so examples are found with the same pattern.
+PII_PATTERNS = {
+    "email addresses": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+    "phone numbers": r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]?\d{3,4}",
+    "long ID-like numbers": r"\d{9,}",
+}
+_PUNCT_SPACE = r"[\p{P}\p{S}\s]+"  # Unicode classes: Chinese punctuation goes too, Chinese letters stay
+
+
+@dataclass
+class Finding:
+    """One thing the report says: ``kind`` is a stable id for the UI, ``data`` feeds its chart."""
+
+    kind: str
+    severity: str
+    title: str
+    advice: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class HealthReport:
+    """Everything ``inspect`` prints and the Data page draws."""
+
+    rows_read: int
+    rows_usable: int
+    task: str
+    text_column: str | None
+    label_column: str | None
+    text_pair_column: str | None = None
+    labels: list[str] = field(default_factory=list)
+    class_counts: dict[str, int] = field(default_factory=dict)
+    imbalance_ratio: float | None = None
+    label_histogram: dict[str, Any] | None = None
+    token_lengths: dict[str, Any] | None = None
+    dropped: dict[str, int] = field(default_factory=dict)
+    file: dict[str, Any] | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def worst(self) -> str:
+        """The highest severity among the findings."""
+        return max((f.severity for f in self.findings), key=SEVERITIES.index, default="info")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "worst": self.worst}
+
+
+def inspect_file(path: str | Path, *, text_column: str | None = None, label_column: str | None = None,
+                 text_pair_column: str | None = None, encoding: str | None = None, sheet: str | None = None,
+                 model: str = "default", max_length: int = 128, task: str = "auto") -> HealthReport:
+    """Read ``path``, prepare it as training would, and report on it with ``model``'s tokenizer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .catalog import load_tokenizer, resolve_model
+
+    # Importing transformers takes seconds; do it while the file is read and prepared.
+    pool = ThreadPoolExecutor(max_workers=1)
+    tokenizer_future = pool.submit(lambda: load_tokenizer(resolve_model(model)))
+    pool.shutdown(wait=False)
+    df, info = read_table(path, encoding=encoding, sheet=sheet)
+    config = TrainConfig(data=str(path), text_column=text_column, label_column=label_column,
+                         text_pair_column=text_pair_column, encoding=encoding, sheet=sheet, model=model,
+                         max_length=max_length, task=task)
+    prepared = prepare_frame(df, config, info)
+    del df  # the prepared frames hold what is needed; free the raw table before the checks
+    return health_report(prepared, tokenizer=tokenizer_future.result(), max_length=max_length, info=info)
+
+
+def health_report(data: PreparedData | pd.DataFrame, *, text_column: str | None = None,
+                  label_column: str | None = None, tokenizer: Any = None, max_length: int = 128,
+                  info: TableInfo | None = None, sample_size: int = TOKEN_SAMPLE) -> HealthReport:
+    """Report on prepared data (train + validation) or on a raw frame (columns detected when not named).
+
+    ``tokenizer`` (a Hugging Face tokenizer) enables the token-length and coverage checks, run on
+    ``sample_size`` texts; every other check uses all rows.
+    """
+    rows, report = _frame_and_header(data, text_column, label_column)
+    info = info or (data.info if isinstance(data, PreparedData) else None)
+    report.file = info.to_dict() if info else None
+    out = report.findings
+    out.append(_rows_finding(report))
+    for note in (info.notes if info else []) + (data.notes if isinstance(data, PreparedData) else []):
+        out.append(Finding("note", "info", note, "No action needed; change the settings if this is not what you meant."))
+    out += _label_findings(rows, report)
+    if tokenizer is not None:
+        out += _token_findings(rows, report, tokenizer, max_length, sample_size)
+    joined = rows["text"] + (" " + rows["text_pair"] if "text_pair" in rows else "")
+    norm = normalise(joined, punctuation=len(rows) <= PUNCTUATION_BLIND_ROWS)
+    out += _duplicate_findings(rows, norm, report.task)
+    out += _short_findings(rows)
+    out += _pii_findings(rows)
+    return report
+
+
+def _frame_and_header(data: PreparedData | pd.DataFrame, text_column: str | None,
+                      label_column: str | None) -> tuple[pd.DataFrame, HealthReport]:
+    """All usable rows as one frame (text, [text_pair], label, split) and the report's header fields."""
+    if isinstance(data, PreparedData):
+        rows = pd.concat([data.train.assign(split="train"), data.val.assign(split="validation")], ignore_index=True)
+        report = HealthReport(rows_read=data.rows_read, rows_usable=len(rows), task=data.task,
+                              text_column=data.text_column, label_column=data.label_column,
+                              text_pair_column=data.text_pair_column, labels=list(data.labels),
+                              dropped=dict(data.dropped))
+        return rows, report
+    schema = detect_schema(data)
+    text = text_column or schema.text_column
+    binary = schema.label_columns if not label_column else ()
+    label = label_column or schema.label_column
+    texts = _trimmed(data[text]) if text in data else pd.Series("", index=data.index)
+    labels = _join_binary_columns(data, list(binary), "|") if binary else (
+        _trimmed(data[label]) if label in data else pd.Series("", index=data.index))
+    keep = (texts != "") & ((labels != "") | bool(binary))
+    rows = pd.DataFrame({"text": texts[keep], "label": labels[keep], "split": "all"}).reset_index(drop=True)
+    task = "multi_label" if binary else detect_task(rows["label"])
+    if task == "multi_label":
+        rows["label"] = rows["label"].str.split("|", regex=False).map(lambda ps: sorted({p.strip() for p in ps if p.strip()}))
+    elif task == "regression":
+        rows["label"] = pd.to_numeric(rows["label"], errors="coerce")
+    dropped = {"empty text or label": int((~keep).sum())} if (~keep).any() else {}
+    return rows, HealthReport(rows_read=len(data), rows_usable=len(rows), task=task, text_column=text,
+                              label_column=label, dropped=dropped)
+
+
+def _rows_finding(report: HealthReport) -> Finding:
+    lost = report.rows_read - report.rows_usable
+    why = ", ".join(f"{n} with {reason}" for reason, n in report.dropped.items())
+    title = f"{report.rows_read:,} rows read, {report.rows_usable:,} usable" + (f" ({lost:,} dropped: {why})" if lost else "")
+    advice = ("Fill in or remove the dropped rows if they matter." if lost else "Every row can be used.")
+    return Finding("rows", "warning" if lost > 0.1 * report.rows_read else "info", title, advice,
+                   {"rows_read": report.rows_read, "rows_usable": report.rows_usable, "dropped": report.dropped})
+
+
+def _label_findings(rows: pd.DataFrame, report: HealthReport) -> list[Finding]:
+    if report.task == "regression":
+        values = rows["label"].dropna().astype(float)
+        counts, edges = np.histogram(values, bins=min(20, max(1, values.nunique())))
+        report.label_histogram = {"bins": edges.tolist(), "counts": counts.tolist(), "min": float(values.min()),
+                                  "max": float(values.max()), "mean": float(values.mean())}
+        return [Finding("targets", "info", f"Numeric target from {values.min():g} to {values.max():g} (mean {values.mean():.3g})",
+                        "Check that the range is what you expect; predictions will stay near it.", report.label_histogram)]
+    names = rows["label"].explode() if report.task == "multi_label" else rows["label"]
+    counts = names.dropna().astype(str).value_counts()
+    report.class_counts = {str(k): int(v) for k, v in counts.items()}
+    report.labels = report.labels or sorted(report.class_counts)
+    if counts.empty:
+        return []
+    ratio = float(counts.max() / counts.min())
+    report.imbalance_ratio = ratio
+    out = [Finding("class_balance", "warning" if ratio >= IMBALANCE_WARN else "info",
+                   f"{len(counts)} classes; the largest is {ratio:.1f}× the smallest",
+                   "Add examples of the small classes, and judge the model by macro F1 rather than accuracy."
+                   if ratio >= IMBALANCE_WARN else "The classes are balanced enough to train as they are.",
+                   {"counts": report.class_counts, "imbalance_ratio": ratio})]
+    one = [k for k, v in report.class_counts.items() if v < 2]
+    few = [k for k, v in report.class_counts.items() if 2 <= v < WARN_PER_CLASS]
+    if one:
+        out.append(Finding("rare_classes", "error", f"Class(es) with a single example: {_list(one)}",
+                           "Add at least a few more examples of each, or remove those rows; one example cannot be learned and validated.",
+                           {"classes": one}))
+    if few:
+        out.append(Finding("rare_classes", "warning", f"Class(es) with fewer than {WARN_PER_CLASS} examples: {_list(few)}",
+                           "Expect weak results on these classes; aim for 20 or more examples each.", {"classes": few}))
+    return out
+
+
+def _token_findings(rows: pd.DataFrame, report: HealthReport, tokenizer: Any, max_length: int,
+                    sample_size: int) -> list[Finding]:
+    sample = rows.sample(min(sample_size, len(rows)), random_state=0) if len(rows) > sample_size else rows
+    pairs = sample["text_pair"].tolist() if "text_pair" in sample else None
+    ids = tokenizer(sample["text"].tolist(), pairs, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+    lengths = np.array([len(x) for x in ids])
+    truncated = float((lengths > max_length).mean())
+    model_max = getattr(tokenizer, "model_max_length", 512) or 512
+    p95 = int(np.percentile(lengths, 95))
+    suggested = min(next((s for s in LENGTH_STEPS if s >= p95), LENGTH_STEPS[-1]), max(model_max, 8) if model_max < 10**6 else 2048)
+    counts, edges = np.histogram(lengths, bins=min(30, max(1, len(np.unique(lengths)))))
+    report.token_lengths = {"bins": edges.tolist(), "counts": counts.tolist(), "p50": int(np.median(lengths)),
+                            "p95": p95, "max": int(lengths.max()), "max_length": max_length,
+                            "truncated_share": truncated, "suggested_max_length": int(suggested), "sampled": len(lengths)}
+    warn = truncated > TRUNCATION_WARN_SHARE
+    out = [Finding("token_lengths", "warning" if warn else "info",
+                   f"{truncated:.0%} of texts are longer than {max_length} tokens (95% fit in {p95})",
+                   f"Raise max length to {suggested} so fewer texts are cut." if warn and suggested > max_length
+                   else f"A max length of {suggested} fits 95% of texts.", report.token_lengths)]
+    coverage = _unknown_share(ids, tokenizer, pairs is not None)
+    if coverage is not None:
+        share, examples = coverage
+        bad = share > UNK_WARN_SHARE
+        out.append(Finding("tokenizer_coverage", "warning" if bad else "info",
+                           f"{share:.1%} of tokens are unknown to the model's tokenizer ([UNK])"
+                           + (": the model does not understand this language" if bad else ""),
+                           "Replace the model with one trained on this language (e.g. a multilingual or Chinese model)."
+                           if bad else "The model's vocabulary covers this text.",
+                           {"unknown_share": share, "examples": examples, "sampled": len(ids)}))
+    return out
+
+
+def _unknown_share(ids: list[list[int]], tokenizer: Any, pair: bool) -> tuple[float, list[str]] | None:
+    """Share of [UNK] among real (non-special) tokens; None when the tokenizer has no unknown token."""
+    unk = getattr(tokenizer, "unk_token_id", None)
+    if unk is None:
+        return None
+    specials = tokenizer.num_special_tokens_to_add(pair=pair)
+    total = sum(len(x) for x in ids) - specials * len(ids)
+    hits = [sum(1 for t in x if t == unk) for x in ids]
+    examples = [i for i, h in enumerate(hits) if h][:3]
+    texts = [tokenizer.decode(ids[i], skip_special_tokens=False)[:80] for i in examples]
+    return (sum(hits) / total if total > 0 else 0.0), texts
+
+
+def normalise(texts: pd.Series, punctuation: bool = True) -> pd.Series:
+    """Text for near-duplicate checks: lower case, without punctuation, symbols or spaces.
+
+    pyarrow does it in C++ (RE2 with Unicode classes; ``utf8_lower`` stands in for casefold).
+    With ``punctuation=False`` only case and outer spaces are ignored, which is ten times faster.
+    """
+    arr = pc.utf8_lower(pa.array(texts.astype("str").fillna("")))
+    arr = pc.replace_substring_regex(arr, _PUNCT_SPACE, "") if punctuation else pc.utf8_trim_whitespace(arr)
+    return pd.Series(arr, index=texts.index, dtype="str")
+
+
+def _duplicate_findings(rows: pd.DataFrame, norm: pd.Series, task: str) -> list[Finding]:
+    out = []
+    exact_codes = _codes(rows["text"] + ("\x00" + rows["text_pair"] if "text_pair" in rows else ""))
+    norm_codes = _codes(norm)
+    exact = int(exact_codes.duplicated().sum())
+    dup = norm_codes.duplicated(keep=False)
+    near = int(norm_codes.duplicated().sum()) - exact
+    if exact or near:
+        out.append(Finding("duplicates", "warning" if (exact + near) > 0.01 * len(rows) else "info",
+                           f"{exact:,} exact and {near:,} near duplicate rows (same text after removing case and punctuation)",
+                           "Remove duplicates so the model does not over-weight them and validation is not inflated.",
+                           {"exact": exact, "near": near, "examples": rows["text"][dup].head(4).tolist()}))
+    if dup.any() and task != "regression":
+        sub = pd.DataFrame({"norm": norm[dup], "text": rows["text"][dup],
+                            "label": rows["label"][dup].map(lambda v: "|".join(v) if isinstance(v, list) else str(v))})
+        n_labels = sub.groupby("norm")["label"].nunique()
+        clash = n_labels[n_labels > 1].index
+        if len(clash):
+            rows_in = sub[sub["norm"].isin(clash)]
+            examples = [{"text": g["text"].iloc[0], "labels": sorted(g["label"].unique())}
+                        for _, g in list(rows_in.groupby("norm"))[:3]]
+            out.append(Finding("conflicts", "warning", f"{len(clash):,} text(s) appear with different labels ({len(rows_in):,} rows)",
+                               "Decide on one label for each such text and fix the others.",
+                               {"texts": len(clash), "rows": len(rows_in), "examples": examples}))
+    if "split" in rows and (rows["split"] == "validation").any():
+        train, val = norm[rows["split"] == "train"], norm[rows["split"] == "validation"]
+        seen = pc.unique(pa.array(train))
+        leaked = pd.Series(pc.is_in(pa.array(val), value_set=seen).to_numpy(zero_copy_only=False), index=val.index)
+        if leaked.any():
+            out.append(Finding("leakage", "warning", f"{int(leaked.sum()):,} validation rows ({leaked.mean():.0%}) also appear in training",
+                               "Remove duplicates before training so the validation score is honest.",
+                               {"rows": int(leaked.sum()), "share": float(leaked.mean()),
+                                "examples": rows["text"][val.index[leaked.to_numpy()]].head(3).tolist()}))
+    return out
+
+
+def _codes(texts: pd.Series) -> pd.Series:
+    """Integer codes of equal strings: duplicate checks on ints are ~5x faster than on a million strings."""
+    encoded = pc.dictionary_encode(pa.array(texts.astype("str").fillna("")))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    return pd.Series(encoded.indices.to_numpy(zero_copy_only=False), index=texts.index)
+
+
+def _short_findings(rows: pd.DataFrame) -> list[Finding]:
+    lengths = rows["text"].str.len()
+    short = lengths < SHORT_CHARS
+    if not short.any():
+        return []
+    share = float(short.mean())
+    return [Finding("short_texts", "warning" if share > 0.1 else "info",
+                    f"{int(short.sum()):,} very short texts (under {SHORT_CHARS} characters, {share:.0%})",
+                    "Check that these are real examples; a word or two gives the model little to learn from.",
+                    {"rows": int(short.sum()), "share": share, "examples": rows["text"][short].head(5).tolist()})]
+
+
+def _pii_findings(rows: pd.DataFrame) -> list[Finding]:
+    texts = pa.array(rows["text"].astype("str").fillna(""))
+    counts, examples = {}, {}
+    for kind, pattern in PII_PATTERNS.items():
+        hits = np.asarray(pc.match_substring_regex(texts, pattern).to_numpy(zero_copy_only=False), dtype=bool)
+        counts[kind] = int(hits.sum())
+        found = (re.search(pattern, t) for t in rows["text"][hits].head(3))
+        examples[kind] = [mask(m.group(0)) for m in found if m]
+    if not any(counts.values()):
+        return []
+    title = "Likely personal data: " + ", ".join(f"{n:,} rows with {k}" for k, n in counts.items() if n)
+    return [Finding("personal_data", "warning", title,
+                    "Remove or mask personal data before training unless you are allowed to use it; models can memorise it.",
+                    {"counts": counts, "examples": examples})]
+
+
+def mask(value: str) -> str:
+    """A value with most characters hidden: 'j***@e***.com', '•••••••67'."""
+    if "@" in value:
+        local, domain = value.split("@", 1)
+        host, _, tld = domain.rpartition(".")
+        return f"{local[:1]}***@{host[:1]}***.{tld}"
+    digits = sum(c.isdigit() for c in value)
+    seen = 0
+    out = []
+    for c in value:
+        if c.isdigit():
+            seen += 1
+            out.append(c if seen > digits - 2 else "•")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def _list(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(f"'{n}'" for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def format_report(report: HealthReport) -> str:
+    """The report as readable text, as ``python -m tuneboard inspect`` prints it."""
+    f = report.file or {}
+    lines = []
+    if f:
+        where = f" sheet '{f['sheet']}'," if f.get("sheet") else ""
+        delim = {"\t": "TAB", None: "-"}.get(f.get("delimiter"), f.get("delimiter"))
+        lines.append(f"{Path(f['path']).name}: {f['format']},{where} encoding {f.get('encoding') or '-'}, "
+                     f"delimiter {delim}, header {'yes' if f.get('has_header') else 'no (generated names)'}")
+    pair = f" + '{report.text_pair_column}'" if report.text_pair_column else ""
+    lines.append(f"text: '{report.text_column}'{pair}   label: '{report.label_column}'   task: {report.task}")
+    if report.class_counts:
+        lines.append("classes:")
+        width = max(len(k) for k in report.class_counts)
+        lines += [f"  {k:<{width}}  {v:>8,}" for k, v in list(report.class_counts.items())[:30]]
+    tl = report.token_lengths
+    if tl:
+        lines.append(f"token lengths (sample of {tl['sampled']:,}): median {tl['p50']}, 95% {tl['p95']}, max {tl['max']}; "
+                     f"suggested max length {tl['suggested_max_length']}")
+    lines.append("findings:")
+    for item in report.findings:
+        lines.append(f"  [{item.severity}] {item.title}. {item.advice}")
+        if item.kind == "personal_data":
+            lines += [f"      e.g. {k}: {', '.join(v)}" for k, v in item.data["examples"].items() if v]
+    return "\n".join(lines)
