@@ -85,14 +85,15 @@ def inspect_file(path: str | Path, *, text_column: str | None = None, label_colu
 
     from .catalog import load_tokenizer, resolve_model
 
-    # Importing transformers takes seconds; do it while the file is read and prepared.
-    pool = ThreadPoolExecutor(max_workers=1)
-    tokenizer_future = pool.submit(lambda: load_tokenizer(resolve_model(model)))
-    pool.shutdown(wait=False)
     df, info = read_table(path, encoding=encoding, sheet=sheet)
     config = TrainConfig(data=str(path), text_column=text_column, label_column=label_column,
                          text_pair_column=text_pair_column, encoding=encoding, sheet=sheet, model=model,
                          max_length=max_length, task=task)
+    # Importing transformers takes seconds: do it while the table is prepared (after reading, so a
+    # file that cannot be read fails at once).
+    pool = ThreadPoolExecutor(max_workers=1)
+    tokenizer_future = pool.submit(lambda: load_tokenizer(resolve_model(model)))
+    pool.shutdown(wait=False)
     prepared = prepare_frame(df, config, info)
     del df  # the prepared frames hold what is needed; free the raw table before the checks
     return health_report(prepared, tokenizer=tokenizer_future.result(), max_length=max_length, info=info)

@@ -178,7 +178,8 @@ def _utf16_without_bom(head: bytes, name: str) -> str:
             if _decodes(head[: len(head) // 2 * 2], enc):
                 return enc
     first = head.index(b"\x00")
-    raise DataError(f"'{name}' contains NUL bytes (first at byte {first}), so it is binary or damaged, not a text table. "
+    line = head[:first].count(b"\n") + 1
+    raise DataError(f"'{name}' contains NUL bytes (first on line {line}, byte {first}), so it is binary or damaged, not a text table. "
                     "Export it again as UTF-8 CSV.")
 
 
@@ -281,8 +282,9 @@ def _read_excel(p: Path, sheet: str | None) -> tuple[pd.DataFrame, TableInfo]:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(p, data_only=True)  # data_only: formulas come back as their last saved result
-        formulas = load_workbook(p, read_only=True, data_only=False)
+        data = p.read_bytes()  # a file object: openpyxl refuses names not ending in .xlsx
+        book = load_workbook(io.BytesIO(data), data_only=True)  # formulas come back as their last saved result
+        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as e:  # openpyxl raises many types for non-Excel bytes
         raise DataError(f"'{p.name}' is not a readable Excel workbook ({_first_line(e)}). "
                         "Open it in Excel and save it as .xlsx, or export a CSV.") from None
@@ -293,6 +295,8 @@ def _read_excel(p: Path, sheet: str | None) -> tuple[pd.DataFrame, TableInfo]:
     ws = book[chosen]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     info = TableInfo(path=str(p), format="excel", sheet=chosen, sheets=sheets)
+    if p.suffix.lower() not in EXCEL_SUFFIXES:
+        info.notes.append(f"'{p.name}' is an Excel workbook despite its name, and was read as one.")
     if len(sheets) > 1:
         info.notes.append(f"Read sheet '{chosen}' of {len(sheets)} ({', '.join(sheets)}); pick another with the sheet option.")
     info.notes += _check_formulas(formulas[chosen], rows, p.name)
@@ -441,6 +445,9 @@ def _check_cell_sizes(df: pd.DataFrame, name: str) -> None:
 
 def _parse_error(p: Path, e: BaseException) -> DataError:
     msg = _first_line(e)
+    if isinstance(e, pd.errors.EmptyDataError):
+        return DataError(f"'{p.name}' holds no table (only blank lines or spaces). "
+                         "Export the table again and check that it has rows.")
     quote = re.search(r"EOF inside string starting at row (\d+)", msg)
     if quote:
         return DataError(f"'{p.name}' has an unbalanced quote: a field opened with \" near row {quote.group(1)} "
