@@ -1,0 +1,29 @@
+"""Tuneboard: fine-tune a text classifier on your own labeled table, in the browser.
+
+Entry point: page set-up, navigation, and the sidebar every page shares. Pages live in pages/,
+widgets and charts in components/, the engine in tuneboard/.
+"""
+import streamlit as st
+
+from components import state, widgets
+
+st.set_page_config(page_title="Tuneboard", page_icon="🎛️", layout="wide")
+state.init_state()
+
+pages = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/table_chart:"),
+    st.Page("pages/train.py", title="Train", icon=":material/rocket_launch:"),
+    st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
+    st.Page("pages/evaluate.py", title="Evaluate", icon=":material/fact_check:"),
+    st.Page("pages/predict.py", title="Predict", icon=":material/bolt:"),
+]
+page = st.navigation(pages)
+
+with st.sidebar:
+    st.markdown("## 🎛️ Tuneboard")
+    st.caption("Fine-tune a text classifier on your own data.")
+    widgets.sidebar_status()
+
+with widgets.guard():
+    page.run()

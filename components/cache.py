@@ -1,0 +1,82 @@
+"""Engine calls cached across reruns (and sessions), so a page rerun costs almost nothing.
+
+Data is keyed by path plus content hash (an upload with the same name but new bytes is re-read);
+loaded models are kept as resources, a few at a time.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+
+def _stamp(path: str) -> float:
+    try:
+        return Path(path).stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading the table…")
+def _read(path: str, sha: str | None, mtime: float) -> tuple[Any, Any]:
+    from tuneboard.readers import read_table
+
+    return read_table(path)
+
+
+def read(path: str, sha: str | None = None) -> tuple[Any, Any]:
+    """``read_table`` result (frame, info); raises ``DataError``."""
+    return _read(path, sha, _stamp(path))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _detect(path: str, sha: str | None, mtime: float) -> tuple[str | None, str | None]:
+    from tuneboard.data import detect_columns
+
+    return detect_columns(read(path, sha)[0])
+
+
+def detect(path: str, sha: str | None = None) -> tuple[str | None, str | None]:
+    """The engine's guess of (text column, label column)."""
+    return _detect(path, sha, _stamp(path))
+
+
+@st.cache_data(max_entries=16, show_spinner="Checking the data…")
+def _prepare(config: dict[str, Any], stamps: tuple[float, ...]) -> Any:
+    from tuneboard.config import TrainConfig
+    from tuneboard.data import prepare_data
+
+    return prepare_data(TrainConfig.from_dict(config))
+
+
+def prepare(config: Any) -> Any:
+    """``prepare_data(config)`` (PreparedData); raises ``DataError``/``ConfigError``."""
+    files = (config.data, config.validation or "")
+    return _prepare(config.to_dict(), tuple(_stamp(f) for f in files if f))
+
+
+@st.cache_data(max_entries=16, show_spinner="Reading the model card…")
+def model_card(source: str) -> Any:
+    from tuneboard.catalog import describe_model
+
+    return describe_model(source)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the model…")
+def predictor(run_path: str, mtime: float) -> Any:
+    """A loaded ``Predictor``; ``mtime`` of the model folder invalidates it when a run is retrained."""
+    from tuneboard.inference import Predictor
+
+    return Predictor.load(run_path)
+
+
+def model_stamp(run_path: str) -> float:
+    return _stamp(str(Path(run_path) / "model" / "config.json"))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def predictions(path: str, mtime: float) -> Any:
+    import pandas as pd
+
+    return pd.read_parquet(path)

@@ -1,0 +1,147 @@
+"""Plotly figure builders. Pure: data in, ``go.Figure`` out; no Streamlit, no file access.
+
+Every builder bounds what it sends to the browser (``MAX_POINTS`` per line) so a long run costs the
+page the same as a short one, and shares one look (``_style``) that reads well on a projector.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import plotly.graph_objects as go
+
+MAX_POINTS = 500
+INDIGO, AMBER, GREEN, SLATE, RED = "#4F46E5", "#F59E0B", "#10B981", "#64748B", "#EF4444"
+FONT = dict(family="Inter, 'Source Sans Pro', sans-serif", size=15, color="#1F2937")
+
+
+def downsample(xs: Sequence[Any], ys: Sequence[Any], limit: int = MAX_POINTS) -> tuple[list[Any], list[Any]]:
+    """Every k-th point so at most ``limit`` remain; the last point is always kept."""
+    xs, ys = list(xs), list(ys)
+    if len(xs) <= limit:
+        return xs, ys
+    step = -(-len(xs) // limit)
+    keep = list(range(0, len(xs), step))
+    if keep[-1] != len(xs) - 1:
+        keep[-1] = len(xs) - 1
+    return [xs[i] for i in keep], [ys[i] for i in keep]
+
+
+def training_curves(events: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Columns of the charts from run events: train loss and learning rate per logged step,
+    validation loss and metrics per evaluation."""
+    train = [e for e in events if e.get("type") == "train"]
+    evals = [e for e in events if e.get("type") == "eval"]
+    metric_keys = [k for k in ("macro_f1", "accuracy", "micro_f1", "rmse", "mae", "r2") if evals and k in evals[-1]]
+    return {"step": [e["step"] for e in train], "loss": [e["loss"] for e in train],
+            "lr": [e.get("learning_rate") for e in train],
+            "eval_step": [e["step"] for e in evals], "eval_loss": [e.get("eval_loss") for e in evals],
+            "metrics": {k: [e.get(k) for e in evals] for k in metric_keys},
+            "best_step": next((e["step"] for e in reversed(evals) if e.get("is_best")), None)}
+
+
+def loss_figure(curves: dict[str, Any], height: int = 340) -> go.Figure:
+    """Train loss (line) and validation loss (markers + line) against the step, on one chart."""
+    fig = go.Figure()
+    x, y = downsample(curves["step"], curves["loss"])
+    fig.add_scatter(x=x, y=y, name="Train loss", mode="lines", line=dict(color=INDIGO, width=3))
+    if curves["eval_step"]:
+        x, y = downsample(curves["eval_step"], curves["eval_loss"])
+        fig.add_scatter(x=x, y=y, name="Validation loss", mode="lines+markers",
+                        line=dict(color=AMBER, width=3), marker=dict(size=10))
+    return _style(fig, "Loss", height, x_title="Step")
+
+
+def metric_figure(curves: dict[str, Any], height: int = 340) -> go.Figure:
+    """Validation metrics per evaluation, with the kept (best) checkpoint marked."""
+    fig = go.Figure()
+    colors = (GREEN, INDIGO, AMBER, SLATE)
+    for (name, values), color in zip(curves["metrics"].items(), colors):
+        x, y = downsample(curves["eval_step"], values)
+        fig.add_scatter(x=x, y=y, name=pretty(name), mode="lines+markers",
+                        line=dict(color=color, width=3), marker=dict(size=10))
+    if curves.get("best_step") is not None:
+        fig.add_vline(x=curves["best_step"], line=dict(color=SLATE, dash="dot"),
+                      annotation_text="kept", annotation_position="top left")
+    bounded = all(k in ("macro_f1", "accuracy", "micro_f1") for k in curves["metrics"])
+    fig = _style(fig, "Validation", height, x_title="Step")
+    if bounded and curves["metrics"]:
+        fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    return fig
+
+
+def lr_figure(curves: dict[str, Any], height: int = 220) -> go.Figure:
+    x, y = downsample(curves["step"], curves["lr"])
+    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", line=dict(color=SLATE, width=2), fill="tozeroy",
+                               fillcolor="rgba(100,116,139,0.12)", name="Learning rate"))
+    fig = _style(fig, "Learning rate", height, x_title="Step", legend=False)
+    fig.update_yaxes(exponentformat="e")
+    return fig
+
+
+def class_balance_figure(train: dict[str, int], val: dict[str, int] | None = None, height: int | None = None) -> go.Figure:
+    """Horizontal stacked bars: examples per class in training and validation."""
+    labels = sorted(train, key=lambda k: train[k] + (val or {}).get(k, 0))
+    fig = go.Figure()
+    fig.add_bar(y=labels, x=[train[k] for k in labels], name="Training", orientation="h", marker_color=INDIGO)
+    if val:
+        fig.add_bar(y=labels, x=[val.get(k, 0) for k in labels], name="Validation", orientation="h",
+                    marker_color=AMBER)
+    fig.update_layout(barmode="stack")
+    fig = _style(fig, "Examples per class", height or max(220, 60 + 34 * len(labels)), x_title="Rows")
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[int]], height: int | None = None) -> go.Figure:
+    """Confusion matrix as a heatmap, coloured by share of each true class (row), annotated with counts."""
+    shares = [[c / max(sum(row), 1) for c in row] for row in matrix]
+    text = [[f"{c}" for c in row] for row in matrix]
+    fig = go.Figure(go.Heatmap(z=shares, x=list(labels), y=list(labels), text=text, texttemplate="%{text}",
+                               textfont=dict(size=16), colorscale=[[0, "#F8FAFC"], [1, INDIGO]], zmin=0, zmax=1,
+                               showscale=False,
+                               hovertemplate="true %{y}<br>predicted %{x}<br>%{text} rows (%{z:.0%})<extra></extra>"))
+    fig = _style(fig, "Confusion matrix", height or max(320, 120 + 48 * len(labels)), x_title="Predicted",
+                 legend=False)
+    fig.update_yaxes(title="True", autorange="reversed", automargin=True)
+    fig.update_xaxes(side="bottom", automargin=True, showgrid=False)
+    return fig
+
+
+def probability_figure(scores: dict[str, float], height: int | None = None) -> go.Figure:
+    """Probability per class, highest on top; the predicted class in the accent colour."""
+    items = sorted(scores.items(), key=lambda kv: kv[1])
+    top = items[-1][0] if items else None
+    fig = go.Figure(go.Bar(y=[k for k, _ in items], x=[v for _, v in items], orientation="h",
+                           marker_color=[INDIGO if k == top else "#CBD5E1" for k, _ in items],
+                           text=[f"{v:.0%}" for _, v in items], textposition="outside", cliponaxis=False))
+    fig = _style(fig, None, height or max(200, 50 + 40 * len(items)), legend=False)
+    fig.update_xaxes(range=[0, 1.12], tickformat=".0%", showgrid=False)
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def pretty(name: str) -> str:
+    """Human name of a metric key."""
+    return {"macro_f1": "Macro-F1", "micro_f1": "Micro-F1", "accuracy": "Accuracy", "rmse": "RMSE", "mae": "MAE",
+            "r2": "R²", "eval_loss": "Validation loss", "weighted_f1": "Weighted F1",
+            "subset_accuracy": "Exact-match accuracy"}.get(name, name.replace("_", " ").capitalize())
+
+
+def _style(fig: go.Figure, title: str | None, height: int, x_title: str | None = None,
+           legend: bool = True) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white", height=height, font=FONT, margin=dict(l=10, r=10, t=48 if title else 10, b=10),
+        title=dict(text=title, font=dict(size=18), x=0, xanchor="left") if title else None,
+        showlegend=legend, legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        hoverlabel=dict(font_size=14), uirevision="keep")  # keep zoom across live refreshes
+    fig.update_xaxes(title=x_title, gridcolor="#EEF0F5", zeroline=False)
+    fig.update_yaxes(gridcolor="#EEF0F5", zeroline=False)
+    return fig
+
+
+def histogram_figure(values: Sequence[float], title: str = "Target values", height: int = 300) -> go.Figure:
+    """Distribution of a numeric target (regression data)."""
+    fig = go.Figure(go.Histogram(x=list(values)[:100_000], marker_color=INDIGO, nbinsx=30))
+    fig = _style(fig, title, height, x_title="Value", legend=False)
+    fig.update_layout(bargap=0.05)
+    return fig

@@ -1,0 +1,132 @@
+"""The live training panel: progress, big numbers, loss/metric/learning-rate charts, Stop.
+
+A run in this server's registry is followed through ``LiveRun.snapshot(since=n)``: each refresh
+copies only the events logged since the last one into this session's feed. A run that is not in
+the registry (trained before a restart, or by the CLI) is read from its folder's ``history.jsonl``,
+so a refresh or a teammate's link always shows the complete curves.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from . import charts, state
+from .widgets import fmt_duration, fmt_metric, guard, short_id
+
+ACTIVE = ("queued", "running", "stopping")
+BADGES = {"queued": ("Queued", "gray"), "running": ("Training", "green"), "stopping": ("Stopping", "orange"),
+          "completed": ("Completed", "blue"), "stopped": ("Stopped", "violet"), "failed": ("Failed", "red"),
+          "interrupted": ("Interrupted", "orange")}
+REFRESH_S = 1.0
+
+
+def run_feed(run_id: str) -> dict[str, Any] | None:
+    """This session's copy of a run's events, brought up to date cheaply."""
+    feeds = st.session_state.setdefault("_feeds", {})
+    feed = feeds.get(run_id)
+    live = state.registry().get(run_id)
+    if live is not None:
+        if feed is None or feed["source"] != "live":
+            feed = {"source": "live", "events": [], "n": 0}
+        snap = live.snapshot(since=feed["n"])
+        feed["events"].extend(snap["events"])
+        feed.update(n=snap["n_events"], status=snap["status"], reason=snap["reason"], latest=snap["latest"])
+    elif feed is None or feed["status"] in ACTIVE:  # a finished run read from disk does not change
+        from tuneboard.errors import RunError
+        from tuneboard.runs import open_run
+
+        try:
+            run = open_run(run_id)
+        except RunError:
+            return None
+        events, status = run.history(), run.status()
+        latest: dict[str, Any] = {}
+        for e in events:
+            if e.get("type") in ("start", "train"):
+                latest.update(e)
+        feed = {"source": "disk", "events": events, "n": len(events), "status": status.get("status", "unknown"),
+                "reason": status.get("reason"), "latest": latest}
+    feeds[run_id] = feed
+    return feed
+
+
+def live_panel(run_id: str) -> None:
+    """Draw a run; while it is queued or running, refresh about every second."""
+    feed = run_feed(run_id)
+    if feed is None:
+        st.warning(f"Run '{run_id}' was not found. It may have been deleted; pick another on the Runs page.")
+        return
+    active = feed["status"] in ACTIVE
+    st.fragment(run_every=REFRESH_S if active else None)(_panel)(run_id, active)
+
+
+def _panel(run_id: str, was_active: bool) -> None:
+    with guard():
+        feed = run_feed(run_id)
+        if feed is None:
+            return
+        if was_active and feed["status"] not in ACTIVE:
+            st.rerun()  # the whole page (sidebar, links, timer) catches up once the run ends
+        _header(run_id, feed)
+        curves = charts.training_curves(feed["events"])
+        _progress(feed, curves)
+        left, right = st.columns(2)
+        left.plotly_chart(charts.loss_figure(curves), key="live_loss", config={"displaylogo": False})
+        right.plotly_chart(charts.metric_figure(curves), key="live_metric", config={"displaylogo": False})
+        st.plotly_chart(charts.lr_figure(curves), key="live_lr", config={"displaylogo": False})
+        _notices(feed["events"])
+
+
+def _header(run_id: str, feed: dict[str, Any]) -> None:
+    label, color = BADGES.get(feed["status"], (feed["status"].capitalize(), "gray"))
+    title, action = st.columns([4, 1], vertical_alignment="center")
+    title.markdown(f"### {short_id(run_id)} &nbsp; :{color}-badge[{label}]")
+    if feed["status"] in ("queued", "running"):
+        verb = "Cancel" if feed["status"] == "queued" else "Stop training"
+        if action.button(verb, key="stop_training", icon=":material/stop_circle:", width="stretch"):
+            state.registry().stop(run_id)
+            st.toast("Stopping: the best model so far is kept." if verb == "Stop training" else "Cancelled.")
+            st.rerun(scope="fragment")
+    status, reason = feed["status"], feed.get("reason")
+    if status == "queued":
+        st.info("Waiting for the run ahead of it to finish; it starts by itself.", icon="⏳")
+    elif status == "completed":
+        st.success("Training finished. The best checkpoint was saved. See it on **Evaluate** or try it on **Predict**.")
+    elif status == "stopped":
+        st.info(reason or "Stopped by the user; the best model so far was kept.")
+    elif status in ("failed", "interrupted"):
+        st.error(reason or "The run ended without a reason on record.")
+
+
+def _progress(feed: dict[str, Any], curves: dict[str, Any]) -> None:
+    latest = feed.get("latest") or {}
+    done = feed["status"] in ("completed",)
+    progress = 1.0 if done else float(latest.get("progress") or 0.0)
+    total, step = latest.get("total_steps"), latest.get("step", 0)
+    if total:
+        epochs = int(latest.get("epochs") or 1)
+        epoch = min(int(latest.get("epoch") or 0) + 1, epochs)
+        text = f"Step {step:,} of {total:,} · epoch {epoch} of {epochs}"
+    else:
+        text = "Preparing data and loading the model…" if feed["status"] in ACTIVE else ""
+    st.progress(min(progress, 1.0), text=text)
+    metrics = curves["metrics"]
+    name = next(iter(metrics), None)
+    numbers = {"Train loss": fmt_metric("loss", curves["loss"][-1]) if curves["loss"] else "—",
+               f"Validation {charts.pretty(name) if name else 'score'}": fmt_metric(name, metrics[name][-1]) if name else "—",
+               "Elapsed": fmt_duration(latest.get("elapsed")),
+               "Time left": "—" if done or latest.get("eta") is None else fmt_duration(latest["eta"]),
+               "Samples / s": f"{latest['samples_per_second']:,.0f}" if latest.get("samples_per_second") else "—"}
+    if latest.get("gpu_memory_gb") is not None:
+        numbers["GPU memory"] = f"{latest['gpu_memory_gb']:.1f} GB"
+    for col, (k, v) in zip(st.columns(len(numbers)), numbers.items()):
+        col.metric(k, v, border=True)
+
+
+def _notices(events: list[dict[str, Any]]) -> None:
+    notes = [e for e in events if e.get("type") == "notice"]
+    if notes:
+        with st.expander(f"Notes from this run ({len(notes)})"):
+            for e in notes:
+                st.markdown(f"- {e.get('message', '')}")

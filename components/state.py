@@ -1,0 +1,106 @@
+"""Session state set up once, the process-wide run registry, the chosen data, and the selected run.
+
+The selected run lives in ``st.query_params["run"]`` (so a refresh, a second tab or a teammate's
+link shows the same run) and is mirrored in session state (so it survives moving between pages,
+which clears the query string).
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+DEMO = EXAMPLES / "support_tickets.csv"
+# The bundled example tables: file → (title, what it shows).
+EXAMPLE_FILES = {
+    "support_tickets.csv": ("Support tickets", "610 customer messages in 5 intents: the main demo."),
+    "support_tickets_multilabel.csv": ("Support tickets, several tags", "400 messages with one or more tags."),
+    "review_ratings.csv": ("Review ratings", "400 product reviews with a 1–5 score (regression)."),
+    "faq_pairs.csv": ("FAQ pairs", "400 question + answer pairs: does the answer fit?"),
+    "zh_reviews.csv": ("Chinese reviews", "200 short reviews, positive or negative."),
+}
+
+
+@st.cache_resource
+def registry() -> Any:
+    """One ``RunRegistry`` per server process: every session sees the same runs and queue."""
+    from tuneboard.jobs import RunRegistry
+
+    return RunRegistry()
+
+
+@st.cache_resource
+def _device_probe() -> dict[str, Any]:
+    # device_info() imports torch (seconds); probing in a thread keeps the first page instant.
+    box: dict[str, Any] = {}
+
+    def probe() -> None:
+        try:
+            from tuneboard.device import device_info
+
+            box["info"] = device_info()
+        except Exception:  # no torch or a broken driver: the app still works on the CPU
+            box["info"] = {"type": "cpu", "name": "CPU", "total_gb": 0.0, "free_gb": 0.0}
+
+    threading.Thread(target=probe, name="tuneboard-device-probe", daemon=True).start()
+    return box
+
+
+def device() -> dict[str, Any] | None:
+    """The training device, or None while it is still being detected."""
+    return _device_probe().get("info")
+
+
+def init_state() -> None:
+    """Defaults, set once per session; then sync the selected run with the URL."""
+    st.session_state.setdefault("_sticky", {})
+    st.session_state.setdefault("_feeds", {})
+    st.session_state.setdefault("dataset", demo_dataset())
+    url_run = st.query_params.get("run")
+    if url_run:
+        st.session_state["run_id"] = url_run
+    elif st.session_state.get("run_id"):
+        st.query_params["run"] = st.session_state["run_id"]
+
+
+def demo_dataset(path: Path = DEMO) -> dict[str, Any]:
+    return {"path": str(path), "name": path.name, "sha": None, "example": True,
+            "text_column": None, "label_column": None, "pair_column": None, "val_size": 0.2, "validation": None}
+
+
+def dataset() -> dict[str, Any]:
+    return st.session_state.get("dataset") or demo_dataset()
+
+
+def set_dataset(record: dict[str, Any]) -> None:
+    st.session_state["dataset"] = record
+
+
+def selected_run_id() -> str | None:
+    return st.query_params.get("run") or st.session_state.get("run_id")
+
+
+def select_run(run_id: str | None) -> None:
+    st.session_state["run_id"] = run_id
+    if run_id:
+        st.query_params["run"] = run_id
+    elif "run" in st.query_params:
+        del st.query_params["run"]
+
+
+def sticky(key: str, default: Any) -> dict[str, Any]:
+    """Widget kwargs that keep a widget's value when the user visits another page and comes back
+    (Streamlit forgets the state of widgets that were not drawn in a run)."""
+    saved = st.session_state["_sticky"]
+    if key not in st.session_state:
+        st.session_state[key] = saved.get(key, default)
+    saved[key] = st.session_state[key]
+    return {"key": key, "on_change": _save, "args": (key,)}
+
+
+def _save(key: str) -> None:
+    st.session_state["_sticky"][key] = st.session_state.get(key)

@@ -1,0 +1,53 @@
+"""Uploaded files go to disk at once; session state keeps only their path and hash.
+
+Files land in ``models/uploads/<sha256[:12]>-<name>`` (git-ignored; ``TUNEBOARD_UPLOADS_DIR``
+overrides it), so the engine reads them like any other file and a re-upload of the same bytes
+reuses the same file.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from .state import ROOT
+
+CHUNK = 4 * 1024 * 1024
+
+
+def uploads_dir() -> Path:
+    return Path(os.environ.get("TUNEBOARD_UPLOADS_DIR", ROOT / "models" / "uploads"))
+
+
+def save_upload(file: Any) -> dict[str, Any] | None:
+    """Write an ``UploadedFile`` to disk once (per upload) and return ``{path, name, sha}``."""
+    if file is None:
+        return None
+    seen = st.session_state.setdefault("_uploads", {})
+    if file.file_id in seen:
+        return seen[file.file_id]
+    folder = uploads_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
+    with os.fdopen(fd, "wb") as out:
+        file.seek(0)
+        while chunk := file.read(CHUNK):  # stream: a 500 MB upload is never copied whole
+            digest.update(chunk)
+            out.write(chunk)
+    sha = digest.hexdigest()
+    path = folder / f"{sha[:12]}-{_safe_name(file.name)}"
+    os.replace(tmp, path)
+    record = {"path": str(path), "name": file.name, "sha": sha}
+    seen[file.file_id] = record
+    return record
+
+
+def _safe_name(name: str) -> str:
+    stem = re.sub(r"[^\w.-]+", "-", Path(name).name, flags=re.UNICODE).strip("-.")
+    return stem[-80:] or "upload.csv"

@@ -1,0 +1,125 @@
+"""Small Streamlit pieces shared by pages: error guard, sidebar status, run picker, headline numbers."""
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import streamlit as st
+
+from tuneboard.errors import TuneboardError
+
+from . import state
+from .charts import pretty
+
+log = logging.getLogger("tuneboard.app")
+STATUS_ICONS = {"queued": "⏳", "running": "🟢", "stopping": "🟠", "completed": "✅", "stopped": "⏹️",
+                "failed": "❌", "interrupted": "⚠️", "unknown": "❔"}
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Show a user-fixable error as its message and anything else as one plain sentence (never a
+    traceback; the traceback goes to the server log)."""
+    try:
+        yield
+    except TuneboardError as e:
+        st.error(f"**{e.title}.** {e}")
+    except Exception as e:
+        log.exception("unexpected error in a page")
+        st.error(f"Something unexpected went wrong ({type(e).__name__}). Try again; if it keeps happening, "
+                 "the server log has the details.")
+
+
+def show_error(e: TuneboardError) -> None:
+    st.error(f"**{e.title}.** {e}")
+
+
+def sidebar_status() -> None:
+    """Device and the active/queued runs; polls only while something may change."""
+    reg = state.registry()
+    busy = state.device() is None or reg.active() is not None or bool(reg.queued())
+    st.fragment(run_every=2.0 if busy else None)(_sidebar_body)()
+
+
+def _sidebar_body() -> None:
+    dev, reg = state.device(), state.registry()
+    st.caption("DEVICE")
+    if dev is None:
+        st.markdown("Detecting…")
+    elif dev["type"] == "cuda":
+        st.markdown(f"**{dev['name']}**  \n{dev['free_gb']:.1f} of {dev['total_gb']:.1f} GB free")
+    else:
+        st.markdown(f"**{dev['name']}**  \nNo GPU found: training uses the CPU.")
+    st.caption("TRAINING")
+    active, queued = reg.active(), reg.queued()
+    if active is not None:
+        latest = active.snapshot(since=10**9)["latest"]
+        pct = f" · {latest['progress']:.0%}" if latest.get("progress") is not None else ""
+        st.page_link("pages/train.py", label=f"{short_id(active.run_id)}{pct}", icon="🟢",
+                     query_params={"run": active.run_id})
+    for live in queued:
+        st.page_link("pages/train.py", label=f"{short_id(live.run_id)} · queued", icon="⏳",
+                     query_params={"run": live.run_id})
+    if active is None and not queued:
+        st.markdown("No run in progress.")
+
+
+def short_id(run_id: str) -> str:
+    """``20250101-120000-name-ab12`` → ``name-ab12`` (the date is shown elsewhere)."""
+    parts = run_id.split("-", 2)
+    return parts[2] if len(parts) == 3 and parts[0].isdigit() else run_id
+
+
+def run_label(summary: dict[str, Any]) -> str:
+    when = time.strftime("%d %b %H:%M", time.localtime(summary["started_at"])) if summary.get("started_at") else ""
+    value = summary.get("main_value")
+    score = f" · {pretty(summary['main_metric'])} {value:.3f}" if isinstance(value, (int, float)) else ""
+    return f"{STATUS_ICONS.get(summary.get('status') or 'unknown', '')} {short_id(summary['run_id'])} · {when}{score}"
+
+
+def run_picker(with_model: bool = True) -> dict[str, Any] | None:
+    """Select box over the runs (those with a saved model by default); keeps ``?run=`` in sync."""
+    from tuneboard.runs import list_runs
+
+    runs = [r for r in list_runs() if not with_model or (r.model_dir / "config.json").is_file()
+            or (r.model_dir / "baseline.json").is_file()]
+    if not runs:
+        st.info("No trained model yet. Train one on the **Train** page first.")
+        st.page_link("pages/train.py", label="Go to Train", icon="🚀")
+        st.stop()
+    summaries = {r.run_id: r.summary() for r in runs}
+    ids = list(summaries)
+    wanted = state.selected_run_id()
+    if st.session_state.get("run_pick") not in ids or (wanted in ids and wanted != st.session_state["run_pick"]):
+        st.session_state["run_pick"] = wanted if wanted in ids else ids[0]
+    run_id = st.selectbox("Run", ids, key="run_pick", format_func=lambda i: run_label(summaries[i]))
+    if run_id != state.selected_run_id():
+        state.select_run(run_id)
+    return summaries[run_id]
+
+
+def headline(numbers: dict[str, str], help: dict[str, str] | None = None) -> None:
+    """A row of big numbers with a border (readable from the back of a room)."""
+    cols = st.columns(len(numbers))
+    for col, (name, value) in zip(cols, numbers.items()):
+        col.metric(name, value, border=True, help=(help or {}).get(name))
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = int(seconds)
+    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m {seconds % 60:02d}s"
+
+
+def fmt_metric(name: str, value: Any) -> str:
+    """Shares as percentages (what a room reads fastest), errors and R² as plain numbers."""
+    if not isinstance(value, (int, float)):
+        return "—"
+    if name in ("rmse", "mae", "eval_loss", "loss"):
+        return f"{value:.3g}"
+    if name == "r2":
+        return f"{value:.2f}"
+    return f"{value:.1%}"

@@ -1,0 +1,55 @@
+"""Data: pick a table, say which columns hold the text and the label, check it before training."""
+import streamlit as st
+
+from components import cache, sources, state
+from components.widgets import headline, show_error
+from tuneboard.config import TrainConfig
+from tuneboard.errors import TuneboardError
+
+TASKS = {"single_label": "One label per text", "multi_label": "Several tags per text", "regression": "A number per text"}
+
+st.title("Data")
+st.caption("Step 1 of 5 · Choose the labeled table the model learns from.")
+
+sources.source_picker()
+ds = state.dataset()
+try:
+    df, info = cache.read(ds["path"], ds.get("sha"))
+except TuneboardError as e:
+    show_error(e)
+    st.stop()
+
+origin = "example" if ds.get("example") else "uploaded file"
+st.markdown(f"**{ds['name']}** ({origin}) · {len(df):,} rows · {len(df.columns)} columns · "
+            f"{info.format.upper()}{' · ' + info.encoding if info.encoding else ''}")
+with st.expander("Preview the first rows", expanded=True):
+    st.dataframe(df.head(200), hide_index=True, height=260)
+
+st.subheader("What each column means")
+choice = sources.column_mapper(df, ds)
+choice |= sources.validation_picker(ds)
+ds = {**ds, **choice}
+state.set_dataset(ds)
+
+try:
+    config = TrainConfig(data=ds["path"], text_column=ds["text_column"], label_column=ds["label_column"],
+                         text_pair_column=ds["pair_column"], val_size=ds.get("val_size", 0.2),
+                         validation=ds.get("validation"))
+    prepared = cache.prepare(config)
+except TuneboardError as e:
+    show_error(e)
+    st.stop()
+
+st.subheader("Check")
+dropped = sum(prepared.dropped.values())
+headline({"Training rows": f"{len(prepared.train):,}", "Validation rows": f"{len(prepared.val):,}",
+          "Classes": f"{len(prepared.labels)}" if prepared.labels else "—",
+          "Rows dropped": f"{dropped:,}"},
+         help={"Rows dropped": "Rows with an empty text or label are left out."})
+st.markdown(f"**Task:** {TASKS.get(prepared.task, prepared.task)} (detected from the label column).")
+chart, notes = st.columns([3, 2], gap="large")
+with chart:
+    sources.balance_chart(prepared)
+with notes:
+    sources.findings_panel(prepared)
+    st.page_link("pages/train.py", label="Next: train a model", icon=":material/arrow_forward:")

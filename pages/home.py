@@ -1,0 +1,53 @@
+"""Home: what Tuneboard is, the five steps, the models and data at hand, this machine."""
+import streamlit as st
+
+from components import state
+from components.widgets import run_label
+from tuneboard.catalog import list_local_models
+from tuneboard.runs import list_runs
+
+STEPS = [("pages/data.py", "1 · Data", ":material/table_chart:", "Upload a table (CSV, Excel, JSON) or use the demo. Pick the text and label columns."),
+         ("pages/train.py", "2 · Train", ":material/rocket_launch:", "Pick a model and a preset, press Start, and watch the curves live."),
+         ("pages/runs.py", "3 · Runs", ":material/history:", "Every run is kept on disk: compare, reopen or delete them."),
+         ("pages/evaluate.py", "4 · Evaluate", ":material/fact_check:", "Accuracy, per-class scores, confusion matrix and the mistakes."),
+         ("pages/predict.py", "5 · Predict", ":material/bolt:", "Type or paste text and get labels with probabilities.")]
+
+st.title("Tuneboard")
+st.markdown("#### Teach a pretrained language model **your team's categories**, on your own machine, in minutes.")
+st.write("Bring a table of texts with labels (support tickets, reviews, feedback). Tuneboard fine-tunes a "
+         "transformer on it, shows the training live, and gives you a model you can test and keep. "
+         "Nothing leaves this computer.")
+st.page_link("pages/data.py", label="Start with the demo data", icon=":material/arrow_forward:")
+
+st.divider()
+for col, (page, title, icon, text) in zip(st.columns(len(STEPS)), STEPS):
+    with col.container(border=True, height="stretch"):
+        st.page_link(page, label=f"**{title}**", icon=icon)
+        st.caption(text)
+
+st.divider()
+models, data, machine = st.columns([1.1, 1.2, 1])
+with models:
+    st.subheader("Models")
+    st.markdown("**all-MiniLM-L6-v2** (bundled, default)  \n22 M parameters, 6 layers: quick on a CPU, "
+                "strongest on English text.")
+    local = list_local_models()
+    if local:
+        st.markdown("**On this machine**  \n" + "  \n".join(f"`{m.name}`" for m in local[:6]))
+    st.caption("Any Hugging Face model folder can be typed in on the Train page.")
+with data:
+    st.subheader("Demo data")
+    for name, (title, text) in state.EXAMPLE_FILES.items():
+        st.markdown(f"**{title}** · `{name}`  \n{text}")
+with machine:
+    st.subheader("This machine")
+    dev = state.device()
+    if dev is None:
+        st.markdown("Detecting the device…")
+    else:
+        gpu = f"{dev['total_gb']:.0f} GB GPU memory" if dev["type"] == "cuda" else "no GPU: training runs on the CPU"
+        st.markdown(f"**{dev['name']}**  \n{gpu}")
+    runs = list_runs()
+    st.metric("Runs so far", len(runs))
+    if runs:
+        st.page_link("pages/runs.py", label=run_label(runs[0].summary()), query_params={"run": runs[0].run_id})

@@ -1,0 +1,90 @@
+"""Runs: every run ever made (read from the run folders, so it survives restarts); open, compare, delete."""
+import time
+
+import pandas as pd
+import streamlit as st
+
+from components import charts, state
+from components.live import ACTIVE, run_feed
+from components.widgets import STATUS_ICONS, fmt_duration, fmt_metric, headline, short_id, show_error
+from tuneboard.errors import TuneboardError
+from tuneboard.runs import delete_run, list_runs, open_run
+
+st.title("Runs")
+st.caption("Step 3 of 5 · Every run is a folder under models/runs: its settings, curves, scores and model.")
+
+runs = list_runs()
+if not runs:
+    st.info("No runs yet. Start one on the **Train** page.")
+    st.page_link("pages/train.py", label="Go to Train", icon=":material/rocket_launch:")
+    st.stop()
+
+rows = [r.summary() for r in runs]
+table = pd.DataFrame({
+    "Status": [f"{STATUS_ICONS.get(r['status'] or 'unknown', '')} {r['status']}" for r in rows],
+    "Run": [short_id(r["run_id"]) for r in rows],
+    "Started": [time.strftime("%Y-%m-%d %H:%M", time.localtime(r["started_at"])) if r["started_at"] else "—" for r in rows],
+    "Model": [r["model"] or "—" for r in rows],
+    "Data": [r["data"] for r in rows],
+    "Preset": [r["preset"] for r in rows],
+    "Duration": [fmt_duration(r["duration_s"]) for r in rows],
+    "Score": [f"{charts.pretty(r['main_metric'])} {fmt_metric(r['main_metric'], r['main_value'])}" if r["main_metric"] else "—"
+              for r in rows],
+})
+picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="runs_table",
+                      height=min(400, 38 + 35 * len(rows)))
+ids = [r["run_id"] for r in rows]
+if picked and picked.selection.rows:
+    state.select_run(ids[picked.selection.rows[0]])
+run_id = state.selected_run_id() if state.selected_run_id() in ids else ids[0]
+run, summary = runs[ids.index(run_id)], rows[ids.index(run_id)]
+
+st.divider()
+title, actions = st.columns([3, 2], vertical_alignment="center")
+title.subheader(f"{STATUS_ICONS.get(summary['status'] or 'unknown', '')} {short_id(run_id)}")
+links = actions.columns(3)
+links[0].page_link("pages/train.py", label="Live view", icon=":material/monitoring:", query_params={"run": run_id})
+links[1].page_link("pages/evaluate.py", label="Evaluate", icon=":material/fact_check:", query_params={"run": run_id})
+links[2].page_link("pages/predict.py", label="Predict", icon=":material/bolt:", query_params={"run": run_id})
+if summary.get("reason") and summary["status"] not in ("completed",):
+    st.caption(summary["reason"])
+
+metrics = run.metrics() or {}
+if metrics:
+    numbers = {charts.pretty(k): fmt_metric(k, metrics[k]) for k in ("accuracy", "macro_f1", "micro_f1", "rmse", "mae", "r2")
+               if isinstance(metrics.get(k), (int, float))}
+    numbers["Training time"] = fmt_duration(summary["duration_s"])
+    headline(numbers)
+feed = run_feed(run_id)
+if feed and feed["events"]:
+    curves = charts.training_curves(feed["events"])
+    left, right = st.columns(2)
+    left.plotly_chart(charts.loss_figure(curves), config={"displaylogo": False})
+    right.plotly_chart(charts.metric_figure(curves), config={"displaylogo": False})
+
+with st.expander("Settings of this run"):
+    try:
+        st.json(run.config().to_dict(), expanded=True)
+    except TuneboardError as e:
+        show_error(e)
+    st.caption(f"Folder: `{run.path}`")
+
+active = summary["status"] in ACTIVE
+if st.button("Delete this run…", key="delete_run", icon=":material/delete:", disabled=active,
+             help="Stop the run first." if active else "Removes the folder with its model."):
+    st.session_state["_confirm_delete"] = run_id
+if st.session_state.get("_confirm_delete") == run_id:
+    st.warning(f"Delete **{short_id(run_id)}** and its model for good? This cannot be undone.")
+    yes, no, _ = st.columns([1, 1, 4])
+    if yes.button("Yes, delete it", key="confirm_delete", type="primary"):
+        try:
+            delete_run(open_run(run.path))
+            state.select_run(None)
+            st.session_state.pop("_confirm_delete", None)
+            st.toast(f"Deleted {short_id(run_id)}.")
+            st.rerun()
+        except TuneboardError as e:
+            show_error(e)
+    if no.button("Cancel", key="cancel_delete"):
+        st.session_state.pop("_confirm_delete", None)
+        st.rerun()

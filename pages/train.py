@@ -1,0 +1,39 @@
+"""Train: pick a model and a preset, start a run, and watch it live (it keeps going if you leave)."""
+import streamlit as st
+
+from components import state, trainform
+from components.live import ACTIVE, live_panel, run_feed
+
+st.title("Train")
+st.caption("Step 2 of 5 · Fine-tune a model on your data. Training runs on the server: you can leave this page, "
+           "refresh, or share the link, and the run keeps going.")
+
+run_id = state.selected_run_id()
+feed = run_feed(run_id) if run_id else None
+running = feed is not None and feed["status"] in ACTIVE
+if running:  # the live run first: that is what people are here to watch
+    live_panel(run_id)
+    st.divider()
+    st.subheader("Queue another run")
+
+ds = state.dataset()
+columns = f"text `{ds['text_column']}` → label `{ds['label_column']}`" if ds.get("text_column") else "columns detected automatically"
+data_line, change = st.columns([4, 1], vertical_alignment="center")
+data_line.markdown(f"**Data:** {ds['name']} · {columns}")
+change.page_link("pages/data.py", label="Change data", icon=":material/table_chart:")
+
+settings_col, model_col = st.columns([3, 2], gap="large")
+with settings_col:
+    source = trainform.model_picker()
+    settings = trainform.training_settings()
+with model_col:
+    trainform.model_summary(source, settings)
+
+label = "Queue training" if state.registry().active() else "Start training"
+st.button(label, key="start_training", type="primary", icon=":material/rocket_launch:", on_click=trainform.start_run)
+if st.session_state.get("_start_error"):
+    st.error(st.session_state["_start_error"])
+
+if feed is not None and not running:
+    st.divider()
+    live_panel(run_id)
