@@ -1,0 +1,110 @@
+"""The health report: each check on small made-up tables, coverage on the real bundled tokenizer."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tuneboard.config import TrainConfig
+from tuneboard.data import prepare_data
+from tuneboard.health import Finding, format_report, health_report, inspect_file, mask, normalise
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _kinds(report) -> dict[str, Finding]:
+    return {f.kind: f for f in report.findings}
+
+
+def _table(tmp: Path, rows: list[tuple[str, str]]) -> Path:
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(tmp / "t.csv", index=False)
+    return tmp / "t.csv"
+
+
+BASE = [(f"the parcel number {i} arrived {'late' if i % 2 else 'on time'} today", "late" if i % 2 else "ok")
+        for i in range(40)]
+
+
+def test_clean_table_reports_rows_and_balance(tmp_path: Path) -> None:
+    report = health_report(prepare_data(TrainConfig(data=str(_table(tmp_path, BASE)))))
+    kinds = _kinds(report)
+    assert report.rows_read == report.rows_usable == 40
+    assert report.class_counts == {"late": 20, "ok": 20} and report.imbalance_ratio == 1.0
+    assert kinds["class_balance"].severity == "info" and report.worst == "info"
+    json.dumps(report.to_dict())  # charts and --json need plain data
+
+
+def test_duplicates_conflicts_leakage_short_and_pii(tmp_path: Path) -> None:
+    rows = BASE + [("The parcel number 1 arrived late today!", "late"), ("the parcel number 3 arrived late today", "ok"),
+                   ("ok", "ok"), ("mail me at jane.doe@example.com", "ok"), ("call +1 415-555-0100 now", "late"),
+                   ("card 4111111111111111 was charged", "late")]
+    report = health_report(prepare_data(TrainConfig(data=str(_table(tmp_path, rows)))))
+    kinds = _kinds(report)
+    assert kinds["duplicates"].data["exact"] == 1 and kinds["duplicates"].data["near"] == 1
+    assert kinds["conflicts"].data["texts"] == 1
+    assert kinds["short_texts"].data["rows"] == 1
+    pii = kinds["personal_data"].data
+    assert pii["counts"] == {"email addresses": 1, "phone numbers": 1, "long ID-like numbers": 1}
+    assert pii["examples"]["email addresses"] == ["j***@e***.com"]
+    assert "4111" not in json.dumps(pii) and pii["examples"]["long ID-like numbers"] == ["••••••••••••••11"]
+
+
+def test_leakage_between_train_and_validation_files(tmp_path: Path) -> None:
+    train = _table(tmp_path, BASE)
+    pd.DataFrame(BASE[:4], columns=["text", "label"]).to_csv(tmp_path / "v.csv", index=False)
+    report = health_report(prepare_data(TrainConfig(data=str(train), validation=str(tmp_path / "v.csv"))))
+    assert _kinds(report)["leakage"].data["rows"] == 4
+
+
+def test_raw_frame_with_a_single_example_class_is_an_error() -> None:
+    df = pd.DataFrame(BASE + [("a refund for my order please", "refund")], columns=["text", "label"])
+    report = health_report(df)
+    rare = [f for f in report.findings if f.kind == "rare_classes"]
+    assert rare[0].severity == "error" and report.worst == "error"
+
+
+def test_imbalance_warning() -> None:
+    df = pd.DataFrame(BASE[:2] * 30 + [("something else entirely here", "other")] * 3, columns=["text", "label"])
+    kinds = _kinds(health_report(df))
+    assert kinds["class_balance"].severity == "warning"
+    assert kinds["rare_classes"].severity == "warning"
+
+
+def test_token_lengths_and_truncation(tmp_path: Path, tiny_model: str) -> None:
+    from transformers import AutoTokenizer
+
+    rows = [(" ".join(["refund"] * (10 + i * 3)), "a" if i % 2 else "b") for i in range(30)]
+    report = health_report(pd.DataFrame(rows, columns=["text", "label"]), tokenizer=AutoTokenizer.from_pretrained(tiny_model),
+                           max_length=32)
+    tl = report.token_lengths
+    assert tl["max"] == 10 + 29 * 3 + 2 and 0.5 < tl["truncated_share"] < 1
+    assert tl["suggested_max_length"] == 128 and sum(tl["counts"]) == 30
+    assert _kinds(report)["token_lengths"].severity == "warning"
+
+
+def test_chinese_with_bundled_english_model_warns_about_coverage() -> None:
+    from tuneboard.catalog import load_tokenizer, resolve_model
+
+    if not (EXAMPLES / "zh_reviews.csv").exists():
+        pytest.skip("zh_reviews.csv is missing")
+    tokenizer = load_tokenizer(resolve_model("default"))
+    zh = health_report(prepare_data(TrainConfig(data=str(EXAMPLES / "zh_reviews.csv"))), tokenizer=tokenizer)
+    coverage = _kinds(zh)["tokenizer_coverage"]
+    assert coverage.severity == "warning" and coverage.data["unknown_share"] > 0.05
+    assert "does not understand this language" in coverage.title
+    en = health_report(pd.DataFrame(BASE, columns=["text", "label"]), tokenizer=tokenizer)
+    assert _kinds(en)["tokenizer_coverage"].severity == "info"
+
+
+def test_inspect_file_and_text_rendering() -> None:
+    report = inspect_file(EXAMPLES / "support_tickets.csv")
+    text = format_report(report)
+    assert "task: single_label" in text and "encoding utf-8" in text and report.file["format"] == "csv"
+
+
+def test_normalise_and_mask() -> None:
+    out = normalise(pd.Series(["Hello, World!", "hello world", "质量很好！", "质量 很好"]))
+    assert out[0] == out[1] and out[2] == out[3] == "质量很好"
+    assert mask("+1 415-555-0100") == "+• •••-•••-••00"
