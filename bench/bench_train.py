@@ -139,7 +139,7 @@ def hf_trainer(model_dir: str, prep, epochs: int, tuned: bool, gpu: bool) -> dic
     out = trainer.predict(val_ds)
     eval_s = time.perf_counter() - t0
     pred = np.asarray(out.predictions).argmax(axis=1)
-    y = np.asarray(val_ds["labels"])
+    y = np.asarray(out.label_ids)  # aligned with the predictions (length grouping may reorder)
     from sklearn.metrics import f1_score
 
     real_tokens = sum(len([t for t in ids if t != tok.pad_token_id]) for ids in train_ds["input_ids"]) * epochs
