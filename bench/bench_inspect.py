@@ -56,10 +56,13 @@ def main() -> None:
         wall = time.perf_counter() - start
         if out.returncode:
             sys.exit(f"inspect failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}")
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_mb = usage.ru_maxrss / 1024  # KiB on Linux
+        cpu = usage.ru_utime + usage.ru_stime  # unlike wall time, barely changed by other jobs on the machine
         print(f"file: {args.rows:,} rows, {size_mb:.1f} MB")
         print(f"inspect (in-process, after imports): {out.stdout.strip()}")
-        print(f"child process wall time incl. imports: {wall:.2f} s; peak RSS: {peak_mb:.0f} MB")
+        print(f"child process wall time incl. imports: {wall:.2f} s (CPU {cpu:.2f} s, "
+              f"load average {os.getloadavg()[0]:.1f}); peak RSS: {peak_mb:.0f} MB")
         print(f"budget: <= 15 s and <= 2048 MB -> {'OK' if wall <= 15 and peak_mb <= 2048 else 'OVER'}")
 
 
