@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +66,8 @@ def read_table(path: str | Path, encoding: str | None = None, sheet: str | None 
     try:
         raw = p.read_bytes() if p.suffix.lower() not in EXCEL_SUFFIXES | PARQUET_SUFFIXES else None
         fmt = _content_format(p, raw)
+        from .formats import _read_excel, _read_json, _read_parquet  # they import this module's helpers
+
         if fmt == "excel":
             df, info = _read_excel(p, sheet)
         elif fmt == "parquet":
@@ -273,149 +274,6 @@ def _is_number(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _read_excel(p: Path, sheet: str | None) -> tuple[pd.DataFrame, TableInfo]:
-    if p.suffix.lower() == ".xls":
-        raise DataError(f"'{p.name}' is an old-style .xls workbook, which Tuneboard does not read. "
-                        "Open it in Excel and save it as .xlsx, or export a CSV.")
-    from openpyxl import load_workbook
-
-    try:
-        data = p.read_bytes()  # a file object: openpyxl refuses names not ending in .xlsx
-        book = load_workbook(io.BytesIO(data), data_only=True)  # formulas come back as their last saved result
-        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as e:  # openpyxl raises many types for non-Excel bytes
-        raise DataError(f"'{p.name}' is not a readable Excel workbook ({_first_line(e)}). "
-                        "Open it in Excel and save it as .xlsx, or export a CSV.") from None
-    sheets = [str(s) for s in book.sheetnames]
-    chosen = sheet if sheet is not None else sheets[0]
-    if chosen not in sheets:
-        raise DataError(f"Sheet '{chosen}' is not in '{p.name}'. Sheets: {', '.join(sheets)}.")
-    ws = book[chosen]
-    rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    info = TableInfo(path=str(p), format="excel", sheet=chosen, sheets=sheets)
-    if p.suffix.lower() not in EXCEL_SUFFIXES:
-        info.notes.append(f"'{p.name}' is an Excel workbook despite its name, and was read as one.")
-    if len(sheets) > 1:
-        info.notes.append(f"Read sheet '{chosen}' of {len(sheets)} ({', '.join(sheets)}); pick another with the sheet option.")
-    info.notes += _check_formulas(formulas[chosen], rows, p.name)
-    info.notes += _fill_merged(ws, rows)
-    if not rows:
-        raise DataError(f"Sheet '{chosen}' of '{p.name}' is empty. Pick the sheet that holds the table.")
-    width = max(len(r) for r in rows)
-    df = pd.DataFrame([[_cell_text(v) for v in r] + [None] * (width - len(r)) for r in rows], dtype=object)
-    df, info.has_header = _apply_header(df)
-    return df, info
-
-
-def _check_formulas(ws: Any, rows: list[list[Any]], name: str) -> list[str]:
-    """Formulas read as their cached results; refuse formulas that were never calculated."""
-    cells = [(c.coordinate, c.value) for r in ws.iter_rows() for c in r
-             if isinstance(c.value, str) and c.value.startswith("=")]
-    if not cells:
-        return []
-    missing = [(coord, f) for coord, f in cells if _value_at(rows, coord) is None]
-    if missing:
-        coord, formula = missing[0]
-        raise DataError(f"'{name}' has {len(missing)} formula cell(s) with no saved result (e.g. {coord}: {formula[:40]}). "
-                        "Open the file in Excel and save it, or paste the cells as values.")
-    return [f"Read {len(cells)} formula cell(s) as their last calculated values."]
-
-
-def _value_at(rows: list[list[Any]], coord: str) -> Any:
-    from openpyxl.utils.cell import coordinate_to_tuple
-
-    r, c = coordinate_to_tuple(coord)
-    return rows[r - 1][c - 1] if r - 1 < len(rows) and c - 1 < len(rows[r - 1]) else None
-
-
-def _fill_merged(ws: Any, rows: list[list[Any]]) -> list[str]:
-    """A merged range shows one value across its cells; give every cell that value, as the reader sees it."""
-    ranges = list(ws.merged_cells.ranges)
-    for rng in ranges:
-        value = rows[rng.min_row - 1][rng.min_col - 1]
-        for r in range(rng.min_row - 1, min(rng.max_row, len(rows))):
-            for c in range(rng.min_col - 1, min(rng.max_col, len(rows[r]))):
-                rows[r][c] = value
-    return [f"Filled {len(ranges)} merged cell range(s) with their top-left value."] if ranges else []
-
-
-def _cell_text(v: Any) -> str | None:
-    """One cell as text; integer-valued floats lose their '.0' (Excel stores every number as a float)."""
-    if v is None or (isinstance(v, float) and v != v):
-        return None
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def _read_json(p: Path, raw: bytes, encoding: str | None) -> tuple[pd.DataFrame, TableInfo]:
-    text, enc = decode_bytes(raw, encoding, p.name)
-    try:
-        records, fmt = json.loads(text), "json"
-    except json.JSONDecodeError as e:
-        if not text.lstrip().startswith("{") or "Extra data" not in str(e):
-            raise DataError(f"'{p.name}' is not valid JSON (line {e.lineno}: {e.msg}). "
-                            "Fix the file, or save it as JSON Lines (one object per line).") from None
-        records, fmt = _json_lines(text, p.name), "jsonl"
-    if isinstance(records, dict):
-        records = [records] if fmt == "jsonl" else records
-    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise DataError(f"'{p.name}' is not a list of records. Save it as [{{\"text\": ..., \"label\": ...}}, ...] "
-                        "or as JSON Lines (one object per line).")
-    if not records:
-        raise DataError(f"'{p.name}' holds an empty list. Export the table again and check that it has rows.")
-    df = pd.DataFrame.from_records(records)
-    info = TableInfo(path=str(p), format=fmt, encoding=enc)
-    return _text_frame(df, p.name, info), info
-
-
-def _json_lines(text: str, name: str) -> list[Any]:
-    records = []
-    for i, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as e:
-                raise DataError(f"Line {i} of '{name}' is not valid JSON ({e.msg}). "
-                                "Each line of a JSON Lines file must be one complete object.") from None
-    return records
-
-
-def _text_frame(df: pd.DataFrame, name: str, info: TableInfo) -> pd.DataFrame:
-    """Cells to text: lists of plain values become 'a|b' tag lists, objects are refused."""
-    out = {}
-    for col in df.columns:
-        values = df[col].tolist()
-        if any(isinstance(v, dict) for v in values):
-            raise DataError(f"Column '{col}' of '{name}' holds nested objects, which cannot be used as text or label. "
-                            "Flatten them into plain text columns first.")
-        if any(isinstance(v, list) for v in values):
-            values = ["|".join(map(str, v)) if isinstance(v, list) else v for v in values]
-            info.notes.append(f"Lists in column '{col}' were joined with '|' (read as multi-label tags).")
-        out[col] = [_cell_text(v) for v in values]
-    return pd.DataFrame(out, dtype=object)
-
-
-def _read_parquet(p: Path) -> tuple[pd.DataFrame, TableInfo]:
-    import pyarrow.parquet as pq
-    import pyarrow.types as pt
-
-    try:
-        schema = pq.read_schema(p)
-    except Exception as e:  # pyarrow raises ArrowInvalid and OSError subclasses
-        raise DataError(f"'{p.name}' is not a readable Parquet file ({_first_line(e)}). "
-                        "Export it again, or save the table as CSV.") from None
-    nested = [f.name for f in schema if pt.is_nested(f.type)]
-    if nested:
-        raise DataError(f"'{p.name}' has nested columns ({', '.join(nested)}), which cannot be used as text or label. "
-                        "Flatten them into plain text columns first.")
-    table = pq.read_table(p)
-    df = pd.DataFrame({f.name: (table.column(f.name).to_pandas() if pt.is_string(f.type) or pt.is_large_string(f.type)
-                                else table.column(f.name).to_pandas().map(_cell_text, na_action="ignore"))
-                       for f in schema})
-    return df, TableInfo(path=str(p), format="parquet")
 
 
 def _clean_frame(df: pd.DataFrame) -> pd.DataFrame:
