@@ -7,7 +7,7 @@ import streamlit as st
 
 from components import state, widgets
 
-st.set_page_config(page_title="Tuneboard", page_icon="🎛️", layout="wide")
+st.set_page_config(page_title="Tuneboard", page_icon=":material/tune:", layout="wide")
 state.init_state()
 
 pages = [
@@ -21,7 +21,7 @@ pages = [
 page = st.navigation(pages)
 
 with st.sidebar:
-    st.markdown("## 🎛️ Tuneboard")
+    st.markdown("## :material/tune: Tuneboard")
     st.caption("Fine-tune a text classifier on your own data.")
     widgets.sidebar_status()
 

@@ -56,6 +56,20 @@ def prepare(config: Any) -> Any:
     return _prepare(config.to_dict(), tuple(_stamp(f) for f in files if f))
 
 
+@st.cache_data(max_entries=16, show_spinner="Checking the data's health…")
+def _findings(config: dict[str, Any], stamps: tuple[float, ...]) -> list[tuple[str, str, str]]:
+    from tuneboard.health import health_report
+
+    prepared = _prepare(config, stamps)
+    return [(f.severity, f.title, f.advice) for f in health_report(prepared).findings]
+
+
+def findings(config: Any) -> list[tuple[str, str, str]]:
+    """(severity, title, advice) of the data health report for ``config``'s data."""
+    files = (config.data, config.validation or "")
+    return _findings(config.to_dict(), tuple(_stamp(f) for f in files if f))
+
+
 @st.cache_data(max_entries=16, show_spinner="Reading the model card…")
 def model_card(source: str) -> Any:
     from tuneboard.catalog import describe_model
@@ -68,7 +82,9 @@ def predictor(run_path: str, mtime: float) -> Any:
     """A loaded ``Predictor``; ``mtime`` of the model folder invalidates it when a run is retrained."""
     from tuneboard.inference import Predictor
 
-    return Predictor.load(run_path)
+    predictor = Predictor.load(run_path)
+    predictor.predict(["warm-up"])  # the first call pays one-off set-up; the latency shown should not
+    return predictor
 
 
 def model_stamp(run_path: str) -> float:

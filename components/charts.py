@@ -65,7 +65,9 @@ def metric_figure(curves: dict[str, Any], height: int = 340) -> go.Figure:
     bounded = all(k in ("macro_f1", "accuracy", "micro_f1") for k in curves["metrics"])
     fig = _style(fig, "Validation", height, x_title="Step")
     if bounded and curves["metrics"]:
-        fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+        values = [v for vs in curves["metrics"].values() for v in vs if v is not None]
+        low = max(0.0, (min(values, default=0.0) - 0.1) // 0.1 * 0.1)  # zoom in, on a round number
+        fig.update_yaxes(range=[low, 1.01], tickformat=".0%")
     return fig
 
 
@@ -74,7 +76,7 @@ def lr_figure(curves: dict[str, Any], height: int = 220) -> go.Figure:
     fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", line=dict(color=SLATE, width=2), fill="tozeroy",
                                fillcolor="rgba(100,116,139,0.12)", name="Learning rate"))
     fig = _style(fig, "Learning rate", height, x_title="Step", legend=False)
-    fig.update_yaxes(exponentformat="e")
+    fig.update_yaxes(tickformat=".1e")
     return fig
 
 
@@ -86,13 +88,14 @@ def class_balance_figure(train: dict[str, int], val: dict[str, int] | None = Non
     if val:
         fig.add_bar(y=labels, x=[val.get(k, 0) for k in labels], name="Validation", orientation="h",
                     marker_color=AMBER)
-    fig.update_layout(barmode="stack")
-    fig = _style(fig, "Examples per class", height or max(220, 60 + 34 * len(labels)), x_title="Rows")
+    fig.update_layout(barmode="stack", legend_traceorder="normal")
+    fig = _style(fig, "Examples per class", height or max(340, 80 + 40 * len(labels)), x_title="Rows")
     fig.update_yaxes(automargin=True)
     return fig
 
 
-def confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[int]], height: int | None = None) -> go.Figure:
+def confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[int]], height: int | None = None,
+                     title: str | None = "Confusion matrix") -> go.Figure:
     """Confusion matrix as a heatmap, coloured by share of each true class (row), annotated with counts."""
     shares = [[c / max(sum(row), 1) for c in row] for row in matrix]
     text = [[f"{c}" for c in row] for row in matrix]
@@ -100,7 +103,7 @@ def confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[int]], hei
                                textfont=dict(size=16), colorscale=[[0, "#F8FAFC"], [1, INDIGO]], zmin=0, zmax=1,
                                showscale=False,
                                hovertemplate="true %{y}<br>predicted %{x}<br>%{text} rows (%{z:.0%})<extra></extra>"))
-    fig = _style(fig, "Confusion matrix", height or max(320, 120 + 48 * len(labels)), x_title="Predicted",
+    fig = _style(fig, title, height or max(320, 120 + 48 * len(labels)), x_title="Predicted",
                  legend=False)
     fig.update_yaxes(title="True", autorange="reversed", automargin=True)
     fig.update_xaxes(side="bottom", automargin=True, showgrid=False)

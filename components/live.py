@@ -90,7 +90,7 @@ def _header(run_id: str, feed: dict[str, Any]) -> None:
             st.rerun(scope="fragment")
     status, reason = feed["status"], feed.get("reason")
     if status == "queued":
-        st.info("Waiting for the run ahead of it to finish; it starts by itself.", icon="⏳")
+        st.info("Waiting for the run ahead of it to finish; it starts by itself.", icon=":material/schedule:")
     elif status == "completed":
         st.success("Training finished. The best checkpoint was saved. See it on **Evaluate** or try it on **Predict**.")
     elif status == "stopped":
@@ -113,8 +113,9 @@ def _progress(feed: dict[str, Any], curves: dict[str, Any]) -> None:
     st.progress(min(progress, 1.0), text=text)
     metrics = curves["metrics"]
     name = next(iter(metrics), None)
+    best = curves["eval_step"].index(curves["best_step"]) if curves.get("best_step") in curves["eval_step"] else -1
     numbers = {"Train loss": fmt_metric("loss", curves["loss"][-1]) if curves["loss"] else "—",
-               f"Validation {charts.pretty(name) if name else 'score'}": fmt_metric(name, metrics[name][-1]) if name else "—",
+               f"Best {charts.pretty(name) if name else 'score'}": fmt_metric(name, metrics[name][best]) if name else "—",
                "Elapsed": fmt_duration(latest.get("elapsed")),
                "Time left": "—" if done or latest.get("eta") is None else fmt_duration(latest["eta"]),
                "Samples / s": f"{latest['samples_per_second']:,.0f}" if latest.get("samples_per_second") else "—"}

@@ -91,21 +91,19 @@ def balance_chart(prepared: Any) -> None:
     st.plotly_chart(class_balance_figure(*counts), config={"displaylogo": False})
 
 
-def findings_panel(prepared: Any) -> None:
-    """What will help or hurt training, worst first: the engine's data health report
-    (``tuneboard.health``) when it is available, else the notes and warnings of ``prepare_data``."""
-    items = [("warning", w, "") for w in prepared.warnings] + [("info", n, "") for n in prepared.notes]
-    try:  # HOOK(health): tuneboard.health is being added to the engine; until then the notes above are shown
-        from tuneboard.health import health_report
-
-        items = [(f.severity, f.title, f.advice) for f in health_report(prepared).findings]
-    except ImportError:
-        pass
-    except Exception:  # a report that cannot be drawn must not hide the data checks that can
+def findings_panel(config: Any, prepared: Any) -> None:
+    """What will help or hurt training, worst first: the engine's data health report (``tuneboard.health``;
+    token-length checks are left out here because they need the tokenizer, i.e. transformers)."""
+    try:
+        items = cache.findings(config)
+    except Exception:  # a report that cannot be drawn must not hide the checks prepare_data already made
         logging.getLogger("tuneboard.app").exception("data health report failed")
-    order = {"error": 0, "warning": 1, "info": 2}
-    show = {"error": st.error, "warning": st.warning, "info": st.info}
-    for severity, title, advice in sorted(items, key=lambda t: order.get(t[0], 3)):
-        show.get(severity, st.info)(f"**{title.rstrip('.')}.** {advice}" if advice else title)
-    if not any(sev in ("error", "warning") for sev, _, _ in items):
+        items = [("warning", w, "") for w in prepared.warnings] + [("info", n, "") for n in prepared.notes]
+    problems = [i for i in items if i[0] in ("error", "warning")]
+    for severity, title, advice in sorted(problems, key=lambda t: t[0] != "error"):
+        (st.error if severity == "error" else st.warning)(f"**{title.rstrip('.')}.** {advice}")
+    if not problems:
         st.success("No problems found: the table is ready to train on.")
+    fine = [title.rstrip(".") for severity, title, _ in items if severity not in ("error", "warning")]
+    if fine:
+        st.markdown("\n".join(f"- :green[:material/check:] {t}" for t in fine))

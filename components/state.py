@@ -6,6 +6,7 @@ which clears the query string).
 """
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ EXAMPLE_FILES = {
 }
 
 
-@st.cache_resource
+@st.cache_resource(show_spinner=False)
 def registry() -> Any:
     """One ``RunRegistry`` per server process: every session sees the same runs and queue."""
     from tuneboard.jobs import RunRegistry
@@ -33,7 +34,13 @@ def registry() -> Any:
     return RunRegistry()
 
 
-@st.cache_resource
+def registry_if_started() -> Any:
+    """The registry, or None when no page has needed it yet (then no run can exist either): lets the
+    sidebar skip importing the engine's data stack, which keeps the first page quick."""
+    return registry() if "tuneboard.jobs" in sys.modules else None
+
+
+@st.cache_resource(show_spinner=False)
 def _device_probe() -> dict[str, Any]:
     # device_info() imports torch (seconds); probing in a thread keeps the first page instant.
     box: dict[str, Any] = {}
@@ -45,6 +52,15 @@ def _device_probe() -> dict[str, Any]:
             box["info"] = device_info()
         except Exception:  # no torch or a broken driver: the app still works on the CPU
             box["info"] = {"type": "cpu", "name": "CPU", "total_gb": 0.0, "free_gb": 0.0}
+        # Warm the imports the next pages need (scikit-learn alone takes seconds on a busy 2-core box),
+        # so the first visit to Data or Train does not pay for them.
+        import importlib
+
+        for module in ("tuneboard.data", "sklearn.model_selection", "plotly.graph_objects"):
+            try:
+                importlib.import_module(module)
+            except Exception:
+                pass
 
     threading.Thread(target=probe, name="tuneboard-device-probe", daemon=True).start()
     return box

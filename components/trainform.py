@@ -12,8 +12,7 @@ from . import cache, state
 from .state import sticky
 
 OTHER = "__other__"
-PRESET_TEXT = {"fast": "Fast · a first look in a minute or two", "balanced": "Balanced · the usual choice",
-               "best": "Best · slower, for the last points of accuracy"}
+PRESET_TEXT = {"fast": "A first look in minutes", "balanced": "The usual choice", "best": "Slower, the last points"}
 ADVANCED = ("epochs", "learning_rate", "batch_size", "max_length", "freeze_embeddings")
 
 
@@ -50,22 +49,23 @@ def model_summary(source: str, settings: dict[str, Any]) -> None:
         st.warning(str(e))
         return
     size = _count(card.parameters) if card.parameters else "—"
-    cols = st.columns(3)
+    cols = st.columns(2)
     cols[0].metric("Parameters", size, border=True)
-    cols[1].metric("Layers", card.layers or "—", border=True)
-    cols[2].metric("Weights", f"{card.weights_bytes / 2**20:,.1f} MB" if card.weights_bytes else "—", border=True)
+    cols[1].metric("Weights", f"{card.weights_bytes / 2**20:,.0f} MB" if card.weights_bytes else "—", border=True)
     dev = state.device() or {"type": "cpu", "free_gb": 0.0}
     est = estimate_for(card, settings["batch_size"], settings["max_length"], settings["freeze_embeddings"],
                        half_precision=dev["type"] == "cuda")
     verdict, advice = fit_verdict(est, float(dev.get("free_gb") or 0.0))
     where = "GPU" if dev["type"] == "cuda" else "memory"
     {"ok": st.success, "tight": st.warning, "no": st.error}[verdict](f"**Training {where}:** {advice}")
-    st.caption(f"{card.architecture} · hidden size {card.hidden_size} · vocabulary {card.vocab_size or '—'}")
+    st.caption(f"{card.architecture} · {card.layers or '?'} layers · hidden size {card.hidden_size} · "
+               f"vocabulary {card.vocab_size or '—'}")
 
 
 def training_settings() -> dict[str, Any]:
     """Preset plus the advanced overrides; returns TrainConfig fields."""
-    preset = st.radio("Preset", list(PRESETS), format_func=PRESET_TEXT.get, horizontal=True,
+    preset = st.radio("Preset", list(PRESETS), format_func=str.capitalize, horizontal=True,
+                      captions=[PRESET_TEXT.get(p, "") for p in PRESETS],
                       **{**sticky("preset", "balanced"), "on_change": _apply_preset})
     default = PRESETS[preset]
     with st.expander("Advanced settings"):

@@ -14,8 +14,9 @@ from . import state
 from .charts import pretty
 
 log = logging.getLogger("tuneboard.app")
-STATUS_ICONS = {"queued": "⏳", "running": "🟢", "stopping": "🟠", "completed": "✅", "stopped": "⏹️",
-                "failed": "❌", "interrupted": "⚠️", "unknown": "❔"}
+# Plain symbols every system font has (emoji need an emoji font, which projectors' machines may lack).
+STATUS_ICONS = {"queued": "○", "running": "●", "stopping": "◐", "completed": "✓", "stopped": "■",
+                "failed": "✗", "interrupted": "⚠", "unknown": "?"}
 
 
 @contextmanager
@@ -38,13 +39,13 @@ def show_error(e: TuneboardError) -> None:
 
 def sidebar_status() -> None:
     """Device and the active/queued runs; polls only while something may change."""
-    reg = state.registry()
-    busy = state.device() is None or reg.active() is not None or bool(reg.queued())
+    reg = state.registry_if_started()
+    busy = state.device() is None or (reg is not None and (reg.active() is not None or bool(reg.queued())))
     st.fragment(run_every=2.0 if busy else None)(_sidebar_body)()
 
 
 def _sidebar_body() -> None:
-    dev, reg = state.device(), state.registry()
+    dev, reg = state.device(), state.registry_if_started()
     st.caption("DEVICE")
     if dev is None:
         st.markdown("Detecting…")
@@ -53,14 +54,14 @@ def _sidebar_body() -> None:
     else:
         st.markdown(f"**{dev['name']}**  \nNo GPU found: training uses the CPU.")
     st.caption("TRAINING")
-    active, queued = reg.active(), reg.queued()
+    active, queued = (reg.active(), reg.queued()) if reg is not None else (None, [])
     if active is not None:
         latest = active.snapshot(since=10**9)["latest"]
         pct = f" · {latest['progress']:.0%}" if latest.get("progress") is not None else ""
-        st.page_link("pages/train.py", label=f"{short_id(active.run_id)}{pct}", icon="🟢",
+        st.page_link("pages/train.py", label=f"{short_id(active.run_id)}{pct}", icon=":material/play_circle:",
                      query_params={"run": active.run_id})
     for live in queued:
-        st.page_link("pages/train.py", label=f"{short_id(live.run_id)} · queued", icon="⏳",
+        st.page_link("pages/train.py", label=f"{short_id(live.run_id)} · queued", icon=":material/schedule:",
                      query_params={"run": live.run_id})
     if active is None and not queued:
         st.markdown("No run in progress.")
@@ -74,8 +75,8 @@ def short_id(run_id: str) -> str:
 
 def run_label(summary: dict[str, Any]) -> str:
     when = time.strftime("%d %b %H:%M", time.localtime(summary["started_at"])) if summary.get("started_at") else ""
-    value = summary.get("main_value")
-    score = f" · {pretty(summary['main_metric'])} {value:.3f}" if isinstance(value, (int, float)) else ""
+    value, name = summary.get("main_value"), summary.get("main_metric")
+    score = f" · {pretty(name)} {fmt_metric(name, value)}" if isinstance(value, (int, float)) else ""
     return f"{STATUS_ICONS.get(summary.get('status') or 'unknown', '')} {short_id(summary['run_id'])} · {when}{score}"
 
 
@@ -87,7 +88,7 @@ def run_picker(with_model: bool = True) -> dict[str, Any] | None:
             or (r.model_dir / "baseline.json").is_file()]
     if not runs:
         st.info("No trained model yet. Train one on the **Train** page first.")
-        st.page_link("pages/train.py", label="Go to Train", icon="🚀")
+        st.page_link("pages/train.py", label="Go to Train", icon=":material/rocket_launch:")
         st.stop()
     summaries = {r.run_id: r.summary() for r in runs}
     ids = list(summaries)

@@ -51,5 +51,6 @@ chart, notes = st.columns([3, 2], gap="large")
 with chart:
     sources.balance_chart(prepared)
 with notes:
-    sources.findings_panel(prepared)
-    st.page_link("pages/train.py", label="Next: train a model", icon=":material/arrow_forward:")
+    sources.findings_panel(config, prepared)
+if st.button("Next: train a model", type="primary", icon=":material/arrow_forward:", key="to_train"):
+    st.switch_page("pages/train.py")

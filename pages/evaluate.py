@@ -38,14 +38,19 @@ if isinstance(base.get(main), (int, float)):
 per_class = metrics.get("per_class")
 matrix = metrics.get("confusion_matrix")
 if per_class:
-    left, right = st.columns([2, 3], gap="large")
-    table = pd.DataFrame(per_class).T.rename_axis("Class").reset_index()
+    left, right = st.columns([5, 4], gap="medium")
+    table = pd.DataFrame.from_dict(per_class, orient="index").rename_axis("Class").reset_index()
+    table = table.rename(columns={"precision": "Precision", "recall": "Recall", "f1": "F1", "support": "Rows"})
     left.subheader("Per class")
     left.dataframe(table, hide_index=True, column_config={
-        k: st.column_config.ProgressColumn(k.capitalize(), min_value=0, max_value=1, format="percent")
-        for k in ("precision", "recall", "f1")} | {"support": st.column_config.NumberColumn("Rows")})
+        "Precision": st.column_config.NumberColumn(format="percent", width="small"),
+        "Recall": st.column_config.NumberColumn(format="percent", width="small"),
+        "F1": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent", width="small"),
+        "Rows": st.column_config.NumberColumn(width="small")})
     if matrix:
-        right.plotly_chart(charts.confusion_figure(matrix["labels"], matrix["matrix"]), config={"displaylogo": False})
+        right.subheader("Confusion matrix")
+        right.plotly_chart(charts.confusion_figure(matrix["labels"], matrix["matrix"], title=None),
+                           config={"displaylogo": False})
 
 predictions = run.path / "predictions.parquet"
 if predictions.is_file():
@@ -60,7 +65,8 @@ if predictions.is_file():
         wrong = frame[~frame["correct"]].sort_values("confidence", ascending=False)
         wrong = wrong[[c for c in ("text", "text_pair", "label", "predicted", "confidence") if c in wrong]]
         config = {"confidence": st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1, format="percent"),
-                  "text": st.column_config.TextColumn("Text", width="large")}
+                  "text": st.column_config.TextColumn("Text", width="large"), "label": "True label",
+                  "predicted": "Predicted", "text_pair": "Second text"}
     if wrong.empty:
         st.success("No mistakes on the validation rows.")
     else:

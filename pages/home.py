@@ -2,7 +2,6 @@
 import streamlit as st
 
 from components import state
-from components.widgets import run_label
 from tuneboard.catalog import list_local_models
 from tuneboard.runs import list_runs
 
@@ -17,7 +16,8 @@ st.markdown("#### Teach a pretrained language model **your team's categories**, 
 st.write("Bring a table of texts with labels (support tickets, reviews, feedback). Tuneboard fine-tunes a "
          "transformer on it, shows the training live, and gives you a model you can test and keep. "
          "Nothing leaves this computer.")
-st.page_link("pages/data.py", label="Start with the demo data", icon=":material/arrow_forward:")
+if st.button("Start with the demo data", type="primary", icon=":material/arrow_forward:"):
+    st.switch_page("pages/data.py")
 
 st.divider()
 for col, (page, title, icon, text) in zip(st.columns(len(STEPS)), STEPS):
@@ -50,4 +50,4 @@ with machine:
     runs = list_runs()
     st.metric("Runs so far", len(runs))
     if runs:
-        st.page_link("pages/runs.py", label=run_label(runs[0].summary()), query_params={"run": runs[0].run_id})
+        st.page_link("pages/runs.py", label="See all runs", icon=":material/history:")

@@ -55,8 +55,8 @@ else:
         table["Confidence"] = [max(r["scores"].values()) for r in results]
     for name in predictor.labels:
         table[name] = [r["scores"][name] for r in results]
-    bar = {c: st.column_config.ProgressColumn(c, min_value=0, max_value=1, format="percent")
-           for c in ["Confidence", *predictor.labels] if c in table}
-    st.dataframe(table, hide_index=True, column_config=bar | {"Text": st.column_config.TextColumn(width="large")})
+    shares = {c: st.column_config.NumberColumn(c, format="percent") for c in predictor.labels}
+    shares["Confidence"] = st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1, format="percent")
+    st.dataframe(table, hide_index=True, column_config=shares | {"Text": st.column_config.TextColumn(width="large")})
     st.download_button("Download as CSV", table.to_csv(index=False).encode(), "predictions.csv", "text/csv",
                        icon=":material/download:")

@@ -1,7 +1,7 @@
 """Train: pick a model and a preset, start a run, and watch it live (it keeps going if you leave)."""
 import streamlit as st
 
-from components import state, trainform
+from components import cache, state, trainform
 from components.live import ACTIVE, live_panel, run_feed
 
 st.title("Train")
@@ -17,7 +17,8 @@ if running:  # the live run first: that is what people are here to watch
     st.subheader("Queue another run")
 
 ds = state.dataset()
-columns = f"text `{ds['text_column']}` → label `{ds['label_column']}`" if ds.get("text_column") else "columns detected automatically"
+text_col, label_col = (ds["text_column"], ds["label_column"]) if ds.get("text_column") else cache.detect(ds["path"], ds.get("sha"))
+columns = f"text `{text_col}` → label `{label_col}`"
 data_line, change = st.columns([4, 1], vertical_alignment="center")
 data_line.markdown(f"**Data:** {ds['name']} · {columns}")
 change.page_link("pages/data.py", label="Change data", icon=":material/table_chart:")

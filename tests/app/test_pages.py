@@ -85,7 +85,7 @@ def test_upload_train_to_completion_then_evaluate_and_predict(tiny_model):
     assert registry().wait(run_id, 60) == "completed"
     at.run()
     shown = metrics_shown(at)
-    assert shown["Validation Macro-F1"].endswith("%") and shown["Time left"] == "—"
+    assert shown["Best Macro-F1"].endswith("%") and shown["Time left"] == "—"
     assert any("Training finished" in s.value for s in at.success)
     assert len(at.get("plotly_chart")) >= 3
 
