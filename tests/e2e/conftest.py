@@ -14,9 +14,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
+from playwright.sync_api import expect as _expect
 from playwright.sync_api import Page
 
 from .harness import ROOT, launch_args, server_env, streamlit_server
+
+# Every expect() waits this long unless told otherwise: the 2-core CI machine trains while the browser waits.
+_expect.set_options(timeout=30_000)
 
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 DOC_SHOTS = ROOT / "docs" / "screenshots"
@@ -39,7 +43,8 @@ def e2e_model(e2e_work: Path, tiny_model: str) -> Path:
 @pytest.fixture(scope="session")
 def app_url(e2e_work: Path, e2e_model: Path) -> Iterator[str]:
     """``streamlit run app.py`` on a free port; stopped at the end of the session."""
-    env = server_env(e2e_work, TUNEBOARD_MODELS_DIR=str(e2e_model.parent))
+    env = server_env(e2e_work, TUNEBOARD_MODELS_DIR=str(e2e_model.parent),
+                     TUNEBOARD_UPLOADS_DIR=str(e2e_work / "uploads"))
     with streamlit_server(env, ARTIFACTS / "server.log") as url:
         yield url
 
@@ -62,7 +67,6 @@ def browser_context_args(browser_context_args: dict[str, Any], app_url: str) -> 
 
 @pytest.fixture
 def page(page: Page) -> Page:
-    # Generous default: the 2-core CI machine also trains while the browser waits.
     page.set_default_timeout(30_000)
     return page
 

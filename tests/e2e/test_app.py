@@ -1,0 +1,148 @@
+"""The app as a user drives it, in headless Chromium against a real server (see conftest.py).
+
+One server for the session; each test has its own browser context (its own Streamlit session).
+Runs use the tiny random BERT so a run trains in seconds, long enough to watch it live.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from . import ui
+from .harness import DEMO
+
+pytestmark = pytest.mark.e2e
+
+# The first run of a session also pays the server's torch/transformers/sklearn imports (tens of
+# seconds on a busy 2-core machine); later runs take seconds.
+RUN_TIMEOUT = 120_000
+STOP_WITHIN_S = 3.0
+EPOCHS = 3
+
+
+def start_training(page: Page, model: Path, epochs: int, batch_size: int = 8) -> str:
+    """On the Train page: the tiny model, a short fixed-epoch config, Start. Returns the run id."""
+    ui.set_input(page, "model_source", str(model))
+    page.get_by_text("Advanced settings").click()
+    ui.set_input(page, "epochs", str(epochs))
+    ui.set_input(page, "batch_size", str(batch_size))
+    ui.key(page, "start_training").get_by_role("button").click()
+    expect(ui.key(page, "stop_training")).to_be_visible(timeout=RUN_TIMEOUT)  # the live panel is up
+    expect(page).to_have_url(ui.re_query("run"))
+    return ui.query_param(page, "run")
+
+
+def history(runs_dir: Path, run_id: str) -> list[dict]:
+    path = runs_dir / run_id / "history.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def status(runs_dir: Path, run_id: str) -> dict:
+    return json.loads((runs_dir / run_id / "status.json").read_text())
+
+
+def expect_finished(page: Page) -> None:
+    expect(page.get_by_text("Training finished")).to_be_visible(timeout=RUN_TIMEOUT)
+
+
+def test_bad_upload_shows_a_readable_error(page: Page, app_url: str, tmp_path: Path, shot) -> None:
+    ui.open_app(page)
+    ui.go_to(page, "Data")
+    for name, content, words in (("broken.csv", bytes(range(256)) * 8, "binary or damaged"),
+                                 ("broken.xlsx", b"message,intent\nhello,greeting\n", "not a readable Excel")):
+        bad = tmp_path / name
+        bad.write_bytes(content)
+        ui.upload(page, bad)
+        error = page.locator('[data-testid="stAlert"]').filter(has_text=words)
+        expect(error).to_be_visible()
+        ui.wait_idle(page)
+        shot(f"error-{bad.suffix[1:]}", doc="data-error" if bad.suffix == ".csv" else None)
+        ui.expect_no_traceback(page)
+
+
+def test_upload_train_evaluate_predict(page: Page, e2e_model: Path, runs_dir: Path, shot) -> None:
+    ui.open_app(page)
+    ui.go_to(page, "Data")
+    ui.upload(page, DEMO)
+    ui.expect_selected(page, "text_column", "message")
+    ui.expect_selected(page, "label_column", "intent")
+    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()  # class balance
+    shot("data-mapped", doc="data")
+
+    ui.go_to(page, "Train")
+    expect(page.get_by_text("support_tickets.csv")).to_be_visible()
+    run_id = start_training(page, e2e_model, epochs=3)
+    first = ui.wait_chart_points(page, "live_loss", 0, timeout=RUN_TIMEOUT)
+    later = ui.wait_chart_points(page, "live_loss", first)
+    shot("train-live", doc="train-live")
+    expect_finished(page)
+    logged = [e for e in history(runs_dir, run_id) if e["type"] == "train"]
+    assert first < later < len(logged), "the chart should gain points while the run is still going"
+    ui.wait_idle(page)
+    assert ui.chart_points(page, "live_loss") == len(logged)
+    shot("train-done", doc="train-done")
+    ui.expect_no_traceback(page)
+
+    ui.go_to(page, "Evaluate")
+    expect(page.get_by_text("Per class")).to_be_visible()
+    matrix = page.locator('[data-testid="stPlotlyChart"]').filter(has=page.locator(".heatmaplayer"))
+    expect(matrix).to_be_visible()
+    shot("evaluate", doc="evaluate")
+    ui.expect_no_traceback(page)
+
+    ui.go_to(page, "Predict")
+    ui.key(page, "predict_text").locator("textarea").fill("where is my parcel? it is late")
+    ui.key(page, "predict_button").get_by_role("button").click()
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="Prediction")).to_be_visible()
+    labels = set(json.loads((runs_dir / run_id / "metrics.json").read_text())["labels"])
+    predicted = page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").locator('[data-testid="stMetricValue"]')
+    assert predicted.inner_text().strip() in labels
+    bars = page.locator('[data-testid="stPlotlyChart"]').filter(has=page.locator(".barlayer"))
+    expect(bars).to_be_visible()
+    assert bars.locator(".js-plotly-plot").evaluate("el => el.data[0].x.length || el.data[0].y.length") == len(labels)
+    ui.wait_idle(page)
+    shot("predict", doc="predict")
+    ui.expect_no_traceback(page)
+
+
+def test_refresh_mid_training_keeps_the_run(page: Page, e2e_model: Path, runs_dir: Path, shot) -> None:
+    ui.open_app(page)
+    ui.go_to(page, "Train")
+    run_id = start_training(page, e2e_model, epochs=EPOCHS)
+    before = ui.wait_chart_points(page, "live_loss", 1, timeout=RUN_TIMEOUT)
+    page.reload()
+    ui.wait_idle(page)
+    assert ui.query_param(page, "run") == run_id
+    expect(ui.key(page, "stop_training")).to_be_visible()  # still running, and shown as such
+    assert status(runs_dir, run_id)["status"] == "running"
+    ui.wait_chart_points(page, "live_loss", before - 1)  # the curve so far came back at once
+    shot("after-refresh", doc="train-after-refresh")
+    expect_finished(page)
+    ui.wait_idle(page)
+    events = history(runs_dir, run_id)
+    assert ui.chart_points(page, "live_loss") == sum(e["type"] == "train" for e in events)
+    assert ui.chart_points(page, "live_loss", trace=1) == sum(e["type"] == "eval" for e in events) == EPOCHS
+    ui.expect_no_traceback(page)
+
+
+def test_stop_mid_training(page: Page, e2e_model: Path, runs_dir: Path, shot) -> None:
+    ui.open_app(page)
+    ui.go_to(page, "Train")
+    run_id = start_training(page, e2e_model, epochs=40)
+    ui.wait_chart_points(page, "live_loss", 1, timeout=RUN_TIMEOUT)
+    clicked = time.time()
+    ui.key(page, "stop_training").get_by_role("button").click()
+    expect(page.get_by_text("Stopped", exact=True)).to_be_visible()
+    shown = time.time() - clicked
+    st = status(runs_dir, run_id)
+    assert st["status"] == "stopped"
+    ended = st["ended_at"] - clicked
+    print(f"stop: run ended {ended:.2f} s and the page showed it {shown:.2f} s after the click")
+    assert ended <= STOP_WITHIN_S, f"the run ended {ended:.1f} s after the click"
+    assert (runs_dir / run_id / "model" / "config.json").is_file(), "the best model so far is kept"
+    shot("stopped", doc="train-stopped")
+    ui.expect_no_traceback(page)

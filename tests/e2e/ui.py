@@ -1,0 +1,98 @@
+"""Small Playwright helpers that speak Tuneboard: widget keys (``.st-key-<key>``), pages, charts.
+
+Every wait is an ``expect(...)`` on something the user would see; no fixed sleeps.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
+TRACEBACK_TEXT = ("Traceback", 'File "')
+
+
+def key(page: Page, name: str) -> Locator:
+    """The element of the widget with ``key=name``."""
+    return page.locator(f".st-key-{name}")
+
+
+def wait_idle(page: Page, timeout: float = 60_000) -> None:
+    """The script has finished its run and the websocket is connected."""
+    expect(page.locator(APP_IDLE)).to_be_attached(timeout=timeout)
+
+
+def open_app(page: Page, path: str = "/") -> None:
+    page.goto(path)
+    wait_idle(page)
+    expect(page.locator('[data-testid="stSidebarNav"]')).to_be_visible()
+
+
+def go_to(page: Page, title: str) -> None:
+    """Navigate with the sidebar, like a user (keeps the session and its state)."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
+    expect(page).to_have_url(_page_url_re(title))
+    wait_idle(page)
+
+
+def _page_url_re(title: str) -> "re.Pattern[str]":
+    import re
+
+    return re.compile(rf"/{re.escape(title.lower())}(\?.*)?$")
+
+
+def upload(page: Page, path: Path) -> None:
+    key(page, "data_upload").locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+
+
+def expect_selected(page: Page, widget: str, option: str) -> None:
+    """The select box with key ``widget`` shows ``option``."""
+    expect(key(page, widget).get_by_role("combobox")).to_have_value(option)
+
+
+def set_input(page: Page, widget: str, value: str) -> None:
+    """Type into a text or number input and commit it (Enter), then wait for the rerun."""
+    box = key(page, widget).locator("input")
+    box.fill(value)
+    box.press("Enter")
+    expect(box).to_have_value(value)
+    wait_idle(page)
+
+
+def chart_points(page: Page, widget: str, trace: int = 0) -> int:
+    """How many points trace ``trace`` of the Plotly chart with key ``widget`` shows now (0 if none).
+    While a rerun replaces a chart, the old (stale) copy can still be there: the larger count wins."""
+    return page.evaluate(_COUNT_JS, [f".st-key-{widget} .js-plotly-plot", trace])
+
+
+def expect_no_traceback(page: Page) -> None:
+    """No exception element and no traceback text anywhere on the page."""
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    body = page.locator("body").inner_text()
+    for needle in TRACEBACK_TEXT:
+        assert needle not in body, f"traceback text {needle!r} is visible on the page"
+
+
+_COUNT_JS = """([selector, trace]) => Math.max(0, ...Array.from(document.querySelectorAll(selector),
+    el => (el.data && el.data[trace] && el.data[trace].x) ? el.data[trace].x.length : 0))"""
+_POINTS_JS = "([selector, trace, n]) => (" + _COUNT_JS + ")([selector, trace]) > n"
+
+
+def wait_chart_points(page: Page, widget: str, more_than: int, trace: int = 0, timeout: float = 30_000) -> int:
+    """Wait until the chart with key ``widget`` shows more than ``more_than`` points; return the count."""
+    selector = f".st-key-{widget} .js-plotly-plot"
+    page.wait_for_function(_POINTS_JS, arg=[selector, trace, more_than], timeout=timeout)
+    return chart_points(page, widget, trace)
+
+
+def re_query(name: str) -> "re.Pattern[str]":
+    """A URL pattern with query parameter ``name`` set."""
+    import re
+
+    return re.compile(rf"[?&]{re.escape(name)}=[^&]+")
+
+
+def query_param(page: Page, name: str) -> str | None:
+    from urllib.parse import parse_qs, urlparse
+
+    return (parse_qs(urlparse(page.url).query).get(name) or [None])[0]
