@@ -29,6 +29,12 @@ def batched_logits(model: Any, enc: Encoded, batch_size: int, device: Any, amp: 
     return out if out is not None else np.zeros((0, 1), dtype=np.float32)
 
 
+def inference_batch_size(device: Any) -> int:
+    """Rows per forward pass when predicting. On CPU, 32 rows of similar length measured fastest
+    (64 pads more and was slower); a GPU wants big batches."""
+    return 256 if getattr(device, "type", "cpu") == "cuda" else 32
+
+
 def to_scores(logits: np.ndarray, task: str, mean: float = 0.0, std: float = 1.0) -> np.ndarray:
     """Probabilities (softmax / sigmoid) or de-normalised regression values."""
     if task == "regression":
@@ -52,7 +58,7 @@ class Predictor:
         self.mean = float(getattr(cfg, "tuneboard_target_mean", 0.0))
         self.std = float(getattr(cfg, "tuneboard_target_std", 1.0))
         self.threshold = float(getattr(cfg, "tuneboard_threshold", 0.5))
-        self.batch_size = 64
+        self.batch_size = inference_batch_size(device)
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> "Predictor":

@@ -24,7 +24,7 @@ from .data import PreparedData, prepare_data
 from .device import amp_dtype, free_memory, is_oom, pick_device
 from .errors import OutOfMemory, Stopped, TuneboardError
 from .evaluation import predictions_frame
-from .inference import batched_logits, to_scores
+from .inference import batched_logits, inference_batch_size, to_scores
 from .metrics import compute_metrics, is_better, main_metric
 from .runs import RunDir, create_run
 
@@ -332,7 +332,7 @@ class _Fit:
     def _evaluate(self, model: Any) -> dict[str, Any]:
         import torch
 
-        logits = batched_logits(model, self.val_enc, max(self.batch_size * 2, 64), self.device, self.amp)
+        logits = batched_logits(model, self.val_enc, inference_batch_size(self.device), self.device, self.amp)
         y = np.array(self.val_enc.targets)  # a writable copy for torch
         t = torch.from_numpy(logits)
         if self.task == "single_label":
