@@ -41,7 +41,9 @@ def main() -> int:
     ap.add_argument("--model", default="default")
     ap.add_argument("--preset", default="balanced")
     ap.add_argument("--epochs", type=int, help="epochs for all three (default: the preset's)")
-    ap.add_argument("--only", default="baseline,tuned,tuneboard", help="comma list of systems to run")
+    ap.add_argument("--only", default="baseline,tuned,tuneboard",
+                    help="comma list of systems: baseline, tuned, tuneboard, unfrozen (Tuneboard with the "
+                         "word embeddings trained: what freezing them gains and costs)")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
 
@@ -78,6 +80,10 @@ def main() -> int:
     if "tuneboard" in systems:
         results["tuneboard"] = tuneboard_engine(cfg.replace(data=str(train_csv), validation=str(val_csv)), prep)
         show("tuneboard", results["tuneboard"])
+    if "unfrozen" in systems:
+        results["unfrozen"] = tuneboard_engine(cfg.replace(data=str(train_csv), validation=str(val_csv),
+                                                           freeze_embeddings=False), prep)
+        show("unfrozen", results["unfrozen"])
     ratios(results)
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": machine, "data": data_path.name,
@@ -187,7 +193,7 @@ def ratios(results: dict) -> None:
     tb = results.get("tuneboard")
     if not tb:
         return
-    for other in ("baseline", "tuned"):
+    for other in ("baseline", "tuned", "unfrozen"):
         if other in results:
             o = results[other]
             print(f"tuneboard / {other}: samples/s x{tb['samples_per_s'] / o['samples_per_s']:.2f}, "
