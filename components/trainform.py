@@ -66,7 +66,7 @@ def training_settings() -> dict[str, Any]:
     """Preset plus the advanced overrides; returns TrainConfig fields."""
     preset = st.radio("Preset", list(PRESETS), format_func=str.capitalize, horizontal=True,
                       captions=[PRESET_TEXT.get(p, "") for p in PRESETS],
-                      **{**sticky("preset", "balanced"), "on_change": _apply_preset})
+                      **{**sticky("preset", "balanced"), "on_change": _apply_preset, "args": ()})
     default = PRESETS[preset]
     with st.expander("Advanced settings"):
         a, b, c = st.columns(3)
