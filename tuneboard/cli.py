@@ -1,4 +1,4 @@
-"""``python -m tuneboard inspect|train|evaluate|predict``.
+"""``python -m tuneboard inspect|train|evaluate|predict|compare|export``.
 
 Named errors become one line on stderr and exit code 2; anything else is a bug: one line, the
 full traceback in a log file, exit code 1. Nobody sees a traceback.
@@ -75,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("compare", help="compare two or more runs: metrics, baselines, settings")
     sp.add_argument("run_dirs", nargs="+")
     sp.add_argument("--json", action="store_true")
+
+    sp = sub.add_parser("export", help="zip a finished run's model with its settings, metrics and a model card")
+    sp.add_argument("run_dir")
+    sp.add_argument("--output", help="the zip file to write (default models/exports/<run>.zip)")
     return p
 
 
@@ -84,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return {"inspect": cmd_inspect, "train": cmd_train, "evaluate": cmd_evaluate,
-                "predict": cmd_predict, "compare": cmd_compare}[args.command](args)
+                "predict": cmd_predict, "compare": cmd_compare,
+                "export": cmd_export}[args.command](args)
     except TuneboardError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -224,6 +229,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"{r['run_id']}  {r['status']:<10} {r['model']:<24} {r['main_metric']} {value}{base}")
     for key, values in result["config_diff"].items():
         print(f"  {key}: " + ", ".join(f"{rid[:24]}={v}" for rid, v in values.items()))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import export_run
+
+    path = export_run(args.run_dir, Path(args.output) if args.output else None)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
