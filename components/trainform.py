@@ -20,7 +20,7 @@ def model_picker() -> str:
     """A list of known models that fills an editable source box (any local folder or hub id works)."""
     from tuneboard.catalog import list_local_models
 
-    options = {"default": "all-MiniLM-L6-v2 · bundled (default)"}
+    options = {"default": "all-MiniLM-L6-v2 · bundled (default)", "tfidf": "TF-IDF baseline (instant, CPU)"}
     options |= {m.location: f"{m.name} · on this machine" for m in list_local_models()[:20]}
     options[OTHER] = "Another folder or Hugging Face id…"
     kw = sticky("model_pick", "default")
@@ -28,7 +28,7 @@ def model_picker() -> str:
         st.session_state["model_pick"] = OTHER
     st.selectbox("Model", list(options), format_func=options.get, key="model_pick", on_change=_copy_pick)
     return st.text_input("Model folder or Hugging Face id", **sticky("model_source", "default"),
-                         help="'default' is the bundled MiniLM. A folder saved with save_pretrained (or a run "
+                         help="'default' is the bundled MiniLM, 'tfidf' the classical baseline. A folder saved with save_pretrained (or a run "
                               "folder) works as is; a hub id needs the hub or a downloaded copy.").strip()
 
 
@@ -43,6 +43,10 @@ def model_summary(source: str, settings: dict[str, Any]) -> None:
     """Size of the model and whether a run with these settings fits in memory."""
     from tuneboard.memory import estimate_for, fit_verdict
 
+    if source == "tfidf":  # no network, no GPU, nothing to fit in memory: say so instead of a model card
+        st.success("**TF-IDF + logistic regression:** trains in seconds on the CPU, tiny on disk. A fair first "
+                   "model, and the bar every fine-tuned run is measured against.")
+        return
     try:
         card = cache.model_card(source or "default")
     except TuneboardError as e:

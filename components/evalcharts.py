@@ -1,0 +1,150 @@
+"""Plotly figure builders of the Evaluate and Compare pages. Pure: data in, ``go.Figure`` out.
+
+They share the look of ``charts`` (colours, fonts, ``_style``) so every page reads the same on a projector.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import plotly.graph_objects as go
+
+from .charts import AMBER, GREEN, INDIGO, RED, SLATE, _style, downsample, pretty
+
+# One colour per run on the Compare page (then it repeats).
+RUN_COLORS = (INDIGO, AMBER, GREEN, RED, SLATE, "#0EA5E9", "#A855F7", "#EC4899")
+DIAGONAL = dict(color=SLATE, dash="dot", width=2)
+
+
+def roc_figure(fpr: Sequence[float], tpr: Sequence[float], auc: float | None = None, height: int = 340) -> go.Figure:
+    """ROC curve against the chance diagonal; the AUC in the title."""
+    fig = go.Figure()
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=DIAGONAL, name="Chance", hoverinfo="skip")
+    x, y = downsample(fpr, tpr)
+    fig.add_scatter(x=x, y=y, mode="lines", line=dict(color=INDIGO, width=3), name="Model", fill="tozeroy",
+                    fillcolor="rgba(79,70,229,0.08)",
+                    hovertemplate="false positives %{x:.0%}<br>true positives %{y:.0%}<extra></extra>")
+    title = f"ROC curve · AUC {auc:.3f}" if auc is not None else "ROC curve"
+    fig = _style(fig, title, height, x_title="False positive rate", legend=False)
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="True positive rate")
+    return fig
+
+
+def pr_figure(precision: Sequence[float], recall: Sequence[float], auc: float | None = None,
+              base_rate: float | None = None, height: int = 340) -> go.Figure:
+    """Precision against recall; ``base_rate`` (share of positives) is what a coin would score."""
+    fig = go.Figure()
+    if base_rate is not None:
+        fig.add_hline(y=base_rate, line=DIAGONAL, annotation_text="chance", annotation_position="bottom left")
+    x, y = downsample(recall, precision)
+    fig.add_scatter(x=x, y=y, mode="lines", line=dict(color=GREEN, width=3), name="Model",
+                    hovertemplate="recall %{x:.0%}<br>precision %{y:.0%}<extra></extra>")
+    title = f"Precision–recall · AP {auc:.3f}" if auc is not None else "Precision–recall"
+    fig = _style(fig, title, height, x_title="Recall", legend=False)
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="Precision")
+    return fig
+
+
+def threshold_figure(rows: Sequence[dict[str, float]], chosen: float | None = None, saved: float | None = None,
+                     height: int = 340) -> go.Figure:
+    """Precision, recall and F1 of the positive class at every threshold; chosen and saved ones marked."""
+    xs = [r["threshold"] for r in rows]
+    fig = go.Figure()
+    for key, color in (("precision", INDIGO), ("recall", AMBER), ("f1", GREEN)):
+        fig.add_scatter(x=xs, y=[r[key] for r in rows], mode="lines", name=pretty(key) if key != "f1" else "F1",
+                        line=dict(color=color, width=3), hovertemplate="%{y:.1%}<extra>" + key + "</extra>")
+    if saved is not None:
+        fig.add_vline(x=saved, line=dict(color=SLATE, dash="dot"), annotation_text="saved",
+                      annotation_position="bottom right")
+    if chosen is not None and chosen != saved:
+        fig.add_vline(x=chosen, line=dict(color=RED, width=2), annotation_text="chosen",
+                      annotation_position="top right")
+    fig = _style(fig, "Precision and recall by threshold", height, x_title="Decision threshold")
+    fig.update_xaxes(range=[0, 1])
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    return fig
+
+
+def reliability_figure(bins: Sequence[dict[str, Any]], ece: float | None = None, height: int = 340) -> go.Figure:
+    """Reliability diagram: accuracy per confidence bin against the diagonal of perfect calibration."""
+    fig = go.Figure()
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=DIAGONAL, name="Perfectly calibrated", hoverinfo="skip")
+    fig.add_bar(x=[(b["low"] + b["high"]) / 2 for b in bins], y=[b["accuracy"] for b in bins],
+                width=[(b["high"] - b["low"]) * 0.9 for b in bins], marker_color=INDIGO, opacity=0.85, name="Accuracy",
+                customdata=[[b["confidence"], b["count"]] for b in bins],
+                hovertemplate="confidence %{customdata[0]:.0%}<br>correct %{y:.0%}<br>%{customdata[1]} rows"
+                              "<extra></extra>")
+    title = f"Calibration · ECE {ece:.3f}" if ece is not None else "Calibration"
+    fig = _style(fig, title, height, x_title="Confidence", legend=False)
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="Share correct")
+    return fig
+
+
+def per_label_figure(per_class: dict[str, dict[str, float]], height: int | None = None) -> go.Figure:
+    """F1 per label (multi-label runs), weakest at the bottom, with the label's row count in the hover."""
+    items = sorted(per_class.items(), key=lambda kv: kv[1]["f1"])
+    fig = go.Figure(go.Bar(y=[k for k, _ in items], x=[v["f1"] for _, v in items], orientation="h",
+                           marker_color=INDIGO, text=[f"{v['f1']:.0%}" for _, v in items], textposition="outside",
+                           cliponaxis=False, customdata=[v["support"] for _, v in items],
+                           hovertemplate="%{y}: F1 %{x:.1%} on %{customdata} rows<extra></extra>"))
+    fig = _style(fig, "F1 per label", height or max(260, 80 + 40 * len(items)), legend=False)
+    fig.update_xaxes(range=[0, 1.12], tickformat=".0%")
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def regression_figure(true: Sequence[float], predicted: Sequence[float], height: int = 420) -> go.Figure:
+    """Predicted against true values; points on the diagonal are exact."""
+    true, predicted = list(true)[:20_000], list(predicted)[:20_000]
+    low, high = min(true + predicted, default=0.0), max(true + predicted, default=1.0)
+    fig = go.Figure()
+    fig.add_scatter(x=[low, high], y=[low, high], mode="lines", line=DIAGONAL, name="Exact", hoverinfo="skip")
+    fig.add_scatter(x=true, y=predicted, mode="markers", name="Rows", marker=dict(color=INDIGO, size=9, opacity=0.6),
+                    hovertemplate="true %{x:.3g}<br>predicted %{y:.3g}<extra></extra>")
+    fig = _style(fig, "Predicted vs true", height, x_title="True value", legend=False)
+    fig.update_yaxes(title="Predicted", scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def compare_loss_figure(histories: dict[str, Sequence[dict[str, Any]]], height: int = 360) -> go.Figure:
+    """Train loss (solid) and validation loss (dotted, markers) of several runs against the epoch."""
+    fig = go.Figure()
+    for (name, events), color in zip(histories.items(), _cycle()):
+        train = [e for e in events if e.get("type") == "train" and "loss" in e]
+        evals = [e for e in events if e.get("type") == "eval" and e.get("eval_loss") is not None]
+        if train:
+            x, y = downsample([_epoch(e) for e in train], [e["loss"] for e in train])
+            fig.add_scatter(x=x, y=y, mode="lines", name=f"{name} · train", legendgroup=name,
+                            line=dict(color=color, width=3))
+        if evals:
+            fig.add_scatter(x=[_epoch(e) for e in evals], y=[e["eval_loss"] for e in evals], mode="lines+markers",
+                            name=f"{name} · validation", legendgroup=name,
+                            line=dict(color=color, width=2, dash="dot"), marker=dict(size=9))
+    return _style(fig, "Loss", height, x_title="Epoch")
+
+
+def compare_metric_figure(histories: dict[str, Sequence[dict[str, Any]]], metric: str, height: int = 360) -> go.Figure:
+    """One validation metric per evaluation for several runs; a run's baseline as a dashed line of its colour."""
+    fig = go.Figure()
+    for (name, events), color in zip(histories.items(), _cycle()):
+        evals = [e for e in events if e.get("type") == "eval" and e.get(metric) is not None]
+        fig.add_scatter(x=[_epoch(e) for e in evals], y=[e[metric] for e in evals], mode="lines+markers", name=name,
+                        line=dict(color=color, width=3), marker=dict(size=10))
+        base = next((e[metric] for e in events if e.get("type") == "baseline" and e.get(metric) is not None), None)
+        if base is not None:
+            fig.add_hline(y=base, line=dict(color=color, width=1, dash="dash"), opacity=0.6)
+    fig = _style(fig, f"Validation {pretty(metric)} (dashed: each run's TF-IDF baseline)", height, x_title="Epoch")
+    if metric not in ("rmse", "mae", "r2", "eval_loss"):
+        fig.update_yaxes(tickformat=".0%")
+    return fig
+
+
+def _epoch(event: dict[str, Any]) -> float:
+    return float(event.get("epoch") or 0.0)
+
+
+def _cycle() -> Any:
+    while True:
+        yield from RUN_COLORS

@@ -1,0 +1,175 @@
+"""The error-analysis loop of the Evaluate page: the wrong rows (filtered by a confusion-matrix cell,
+sorted by confidence, exported to CSV), fixed in place, saved as a corrected copy, retrained in one click."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from . import cache, state
+from .widgets import show_error
+
+ALL = "(any)"
+CHART_KEY = "confusion_pick"
+FILTER_KEYS = ("mistake_true", "mistake_pred")
+ORDERS = ("Most confident first", "Least confident first")
+RETRAIN_KEYS = ("model_pick", "model_source", "preset", "epochs", "learning_rate", "batch_size", "max_length",
+                "freeze_embeddings", "seed")
+SHOWN = 500  # rows in the editor: enough to work through, light enough for the browser
+
+
+def take_cell() -> None:
+    """``on_select`` of the confusion matrix: the clicked cell becomes the true/predicted filter."""
+    points = st.session_state[CHART_KEY].selection.points
+    if points:
+        st.session_state[FILTER_KEYS[0]], st.session_state[FILTER_KEYS[1]] = str(points[0]["y"]), str(points[0]["x"])
+
+
+def wrong_rows(frame: pd.DataFrame, metrics: dict[str, Any]) -> pd.DataFrame:
+    """Rows the model got wrong; regression: every row, largest error first. A binary run is judged at its
+    saved threshold (predictions.parquet holds the arg-max call made before any threshold was chosen)."""
+    if metrics["task"] == "regression":
+        return frame.reindex(frame["error"].abs().sort_values(ascending=False).index)
+    labels = metrics.get("labels") or []
+    if metrics["task"] == "single_label" and len(labels) == 2 and f"score_{labels[1]}" in frame:
+        frame = frame.copy()
+        frame["predicted"] = np.where(frame[f"score_{labels[1]}"] >= metrics.get("threshold", 0.5), labels[1], labels[0])
+        frame["confidence"] = frame[[f"score_{n}" for n in labels]].max(axis=1)
+        frame["correct"] = frame["predicted"] == frame["label"]
+    return frame[~frame["correct"]]
+
+
+def error_analysis(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
+    """Mistakes table with filters, CSV export, in-place fixes, Save corrected copy and Train again."""
+    task, labels = metrics["task"], [str(n) for n in metrics.get("labels") or []]
+    wrong = wrong_rows(frame, metrics)
+    if task == "regression":
+        st.subheader("Largest errors")
+        st.caption("Rows the model is furthest off on: a wrong score in the data shows up here first.")
+    else:
+        st.subheader(f"Mistakes ({len(wrong)} of {len(frame)} validation rows)")
+        st.caption("Confident mistakes first: these are often mislabeled rows worth fixing in the data.")
+        wrong = _filtered(wrong, labels, task)
+    if wrong.empty:
+        st.success("No mistakes here.")
+        return
+    edits = st.session_state.setdefault("_corrections", {}).setdefault(run.run_id, {})
+    table = _editor(wrong, task, labels, edits)
+    _collect(table, edits, task)
+    export = wrong[[c for c in ("text", "text_pair", "label", "predicted", "confidence", "error") if c in wrong]]
+    save, download, note = st.columns([1, 1, 2], vertical_alignment="center")
+    download.download_button("Export to CSV", export.to_csv(index=False).encode("utf-8"), file_name="mistakes.csv",
+                             mime="text/csv", key="export_mistakes", icon=":material/download:")
+    note.caption(f"{len(edits)} row(s) changed. The original file is never modified." if edits else
+                 "Pick a new label or tick Exclude to fix rows; the original file is never modified.")
+    if save.button("Save corrected copy", key="save_corrections", type="primary", disabled=not edits,
+                   icon=":material/save:"):
+        _save(run, edits)
+    retrain_offer(run)
+
+
+def _filtered(wrong: pd.DataFrame, labels: list[str], task: str) -> pd.DataFrame:
+    """True/predicted select boxes (set by a click on the matrix too) and the sort order."""
+    options = [ALL, *labels]
+    for key in FILTER_KEYS:
+        if st.session_state.get(key) not in options:
+            st.session_state[key] = ALL
+    true_col, pred_col, order_col = st.columns([2, 2, 3], vertical_alignment="bottom")
+    true = true_col.selectbox("True label", options, key=FILTER_KEYS[0], disabled=task != "single_label")
+    pred = pred_col.selectbox("Predicted", options, key=FILTER_KEYS[1], disabled=task != "single_label")
+    order = order_col.radio("Order", ORDERS, key="mistake_order", horizontal=True, label_visibility="collapsed")
+    if true != ALL:
+        wrong = wrong[wrong["label"] == true]
+    if pred != ALL:
+        wrong = wrong[wrong["predicted"] == pred]
+    if true != ALL and true == pred:
+        st.info(f"That cell holds the rows the model got right ('{true}').")
+    return wrong.sort_values("confidence", ascending=order != ORDERS[0])
+
+
+def _editor(wrong: pd.DataFrame, task: str, labels: list[str], edits: dict[str, Any]) -> pd.DataFrame:
+    cols = [c for c in ("text", "text_pair", "label", "predicted", "confidence", "error") if c in wrong]
+    view = wrong[cols].head(SHOWN).reset_index(drop=True)
+    view["new_label"] = [edits.get(t) for t in view["text"]]
+    if task == "regression":
+        view["new_label"] = pd.to_numeric(view["new_label"])
+    view["exclude"] = [t in edits and edits[t] is None for t in view["text"]]
+    if task == "regression":
+        new = st.column_config.NumberColumn("New value", help="The correct score for this row.")
+    elif task == "multi_label":
+        new = st.column_config.TextColumn("New labels", help="Correct labels, separated by |")
+    else:
+        new = st.column_config.SelectboxColumn("New label", options=labels, help="The correct label for this row.")
+    config = {"text": st.column_config.TextColumn("Text", width="large"), "text_pair": "Second text",
+              "label": "True label" if task != "regression" else "True value", "predicted": "Predicted",
+              "confidence": st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1, format="percent"),
+              "error": st.column_config.NumberColumn("Error", format="%.2f"), "new_label": new,
+              "exclude": st.column_config.CheckboxColumn("Exclude", help="Leave this row out of the corrected copy.")}
+    filters = "|".join(str(st.session_state.get(k)) for k in (*FILTER_KEYS, "mistake_order"))
+    # One editor per filter: its edits are row positions, which mean other rows once the filter changes.
+    return st.data_editor(view, hide_index=True, column_config=config, disabled=cols, key=f"fix_rows|{filters}",
+                          height=min(420, 38 + 35 * len(view)))
+
+
+def _collect(table: pd.DataFrame, edits: dict[str, Any], task: str) -> None:
+    """The editor's rows → ``edits`` (text → new label, None to exclude); a cleared row drops its edit."""
+    for row in table.itertuples(index=False):
+        new = row.new_label
+        if row.exclude:
+            edits[row.text] = None
+        elif new is not None and not pd.isna(new) and str(new).strip() and new != row.label:
+            edits[row.text] = float(new) if task == "regression" else str(new).strip()
+        else:
+            edits.pop(row.text, None)
+
+
+def _save(run: Any, edits: dict[str, Any]) -> None:
+    from tuneboard.corrections import save_corrected_copy
+    from tuneboard.errors import TuneboardError
+
+    cfg = run.config()
+    try:
+        text_col, label_col = source_columns(cfg)
+        path, counts = save_corrected_copy(cfg.data, text_col, label_col, dict(edits), encoding=cfg.encoding)
+    except TuneboardError as e:
+        show_error(e)
+        return
+    edits.clear()
+    st.session_state["_corrected"] = {"run": run.run_id, "path": str(path), "counts": counts,
+                                      "columns": (text_col, label_col)}
+
+
+def source_columns(cfg: Any) -> tuple[str, str]:
+    """The run's text and label columns as named in its data file (detected when the run left them out)."""
+    from tuneboard.errors import DataError
+
+    if cfg.label_columns:
+        raise DataError("This run reads its labels from several 0/1 columns; corrections need one label column. "
+                        "Fix those rows in the file itself.")
+    detected = cache.detect(cfg.data) if not (cfg.text_column and cfg.label_column) else (None, None)
+    return cfg.text_column or detected[0], cfg.label_column or detected[1]
+
+
+def retrain_offer(run: Any) -> None:
+    """After a save: what changed, and one click to train again on the corrected copy."""
+    done = st.session_state.get("_corrected")
+    if not done or done["run"] != run.run_id:
+        return
+    counts = done["counts"]
+    st.success(f"Saved **{Path(done['path']).name}**: {counts['relabelled']} row(s) relabelled, "
+               f"{counts['excluded']} excluded, {counts['rows']:,} rows in all. The original is unchanged.")
+    if st.button("Train again on the corrected data", key="retrain_corrected", type="primary",
+                 icon=":material/rocket_launch:"):
+        cfg = run.config()
+        text_col, label_col = done["columns"]
+        state.set_dataset({**state.demo_dataset(Path(done["path"])), "example": False, "text_column": text_col,
+                           "label_column": label_col, "pair_column": cfg.text_pair_column,
+                           "val_size": cfg.val_size, "validation": cfg.validation})
+        for key in RETRAIN_KEYS:  # the Train page restores its widgets from these: the same settings again
+            st.session_state["_sticky"][key] = getattr(cfg, "model" if key == "model_pick" else key)
+            st.session_state.pop(key, None)
+        st.session_state.pop("_corrected", None)
+        st.switch_page("pages/train.py")
