@@ -1,33 +1,19 @@
-"""Predict: type or paste text, get the label, the probability of every class, and how long it took."""
+"""Predict: type or paste text, or upload a whole file; export the model as a zip."""
 import time
 
 import pandas as pd
 import streamlit as st
 
-from components import cache, charts
+from components import batch, cache, charts
 from components.widgets import fmt_metric, headline, run_picker, show_error
 from tuneboard.errors import TuneboardError
 
 st.title("Predict")
-st.caption("Step 5 of 5 · Try the model on new text. Several texts at once: one per line.")
+st.caption("Step 5 of 5 · Try the model on new text, predict a whole file, or take the model with you.")
 
 summary = run_picker()
-text = st.text_area("Text", key="predict_text", height=150,
-                    placeholder="e.g. I was charged twice for my subscription this month, please refund one.")
-st.button("Predict", key="predict_button", type="primary", icon=":material/bolt:")  # Ctrl+Enter in the box works too
-lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-if not lines:
-    st.info("Type a text above (or paste several, one per line) and press **Predict**.")
-    st.stop()
-
-try:
-    predictor = cache.predictor(summary["path"], cache.model_stamp(summary["path"]))
-    start = time.perf_counter()
-    results = predictor.predict(lines)
-    latency_ms = (time.perf_counter() - start) * 1000
-except TuneboardError as e:
-    show_error(e)
-    st.stop()
+batch.export_button(summary)
+typed_tab, file_tab = st.tabs(["Type text", "Predict a file"])
 
 
 def shown(label):
@@ -36,18 +22,32 @@ def shown(label):
     return f"{label:.3g}" if isinstance(label, float) else str(label)
 
 
-if len(results) == 1:
-    result = results[0]
-    scores = result["scores"]
-    confidence = max(scores.values()) if scores and predictor.task == "single_label" else None
-    numbers = {"Prediction": shown(result["label"])}
-    if confidence is not None:
-        numbers["Confidence"] = fmt_metric("accuracy", confidence)
-    numbers["Latency"] = f"{latency_ms:,.0f} ms"
-    headline(numbers)
-    if scores:
-        st.plotly_chart(charts.probability_figure(scores), config={"displaylogo": False})
-else:
+def typed_text() -> None:
+    text = st.text_area("Text (several texts at once: one per line)", key="predict_text", height=150,
+                        placeholder="e.g. I was charged twice for my subscription this month, please refund one.")
+    st.button("Predict", key="predict_button", type="primary", icon=":material/bolt:")  # Ctrl+Enter works too
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if not lines:
+        st.info("Type a text above (or paste several, one per line) and press **Predict**.")
+        return
+    try:
+        predictor = cache.predictor(summary["path"], cache.model_stamp(summary["path"]))
+        start = time.perf_counter()
+        results = predictor.predict(lines)
+        latency_ms = (time.perf_counter() - start) * 1000
+    except TuneboardError as e:
+        show_error(e)
+        return
+    if len(results) == 1:
+        scores = results[0]["scores"]
+        confidence = max(scores.values()) if scores and predictor.task == "single_label" else None
+        numbers = {"Prediction": shown(results[0]["label"])}
+        if confidence is not None:
+            numbers["Confidence"] = fmt_metric("accuracy", confidence)
+        headline(numbers | {"Latency": f"{latency_ms:,.0f} ms"})
+        if scores:
+            st.plotly_chart(charts.probability_figure(scores), config={"displaylogo": False})
+        return
     headline({"Texts": f"{len(results):,}", "Latency": f"{latency_ms:,.0f} ms",
               "Per text": f"{latency_ms / len(results):,.1f} ms"})
     table = pd.DataFrame({"Text": [r["text"] for r in results], "Prediction": [shown(r["label"]) for r in results]})
@@ -59,4 +59,37 @@ else:
     shares["Confidence"] = st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1, format="percent")
     st.dataframe(table, hide_index=True, column_config=shares | {"Text": st.column_config.TextColumn(width="large")})
     st.download_button("Download as CSV", table.to_csv(index=False).encode(), "predictions.csv", "text/csv",
-                       icon=":material/download:")
+                       icon=":material/download:", on_click="ignore")
+
+
+def file_predictions() -> None:
+    record = batch.batch_file()
+    if record is None:
+        st.info("Upload a table: every row gets a predicted label and a score per class.")
+        return
+    try:
+        df, _ = cache.read(record["path"], record.get("sha"))
+        text_col, pair_col = batch.text_columns(df, record, summary)
+        stamp = cache.model_stamp(summary["path"])
+        result = batch.predict_file(summary["path"], stamp, record["path"], record.get("sha"), text_col, pair_col)
+    except TuneboardError as e:
+        st.error(str(e))
+        return
+    rows = len(result["frame"])
+    headline({"Rows": f"{rows:,}", "Time": f"{result['seconds']:,.1f} s",
+              "Speed": f"{rows / max(result['seconds'], 1e-9):,.0f} rows/s"})
+    table, counts = st.columns([3, 1], gap="large")
+    with table:
+        batch.result_table(result)
+    with counts:
+        st.markdown("**Rows per predicted label**")
+        st.dataframe(result["counts"].rename("rows"), column_config={"_index": "label"})
+    name = record["name"].rsplit(".", 1)[0] + "-predictions.csv"
+    st.download_button("Download predictions (CSV)", result["csv"], name, "text/csv", key="batch_download",
+                       type="primary", icon=":material/download:", on_click="ignore")
+
+
+with typed_tab:
+    typed_text()
+with file_tab:
+    file_predictions()

@@ -1,0 +1,96 @@
+"""Predict-page pieces: a whole file predicted at once, and the run's model as a zip download.
+
+The batch output is the CLI's (``python -m tuneboard predict --input --output``): the file's own
+columns plus ``predicted_label`` and ``score_<label>``, both made by ``Predictor.predict_frame``.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from . import cache
+from .sources import FILE_TYPES, NONE
+from .uploads import save_upload
+
+PREVIEW_ROWS = 200
+
+
+def batch_file() -> dict[str, Any] | None:
+    """The uploaded file to predict (``{path, name, sha}``), or None."""
+    file = st.file_uploader("File to predict", type=FILE_TYPES, key="batch_upload",
+                            help="CSV, TSV, Excel, JSON Lines or Parquet with a header row. Every row is predicted; "
+                                 "the download keeps all your columns and adds the predictions.")
+    return save_upload(file)
+
+
+def text_columns(df: pd.DataFrame, record: dict[str, Any], summary: dict[str, Any]) -> tuple[str, str | None]:
+    """Text column (the run's own when the file has it, else the engine's guess) and, for pair runs, the second one."""
+    from tuneboard.runs import open_run
+
+    columns = [str(c) for c in df.columns]
+    cfg = open_run(summary["path"]).config()
+    guess = cache.detect(record["path"], record.get("sha"))[0]
+    default = next((c for c in (cfg.text_column, guess) if c in columns), columns[0])
+    if st.session_state.get("_batch_columns_of") != record["path"]:  # a new file: forget the old file's choice
+        st.session_state.pop("batch_text_column", None)
+        st.session_state["_batch_columns_of"] = record["path"]
+    left, right = st.columns(2)
+    text = left.selectbox("Text column", columns, index=columns.index(default), key="batch_text_column")
+    pair = None
+    if cfg.text_pair_column:
+        pairs = [NONE] + [c for c in columns if c != text]
+        pick = right.selectbox("Second text column", pairs, key="batch_pair_column",
+                               index=pairs.index(cfg.text_pair_column) if cfg.text_pair_column in pairs else 0)
+        pair = None if pick == NONE else pick
+    return text, pair
+
+
+@st.cache_data(max_entries=4, show_spinner="Predicting every row…")
+def predict_file(run_path: str, stamp: float, path: str, sha: str | None, text: str, pair: str | None) -> dict[str, Any]:
+    """``predict_frame`` over the whole file, its CSV, and the time it took (kept across reruns)."""
+    df, _ = cache.read(path, sha)
+    predictor = cache.predictor(run_path, stamp)
+    start = time.perf_counter()
+    out = predictor.predict_frame(df, text, pair)
+    seconds = time.perf_counter() - start
+    return {"frame": out, "csv": out.to_csv(index=False).encode("utf-8"), "seconds": seconds,
+            "counts": out["predicted_label"].astype(str).value_counts(), "labels": list(predictor.labels)}
+
+
+def result_table(result: dict[str, Any]) -> None:
+    """The first rows with their predictions, scores as percentages."""
+    frame = result["frame"]
+    shares = {f"score_{n}": st.column_config.NumberColumn(f"score_{n}", format="percent") for n in result["labels"]}
+    st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True, height=300, column_config=shares)
+    if len(frame) > PREVIEW_ROWS:
+        st.caption(f"First {PREVIEW_ROWS} of {len(frame):,} rows shown; the download has them all.")
+
+
+def export_button(summary: dict[str, Any]) -> None:
+    """'Export model (.zip)': the zip is built on the first click and reused while the model is unchanged."""
+    from tuneboard.export import EXPORTABLE
+
+    ready = summary.get("status") in EXPORTABLE
+    st.download_button("Export model (.zip)", _export_bytes(summary["path"]) if ready else b"",
+                       f"{summary['run_id']}.zip", "application/zip", key="export_model", on_click="ignore",
+                       icon=":material/archive:", disabled=not ready,
+                       help="The model folder (loads with transformers' from_pretrained), its settings, "
+                            "metrics and a README." if ready else "Only completed or stopped runs can be exported.")
+
+
+def _export_bytes(run_path: str) -> Any:
+    """A deferred download: nothing is zipped until the button is pressed."""
+    def build() -> bytes:
+        from tuneboard.export import default_export_path, export_run
+        from tuneboard.runs import open_run
+
+        dest = default_export_path(open_run(run_path))
+        if not dest.is_file() or dest.stat().st_mtime < cache.model_stamp(run_path):
+            export_run(run_path, dest)
+        return Path(dest).read_bytes()
+
+    return build
