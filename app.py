@@ -15,6 +15,7 @@ pages = [
     st.Page("pages/data.py", title="Data", icon=":material/table_chart:"),
     st.Page("pages/train.py", title="Train", icon=":material/rocket_launch:"),
     st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page("pages/evaluate.py", title="Evaluate", icon=":material/fact_check:"),
     st.Page("pages/predict.py", title="Predict", icon=":material/bolt:"),
 ]

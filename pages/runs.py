@@ -34,6 +34,8 @@ table = pd.DataFrame({
 picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="runs_table",
                       height=min(400, 38 + 35 * len(rows)))
 ids = [r["run_id"] for r in rows]
+if len(rows) > 1:
+    st.page_link("pages/compare.py", label="Compare runs side by side", icon=":material/compare_arrows:")
 if picked and picked.selection.rows:
     state.select_run(ids[picked.selection.rows[0]])
 run_id = state.selected_run_id() if state.selected_run_id() in ids else ids[0]

@@ -1,0 +1,71 @@
+"""Compare: two or more runs side by side: curves overlaid, scores beside their baselines, what settings differ."""
+import pandas as pd
+import streamlit as st
+
+from components import charts, evalcharts
+from components.widgets import fmt_duration, fmt_metric, run_label, short_id, show_error
+from tuneboard.compare import compare_runs
+from tuneboard.errors import TuneboardError
+from tuneboard.runs import list_runs
+
+PLOTLY = {"displaylogo": False}
+SCORES = ("accuracy", "macro_f1", "micro_f1", "rmse", "r2", "eval_loss")
+
+st.title("Compare runs")
+st.caption("Did the bigger model, the other preset or the cleaned data actually help? Pick two or more runs.")
+
+runs = [r for r in list_runs() if r.metrics()]
+if len(runs) < 2:
+    st.info("Comparing needs at least two runs with scores. Train another one on the **Train** page.")
+    st.page_link("pages/train.py", label="Go to Train", icon=":material/rocket_launch:")
+    st.stop()
+
+summaries = {r.run_id: r.summary() for r in runs}
+completed = [i for i, s in summaries.items() if s.get("status") == "completed"] or list(summaries)
+st.session_state.setdefault("compare_pick", completed[:2])  # newest first: the last two finished runs
+st.session_state["compare_pick"] = [i for i in st.session_state["compare_pick"] if i in summaries]
+picked = st.multiselect("Runs", list(summaries), key="compare_pick",
+                        format_func=lambda i: run_label(summaries[i]))
+if len(picked) < 2:
+    st.info("Pick at least two runs.")
+    st.stop()
+
+try:
+    result = compare_runs([summaries[i]["path"] for i in picked])
+except TuneboardError as e:
+    show_error(e)
+    st.stop()
+
+tasks = {row["task"] for row in result["rows"]}
+if len(tasks) > 1:
+    st.warning("These runs solve different tasks, so their scores are not comparable: compare runs on the same data.")
+
+names = {rid: short_id(rid) for rid in result["histories"]}
+histories = {names[rid]: events for rid, events in result["histories"].items()}
+metric = result["rows"][0]["main_metric"] or "macro_f1"
+loss_col, metric_col = st.columns(2)
+loss_col.plotly_chart(evalcharts.compare_loss_figure(histories), config=PLOTLY)
+metric_col.plotly_chart(evalcharts.compare_metric_figure(histories, metric), config=PLOTLY)
+
+st.subheader("Scores")
+table = pd.DataFrame({
+    "Run": [names[r["run_id"]] for r in result["rows"]],
+    "Model": [r["model"] for r in result["rows"]],
+    "Preset": [r["preset"] for r in result["rows"]],
+    charts.pretty(metric): [fmt_metric(metric, r["value"]) for r in result["rows"]],
+    "TF-IDF baseline": [fmt_metric(metric, r["baseline_value"]) if r["model"] != "tfidf" else "(is the baseline)"
+                        for r in result["rows"]],
+    **{charts.pretty(k): [fmt_metric(k, r.get(k)) for r in result["rows"]]
+       for k in SCORES if k != metric and any(r.get(k) is not None for r in result["rows"])},
+    "Training time": [fmt_duration(r.get("wall_time_s")) for r in result["rows"]],
+})
+st.dataframe(table, hide_index=True)
+
+st.subheader("Settings that differ")
+diff = result["config_diff"]
+if not diff:
+    st.info("These runs used the same settings (only their data or random start differs).")
+else:
+    settings = pd.DataFrame({names[rid]: ["—" if v.get(rid) is None else str(v.get(rid)) for v in diff.values()]
+                             for rid in result["histories"]}, index=list(diff))
+    st.dataframe(settings.rename_axis("Setting").reset_index(), hide_index=True)
