@@ -169,7 +169,7 @@ def retrain_offer(run: Any) -> None:
                            "label_column": label_col, "pair_column": cfg.text_pair_column,
                            "val_size": cfg.val_size, "validation": cfg.validation})
         for key in RETRAIN_KEYS:  # the Train page restores its widgets from these: the same settings again
-            st.session_state["_sticky"][key] = getattr(cfg, "model" if key == "model_pick" else key)
+            st.session_state["_sticky"][key] = getattr(cfg, "model" if key.startswith("model_") else key)
             st.session_state.pop(key, None)
         st.session_state.pop("_corrected", None)
         st.switch_page("pages/train.py")
