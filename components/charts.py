@@ -148,3 +148,20 @@ def histogram_figure(values: Sequence[float], title: str = "Target values", heig
     fig = _style(fig, title, height, x_title="Value", legend=False)
     fig.update_layout(bargap=0.05)
     return fig
+
+
+def token_length_figure(lengths: dict[str, Any], height: int = 300) -> go.Figure:
+    """Tokens per text (the health report's ``token_lengths``): bars, with the max length and the suggestion marked."""
+    edges, counts = lengths["bins"], lengths["counts"]
+    mids = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:])]
+    colours = [RED if m > lengths["max_length"] else INDIGO for m in mids]
+    fig = go.Figure(go.Bar(x=mids, y=counts, width=[b - a for a, b in zip(edges[:-1], edges[1:])],
+                           marker_color=colours, hovertemplate="%{x:.0f} tokens: %{y} texts<extra></extra>"))
+    fig.add_vline(x=lengths["max_length"], line=dict(color=RED, dash="dash"),
+                  annotation_text=f"max length {lengths['max_length']}", annotation_position="top right")
+    if lengths["suggested_max_length"] != lengths["max_length"] and lengths["suggested_max_length"] <= edges[-1] * 1.2:
+        fig.add_vline(x=lengths["suggested_max_length"], line=dict(color=GREEN, dash="dot"),
+                      annotation_text=f"suggested {lengths['suggested_max_length']}", annotation_position="top left")
+    fig = _style(fig, "Tokens per text", height, x_title="Tokens (sampled texts)", legend=False)
+    fig.update_layout(bargap=0.05)
+    return fig

@@ -107,3 +107,66 @@ def findings_panel(config: Any, prepared: Any) -> None:
     fine = [title.rstrip(".") for severity, title, _ in items if severity not in ("error", "warning")]
     if fine:
         st.markdown("\n".join(f"- :green[:material/check:] {t}" for t in fine))
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the model's tokenizer…")
+def _tokenizer(model: str) -> Any:
+    from tuneboard.catalog import load_tokenizer, resolve_model
+
+    return load_tokenizer(resolve_model(model))
+
+
+@st.cache_data(max_entries=16, show_spinner="Counting tokens…")
+def _token_report(config: dict[str, Any], stamps: tuple[float, ...], model: str,
+                  max_length: int) -> tuple[dict[str, Any] | None, list[tuple[str, str, str]]]:
+    """Token lengths and [UNK] coverage on a sample (the report's other checks already ran on every row)."""
+    from dataclasses import replace
+
+    from tuneboard.config import TrainConfig
+    from tuneboard.health import TOKEN_SAMPLE, health_report
+
+    prepared = cache.prepare(TrainConfig.from_dict(config))
+    rows = pd.concat([prepared.train, prepared.val], ignore_index=True)
+    sample = replace(prepared, train=rows.sample(min(TOKEN_SAMPLE, len(rows)), random_state=0), val=rows.head(0))
+    report = health_report(sample, tokenizer=_tokenizer(model), max_length=max_length)
+    token = [(f.severity, f.title, f.advice) for f in report.findings if f.kind in ("tokenizer_coverage", "token_lengths")]
+    return report.token_lengths, token
+
+
+def token_panel(config: Any) -> None:
+    """How many tokens the texts take for the model chosen on Train, and whether its vocabulary covers them."""
+    from pathlib import Path
+
+    from tuneboard.errors import TuneboardError
+
+    from .charts import token_length_figure
+
+    chosen = st.session_state.get("_sticky", {})
+    model, max_length = str(chosen.get("model_source") or "default").strip(), int(chosen.get("max_length") or 128)
+    if model == "tfidf":
+        st.caption("The TF-IDF baseline reads whole words: no token limit and no unknown tokens to check.")
+        return
+    stamps = tuple(Path(f).stat().st_mtime for f in (config.data, config.validation) if f and Path(f).exists())
+    try:
+        lengths, items = _token_report(config.to_dict(), stamps, model, max_length)
+    except TuneboardError as e:
+        st.info(f"Token checks skipped: {e}")
+        return
+    coverage = [i for i in items if "[UNK]" in i[1]]
+    for severity, title, advice in coverage:
+        if severity == "warning":
+            st.warning(f"**{title.rstrip('.')} — pick a multilingual model.** {advice}", icon=":material/translate:")
+    if lengths is None:
+        return
+    chart, notes = st.columns([3, 2], gap="large")
+    chart.plotly_chart(token_length_figure(lengths), config={"displaylogo": False})
+    with notes:
+        st.metric(f"Cut at max length {lengths['max_length']}", f"{lengths['truncated_share']:.0%}",
+                  help="Share of (sampled) texts longer than the max length chosen on Train; their ends are cut.")
+        st.metric("Suggested max length", f"{lengths['suggested_max_length']}",
+                  help=f"Fits 95% of texts (95% take {lengths['p95']} tokens or fewer).")
+        st.caption(f"Tokenizer of `{model}` on {lengths['sampled']:,} texts. Change the model or the max length "
+                   "on the Train page.")
+        for severity, title, _ in coverage:
+            if severity != "warning":
+                st.markdown(f":green[:material/check:] {title.rstrip('.')}")

@@ -52,5 +52,7 @@ with chart:
     sources.balance_chart(prepared)
 with notes:
     sources.findings_panel(config, prepared)
+st.subheader("Length in tokens")
+sources.token_panel(config)
 if st.button("Next: train a model", type="primary", icon=":material/arrow_forward:", key="to_train"):
     st.switch_page("pages/train.py")

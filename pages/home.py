@@ -9,7 +9,21 @@ STEPS = [("pages/data.py", "1 · Data", ":material/table_chart:", "Upload a tabl
          ("pages/train.py", "2 · Train", ":material/rocket_launch:", "Pick a model and a preset, press Start, and watch the curves live."),
          ("pages/runs.py", "3 · Runs", ":material/history:", "Every run is kept on disk: compare, reopen or delete them."),
          ("pages/evaluate.py", "4 · Evaluate", ":material/fact_check:", "Accuracy, per-class scores, confusion matrix and the mistakes."),
-         ("pages/predict.py", "5 · Predict", ":material/bolt:", "Type or paste text and get labels with probabilities.")]
+         ("pages/predict.py", "5 · Predict", ":material/bolt:", "Type text or upload a file to get labels, then export the model as a zip.")]
+
+
+def device_box() -> None:
+    """Polls every second while the device probe runs, then reruns the page once so polling stops."""
+    dev = state.device()
+    if dev is None:
+        st.markdown("Detecting the device…")
+        st.session_state["_home_waiting_device"] = True
+    elif st.session_state.pop("_home_waiting_device", False):
+        st.rerun()
+    else:
+        gpu = f"{dev['total_gb']:.0f} GB GPU memory" if dev["type"] == "cuda" else "no GPU: training runs on the CPU"
+        st.markdown(f"**{dev['name']}**  \n{gpu}")
+
 
 st.title("Tuneboard")
 st.markdown("#### Teach a pretrained language model **your team's categories**, on your own machine, in minutes.")
@@ -39,14 +53,11 @@ with data:
     st.subheader("Demo data")
     for name, (title, text) in state.EXAMPLE_FILES.items():
         st.markdown(f"**{title}** · `{name}`  \n{text}")
+
+
 with machine:
     st.subheader("This machine")
-    dev = state.device()
-    if dev is None:
-        st.markdown("Detecting the device…")
-    else:
-        gpu = f"{dev['total_gb']:.0f} GB GPU memory" if dev["type"] == "cuda" else "no GPU: training runs on the CPU"
-        st.markdown(f"**{dev['name']}**  \n{gpu}")
+    st.fragment(run_every=1.0 if state.device() is None else None)(device_box)()
     runs = list_runs()
     st.metric("Runs so far", len(runs))
     if runs:

@@ -156,8 +156,8 @@ def _frame_and_header(data: PreparedData | pd.DataFrame, text_column: str | None
 
 def _rows_finding(report: HealthReport) -> Finding:
     lost = report.rows_read - report.rows_usable
-    why = ", ".join(f"{n} with {reason}" for reason, n in report.dropped.items())
-    title = f"{report.rows_read:,} rows read, {report.rows_usable:,} usable" + (f" ({lost:,} dropped: {why})" if lost else "")
+    why = ", ".join(f"{n:,} with {reason}" for reason, n in report.dropped.items())
+    title = f"{count(report.rows_read, 'row')} read, {report.rows_usable:,} usable" + (f" ({lost:,} dropped: {why})" if lost else "")
     advice = ("Fill in or remove the dropped rows if they matter." if lost else "Every row can be used.")
     return Finding("rows", "warning" if lost > 0.1 * report.rows_read else "info", title, advice,
                    {"rows_read": report.rows_read, "rows_usable": report.rows_usable, "dropped": report.dropped})
@@ -180,18 +180,18 @@ def _label_findings(rows: pd.DataFrame, report: HealthReport) -> list[Finding]:
     ratio = float(counts.max() / counts.min())
     report.imbalance_ratio = ratio
     out = [Finding("class_balance", "warning" if ratio >= IMBALANCE_WARN else "info",
-                   f"{len(counts)} classes; the largest is {ratio:.1f}× the smallest",
+                   f"{count(len(counts), 'class', 'classes')}; the largest is {ratio:.1f}× the smallest",
                    "Add examples of the small classes, and judge the model by macro F1 rather than accuracy."
                    if ratio >= IMBALANCE_WARN else "The classes are balanced enough to train as they are.",
                    {"counts": report.class_counts, "imbalance_ratio": ratio})]
     one = [k for k, v in report.class_counts.items() if v < 2]
     few = [k for k, v in report.class_counts.items() if 2 <= v < WARN_PER_CLASS]
     if one:
-        out.append(Finding("rare_classes", "error", f"Class(es) with a single example: {_list(one)}",
+        out.append(Finding("rare_classes", "error", f"{'Class' if len(one) == 1 else 'Classes'} with a single example: {_list(one)}",
                            "Add at least a few more examples of each, or remove those rows; one example cannot be learned and validated.",
                            {"classes": one}))
     if few:
-        out.append(Finding("rare_classes", "warning", f"Class(es) with fewer than {WARN_PER_CLASS} examples: {_list(few)}",
+        out.append(Finding("rare_classes", "warning", f"{'Class' if len(few) == 1 else 'Classes'} with fewer than {WARN_PER_CLASS} examples: {_list(few)}",
                            "Expect weak results on these classes; aim for 20 or more examples each.", {"classes": few}))
     return out
 
@@ -261,7 +261,8 @@ def _duplicate_findings(rows: pd.DataFrame, norm: pd.Series, task: str) -> list[
     near = int(norm_codes.duplicated().sum()) - exact
     if exact or near:
         out.append(Finding("duplicates", "warning" if (exact + near) > 0.01 * len(rows) else "info",
-                           f"{exact:,} exact and {near:,} near duplicate rows (same text after removing case and punctuation)",
+                           " and ".join(p for p in (exact and count(exact, "exact duplicate row"), near and count(near, "near duplicate"))
+                                     if p) + " (same text after removing case and punctuation)",
                            "Remove duplicates so the model does not over-weight them and validation is not inflated.",
                            {"exact": exact, "near": near, "examples": rows["text"][dup].head(4).tolist()}))
     if dup.any() and task != "regression":
@@ -273,7 +274,7 @@ def _duplicate_findings(rows: pd.DataFrame, norm: pd.Series, task: str) -> list[
             rows_in = sub[sub["norm"].isin(clash)]
             examples = [{"text": g["text"].iloc[0], "labels": sorted(g["label"].unique())}
                         for _, g in list(rows_in.groupby("norm"))[:3]]
-            out.append(Finding("conflicts", "warning", f"{len(clash):,} text(s) appear with different labels ({len(rows_in):,} rows)",
+            out.append(Finding("conflicts", "warning", f"{count(len(clash), 'text')} {'appears' if len(clash) == 1 else 'appear'} with different labels ({count(len(rows_in), 'row')})",
                                "Decide on one label for each such text and fix the others.",
                                {"texts": len(clash), "rows": len(rows_in), "examples": examples}))
     if "split" in rows and (rows["split"] == "validation").any():
@@ -281,7 +282,7 @@ def _duplicate_findings(rows: pd.DataFrame, norm: pd.Series, task: str) -> list[
         seen = pc.unique(pa.array(train))
         leaked = pd.Series(pc.is_in(pa.array(val), value_set=seen).to_numpy(zero_copy_only=False), index=val.index)
         if leaked.any():
-            out.append(Finding("leakage", "warning", f"{int(leaked.sum()):,} validation rows ({leaked.mean():.0%}) also appear in training",
+            out.append(Finding("leakage", "warning", f"{count(int(leaked.sum()), 'validation row')} ({leaked.mean():.0%}) also {'appears' if leaked.sum() == 1 else 'appear'} in training",
                                "Remove duplicates before training so the validation score is honest.",
                                {"rows": int(leaked.sum()), "share": float(leaked.mean()),
                                 "examples": rows["text"][val.index[leaked.to_numpy()]].head(3).tolist()}))
@@ -303,7 +304,7 @@ def _short_findings(rows: pd.DataFrame) -> list[Finding]:
         return []
     share = float(short.mean())
     return [Finding("short_texts", "warning" if share > 0.1 else "info",
-                    f"{int(short.sum()):,} very short texts (under {SHORT_CHARS} characters, {share:.0%})",
+                    f"{count(int(short.sum()), 'very short text')} (under {SHORT_CHARS} characters, {share:.0%})",
                     "Check that these are real examples; a word or two gives the model little to learn from.",
                     {"rows": int(short.sum()), "share": share, "examples": rows["text"][short].head(5).tolist()})]
 
@@ -318,7 +319,7 @@ def _pii_findings(rows: pd.DataFrame) -> list[Finding]:
         examples[kind] = [mask(m.group(0)) for m in found if m]
     if not any(counts.values()):
         return []
-    title = "Likely personal data: " + ", ".join(f"{n:,} rows with {k}" for k, n in counts.items() if n)
+    title = "Likely personal data: " + ", ".join(f"{count(n, 'row')} with {k}" for k, n in counts.items() if n)
     return [Finding("personal_data", "warning", title,
                     "Remove or mask personal data before training unless you are allowed to use it; models can memorise it.",
                     {"counts": counts, "examples": examples})]
@@ -340,6 +341,11 @@ def mask(value: str) -> str:
         else:
             out.append(c)
     return "".join(out)
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 row', '2 rows', '1,200 rows': a number with its noun in the right number."""
+    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
 
 
 def _list(names: list[str], limit: int = 5) -> str:
