@@ -108,7 +108,7 @@ def regression_figure(true: Sequence[float], predicted: Sequence[float], height:
     return fig
 
 
-def compare_loss_figure(histories: dict[str, Sequence[dict[str, Any]]], height: int = 360) -> go.Figure:
+def compare_loss_figure(histories: dict[str, Sequence[dict[str, Any]]], height: int = 400) -> go.Figure:
     """Train loss (solid) and validation loss (dotted, markers) of several runs against the epoch."""
     fig = go.Figure()
     for (name, events), color in zip(histories.items(), _cycle()):
@@ -122,10 +122,10 @@ def compare_loss_figure(histories: dict[str, Sequence[dict[str, Any]]], height: 
             fig.add_scatter(x=[_epoch(e) for e in evals], y=[e["eval_loss"] for e in evals], mode="lines+markers",
                             name=f"{name} · validation", legendgroup=name,
                             line=dict(color=color, width=2, dash="dot"), marker=dict(size=9))
-    return _style(fig, "Loss", height, x_title="Epoch")
+    return _legend_below(_style(fig, "Loss", height, x_title="Epoch"))
 
 
-def compare_metric_figure(histories: dict[str, Sequence[dict[str, Any]]], metric: str, height: int = 360) -> go.Figure:
+def compare_metric_figure(histories: dict[str, Sequence[dict[str, Any]]], metric: str, height: int = 400) -> go.Figure:
     """One validation metric per evaluation for several runs; a run's baseline as a dashed line of its colour."""
     fig = go.Figure()
     for (name, events), color in zip(histories.items(), _cycle()):
@@ -135,9 +135,15 @@ def compare_metric_figure(histories: dict[str, Sequence[dict[str, Any]]], metric
         base = next((e[metric] for e in events if e.get("type") == "baseline" and e.get(metric) is not None), None)
         if base is not None:
             fig.add_hline(y=base, line=dict(color=color, width=1, dash="dash"), opacity=0.6)
-    fig = _style(fig, f"Validation {pretty(metric)} (dashed: each run's TF-IDF baseline)", height, x_title="Epoch")
+    fig = _legend_below(_style(fig, f"Validation {pretty(metric)}", height, x_title="Epoch"))
     if metric not in ("rmse", "mae", "r2", "eval_loss"):
         fig.update_yaxes(tickformat=".0%")
+    return fig
+
+
+def _legend_below(fig: go.Figure) -> go.Figure:
+    # Run names are long: below the chart they have the full width instead of covering the title.
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0))
     return fig
 
 

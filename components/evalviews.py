@@ -20,6 +20,8 @@ def coaching(history: list[dict[str, Any]], metrics: dict[str, Any]) -> None:
     from tuneboard.coaching import coach
 
     for tip in coach(history, metrics):
+        if "baseline" in tip["title"]:  # said once, beside the baseline tile (see ``headline``)
+            continue
         CALLOUTS.get(tip["severity"], st.info)(f"**{tip['title']}.** {tip['advice']}")
 
 
@@ -32,11 +34,13 @@ def headline(metrics: dict[str, Any]) -> None:
     if gain is not None:
         base = metrics["baseline"][main]
         tiles.append((f"TF-IDF baseline {charts.pretty(main)}", fmt_metric(main, base),
-                      f"{_signed(metrics[main] - base, main)} for this model",
+                      _signed(metrics[main] - base, main),
                       "normal" if metrics.get("higher_is_better", True) else "inverse"))
     for col, (name, value, delta, color) in zip(st.columns(len(tiles)), tiles):
         col.metric(name, value, delta=delta, delta_color=color, border=True)
-    st.markdown(baseline_sentence(metrics))
+    gain = baseline_gain(metrics) if metrics.get("model_kind") != "tfidf" else None
+    callout = st.info if gain is None or abs(gain) < 0.005 else st.success if gain > 0 else st.warning
+    callout(baseline_sentence(metrics))
 
 
 def baseline_gain(metrics: dict[str, Any]) -> float | None:
@@ -52,18 +56,21 @@ def baseline_sentence(metrics: dict[str, Any]) -> str:
     """Whether fine-tuning was worth it, in plain words."""
     main = metrics.get("main_metric")
     if metrics.get("model_kind") == "tfidf":
-        return ("This run **is** the TF-IDF + logistic-regression model: instant and tiny. Fine-tune a transformer "
-                "on the same data to see whether it is worth the extra time.")
+        return ("This run **is** the TF-IDF baseline (a linear model on word or character n-grams): instant and "
+                "tiny. Fine-tune a transformer on the same data to see whether it is worth the extra time.")
     gain = baseline_gain(metrics)
     if gain is None:
         return "No TF-IDF baseline was recorded for this run."
     base, name = metrics["baseline"][main], charts.pretty(main)
     size = f"{abs(gain) * 100:.1f} points" if metrics.get("higher_is_better", True) else f"{abs(gain):.3g}"
+    both = f"{fmt_metric(main, metrics[main])} vs {fmt_metric(main, base)} {name} on the same validation rows"
     if abs(gain) < 0.005:
-        return f"**A tie with the baseline:** TF-IDF + logistic regression scores {name} {fmt_metric(main, base)} too."
+        return (f"**Practically a tie with the TF-IDF baseline** ({both}): the baseline is instant and tiny, "
+                "so it may be the better deal.")
     verdict = "beat" if gain > 0 else "did **not** beat"
-    return (f"**The fine-tuned model {verdict} the TF-IDF baseline** by {size} of {name} "
-            f"({fmt_metric(main, metrics[main])} vs {fmt_metric(main, base)} on the same validation rows).")
+    advice = ("" if gain > 0 else " Try more epochs or a larger model, or keep the TF-IDF model: it is instant "
+              "and tiny (pick it on Train).")
+    return f"**The fine-tuned model {verdict} the TF-IDF baseline** by {size} ({both}).{advice}"
 
 
 def _signed(diff: float, metric: str) -> str:

@@ -36,7 +36,8 @@ def wrong_rows(frame: pd.DataFrame, metrics: dict[str, Any]) -> pd.DataFrame:
     labels = metrics.get("labels") or []
     if metrics["task"] == "single_label" and len(labels) == 2 and f"score_{labels[1]}" in frame:
         frame = frame.copy()
-        frame["predicted"] = np.where(frame[f"score_{labels[1]}"] >= metrics.get("threshold", 0.5), labels[1], labels[0])
+        positive = frame[f"score_{labels[1]}"] >= metrics.get("threshold", 0.5)
+        frame["predicted"] = np.where(positive, labels[1], labels[0])
         frame["confidence"] = frame[[f"score_{n}" for n in labels]].max(axis=1)
         frame["correct"] = frame["predicted"] == frame["label"]
     return frame[~frame["correct"]]
@@ -64,7 +65,7 @@ def error_analysis(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> No
     download.download_button("Export to CSV", export.to_csv(index=False).encode("utf-8"), file_name="mistakes.csv",
                              mime="text/csv", key="export_mistakes", icon=":material/download:")
     note.caption(f"{len(edits)} row(s) changed. The original file is never modified." if edits else
-                 "Pick a new label or tick Exclude to fix rows; the original file is never modified.")
+                 "Fix a row with a new label (or value), or tick Exclude; the original file is never modified.")
     if save.button("Save corrected copy", key="save_corrections", type="primary", disabled=not edits,
                    icon=":material/save:"):
         _save(run, edits)
@@ -103,8 +104,11 @@ def _editor(wrong: pd.DataFrame, task: str, labels: list[str], edits: dict[str, 
         new = st.column_config.TextColumn("New labels", help="Correct labels, separated by |")
     else:
         new = st.column_config.SelectboxColumn("New label", options=labels, help="The correct label for this row.")
-    config = {"text": st.column_config.TextColumn("Text", width="large"), "text_pair": "Second text",
-              "label": "True label" if task != "regression" else "True value", "predicted": "Predicted",
+    width = "medium" if "text_pair" in view else "large"  # leave room for the columns that fix a row
+    config = {"text": st.column_config.TextColumn("Text", width=width),
+              "text_pair": st.column_config.TextColumn("Second text", width="medium"),
+              "label": "True label" if task != "regression" else "True value",
+              "predicted": st.column_config.NumberColumn("Predicted", format="%.2f") if task == "regression" else "Predicted",
               "confidence": st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1, format="percent"),
               "error": st.column_config.NumberColumn("Error", format="%.2f"), "new_label": new,
               "exclude": st.column_config.CheckboxColumn("Exclude", help="Leave this row out of the corrected copy.")}

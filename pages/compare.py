@@ -22,7 +22,9 @@ if len(runs) < 2:
 
 summaries = {r.run_id: r.summary() for r in runs}
 completed = [i for i, s in summaries.items() if s.get("status") == "completed"] or list(summaries)
-st.session_state.setdefault("compare_pick", completed[:2])  # newest first: the last two finished runs
+# Newest first: the last finished run and the one before it, preferably on the same data.
+same_data = [i for i in completed[1:] if summaries[i]["data"] == summaries[completed[0]]["data"]]
+st.session_state.setdefault("compare_pick", [completed[0], (same_data or completed[1:] or list(summaries)[1:])[0]])
 st.session_state["compare_pick"] = [i for i in st.session_state["compare_pick"] if i in summaries]
 picked = st.multiselect("Runs", list(summaries), key="compare_pick",
                         format_func=lambda i: run_label(summaries[i]))
@@ -46,6 +48,7 @@ metric = result["rows"][0]["main_metric"] or "macro_f1"
 loss_col, metric_col = st.columns(2)
 loss_col.plotly_chart(evalcharts.compare_loss_figure(histories), config=PLOTLY)
 metric_col.plotly_chart(evalcharts.compare_metric_figure(histories, metric), config=PLOTLY)
+metric_col.caption("Dashed lines: each run's TF-IDF baseline, in the run's colour.")
 
 st.subheader("Scores")
 table = pd.DataFrame({
