@@ -35,11 +35,11 @@ def text_columns(df: pd.DataFrame, record: dict[str, Any], summary: dict[str, An
     cfg = open_run(summary["path"]).config()
     guess = cache.detect(record["path"], record.get("sha"))[0]
     default = next((c for c in (cfg.text_column, guess) if c in columns), columns[0])
-    if st.session_state.get("_batch_columns_of") != record["path"]:  # a new file: forget the old file's choice
-        st.session_state.pop("batch_text_column", None)
+    if st.session_state.get("_batch_columns_of") != record["path"] or st.session_state.get("batch_text_column") not in columns:
+        st.session_state["batch_text_column"] = default  # pushed via state: a keyed box keeps showing old values
         st.session_state["_batch_columns_of"] = record["path"]
     left, right = st.columns(2)
-    text = left.selectbox("Text column", columns, index=columns.index(default), key="batch_text_column")
+    text = left.selectbox("Text column", columns, key="batch_text_column")
     pair = None
     if cfg.text_pair_column:
         pairs = [NONE] + [c for c in columns if c != text]
@@ -61,11 +61,15 @@ def predict_file(run_path: str, stamp: float, path: str, sha: str | None, text: 
             "counts": out["predicted_label"].astype(str).value_counts(), "labels": list(predictor.labels)}
 
 
-def result_table(result: dict[str, Any]) -> None:
-    """The first rows with their predictions, scores as percentages."""
+def result_table(result: dict[str, Any], text_column: str) -> None:
+    """The first rows, text and predictions first (the file's other columns follow), scores as percentages."""
     frame = result["frame"]
-    shares = {f"score_{n}": st.column_config.NumberColumn(f"score_{n}", format="percent") for n in result["labels"]}
-    st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True, height=300, column_config=shares)
+    scores = [f"score_{n}" for n in result["labels"]]
+    first = [text_column, "predicted_label", *scores]
+    config = {c: st.column_config.NumberColumn(c, format="percent") for c in scores}
+    config[text_column] = st.column_config.TextColumn(width="medium")
+    st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True, height=300, column_config=config,
+                 column_order=first + [c for c in frame.columns if c not in first])
     if len(frame) > PREVIEW_ROWS:
         st.caption(f"First {PREVIEW_ROWS} of {len(frame):,} rows shown; the download has them all.")
 

@@ -39,20 +39,25 @@ def column_mapper(df: pd.DataFrame, ds: dict[str, Any]) -> dict[str, Any]:
     """Text, label and optional second-text columns, pre-filled with the engine's detection."""
     columns = [str(c) for c in df.columns]
     guess_text, guess_label = cache.detect(ds["path"], ds.get("sha"))
-    if st.session_state.get("_columns_of") != ds["path"]:  # new table: drop the old table's choices
-        for key in ("text_column", "label_column", "pair_column"):
-            st.session_state.pop(key, None)
-        st.session_state["_columns_of"] = ds["path"]
     text_default = _first_in(columns, ds.get("text_column"), guess_text)
     label_default = _first_in(columns, ds.get("label_column"), guess_label, *[c for c in columns if c != text_default])
+    pair_default = ds.get("pair_column") if ds.get("pair_column") in columns else NONE
+    new_table = st.session_state.get("_columns_of") != ds["path"]
+    st.session_state["_columns_of"] = ds["path"]
+    # Set the values through session state (not ``index=``): the browser keeps showing a keyed select
+    # box's old value when only its options change, unless the value itself is pushed.
+    for key, default in (("text_column", text_default), ("label_column", label_default), ("pair_column", pair_default)):
+        if new_table or st.session_state.get(key) not in columns + [NONE]:
+            st.session_state[key] = default
     text_col, label_col, pair_col = st.columns(3)
-    text = text_col.selectbox("Text column", columns, index=columns.index(text_default), key="text_column",
+    text = text_col.selectbox("Text column", columns, key="text_column",
                               help="The column with the sentences the model reads.")
-    label = label_col.selectbox("Label column", columns, index=columns.index(label_default), key="label_column",
+    label = label_col.selectbox("Label column", columns, key="label_column",
                                 help="The column with the class (or classes, or score) to predict.")
     pairs = [NONE] + [c for c in columns if c not in (text, label)]
+    if st.session_state.get("pair_column") not in pairs:
+        st.session_state["pair_column"] = NONE
     pair = pair_col.selectbox("Second text (optional)", pairs, key="pair_column",
-                              index=pairs.index(ds["pair_column"]) if ds.get("pair_column") in pairs else 0,
                               help="For pairs such as question + answer: both texts are given to the model.")
     return {"text_column": text, "label_column": label, "pair_column": None if pair == NONE else pair}
 
@@ -91,7 +96,7 @@ def balance_chart(prepared: Any) -> None:
     st.plotly_chart(class_balance_figure(*counts), config={"displaylogo": False})
 
 
-def findings_panel(config: Any, prepared: Any) -> None:
+def findings_panel(config: Any, prepared: Any, extra: list[tuple[str, str, str]] = ()) -> None:
     """What will help or hurt training, worst first: the engine's data health report (``tuneboard.health``;
     token-length checks are left out here because they need the tokenizer, i.e. transformers)."""
     try:
@@ -99,6 +104,7 @@ def findings_panel(config: Any, prepared: Any) -> None:
     except Exception:  # a report that cannot be drawn must not hide the checks prepare_data already made
         logging.getLogger("tuneboard.app").exception("data health report failed")
         items = [("warning", w, "") for w in prepared.warnings] + [("info", n, "") for n in prepared.notes]
+    items = list(items) + list(extra)
     problems = [i for i in items if i[0] in ("error", "warning")]
     for severity, title, advice in sorted(problems, key=lambda t: t[0] != "error"):
         (st.error if severity == "error" else st.warning)(f"**{title.rstrip('.')}.** {advice}")
@@ -133,30 +139,37 @@ def _token_report(config: dict[str, Any], stamps: tuple[float, ...], model: str,
     return report.token_lengths, token
 
 
-def token_panel(config: Any) -> None:
-    """How many tokens the texts take for the model chosen on Train, and whether its vocabulary covers them."""
+def token_checks(config: Any) -> dict[str, Any]:
+    """Token lengths and coverage for the model chosen on Train (bundled MiniLM until one is chosen):
+    ``{model, lengths, findings, skipped}``; findings are (severity, title, advice) like ``cache.findings``."""
     from pathlib import Path
 
     from tuneboard.errors import TuneboardError
 
-    from .charts import token_length_figure
-
     chosen = st.session_state.get("_sticky", {})
     model, max_length = str(chosen.get("model_source") or "default").strip(), int(chosen.get("max_length") or 128)
+    out: dict[str, Any] = {"model": model, "lengths": None, "findings": [], "skipped": None}
     if model == "tfidf":
-        st.caption("The TF-IDF baseline reads whole words: no token limit and no unknown tokens to check.")
-        return
+        out["skipped"] = "The TF-IDF baseline reads whole words: no token limit and no unknown tokens to check."
+        return out
     stamps = tuple(Path(f).stat().st_mtime for f in (config.data, config.validation) if f and Path(f).exists())
     try:
-        lengths, items = _token_report(config.to_dict(), stamps, model, max_length)
+        out["lengths"], items = _token_report(config.to_dict(), stamps, model, max_length)
     except TuneboardError as e:
-        st.info(f"Token checks skipped: {e}")
-        return
-    coverage = [i for i in items if "[UNK]" in i[1]]
-    for severity, title, advice in coverage:
-        if severity == "warning":
-            st.warning(f"**{title.rstrip('.')} — pick a multilingual model.** {advice}", icon=":material/translate:")
+        out["skipped"] = f"Token checks skipped: {e}"
+        return out
+    out["findings"] = [(sev, f"{title.rstrip('.')} — pick a multilingual model" if sev == "warning" and "[UNK]" in title
+                        else title, advice) for sev, title, advice in items]
+    return out
+
+
+def token_chart(checks: dict[str, Any]) -> None:
+    """Tokens per text with the max length and the suggestion, and the share that would be cut."""
+    from .charts import token_length_figure
+
+    lengths = checks["lengths"]
     if lengths is None:
+        st.caption(checks["skipped"] or "")
         return
     chart, notes = st.columns([3, 2], gap="large")
     chart.plotly_chart(token_length_figure(lengths), config={"displaylogo": False})
@@ -165,8 +178,5 @@ def token_panel(config: Any) -> None:
                   help="Share of (sampled) texts longer than the max length chosen on Train; their ends are cut.")
         st.metric("Suggested max length", f"{lengths['suggested_max_length']}",
                   help=f"Fits 95% of texts (95% take {lengths['p95']} tokens or fewer).")
-        st.caption(f"Tokenizer of `{model}` on {lengths['sampled']:,} texts. Change the model or the max length "
-                   "on the Train page.")
-        for severity, title, _ in coverage:
-            if severity != "warning":
-                st.markdown(f":green[:material/check:] {title.rstrip('.')}")
+        st.caption(f"Tokenizer of `{checks['model']}` on {lengths['sampled']:,} texts. Change the model or the "
+                   "max length on the Train page.")

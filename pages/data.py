@@ -47,12 +47,13 @@ headline({"Training rows": f"{len(prepared.train):,}", "Validation rows": f"{len
           "Rows dropped": f"{dropped:,}"},
          help={"Rows dropped": "Rows with an empty text or label are left out."})
 st.markdown(f"**Task:** {TASKS.get(prepared.task, prepared.task)} (detected from the label column).")
+tokens = sources.token_checks(config)
 chart, notes = st.columns([3, 2], gap="large")
 with chart:
     sources.balance_chart(prepared)
 with notes:
-    sources.findings_panel(config, prepared)
+    sources.findings_panel(config, prepared, extra=tokens["findings"])
 st.subheader("Length in tokens")
-sources.token_panel(config)
+sources.token_chart(tokens)
 if st.button("Next: train a model", type="primary", icon=":material/arrow_forward:", key="to_train"):
     st.switch_page("pages/train.py")

@@ -76,11 +76,12 @@ def file_predictions() -> None:
         st.error(str(e))
         return
     rows = len(result["frame"])
-    headline({"Rows": f"{rows:,}", "Time": f"{result['seconds']:,.1f} s",
+    took = result["seconds"]
+    headline({"Rows": f"{rows:,}", "Time": f"{took * 1000:,.0f} ms" if took < 1 else f"{took:,.1f} s",
               "Speed": f"{rows / max(result['seconds'], 1e-9):,.0f} rows/s"})
     table, counts = st.columns([3, 1], gap="large")
     with table:
-        batch.result_table(result)
+        batch.result_table(result, text_col)
     with counts:
         st.markdown("**Rows per predicted label**")
         st.dataframe(result["counts"].rename("rows"), column_config={"_index": "label"})
