@@ -15,6 +15,22 @@ RUN_COLORS = (INDIGO, AMBER, GREEN, RED, SLATE, "#0EA5E9", "#A855F7", "#EC4899")
 DIAGONAL = dict(color=SLATE, dash="dot", width=2)
 
 
+def clickable_confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> go.Figure:
+    """``charts.confusion_figure`` plus an invisible marker on every cell: Plotly cannot select heatmap cells,
+    so a click on a cell selects its marker, whose x/y are the predicted and true labels."""
+    from .charts import confusion_figure
+
+    fig = confusion_figure(labels, matrix, title=None)
+    cells = [(str(p), str(t), matrix[i][j]) for i, t in enumerate(labels) for j, p in enumerate(labels)]
+    clear = dict(opacity=0)
+    fig.add_scatter(x=[c[0] for c in cells], y=[c[1] for c in cells], mode="markers", customdata=[c[2] for c in cells],
+                    marker=dict(symbol="square", size=44, color="rgba(0,0,0,0)"), selected=dict(marker=clear),
+                    unselected=dict(marker=clear), showlegend=False,
+                    hovertemplate="true %{y}<br>predicted %{x}<br>%{customdata} rows<extra></extra>")
+    fig.update_layout(clickmode="event+select", dragmode=False)
+    return fig
+
+
 def roc_figure(fpr: Sequence[float], tpr: Sequence[float], auc: float | None = None, height: int = 340) -> go.Figure:
     """ROC curve against the chance diagonal; the AUC in the title."""
     fig = go.Figure()

@@ -92,7 +92,7 @@ def per_class(metrics: dict[str, Any], select_key: str | None = None, on_select:
     if matrix:
         right.subheader("Confusion matrix")
         right.caption("Click a cell to list those rows below.")
-        right.plotly_chart(charts.confusion_figure(matrix["labels"], matrix["matrix"], title=None), config=PLOTLY,
+        right.plotly_chart(evalcharts.clickable_confusion_figure(matrix["labels"], matrix["matrix"]), config=PLOTLY,
                            on_select=on_select or "ignore", selection_mode="points", key=select_key)
     else:
         right.plotly_chart(evalcharts.per_label_figure(metrics["per_class"]), config=PLOTLY)

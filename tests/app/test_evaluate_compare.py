@@ -54,6 +54,7 @@ def test_every_evalchart_builder_returns_a_figure_with_data():
                {"type": "eval", "epoch": 1.0, "eval_loss": 0.8, "macro_f1": 0.8}]
     rows = [{"threshold": t / 10, "precision": t / 10, "recall": 1 - t / 10, "f1": 0.5} for t in range(1, 10)]
     figures = [
+        evalcharts.clickable_confusion_figure(["a", "b"], [[3, 1], [0, 4]]),
         evalcharts.roc_figure([0, 0.2, 1], [0, 0.8, 1], 0.9),
         evalcharts.pr_figure([1, 0.8, 0.5], [0, 0.5, 1], 0.8, base_rate=0.5),
         evalcharts.threshold_figure(rows, chosen=0.3, saved=0.5),
