@@ -5,6 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 Tip = dict[str, str]
+NAMES = {"macro_f1": "macro-F1", "micro_f1": "micro-F1", "accuracy": "accuracy", "rmse": "RMSE"}
+
+
+def _nice(name: str | None) -> str:
+    return NAMES.get(name or "", name or "the score")
 
 
 def coach(history: list[dict[str, Any]], metrics: dict[str, Any]) -> list[Tip]:
@@ -44,7 +49,7 @@ def _underfitting(evals: list[dict[str, Any]], trains: list[dict[str, Any]], met
     still_improving = values[-1] - values[-2] > 0.01 and values[-1] == max(values)
     if still_improving:
         return [_tip("info", "Still improving",
-                     f"{name} was still rising at the last epoch ({values[-2]:.3f} → {values[-1]:.3f}); "
+                     f"{_nice(name)} was still rising at the last epoch ({values[-2]:.3f} → {values[-1]:.3f}); "
                      "more epochs (or the `best` preset) will likely help.")]
     if values[-1] < 0.5 and trains and trains[-1]["loss"] > 0.7 * trains[0]["loss"]:
         return [_tip("warning", "Underfitting",
@@ -76,11 +81,11 @@ def _baseline(metrics: dict[str, Any]) -> list[Tip]:
     gain = (ours - theirs) if higher else (theirs - ours)
     if gain < -0.005:
         return [_tip("warning", "The simple baseline wins",
-                     f"TF-IDF + logistic regression scored {theirs:.3f} vs the fine-tuned model's {ours:.3f} {name}; "
+                     f"TF-IDF + logistic regression scored {theirs:.3f} vs the fine-tuned model's {ours:.3f} {_nice(name)}; "
                      "try more epochs or a larger model — or use the baseline: it is instant and tiny.")]
     return [_tip("success", "Better than the baseline",
                  f"The fine-tuned model beat TF-IDF + logistic regression by {abs(gain) * (100 if higher else 1):.1f}"
-                 f"{' points' if higher else ''} of {name} ({ours:.3f} vs {theirs:.3f}).")]
+                 f"{' points' if higher else ''} of {_nice(name)} ({ours:.3f} vs {theirs:.3f}).")]
 
 
 def _small_data(metrics: dict[str, Any]) -> list[Tip]:
