@@ -152,6 +152,7 @@ class _Fit:
             model.load_state_dict(best_state)
         p = self.p
         throughput = {"train_runtime_s": p.train_time, "train_samples_per_second": p.seen / max(p.train_time, 1e-9),
+                      "train_cpu_s": p.cpu_time,
                       "train_tokens_per_second": p.tokens / max(p.train_time, 1e-9),
                       "wall_time_s": time.perf_counter() - p.t0, "batch_size_final": self.batch_size}
         metrics = self._save(run, model, tokenizer, self.best, throughput)
@@ -170,7 +171,7 @@ class _Fit:
             if self.stop.is_set():
                 raise Stopped()
             idx = queue.popleft()
-            ts = time.perf_counter()
+            ts, cs = time.perf_counter(), time.process_time()
             batch = collate(self.train_enc, idx, self.device, self.target_dtype)
             try:
                 loss = train_step(model, batch, self.amp)
@@ -187,7 +188,7 @@ class _Fit:
                 group["lr"] = lr
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
-            p.advance(len(idx), int(lengths[idx].sum()), time.perf_counter() - ts)
+            p.advance(len(idx), int(lengths[idx].sum()), time.perf_counter() - ts, time.process_time() - cs)
             loss_sum += loss
             loss_n += 1
             if time.perf_counter() - last_log >= 0.5 or not queue:  # ~2 points a second for the live chart
@@ -380,13 +381,15 @@ class _Progress:
     step: int = 0
     tokens: int = 0
     train_time: float = 0.0
+    cpu_time: float = 0.0  # process CPU seconds spent in training steps (robust to a busy machine)
     t0: float = field(default_factory=time.perf_counter)
 
-    def advance(self, samples: int, tokens: int, seconds: float) -> None:
+    def advance(self, samples: int, tokens: int, seconds: float, cpu_seconds: float = 0.0) -> None:
         self.seen += samples
         self.step += 1
         self.tokens += tokens
         self.train_time += seconds
+        self.cpu_time += cpu_seconds
 
 
 def train_step(model: Any, batch: dict[str, Any], amp: Any) -> Any:
