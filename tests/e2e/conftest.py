@@ -91,3 +91,18 @@ def shot(page: Page, request: pytest.FixtureRequest) -> Callable[..., Path]:
         return path
 
     return take
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A failed test leaves a screenshot of what the browser showed at that moment (for CI artifacts)."""
+    outcome = yield
+    report = outcome.get_result()
+    page = getattr(item, "funcargs", {}).get("page")
+    if report.when == "call" and report.failed and page is not None:
+        folder = ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "-", item.name)
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            page.screenshot(path=str(folder / "failure.png"), full_page=True)
+        except Exception:  # noqa: BLE001 -- a closed page must not hide the real failure
+            pass

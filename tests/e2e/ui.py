@@ -59,6 +59,16 @@ def set_input(page: Page, widget: str, value: str) -> None:
     wait_idle(page)
 
 
+def choose_radio(page: Page, widget: str, option: str) -> None:
+    """Pick the radio option whose label starts with ``option`` (case-insensitive)."""
+    import re
+
+    radio = key(page, widget).get_by_role("radio", name=re.compile(f"^{re.escape(option)}", re.I))
+    radio.check(force=True)  # Streamlit draws its own circle over the native input
+    expect(radio).to_be_checked()
+    wait_idle(page)
+
+
 def chart_points(page: Page, widget: str, trace: int = 0) -> int:
     """How many points trace ``trace`` of the Plotly chart with key ``widget`` shows now (0 if none).
     While a rerun replaces a chart, the old (stale) copy can still be there: the larger count wins."""

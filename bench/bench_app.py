@@ -1,0 +1,168 @@
+"""Speed of the app itself (issue 3's targets), measured in headless Chromium against a real server.
+
+    .venv/bin/python bench/bench_app.py                 # bundled MiniLM, `fast` preset, demo data
+    .venv/bin/python bench/bench_app.py --repeat 3 --json /tmp/bench_app.json
+    .venv/bin/python bench/bench_app.py --model PATH --epochs 2      # any model, fixed epochs
+
+(a) startup: from launching `streamlit run app.py` until the first page is interactive in the browser
+    (script run finished, websocket connected, navigation drawn). Target <= 3 s.
+(b) throughput: train_samples_per_second (metrics.json) of the same run launched from the Train page,
+    with the page open and its live panel refreshing, vs. from `python -m tuneboard train ... --quiet`.
+    Target >= 95 %. CLI and app runs alternate so machine noise hits both alike.
+(c) latency: every logged loss point (history.jsonl `time`) vs. the moment the browser's loss chart
+    first shows it (an in-page 50 ms poll of the Plotly figure, stamped with Date.now(): same clock).
+    Target <= 2 s.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from e2e import ui  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
+from e2e.harness import DEMO, launch_args, server_env, streamlit_server  # noqa: E402
+
+TARGETS = {"startup_s": 3.0, "throughput_ratio": 0.95, "latency_p95_s": 2.0}
+TRAIN_TIMEOUT_MS = 15 * 60_000
+
+# Records (Date.now(), largest step shown by the loss chart) whenever it changes.
+OBSERVE_JS = """() => {
+    window.__tb = [];
+    let last = null;
+    setInterval(() => {
+        let best = null;
+        for (const el of document.querySelectorAll('.st-key-live_loss .js-plotly-plot')) {
+            const x = el.data && el.data[0] && el.data[0].x;
+            if (x && x.length && (best === null || x[x.length - 1] > best)) best = x[x.length - 1];
+        }
+        if (best !== null && best !== last) { window.__tb.push([Date.now(), best]); last = best; }
+    }, 50);
+}"""
+
+
+def measure_startup(browser, work: Path) -> float:
+    """Seconds from launching the server to the first page being interactive in the browser."""
+    started: list[float] = []
+    with streamlit_server(server_env(work), work / "server-startup.log", started=started) as url:
+        page = browser.new_page(base_url=url)
+        page.goto("/")
+        ui.wait_idle(page, timeout=60_000)
+        page.locator('[data-testid="stSidebarNav"]').wait_for(timeout=60_000)
+        seconds = time.perf_counter() - started[0]
+        page.close()
+    return seconds
+
+
+def cli_run(work: Path, args: argparse.Namespace) -> dict:
+    runs = work / "cli-runs"
+    cmd = [sys.executable, "-m", "tuneboard", "train", str(DEMO), "--model", args.model, "--preset", args.preset,
+           "--quiet", "--output", str(runs)] + (["--epochs", str(args.epochs)] if args.epochs else [])
+    out = subprocess.run(cmd, cwd=ROOT, env=server_env(work), capture_output=True, text=True, check=True)
+    run_dir = Path(out.stdout.strip().splitlines()[-1])
+    return json.loads((run_dir / "metrics.json").read_text())
+
+
+def app_run(browser, work: Path, args: argparse.Namespace) -> tuple[dict, list[float]]:
+    """Start the run from the Train page and watch it to the end; returns metrics and point latencies."""
+    env = server_env(work)
+    with streamlit_server(env, work / "server-train.log") as url:
+        page = browser.new_page(base_url=url, viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(60_000)
+        ui.open_app(page)
+        ui.go_to(page, "Train")
+        ui.set_input(page, "model_source", args.model)
+        ui.choose_radio(page, "preset", args.preset)
+        if args.epochs:
+            page.get_by_text("Advanced settings").click()
+            ui.set_input(page, "epochs", str(args.epochs))
+        page.evaluate(OBSERVE_JS)
+        ui.key(page, "start_training").get_by_role("button").click()
+        page.get_by_text("Training finished").wait_for(timeout=TRAIN_TIMEOUT_MS)
+        seen = page.evaluate("() => window.__tb")
+        run_id = ui.query_param(page, "run")
+        page.close()
+    run_dir = work / "runs" / run_id
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    history = [json.loads(line) for line in (run_dir / "history.jsonl").read_text().splitlines() if line.strip()]
+    return metrics, point_latencies(history, seen)
+
+
+def point_latencies(history: list[dict], seen: list[list[float]]) -> list[float]:
+    """For each logged loss point: seconds until the chart first showed its step (or a later one)."""
+    out = []
+    for event in (e for e in history if e["type"] == "train"):
+        shown = next((ms / 1000 for ms, step in seen if step >= event["step"]), None)
+        if shown is not None:
+            out.append(shown - event["time"])
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="default")
+    ap.add_argument("--preset", default="fast", choices=["fast", "balanced", "best"])
+    ap.add_argument("--epochs", type=int, help="fixed epochs instead of the preset's")
+    ap.add_argument("--repeat", type=int, default=1, help="training pairs (CLI + app) to run; medians are reported")
+    ap.add_argument("--startups", type=int, default=3, help="cold starts to time; the median is reported")
+    ap.add_argument("--json", help="also write the results here")
+    args = ap.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    expect.set_options(timeout=60_000)
+
+    work = Path(tempfile.mkdtemp(prefix="tuneboard-bench-app-"))
+    results: dict = {"model": args.model, "preset": args.preset, "epochs": args.epochs, "cpus": os.cpu_count(),
+                     "load_avg_before": os.getloadavg()[0]}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(**launch_args())  # launched first: its start-up is not the app's
+        startups = [measure_startup(browser, work / f"start{i}") for i in range(args.startups)]
+        print(f"(a) first page interactive after launch: {_fmt(startups)} s "
+              f"(median {statistics.median(startups):.2f} s; target <= {TARGETS['startup_s']:.0f} s)", flush=True)
+        cli, app, latencies = [], [], []
+        for i in range(args.repeat):
+            pair = [("cli", lambda: cli_run(work / f"cli{i}", args)), ("app", lambda: app_run(browser, work / f"app{i}", args))]
+            for name, run in (pair if i % 2 == 0 else pair[::-1]):
+                if name == "cli":
+                    cli.append(run()["train_samples_per_second"])
+                    print(f"    CLI run {i + 1}: {cli[-1]:.1f} samples/s", flush=True)
+                else:
+                    metrics, lat = run()
+                    app.append(metrics["train_samples_per_second"])
+                    latencies += lat
+                    print(f"    app run {i + 1}: {app[-1]:.1f} samples/s; {len(lat)} loss points, "
+                          f"latency median {statistics.median(lat):.2f} s, max {max(lat):.2f} s", flush=True)
+        browser.close()
+    ratio = statistics.median(app) / statistics.median(cli)
+    lat_sorted = sorted(latencies)
+    p95 = lat_sorted[min(len(lat_sorted) - 1, int(round(0.95 * (len(lat_sorted) - 1))))]
+    print(f"(b) training throughput: app {statistics.median(app):.1f} vs CLI {statistics.median(cli):.1f} samples/s "
+          f"= {ratio:.1%} (target >= {TARGETS['throughput_ratio']:.0%})")
+    print(f"(c) loss point -> page: median {statistics.median(latencies):.2f} s, p95 {p95:.2f} s, "
+          f"max {max(latencies):.2f} s over {len(latencies)} points (target <= {TARGETS['latency_p95_s']:.0f} s)")
+    results.update(startup_s=startups, startup_median_s=statistics.median(startups), cli_samples_per_s=cli,
+                   app_samples_per_s=app, throughput_ratio=ratio, latency_median_s=statistics.median(latencies),
+                   latency_p95_s=p95, latency_max_s=max(latencies), n_points=len(latencies),
+                   load_avg_after=os.getloadavg()[0])
+    print(f"machine: {os.cpu_count()} CPUs, load average {results['load_avg_before']:.1f} before, "
+          f"{results['load_avg_after']:.1f} after")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def _fmt(values: list[float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
