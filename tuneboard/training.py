@@ -129,6 +129,7 @@ class _Fit:
         if cfg.freeze_embeddings:
             model.get_input_embeddings().weight.requires_grad_(False)
         optimizer = _optimizer(model, cfg, self.device)
+        self.trainable = [q for q in model.parameters() if q.requires_grad]  # clipped every step
         if self.device.type == "cuda" and cfg.auto_batch_size:
             self._probe_batch_size(model, optimizer)
         n = len(self.train_enc)
@@ -182,7 +183,7 @@ class _Fit:
                 optimizer.zero_grad(set_to_none=True)
                 queue = self._shrink_batch(queue, idx)
                 continue
-            torch.nn.utils.clip_grad_norm_([q for q in model.parameters() if q.requires_grad], 1.0)
+            torch.nn.utils.clip_grad_norm_(self.trainable, 1.0)
             lr = _lr_at(cfg.learning_rate * self.lr_scale, p.seen / p.total, cfg.warmup_ratio)
             for group in optimizer.param_groups:
                 group["lr"] = lr
