@@ -1,6 +1,6 @@
 """Uploaded files go to disk at once; session state keeps only their path and hash.
 
-Files land in ``models/uploads/<sha256[:12]>-<name>`` (git-ignored; ``TUNEBOARD_UPLOADS_DIR``
+Files land in ``models/uploads/<sha256[:12]>/<name>`` (git-ignored; ``TUNEBOARD_UPLOADS_DIR``
 overrides it), so the engine reads them like any other file and a re-upload of the same bytes
 reuses the same file.
 """
@@ -41,7 +41,10 @@ def save_upload(file: Any) -> dict[str, Any] | None:
             digest.update(chunk)
             out.write(chunk)
     sha = digest.hexdigest()
-    path = folder / f"{sha[:12]}-{_safe_name(file.name)}"
+    # One folder per content hash keeps the user's own file name, so messages and run names say
+    # "tickets.csv", not "3f2a...-tickets.csv".
+    path = folder / sha[:12] / _safe_name(file.name)
+    path.parent.mkdir(exist_ok=True)
     os.replace(tmp, path)
     record = {"path": str(path), "name": file.name, "sha": sha}
     seen[file.file_id] = record
