@@ -142,6 +142,12 @@ def main() -> int:
                     print(f"    app run {i + 1}: {app[-1]:.1f} samples/s; {len(lat)} loss points, "
                           f"latency median {statistics.median(lat):.2f} s, max {max(lat):.2f} s", flush=True)
         browser.close()
+    results.update(startup_s=startups, startup_median_s=statistics.median(startups))
+    if not (app and cli):  # --repeat 0: start-up only
+        print(f"machine: {os.cpu_count()} CPUs, load average {results['load_avg_before']:.1f} before")
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2))
+        return 0
     ratio = statistics.median(app) / statistics.median(cli)
     lat_sorted = sorted(latencies)
     p95 = lat_sorted[min(len(lat_sorted) - 1, int(round(0.95 * (len(lat_sorted) - 1))))]
