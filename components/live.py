@@ -19,7 +19,6 @@ BADGES = {"queued": ("Queued", "gray"), "running": ("Training", "green"), "stopp
           "completed": ("Completed", "blue"), "stopped": ("Stopped", "violet"), "failed": ("Failed", "red"),
           "interrupted": ("Interrupted", "orange")}
 REFRESH_S = 1.0
-FIGURE_EVERY_S = 2.0  # a new loss point reaches the page within ~2 s (issue 3's target)
 
 
 def run_feed(run_id: str) -> dict[str, Any] | None:
@@ -46,8 +45,9 @@ def run_feed(run_id: str) -> dict[str, Any] | None:
         for e in events:
             if e.get("type") in ("start", "train"):
                 latest.update(e)
+        charts_kept = {"_charts": feed["_charts"]} if feed and "_charts" in feed else {}
         feed = {"source": "disk", "events": events, "n": len(events), "status": status.get("status", "unknown"),
-                "reason": status.get("reason"), "latest": latest}
+                "reason": status.get("reason"), "latest": latest, **charts_kept}
     feeds[run_id] = feed
     return feed
 
@@ -80,20 +80,16 @@ def _panel(run_id: str, was_active: bool) -> None:
 
 
 def _figures(feed: dict[str, Any]) -> tuple[Any, ...]:
-    """Curves and figures, rebuilt only when new events arrived and at most every FIGURE_EVERY_S
-    while training: building validated Plotly figures is Python work that holds the GIL the
-    training thread needs (measured 0.1-0.46 s per refresh on a busy 2-core machine)."""
-    import time
-
+    """Curves and figures, brought up to date only when new events arrived. The figures are kept
+    in the feed and their lines updated in place (``charts.LiveCharts``): the refresh is Python
+    holding the GIL the training thread needs, so it must stay cheap."""
     cached = feed.get("_figures")
-    now = time.monotonic()
-    fresh = cached is not None and cached[0] == feed["n"]
-    throttled = cached is not None and feed["status"] in ACTIVE and now - cached[1] < FIGURE_EVERY_S
-    if fresh or throttled:
-        return cached[2]
+    if cached is not None and cached[0] == feed["n"]:
+        return cached[1]
+    live = feed.setdefault("_charts", charts.LiveCharts())
     curves = charts.training_curves(feed["events"])
-    figures = (curves, charts.loss_figure(curves), charts.metric_figure(curves), charts.lr_figure(curves))
-    feed["_figures"] = (feed["n"], now, figures)
+    figures = (curves, *live.figures(curves))
+    feed["_figures"] = (feed["n"], figures)
     return figures
 
 

@@ -23,7 +23,7 @@ def model_picker() -> str:
     options = {"default": "all-MiniLM-L6-v2 · bundled (default)", "tfidf": "TF-IDF baseline (instant, CPU)"}
     options |= {m.location: f"{m.name} · on this machine" for m in list_local_models()[:20]}
     options[OTHER] = "Another folder or Hugging Face id…"
-    kw = sticky("model_pick", "default")
+    sticky("model_pick", "default")
     if st.session_state["model_pick"] not in options:
         st.session_state["model_pick"] = OTHER
     st.selectbox("Model", list(options), format_func=options.get, key="model_pick", on_change=_copy_pick)

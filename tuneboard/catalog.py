@@ -5,11 +5,12 @@
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .errors import ModelLoadError
 
@@ -127,21 +128,34 @@ def load_classifier(source: ModelSource, num_labels: int, problem_type: str,
                     id2label: dict[int, str] | None = None) -> Any:
     """``AutoModelForSequenceClassification`` with a head sized to the task (safetensors preferred)."""
     from transformers import AutoModelForSequenceClassification
-    from transformers.utils import logging as hf_logging
 
     kwargs: dict[str, Any] = {"num_labels": num_labels, "problem_type": problem_type}
     if id2label:
         kwargs.update(id2label=id2label, label2id={v: k for k, v in id2label.items()})
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # "newly initialized head" is expected when fine-tuning
     try:
-        return AutoModelForSequenceClassification.from_pretrained(
-            source.location, trust_remote_code=False, use_safetensors=_has_safetensors(source),
-            ignore_mismatched_sizes=True, **kwargs)
+        with quiet_transformers():  # "newly initialized head" is expected when fine-tuning
+            return AutoModelForSequenceClassification.from_pretrained(
+                source.location, trust_remote_code=False, use_safetensors=_has_safetensors(source),
+                ignore_mismatched_sizes=True, **kwargs)
     except Exception as e:
         raise _load_error(source, e) from None
+
+
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """No transformers warnings or "Loading weights" / "Writing model shards" bars on stderr: Tuneboard
+    reports progress itself, and they are noise in ``--quiet`` output and the server log."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
     finally:
         hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 def _has_safetensors(source: ModelSource) -> bool | None:

@@ -8,7 +8,6 @@ model's ``config.json``.
 """
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import zipfile

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .batching import Encoded, encode, iterate, length_batches
+from .catalog import quiet_transformers
 from .errors import ModelLoadError, RunError
 
 
@@ -77,7 +78,8 @@ class Predictor:
         dev = pick_device(device)
         try:
             tok = AutoTokenizer.from_pretrained(folder, use_fast=True)
-            model = AutoModelForSequenceClassification.from_pretrained(folder, trust_remote_code=False)
+            with quiet_transformers():
+                model = AutoModelForSequenceClassification.from_pretrained(folder, trust_remote_code=False)
         except Exception as e:
             raise ModelLoadError(f"The model in '{folder}' could not be loaded ({str(e).splitlines()[0][:160]}). "
                                  "The run may be incomplete; train it again.") from None

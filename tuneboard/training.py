@@ -18,7 +18,7 @@ import numpy as np
 
 from .baseline import BASELINE_MODEL, fit_baseline
 from .batching import Encoded, collate, encode_cached, length_batches
-from .catalog import ModelSource, load_classifier, load_tokenizer, resolve_model
+from .catalog import ModelSource, load_classifier, load_tokenizer, quiet_transformers, resolve_model
 from .config import TrainConfig
 from .data import PreparedData, prepare_data
 from .device import amp_dtype, free_memory, is_oom, pick_device
@@ -356,8 +356,9 @@ class _Fit:
         cfg.tuneboard_max_length = int(self.cfg.max_length)
         if self.task == "regression":
             cfg.tuneboard_target_mean, cfg.tuneboard_target_std = self.mean, self.std
-        model.save_pretrained(run.model_dir, safe_serialization=True)
-        tokenizer.save_pretrained(run.model_dir)
+        with quiet_transformers():
+            model.save_pretrained(run.model_dir, safe_serialization=True)
+            tokenizer.save_pretrained(run.model_dir)
         result = dict(result)
         scores = result.pop("_scores")
         name, higher = main_metric(self.task)

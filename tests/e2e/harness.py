@@ -43,8 +43,10 @@ def server_env(work: Path, **extra: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def streamlit_server(env: dict[str, str], log: Path, timeout: float = 90.0,
-                     started: list[float] | None = None, app: str = "app.py") -> Iterator[str]:
-    """Serve ``app.py``; yield its URL once healthy. ``started`` receives the launch time (perf_counter)."""
+                     started: list[float] | None = None, app: str = "app.py",
+                     procs: list[subprocess.Popen] | None = None) -> Iterator[str]:
+    """Serve ``app.py``; yield its URL once healthy. ``started`` receives the launch time (perf_counter),
+    ``procs`` the server process."""
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
@@ -53,6 +55,8 @@ def streamlit_server(env: dict[str, str], log: Path, timeout: float = 90.0,
         if started is not None:
             started.append(time.perf_counter())
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    if procs is not None:
+        procs.append(proc)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc, log, timeout)
@@ -90,12 +94,12 @@ def stop_process_group(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
-def launch_args() -> dict[str, Any]:
-    """Keyword arguments of ``playwright.chromium.launch`` for Debian's Chromium."""
+def launch_args(executable: str | None = None) -> dict[str, Any]:
+    """Keyword arguments of ``playwright.chromium.launch`` for Debian's Chromium (or ``executable``)."""
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"Chromium not found at {CHROMIUM}. Run `make browser` (apt-get install chromium) "
                            "or set TUNEBOARD_CHROMIUM to a Chromium binary.")
-    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+    return {"executable_path": executable or CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
 
 
 def _tail(log: Path, n: int = 40) -> str:
