@@ -88,7 +88,7 @@ def _figures(feed: dict[str, Any]) -> tuple[Any, ...]:
         return cached[1]
     live = feed.setdefault("_charts", charts.LiveCharts())
     curves = charts.training_curves(feed["events"])
-    figures = (curves, *live.figures(curves))
+    figures = (curves, *live.figures(curves, live=feed["status"] in ACTIVE))
     feed["_figures"] = (feed["n"], figures)
     return figures
 

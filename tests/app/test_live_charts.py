@@ -13,19 +13,44 @@ def _events(n_train: int, evals: list[tuple[int, float, float]]) -> list[dict]:
 
 
 def _same(a, b) -> bool:
-    return a.to_plotly_json() == b.to_plotly_json()
+    """Equal figures, up to the revision (which only tells Plotly whether data changed)."""
+    ja, jb = a.to_plotly_json(), b.to_plotly_json()
+    ja["layout"].pop("datarevision", None), jb["layout"].pop("datarevision", None)
+    return ja == jb
 
 
 def test_new_train_points_update_the_kept_figures_in_place():
-    live = charts.LiveCharts()
-    loss, metric, lr = live.figures(charts.training_curves(_events(10, [(5, 1.0, 0.6)])))
+    live = charts.LiveCharts(slow_every=5.0)
+    loss, metric, lr = live.figures(charts.training_curves(_events(10, [(5, 1.0, 0.6)])), now=100.0)
+    revisions = [f.layout.datarevision for f in (loss, metric, lr)]
     curves = charts.training_curves(_events(12, [(5, 1.0, 0.6)]))
-    loss2, metric2, lr2 = live.figures(curves)
+    loss2, metric2, lr2 = live.figures(curves, now=101.0)
     assert loss2 is loss and metric2 is metric and lr2 is lr  # kept, not rebuilt
-    assert list(loss2.data[0].x)[-1] == 12 and list(lr2.data[0].y)[-1] == curves["lr"][-1]
+    assert list(loss2.data[0].x)[-1] == 12
+    # the browser redraws only what changed: the loss line now, the learning rate when it is due
+    assert loss2.layout.datarevision > revisions[0]
+    assert [metric2.layout.datarevision, lr2.layout.datarevision] == revisions[1:]
+    assert list(lr2.data[0].x)[-1] == 10
+    lr3 = live.figures(curves, now=106.0)[2]
+    assert lr3.layout.datarevision > revisions[2] and list(lr3.data[0].y)[-1] == curves["lr"][-1]
     # ... and the kept figures equal what a fresh build draws
-    for kept, fresh in zip((loss2, metric2, lr2), charts.LiveCharts().figures(curves)):
+    for kept, fresh in zip(live.figures(curves, now=106.0), charts.LiveCharts().figures(curves)):
         assert _same(kept, fresh)
+
+
+def test_nothing_new_keeps_the_revisions():
+    live = charts.LiveCharts()
+    curves = charts.training_curves(_events(8, [(4, 1.0, 0.5)]))
+    first = [f.layout.datarevision for f in live.figures(curves, now=1.0)]
+    assert [f.layout.datarevision for f in live.figures(curves, now=50.0)] == first
+
+
+def test_a_finished_run_shows_every_line_up_to_date():
+    live = charts.LiveCharts(slow_every=60.0)
+    live.figures(charts.training_curves(_events(10, [])), now=0.0)
+    curves = charts.training_curves(_events(20, [(20, 0.8, 0.7)]))
+    _, _, lr = live.figures(curves, live=False, now=1.0)
+    assert list(lr.data[0].x)[-1] == 20
 
 
 def test_an_evaluation_rebuilds_loss_and_metric_figures():
@@ -35,6 +60,7 @@ def test_an_evaluation_rebuilds_loss_and_metric_figures():
     curves = charts.training_curves(_events(10, [(10, 0.9, 0.7)]))
     loss2, metric2, lr2 = live.figures(curves)
     assert loss2 is not loss and metric2 is not metric and lr2 is lr
+    assert loss2.layout.datarevision != loss.layout.datarevision  # a rebuilt figure never reuses a revision
     assert [t.name for t in loss2.data] == ["Train loss", "Validation loss"]
     assert list(metric2.data[0].y) == [0.7]
 
