@@ -48,7 +48,9 @@ def loss_figure(curves: dict[str, Any], height: int = 340) -> go.Figure:
         x, y = downsample(curves["eval_step"], curves["eval_loss"])
         fig.add_scatter(x=x, y=y, name="Validation loss", mode="lines+markers",
                         line=dict(color=AMBER, width=3), marker=dict(size=10))
-    return _style(fig, "Loss", height, x_title="Step")
+    fig = _style(fig, "Loss", height, x_title="Step")
+    fig.update_xaxes(rangemode="tozero")  # the three live charts share one step axis from 0
+    return fig
 
 
 def metric_figure(curves: dict[str, Any], height: int = 340) -> go.Figure:
@@ -64,6 +66,7 @@ def metric_figure(curves: dict[str, Any], height: int = 340) -> go.Figure:
                       annotation_text="kept", annotation_position="top left")
     bounded = all(k in ("macro_f1", "accuracy", "micro_f1") for k in curves["metrics"])
     fig = _style(fig, "Validation", height, x_title="Step")
+    fig.update_xaxes(rangemode="tozero")  # one evaluation is a point at its step, not an axis of 60..62
     if bounded and curves["metrics"]:
         values = [v for vs in curves["metrics"].values() for v in vs if v is not None]
         low = max(0.0, (min(values, default=0.0) - 0.1) // 0.1 * 0.1)  # zoom in, on a round number
@@ -76,6 +79,7 @@ def lr_figure(curves: dict[str, Any], height: int = 220) -> go.Figure:
     fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", line=dict(color=SLATE, width=2), fill="tozeroy",
                                fillcolor="rgba(100,116,139,0.12)", name="Learning rate"))
     fig = _style(fig, "Learning rate", height, x_title="Step", legend=False)
+    fig.update_xaxes(rangemode="tozero")
     fig.update_yaxes(tickformat=".1e")
     return fig
 

@@ -47,15 +47,19 @@ def error_analysis(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> No
     """Mistakes table with filters, CSV export, in-place fixes, Save corrected copy and Train again."""
     task, labels = metrics["task"], [str(n) for n in metrics.get("labels") or []]
     wrong = wrong_rows(frame, metrics)
+    total = len(wrong)
     if task == "regression":
         st.subheader("Largest errors")
         st.caption("Rows the model is furthest off on: a wrong score in the data shows up here first.")
     else:
         st.subheader(f"Mistakes ({len(wrong)} of {len(frame)} validation rows)")
         st.caption("Confident mistakes first: these are often mislabeled rows worth fixing in the data.")
-        wrong = _filtered(wrong, labels, task)
+        shown = _filtered(wrong, labels, task)
+        if len(shown) != len(wrong):
+            st.caption(f"Showing {len(shown)} of {len(wrong)} mistakes: the filters above hide the rest.")
+        wrong = shown
     if wrong.empty:
-        st.success("No mistakes here.")
+        st.success("No mistakes match these filters." if total else "No mistakes here.")
         return
     edits = st.session_state.setdefault("_corrections", {}).setdefault(run.run_id, {})
     table = _editor(wrong, task, labels, edits)
@@ -64,7 +68,7 @@ def error_analysis(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> No
     save, download, note = st.columns([1, 1, 2], vertical_alignment="center")
     download.download_button("Export to CSV", export.to_csv(index=False).encode("utf-8"), file_name="mistakes.csv",
                              mime="text/csv", key="export_mistakes", icon=":material/download:")
-    note.caption(f"{len(edits)} row(s) changed. The original file is never modified." if edits else
+    note.caption(f"{len(edits)} {'row' if len(edits) == 1 else 'rows'} changed. The original file is never modified." if edits else
                  "Fix a row with a new label (or value), or tick Exclude; the original file is never modified.")
     if save.button("Save corrected copy", key="save_corrections", type="primary", disabled=not edits,
                    icon=":material/save:"):

@@ -69,7 +69,8 @@ def test_every_evalchart_builder_returns_a_figure_with_data():
 
 
 def test_single_label_tfidf_run_shows_scores_calibration_and_mistakes(tickets):
-    at = app("evaluate", tfidf_run(tickets))
+    run_id = tfidf_run(tickets)
+    at = app("evaluate", run_id)
     numbers = shown(at)
     assert {"Accuracy", "Macro-F1", "Validation rows", "Expected calibration error"} <= set(numbers)
     assert "is** the TF-IDF" in text_of(at)  # a baseline run is not compared with itself
@@ -77,6 +78,14 @@ def test_single_label_tfidf_run_shows_scores_calibration_and_mistakes(tickets):
     assert len(at.get("plotly_chart")) == 2  # confusion matrix and reliability diagram
     at.selectbox(key="mistake_true").set_value("billing").run()
     assert not at.exception
+    run = open_run(run_id)
+    wrong = mistakes.wrong_rows(pd.read_parquet(run.path / "predictions.parquet"), run.metrics())
+    kept = int((wrong["label"] == "billing").sum())
+    captions = [c.value for c in at.caption if c.value.startswith("Showing ")]
+    if kept < len(wrong):  # a filter that hides rows says so, with both counts
+        assert captions == [f"Showing {kept} of {len(wrong)} mistakes: the filters above hide the rest."]
+    else:
+        assert not captions
     at.radio(key="mistake_order").set_value(mistakes.ORDERS[1]).run()
     assert not at.exception
 
