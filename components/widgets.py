@@ -40,8 +40,11 @@ def show_error(e: TuneboardError) -> None:
 def sidebar_status() -> None:
     """Device and the active/queued runs; polls only while something may change."""
     reg = state.registry_if_started()
-    busy = state.device() is None or (reg is not None and (reg.active() is not None or bool(reg.queued())))
-    st.fragment(run_every=2.0 if busy else None)(_sidebar_body)()
+    training = reg is not None and (reg.active() is not None or bool(reg.queued()))
+    # While the device is being probed: every 2 s. While a run trains: every 5 s (the Train page has
+    # its own 1 s panel; each refresh is drawing the browser does on cores training may need).
+    every = 2.0 if state.device() is None else 5.0 if training else None
+    st.fragment(run_every=every)(_sidebar_body)()
 
 
 def _sidebar_body() -> None:
