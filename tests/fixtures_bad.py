@@ -157,6 +157,47 @@ def excel_merged_cells(tmp: Path) -> Case:
     return Case(tmp / "merged.xlsx", r"Filled 12 merged cell range\(s\) with their top-left value", accepted=True)
 
 
+
+def huge_cell_in_zstd_parquet(tmp: Path) -> Case:
+    """Issue 13, finding 9: the cell limit was checked on the file's size, which compression hides."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    texts = [t for t, _ in GOOD_ROWS[:3]] + ["x" * 20_000_000] + [t for t, _ in GOOD_ROWS[3:]]
+    labels = [l for _, l in GOOD_ROWS[:3]] + ["late"] + [l for _, l in GOOD_ROWS[3:]]
+    pq.write_table(pa.table({"text": texts, "label": labels}), tmp / "huge.parquet", compression="zstd")
+    assert (tmp / "huge.parquet").stat().st_size < 4096  # far under the 1,000,000-character cell limit on disk
+    return Case(tmp / "huge.parquet", r"Row 4 of column 'text' in 'huge\.parquet' holds 20,000,000 characters")
+
+
+def parquet_unpacks_over_limit(tmp: Path) -> Case:
+    """A small zstd Parquet whose pages unpack past the limit is refused before they are decompressed."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    texts = [f"order {i} arrived " * 100 for i in range(1000)]
+    table = pa.table({"text": texts, "label": ["late", "early"] * 500})
+    pq.write_table(table, tmp / "packed.parquet", compression="zstd")
+    assert (tmp / "packed.parquet").stat().st_size < 100_000
+    return Case(tmp / "packed.parquet", r"'packed\.parquet' unpacks to 1\.\d MB, over the 0\.1 MB limit",
+                read={"max_bytes": 100_000})
+
+
+def excel_merged_text_over_limit(tmp: Path) -> Case:
+    """One 1,000-character cell merged down 2,000 rows: a 15 KB workbook holding 2 M characters of text."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["text", "label"])
+    for i in range(2000):
+        ws.append(["x" * 1000 if i == 0 else None, "late" if i % 2 else "early"])
+    ws.merge_cells("A2:A2001")
+    wb.save(tmp / "merged_big.xlsx")
+    assert (tmp / "merged_big.xlsx").stat().st_size < 100_000
+    return Case(tmp / "merged_big.xlsx", r"'merged_big\.xlsx' holds 1\.9 M characters of text once decoded, "
+                r"over the 1\.0 M limit", read={"max_bytes": 2**20})
+
 def excel_missing_sheet(tmp: Path) -> Case:
     from openpyxl import Workbook
 
@@ -299,7 +340,8 @@ def xlsx_renamed_csv(tmp: Path) -> Case:
 REFUSED: list[Callable[[Path], Case]] = [
     empty_file, blank_lines, header_only, png_renamed, zip_renamed, pdf_renamed, single_column, unbalanced_quote,
     ragged_rows, empty_label_column, single_class, text_equals_label, unknown_text_column, unknown_label_column,
-    duplicate_columns, over_size_limit, huge_cell, excel_uncalculated_formulas, excel_missing_sheet, old_xls,
+    duplicate_columns, over_size_limit, huge_cell, huge_cell_in_zstd_parquet, parquet_unpacks_over_limit,
+    excel_merged_text_over_limit, excel_uncalculated_formulas, excel_missing_sheet, old_xls,
     not_really_xlsx, json_object, json_list_of_values, json_invalid, jsonl_bad_line, json_nested, json_empty_list,
     parquet_nested, parquet_corrupt, a_directory, missing_file, nul_bytes, wrong_encoding_override, unknown_encoding,
     validation_other_columns, validation_unseen_labels, class_with_one_example, regression_on_words, all_texts_empty,

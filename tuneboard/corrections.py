@@ -12,8 +12,6 @@ from pathlib import Path
 from .errors import DataError
 from .readers import read_table
 
-EXCLUDE = None  # an edit whose new label is None removes the row
-
 
 def datasets_dir() -> Path:
     from .runs import runs_root

@@ -1,6 +1,6 @@
 """The data health report: what is in a table and what will hurt training, as structured findings.
 
-``health_report`` takes prepared data (or a raw frame) and returns a ``HealthReport``: counts and
+``health_report`` takes prepared data (as training sees it) and returns a ``HealthReport``: counts and
 histograms for charts plus a list of ``Finding`` (severity, title, one sentence of advice, data).
 ``inspect_file`` reads a file and builds the report the way ``python -m tuneboard inspect`` does.
 Nothing here draws; the Data page and the CLI render the same object.
@@ -18,12 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .config import TrainConfig
-from .data import WARN_PER_CLASS, PreparedData, _join_binary_columns, _trimmed, detect_schema, detect_task, prepare_frame
+from .data import WARN_PER_CLASS, PreparedData, prepare_frame
 from .readers import TableInfo, read_table
 
 SEVERITIES = ("info", "warning", "error")
-TOKEN_SAMPLE = 2000
-PUNCTUATION_BLIND_ROWS = 200_000  # above this, duplicates ignore case and outer spaces only (regex costs ~2 s/M rows)  # texts tokenized for lengths and coverage; enough for a stable share
+TOKEN_SAMPLE = 2000  # texts tokenized for lengths and coverage; enough for a stable share
+PUNCTUATION_BLIND_ROWS = 200_000  # above this, duplicates ignore case and outer spaces only (regex costs ~2 s/M rows)
 UNK_WARN_SHARE = 0.05
 TRUNCATION_WARN_SHARE = 0.05
 SHORT_CHARS = 10
@@ -99,20 +99,19 @@ def inspect_file(path: str | Path, *, text_column: str | None = None, label_colu
     return health_report(prepared, tokenizer=tokenizer_future.result(), max_length=max_length, info=info)
 
 
-def health_report(data: PreparedData | pd.DataFrame, *, text_column: str | None = None,
-                  label_column: str | None = None, tokenizer: Any = None, max_length: int = 128,
+def health_report(data: PreparedData, *, tokenizer: Any = None, max_length: int = 128,
                   info: TableInfo | None = None, sample_size: int = TOKEN_SAMPLE) -> HealthReport:
-    """Report on prepared data (train + validation) or on a raw frame (columns detected when not named).
+    """Report on prepared data (train + validation), cleaned exactly as training cleans it.
 
     ``tokenizer`` (a Hugging Face tokenizer) enables the token-length and coverage checks, run on
     ``sample_size`` texts; every other check uses all rows.
     """
-    rows, report = _frame_and_header(data, text_column, label_column)
-    info = info or (data.info if isinstance(data, PreparedData) else None)
+    rows, report = _frame_and_header(data)
+    info = info or data.info
     report.file = info.to_dict() if info else None
     out = report.findings
     out.append(_rows_finding(report))
-    for note in (info.notes if info else []) + (data.notes if isinstance(data, PreparedData) else []):
+    for note in (info.notes if info else []) + data.notes:
         out.append(Finding("note", "info", note, "No action needed; change the settings if this is not what you meant."))
     out += _label_findings(rows, report)
     if tokenizer is not None:
@@ -125,33 +124,14 @@ def health_report(data: PreparedData | pd.DataFrame, *, text_column: str | None 
     return report
 
 
-def _frame_and_header(data: PreparedData | pd.DataFrame, text_column: str | None,
-                      label_column: str | None) -> tuple[pd.DataFrame, HealthReport]:
+def _frame_and_header(data: PreparedData) -> tuple[pd.DataFrame, HealthReport]:
     """All usable rows as one frame (text, [text_pair], label, split) and the report's header fields."""
-    if isinstance(data, PreparedData):
-        rows = pd.concat([data.train.assign(split="train"), data.val.assign(split="validation")], ignore_index=True)
-        report = HealthReport(rows_read=data.rows_read, rows_usable=len(rows), task=data.task,
-                              text_column=data.text_column, label_column=data.label_column,
-                              text_pair_column=data.text_pair_column, labels=list(data.labels),
-                              dropped=dict(data.dropped))
-        return rows, report
-    schema = detect_schema(data)
-    text = text_column or schema.text_column
-    binary = schema.label_columns if not label_column else ()
-    label = label_column or schema.label_column
-    texts = _trimmed(data[text]) if text in data else pd.Series("", index=data.index)
-    labels = _join_binary_columns(data, list(binary), "|") if binary else (
-        _trimmed(data[label]) if label in data else pd.Series("", index=data.index))
-    keep = (texts != "") & ((labels != "") | bool(binary))
-    rows = pd.DataFrame({"text": texts[keep], "label": labels[keep], "split": "all"}).reset_index(drop=True)
-    task = "multi_label" if binary else detect_task(rows["label"])
-    if task == "multi_label":
-        rows["label"] = rows["label"].str.split("|", regex=False).map(lambda ps: sorted({p.strip() for p in ps if p.strip()}))
-    elif task == "regression":
-        rows["label"] = pd.to_numeric(rows["label"], errors="coerce")
-    dropped = {"empty text or label": int((~keep).sum())} if (~keep).any() else {}
-    return rows, HealthReport(rows_read=len(data), rows_usable=len(rows), task=task, text_column=text,
-                              label_column=label, dropped=dropped)
+    rows = pd.concat([data.train.assign(split="train"), data.val.assign(split="validation")], ignore_index=True)
+    report = HealthReport(rows_read=data.rows_read, rows_usable=len(rows), task=data.task,
+                          text_column=data.text_column, label_column=data.label_column,
+                          text_pair_column=data.text_pair_column, labels=list(data.labels),
+                          dropped=dict(data.dropped))
+    return rows, report
 
 
 def _rows_finding(report: HealthReport) -> Finding:

@@ -1,3 +1,5 @@
+import shutil
+
 import pytest
 
 from tuneboard.catalog import describe_model, list_local_models, resolve_model
@@ -16,8 +18,15 @@ def test_local_folder_and_run_folder(tiny_model, tmp_path):
     assert resolve_model(tiny_model).kind == "local"
     card = describe_model(tiny_model)
     assert card.parameters > 0 and card.model_type == "bert"
-    found = list_local_models(tmp_path.parent)
-    assert isinstance(found, list)
+    models = tmp_path / "models"
+    shutil.copytree(tiny_model, models / "exported")  # an exported model folder
+    shutil.copytree(tiny_model, models / "run-1" / "model")  # a finished run: listed by the run's name
+    (models / "notes").mkdir()
+    (models / "notes" / "config.json").write_text('{"epochs": 3}')  # a config.json that is not a model's
+    found = list_local_models(models)
+    assert sorted(s.name for s in found) == ["exported", "run-1"]
+    assert {s.location for s in found} == {str(models / "exported"), str(models / "run-1" / "model")}
+    assert all(s.kind == "local" for s in found)
 
 
 def test_missing_folder_and_unreachable_hub_give_one_clear_line(tmp_path):

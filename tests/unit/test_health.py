@@ -23,6 +23,11 @@ def _table(tmp: Path, rows: list[tuple[str, str]]) -> Path:
     return tmp / "t.csv"
 
 
+def _prepared(tmp: Path, rows: list[tuple[str, str]], **config):
+    """``rows`` read and cleaned the way training does (the report only ever sees prepared data)."""
+    return prepare_data(TrainConfig(data=str(_table(tmp, rows)), **config))
+
+
 BASE = [(f"the parcel number {i} arrived {'late' if i % 2 else 'on time'} today", "late" if i % 2 else "ok")
         for i in range(40)]
 
@@ -58,16 +63,19 @@ def test_leakage_between_train_and_validation_files(tmp_path: Path) -> None:
     assert _kinds(report)["leakage"].data["rows"] == 4
 
 
-def test_raw_frame_with_a_single_example_class_is_an_error() -> None:
-    df = pd.DataFrame(BASE + [("a refund for my order please", "refund")], columns=["text", "label"])
-    report = health_report(df)
+def test_a_tag_with_a_single_example_is_an_error(tmp_path: Path) -> None:
+    # Single-label data with a one-example class is refused by prepare_data; tags can still be that rare.
+    rows = BASE + [("a refund for my late order please", "late|refund")]
+    report = health_report(_prepared(tmp_path, rows, task="multi_label"))
     rare = [f for f in report.findings if f.kind == "rare_classes"]
-    assert rare[0].severity == "error" and report.worst == "error"
+    assert report.task == "multi_label" and report.class_counts["refund"] == 1
+    assert rare[0].severity == "error" and rare[0].data["classes"] == ["refund"] and report.worst == "error"
 
 
-def test_imbalance_warning() -> None:
-    df = pd.DataFrame(BASE[:2] * 30 + [("something else entirely here", "other")] * 3, columns=["text", "label"])
-    kinds = _kinds(health_report(df))
+def test_imbalance_warning(tmp_path: Path) -> None:
+    rows = BASE[:2] * 30 + [("something else entirely here", "other")] * 3
+    kinds = _kinds(health_report(_prepared(tmp_path, rows)))
+    assert kinds["class_balance"].data["imbalance_ratio"] == 10.0
     assert kinds["class_balance"].severity == "warning"
     assert kinds["rare_classes"].severity == "warning"
 
@@ -76,7 +84,7 @@ def test_token_lengths_and_truncation(tmp_path: Path, tiny_model: str) -> None:
     from transformers import AutoTokenizer
 
     rows = [(" ".join(["refund"] * (10 + i * 3)), "a" if i % 2 else "b") for i in range(30)]
-    report = health_report(pd.DataFrame(rows, columns=["text", "label"]), tokenizer=AutoTokenizer.from_pretrained(tiny_model),
+    report = health_report(_prepared(tmp_path, rows), tokenizer=AutoTokenizer.from_pretrained(tiny_model),
                            max_length=32)
     tl = report.token_lengths
     assert tl["max"] == 10 + 29 * 3 + 2 and 0.5 < tl["truncated_share"] < 1
@@ -84,7 +92,7 @@ def test_token_lengths_and_truncation(tmp_path: Path, tiny_model: str) -> None:
     assert _kinds(report)["token_lengths"].severity == "warning"
 
 
-def test_chinese_with_bundled_english_model_warns_about_coverage() -> None:
+def test_chinese_with_bundled_english_model_warns_about_coverage(tmp_path: Path) -> None:
     from tuneboard.catalog import load_tokenizer, resolve_model
 
     if not (EXAMPLES / "zh_reviews.csv").exists():
@@ -94,7 +102,7 @@ def test_chinese_with_bundled_english_model_warns_about_coverage() -> None:
     coverage = _kinds(zh)["tokenizer_coverage"]
     assert coverage.severity == "warning" and coverage.data["unknown_share"] > 0.05
     assert "does not understand this language" in coverage.title
-    en = health_report(pd.DataFrame(BASE, columns=["text", "label"]), tokenizer=tokenizer)
+    en = health_report(_prepared(tmp_path, BASE), tokenizer=tokenizer)
     assert _kinds(en)["tokenizer_coverage"].severity == "info"
 
 

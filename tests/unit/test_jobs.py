@@ -1,6 +1,7 @@
 """The run registry: background thread, one run at a time, queue, stop. No Streamlit involved."""
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -9,6 +10,7 @@ from tuneboard.config import TrainConfig
 from tuneboard.errors import DataError, TuneboardError
 from tuneboard.jobs import RunRegistry
 from tuneboard.runs import list_runs, open_run
+from tuneboard.training import execute
 
 
 def config(data, model, epochs=1, **kw) -> TrainConfig:
@@ -64,15 +66,30 @@ def test_second_submit_waits_in_the_queue_and_starts_after_the_first(sentiment_c
     assert open_run(second.run_id).status()["started_at"] >= first_end
 
 
-def test_stop_a_running_run_within_seconds_and_keep_its_model(sentiment_csv, tiny_model):
-    reg = RunRegistry()
+def test_stop_a_running_run_at_its_next_step_and_keep_its_model(sentiment_csv, tiny_model):
+    # The trainer is held right after its first evaluation while Stop is pressed, so "at the next
+    # step" is checked by counting steps, not by a wall clock that a busy machine would stretch.
+    paused, resume = threading.Event(), threading.Event()
+
+    def held_after_first_eval(cfg, on_event, **kw):
+        def record(event):
+            on_event(event)
+            if event["type"] == "eval" and not paused.is_set():
+                paused.set()
+                resume.wait(30)
+        return execute(cfg, on_event=record, **kw)
+
+    reg = RunRegistry(executor=held_after_first_eval)
     live = reg.submit(config(sentiment_csv, tiny_model, epochs=60))
-    wait_for(lambda: any(e["type"] == "eval" for e in live.snapshot()["events"]))
-    t0 = time.time()
+    wait_for(paused.is_set)
+    stop_step = [e for e in live.snapshot()["events"] if e["type"] == "eval"][0]["step"]
     assert reg.stop(live.run_id)
-    assert live.status in ("stopping", "stopped")
-    assert reg.wait(live.run_id, 10) == "stopped"
-    assert time.time() - t0 < 3
+    assert live.status == "stopping"
+    resume.set()
+    assert reg.wait(live.run_id, 30) == "stopped"
+    events = live.snapshot()["events"]
+    assert max(e["step"] for e in events if e["type"] in ("train", "eval")) == stop_step  # no step after Stop
+    assert [e["type"] for e in events].count("eval") == 1  # the kept model is the one evaluated before Stop
     run = open_run(live.run_id)
     assert run.status()["status"] == "stopped"
     assert (run.model_dir / "config.json").is_file() and run.metrics() is not None

@@ -108,7 +108,11 @@ def test_multi_label_regression_and_text_pairs_train(tiny_model, tmp_path):
     multi = training.execute(quick(tiny_model, path, text_column="text", label_column="tags", epochs=2))
     assert multi.metrics["task"] == "multi_label" and "micro_f1" in multi.metrics
     reg = training.execute(quick(tiny_model, path, text_column="text", label_column="score", epochs=2))
-    assert reg.metrics["task"] == "regression" and reg.metrics["rmse"] >= 0
+    assert reg.metrics["task"] == "regression"
+    preds = pd.read_parquet(reg.run.path / "predictions.parquet")  # the kept model's validation predictions
+    assert len(preds) == reg.metrics["n_val"] > 0
+    assert reg.metrics["rmse"] == pytest.approx(float((preds["error"] ** 2).mean() ** 0.5), rel=1e-4)
+    assert reg.metrics["mae"] == pytest.approx(float(preds["error"].abs().mean()), rel=1e-4)
     assert Predictor.load(reg.run.path).predict(["great love"])[0]["label"] > 0
     pair = training.execute(quick(tiny_model, path, text_column="text", text_pair_column="other",
                                   label_column="match", epochs=1))

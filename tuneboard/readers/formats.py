@@ -1,21 +1,25 @@
 """Readers for the non-delimited formats: Excel workbooks, JSON / JSON Lines, Parquet.
 
-Split from ``readers.py`` (which dispatches here) to keep each module about one concern.
+``table.read_table`` dispatches here. The two compressed formats (xlsx is a zip, Parquet pages are
+compressed) are refused before decompressing when their own metadata declares more than the limit.
 """
 from __future__ import annotations
 
 import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .errors import DataError
-from .readers import EXCEL_SUFFIXES, TableInfo, _apply_header, _first_line, decode_bytes
+from ..errors import DataError
+from .common import EXCEL_SUFFIXES, TableInfo, apply_header, cell_text, check_expanded_size, first_line
+from .text import decode_bytes
 
 
-def _read_excel(p: Path, sheet: str | None) -> tuple[pd.DataFrame, TableInfo]:
+def read_excel(p: Path, sheet: str | None, max_bytes: int) -> tuple[pd.DataFrame, TableInfo]:
+    """One sheet of an .xlsx/.xlsm workbook (the first unless ``sheet`` names another) as text cells."""
     if p.suffix.lower() == ".xls":
         raise DataError(f"'{p.name}' is an old-style .xls workbook, which Tuneboard does not read. "
                         "Open it in Excel and save it as .xlsx, or export a CSV.")
@@ -23,10 +27,14 @@ def _read_excel(p: Path, sheet: str | None) -> tuple[pd.DataFrame, TableInfo]:
 
     try:
         data = p.read_bytes()  # a file object: openpyxl refuses names not ending in .xlsx
+        # zipfile never inflates a member past its declared size, so the declared sizes bound the XML.
+        check_expanded_size(sum(m.file_size for m in zipfile.ZipFile(io.BytesIO(data)).infolist()), p.name, max_bytes)
         book = load_workbook(io.BytesIO(data), data_only=True)  # formulas come back as their last saved result
         formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except DataError:
+        raise
     except Exception as e:  # openpyxl raises many types for non-Excel bytes
-        raise DataError(f"'{p.name}' is not a readable Excel workbook ({_first_line(e)}). "
+        raise DataError(f"'{p.name}' is not a readable Excel workbook ({first_line(e)}). "
                         "Open it in Excel and save it as .xlsx, or export a CSV.") from None
     sheets = [str(s) for s in book.sheetnames]
     chosen = sheet if sheet is not None else sheets[0]
@@ -38,14 +46,15 @@ def _read_excel(p: Path, sheet: str | None) -> tuple[pd.DataFrame, TableInfo]:
     if p.suffix.lower() not in EXCEL_SUFFIXES:
         info.notes.append(f"'{p.name}' is an Excel workbook despite its name, and was read as one.")
     if len(sheets) > 1:
-        info.notes.append(f"Read sheet '{chosen}' of {len(sheets)} ({', '.join(sheets)}); pick another with the sheet option.")
+        info.notes.append(f"Read sheet '{chosen}' of {len(sheets)} ({', '.join(sheets)}); "
+                          "pick another with the sheet option.")
     info.notes += _check_formulas(formulas[chosen], rows, p.name)
     info.notes += _fill_merged(ws, rows)
     if not rows:
         raise DataError(f"Sheet '{chosen}' of '{p.name}' is empty. Pick the sheet that holds the table.")
     width = max(len(r) for r in rows)
-    df = pd.DataFrame([[_cell_text(v) for v in r] + [None] * (width - len(r)) for r in rows], dtype=object)
-    df, info.has_header = _apply_header(df)
+    df = pd.DataFrame([[cell_text(v) for v in r] + [None] * (width - len(r)) for r in rows], dtype=object)
+    df, info.has_header = apply_header(df)
     return df, info
 
 
@@ -58,7 +67,8 @@ def _check_formulas(ws: Any, rows: list[list[Any]], name: str) -> list[str]:
     missing = [(coord, f) for coord, f in cells if _value_at(rows, coord) is None]
     if missing:
         coord, formula = missing[0]
-        raise DataError(f"'{name}' has {len(missing)} formula cell(s) with no saved result (e.g. {coord}: {formula[:40]}). "
+        raise DataError(f"'{name}' has {len(missing)} formula cell(s) with no saved result "
+                        f"(e.g. {coord}: {formula[:40]}). "
                         "Open the file in Excel and save it, or paste the cells as values.")
     return [f"Read {len(cells)} formula cell(s) as their last calculated values."]
 
@@ -81,16 +91,8 @@ def _fill_merged(ws: Any, rows: list[list[Any]]) -> list[str]:
     return [f"Filled {len(ranges)} merged cell range(s) with their top-left value."] if ranges else []
 
 
-def _cell_text(v: Any) -> str | None:
-    """One cell as text; integer-valued floats lose their '.0' (Excel stores every number as a float)."""
-    if v is None or (isinstance(v, float) and v != v):
-        return None
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def _read_json(p: Path, raw: bytes, encoding: str | None) -> tuple[pd.DataFrame, TableInfo]:
+def read_json(p: Path, raw: bytes, encoding: str | None) -> tuple[pd.DataFrame, TableInfo]:
+    """A JSON list of records, or JSON Lines (one object per line), as text cells."""
     text, enc = decode_bytes(raw, encoding, p.name)
     try:
         records, fmt = json.loads(text), "json"
@@ -134,25 +136,27 @@ def _text_frame(df: pd.DataFrame, name: str, info: TableInfo) -> pd.DataFrame:
         if any(isinstance(v, list) for v in values):
             values = ["|".join(map(str, v)) if isinstance(v, list) else v for v in values]
             info.notes.append(f"Lists in column '{col}' were joined with '|' (read as multi-label tags).")
-        out[col] = [_cell_text(v) for v in values]
+        out[col] = [cell_text(v) for v in values]
     return pd.DataFrame(out, dtype=object)
 
 
-def _read_parquet(p: Path) -> tuple[pd.DataFrame, TableInfo]:
+def read_parquet(p: Path, max_bytes: int) -> tuple[pd.DataFrame, TableInfo]:
+    """A flat Parquet table as text cells (strings kept, other values through ``cell_text``)."""
     import pyarrow.parquet as pq
     import pyarrow.types as pt
 
     try:
-        schema = pq.read_schema(p)
+        schema, meta = pq.read_schema(p), pq.read_metadata(p)
     except Exception as e:  # pyarrow raises ArrowInvalid and OSError subclasses
-        raise DataError(f"'{p.name}' is not a readable Parquet file ({_first_line(e)}). "
+        raise DataError(f"'{p.name}' is not a readable Parquet file ({first_line(e)}). "
                         "Export it again, or save the table as CSV.") from None
     nested = [f.name for f in schema if pt.is_nested(f.type)]
     if nested:
         raise DataError(f"'{p.name}' has nested columns ({', '.join(nested)}), which cannot be used as text or label. "
                         "Flatten them into plain text columns first.")
+    check_expanded_size(sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)), p.name, max_bytes)
     table = pq.read_table(p)
     df = pd.DataFrame({f.name: (table.column(f.name).to_pandas() if pt.is_string(f.type) or pt.is_large_string(f.type)
-                                else table.column(f.name).to_pandas().map(_cell_text, na_action="ignore"))
+                                else table.column(f.name).to_pandas().map(cell_text, na_action="ignore"))
                        for f in schema})
     return df, TableInfo(path=str(p), format="parquet")

@@ -1,0 +1,62 @@
+"""The engine's import graph: no cycle, and no module imports another module's ``_private`` name.
+
+Imports inside functions count too: a lazy import still ties the two modules together.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ENGINE = Path(__file__).resolve().parents[2] / "tuneboard"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ENGINE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports() -> tuple[dict[str, set[str]], list[str]]:
+    """Edges module -> engine module it imports, and 'module: name from target' for private names."""
+    files = {_module_name(p): p for p in ENGINE.rglob("*.py")}
+    edges: dict[str, set[str]] = {m: set() for m in files}
+    private = []
+    for mod, path in files.items():
+        package = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1]) if node.level else ""
+            target = ".".join(p for p in (base, node.module or "") if p)
+            for alias in node.names:
+                found = next((t for t in (f"{target}.{alias.name}", target) if t in files and t != mod), None)
+                if found:
+                    edges[mod].add(found)
+                    if alias.name.startswith("_"):
+                        private.append(f"{mod}: {alias.name} from {target}")
+    return edges, private
+
+
+def _cycle(edges: dict[str, set[str]]) -> list[str]:
+    state: dict[str, int] = {}
+
+    def visit(mod: str, path: list[str]) -> list[str]:
+        state[mod] = 1
+        for nxt in sorted(edges[mod]):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [mod, nxt] if nxt in path else [mod, nxt]
+            if nxt not in state and (found := visit(nxt, path + [mod])):
+                return found
+        state[mod] = 2
+        return []
+
+    return next((c for m in sorted(edges) if m not in state and (c := visit(m, []))), [])
+
+
+def test_the_engine_import_graph_has_no_cycle() -> None:
+    edges, _ = _imports()
+    assert len(edges) > 20 and edges["tuneboard.data"] >= {"tuneboard.readers"}  # the walk sees the engine
+    assert _cycle(edges) == []
+
+
+def test_no_module_imports_another_modules_private_name() -> None:
+    assert _imports()[1] == []
