@@ -99,9 +99,10 @@ def training_settings() -> dict[str, Any]:
     default = PRESETS[preset] | {"seed": SETTINGS["seed"].default}
     with st.expander("Advanced settings"):
         a, b, c = st.columns(3)
-        for column, name in zip((a, b, c, a, b), ("epochs", "learning_rate", "batch_size", "max_length", "seed")):
+        for column, name in zip((a, b, c, a, b), ("epochs", "learning_rate", "batch_size", "max_length", "seed"), strict=True):
             column.number_input(**widget_args(name), **sticky(KEYS[name], default[name]))
-        c.checkbox(**widget_args("freeze_embeddings"), **sticky(KEYS["freeze_embeddings"], default["freeze_embeddings"]))
+        freeze = KEYS["freeze_embeddings"]
+        c.checkbox(**widget_args("freeze_embeddings"), **sticky(freeze, default["freeze_embeddings"]))
     return current_settings()
 
 
