@@ -99,7 +99,8 @@ def training_settings() -> dict[str, Any]:
     default = PRESETS[preset] | {"seed": SETTINGS["seed"].default}
     with st.expander("Advanced settings"):
         a, b, c = st.columns(3)
-        for column, name in zip((a, b, c, a, b), ("epochs", "learning_rate", "batch_size", "max_length", "seed"), strict=True):
+        places = {"epochs": a, "learning_rate": b, "batch_size": c, "max_length": a, "seed": b}
+        for name, column in places.items():
             column.number_input(**widget_args(name), **sticky(KEYS[name], default[name]))
         freeze = KEYS["freeze_embeddings"]
         c.checkbox(**widget_args("freeze_embeddings"), **sticky(freeze, default["freeze_embeddings"]))
