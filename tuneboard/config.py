@@ -58,8 +58,10 @@ class TrainConfig:
             if getattr(self, key) is None:
                 object.__setattr__(self, key, value)
         object.__setattr__(self, "label_columns", tuple(self.label_columns or ()))
-        _check(bool(str(self.data).strip()), "No data file given. Pass the path of a CSV, TSV, Excel, JSONL or Parquet file.")
-        _check(bool(str(self.model).strip()), "No model given. Use 'default', a local folder, or a Hugging Face hub id.")
+        _check(bool(str(self.data).strip()),
+               "No data file given. Pass the path of a CSV, TSV, Excel, JSONL or Parquet file.")
+        _check(bool(str(self.model).strip()),
+               "No model given. Use 'default', a local folder, or a Hugging Face hub id.")
         for name in SETTINGS:  # limits and messages come from the settings table (tuneboard/settings.py)
             check(name, getattr(self, name))
         _check(bool(self.label_delimiter), "The multi-label delimiter cannot be empty; the usual one is '|'.")
