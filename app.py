@@ -1,25 +1,17 @@
 """Tuneboard: fine-tune a text classifier on your own labeled table, in the browser.
 
-Entry point: page set-up, navigation, and the sidebar every page shares. Pages live in pages/,
+Entry point: page set-up, navigation, and the sidebar every page shares. Pages live in app_pages/
+(named once in components/nav.py),
 widgets and charts in components/, the engine in tuneboard/.
 """
 import streamlit as st
 
-from components import state, widgets
+from components import nav, state, widgets
 
 st.set_page_config(page_title="Tuneboard", page_icon=":material/tune:", layout="wide")
 state.init_state()
 
-pages = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/data.py", title="Data", icon=":material/table_chart:"),
-    st.Page("pages/train.py", title="Train", icon=":material/rocket_launch:"),
-    st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
-    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
-    st.Page("pages/evaluate.py", title="Evaluate", icon=":material/fact_check:"),
-    st.Page("pages/predict.py", title="Predict", icon=":material/bolt:"),
-]
-page = st.navigation(pages)
+page = nav.navigation()
 
 with st.sidebar:
     st.markdown("## :material/tune: Tuneboard")

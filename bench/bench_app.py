@@ -46,7 +46,7 @@ OBSERVE_JS = """() => {
     let last = null;
     setInterval(() => {
         let best = null;
-        for (const el of document.querySelectorAll('.st-key-live_loss .js-plotly-plot')) {
+        for (const el of document.querySelectorAll('.st-key-train_live_loss .js-plotly-plot')) {
             const x = el.data && el.data[0] && el.data[0].x;
             if (x && x.length && (best === null || x[x.length - 1] > best)) best = x[x.length - 1];
         }

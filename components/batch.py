@@ -21,7 +21,7 @@ PREVIEW_ROWS = 200
 
 def batch_file() -> dict[str, Any] | None:
     """The uploaded file to predict (``{path, name, sha}``), or None."""
-    file = st.file_uploader("File to predict", type=FILE_TYPES, key="batch_upload",
+    file = st.file_uploader("File to predict", type=FILE_TYPES, key="predict_batch_upload",
                             help="CSV, TSV, Excel, JSON Lines or Parquet with a header row. Every row is predicted; "
                                  "the download keeps all your columns and adds the predictions.")
     return save_upload(file)
@@ -35,15 +35,16 @@ def text_columns(df: pd.DataFrame, record: dict[str, Any], summary: dict[str, An
     cfg = open_run(summary["path"]).config()
     guess = cache.detect(record["path"], record.get("sha"))[0]
     default = next((c for c in (cfg.text_column, guess) if c in columns), columns[0])
-    if st.session_state.get("_batch_columns_of") != record["path"] or st.session_state.get("batch_text_column") not in columns:
-        st.session_state["batch_text_column"] = default  # pushed via state: a keyed box keeps showing old values
-        st.session_state["_batch_columns_of"] = record["path"]
+    new_file = st.session_state.get("_predict_batch_columns_of") != record["path"]
+    if new_file or st.session_state.get("predict_batch_text_column") not in columns:
+        st.session_state["predict_batch_text_column"] = default  # pushed via state: a keyed box shows old values
+        st.session_state["_predict_batch_columns_of"] = record["path"]
     left, right = st.columns(2)
-    text = left.selectbox("Text column", columns, key="batch_text_column")
+    text = left.selectbox("Text column", columns, key="predict_batch_text_column")
     pair = None
     if cfg.text_pair_column:
         pairs = [NONE] + [c for c in columns if c != text]
-        pick = right.selectbox("Second text column", pairs, key="batch_pair_column",
+        pick = right.selectbox("Second text column", pairs, key="predict_batch_pair_column",
                                index=pairs.index(cfg.text_pair_column) if cfg.text_pair_column in pairs else 0)
         pair = None if pick == NONE else pick
     return text, pair
@@ -80,7 +81,7 @@ def export_button(summary: dict[str, Any]) -> None:
 
     ready = summary.get("status") in EXPORTABLE
     st.download_button("Export model (.zip)", _export_bytes(summary["path"]) if ready else b"",
-                       f"{summary['run_id']}.zip", "application/zip", key="export_model", on_click="ignore",
+                       f"{summary['run_id']}.zip", "application/zip", key="predict_export_model", on_click="ignore",
                        icon=":material/archive:", disabled=not ready,
                        help="The model folder (loads with transformers' from_pretrained), its settings, "
                             "metrics and a README." if ready else "Only completed or stopped runs can be exported.")

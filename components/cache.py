@@ -57,15 +57,15 @@ def prepare(config: Any) -> Any:
 
 
 @st.cache_data(max_entries=16, show_spinner="Checking the data's health…")
-def _findings(config: dict[str, Any], stamps: tuple[float, ...]) -> list[tuple[str, str, str]]:
+def _findings(config: dict[str, Any], stamps: tuple[float, ...]) -> list[Any]:
     from tuneboard.health import health_report
 
     prepared = _prepare(config, stamps)
-    return [(f.severity, f.title, f.advice) for f in health_report(prepared).findings]
+    return list(health_report(prepared).findings)
 
 
-def findings(config: Any) -> list[tuple[str, str, str]]:
-    """(severity, title, advice) of the data health report for ``config``'s data."""
+def findings(config: Any) -> list[Any]:
+    """The data health report's ``Finding``s for ``config``'s data (each keeps its ``kind``)."""
     files = (config.data, config.validation or "")
     return _findings(config.to_dict(), tuple(_stamp(f) for f in files if f))
 

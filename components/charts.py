@@ -10,6 +10,7 @@ from typing import Any, Sequence
 import plotly.graph_objects as go
 
 MAX_POINTS = 500
+PLOTLY_CONFIG = {"displaylogo": False}  # the chart toolbar of every st.plotly_chart, without the Plotly logo
 INDIGO, AMBER, GREEN, SLATE, RED = "#4F46E5", "#F59E0B", "#10B981", "#64748B", "#EF4444"
 FONT = dict(family="Inter, 'Source Sans Pro', sans-serif", size=15, color="#1F2937")
 

@@ -7,20 +7,21 @@ import pandas as pd
 import streamlit as st
 
 from . import charts, evalcharts
+from .charts import PLOTLY_CONFIG
 from .widgets import fmt_metric, show_error
 
 HEADLINES = {"single_label": ("accuracy", "macro_f1", "weighted_f1"),
              "multi_label": ("micro_f1", "macro_f1", "subset_accuracy"), "regression": ("rmse", "mae", "r2")}
+THRESHOLD_KEY = "eval_threshold"
 CALLOUTS = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
-PLOTLY = {"displaylogo": False}
 
 
 def coaching(history: list[dict[str, Any]], metrics: dict[str, Any]) -> None:
     """The coach's tips as coloured callouts, most important first, one sentence each."""
-    from tuneboard.coaching import coach
+    from tuneboard.coaching import BASELINE_TIPS, coach
 
     for tip in coach(history, metrics):
-        if "baseline" in tip["title"]:  # said once, beside the baseline tile (see ``headline``)
+        if tip["kind"] in BASELINE_TIPS:  # said once, beside the baseline tile (see ``headline``)
             continue
         CALLOUTS.get(tip["severity"], st.info)(f"**{tip['title']}.** {tip['advice']}")
 
@@ -92,10 +93,11 @@ def per_class(metrics: dict[str, Any], select_key: str | None = None, on_select:
     if matrix:
         right.subheader("Confusion matrix")
         right.caption("Click a cell to list those rows below.")
-        right.plotly_chart(evalcharts.clickable_confusion_figure(matrix["labels"], matrix["matrix"]), config=PLOTLY,
-                           on_select=on_select or "ignore", selection_mode="points", key=select_key)
+        right.plotly_chart(evalcharts.clickable_confusion_figure(matrix["labels"], matrix["matrix"]),
+                           config=PLOTLY_CONFIG, on_select=on_select or "ignore", selection_mode="points",
+                           key=select_key)
     else:
-        right.plotly_chart(evalcharts.per_label_figure(metrics["per_class"]), config=PLOTLY)
+        right.plotly_chart(evalcharts.per_label_figure(metrics["per_class"]), config=PLOTLY_CONFIG)
 
 
 def binary(run: Any, metrics: dict[str, Any], frame: pd.DataFrame | None) -> None:
@@ -104,10 +106,10 @@ def binary(run: Any, metrics: dict[str, Any], frame: pd.DataFrame | None) -> Non
     roc, pr = st.columns(2)
     if metrics.get("roc_curve"):
         roc.plotly_chart(evalcharts.roc_figure(metrics["roc_curve"]["fpr"], metrics["roc_curve"]["tpr"],
-                                               metrics.get("roc_auc")), config=PLOTLY)
+                                               metrics.get("roc_auc")), config=PLOTLY_CONFIG)
         positives = metrics["per_class"][metrics["labels"][1]]["support"] / max(metrics.get("n", 1), 1)
         pr.plotly_chart(evalcharts.pr_figure(metrics["pr_curve"]["precision"], metrics["pr_curve"]["recall"],
-                                             metrics.get("pr_auc"), positives), config=PLOTLY)
+                                             metrics.get("pr_auc"), positives), config=PLOTLY_CONFIG)
     if frame is not None:
         threshold(run, metrics, frame)
 
@@ -123,13 +125,13 @@ def threshold(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
     with controls:
         st.markdown(f"A row is called **{positive}** when its score reaches the threshold. "
                     f"Saved threshold: **{saved:.2f}** (used by Predict, batch predictions and the CLI).")
-        chosen = st.slider("Decision threshold", 0.01, 0.99, saved, step=0.01, key="threshold")
+        chosen = st.slider("Decision threshold", 0.01, 0.99, saved, step=0.01, key=THRESHOLD_KEY)
         at = min(rows, key=lambda r: abs(r["threshold"] - chosen))
         a, b, c = st.columns(3)
         a.metric("Precision", f"{at['precision']:.1%}")
         b.metric("Recall", f"{at['recall']:.1%}")
         c.metric("F1", f"{at['f1']:.1%}")
-        if st.button("Save threshold", key="save_threshold", type="primary", disabled=abs(chosen - saved) < 1e-9,
+        if st.button("Save threshold", key="eval_save_threshold", type="primary", disabled=abs(chosen - saved) < 1e-9,
                      icon=":material/save:"):
             try:
                 set_threshold(run.path, chosen)
@@ -137,7 +139,7 @@ def threshold(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
                 st.rerun()
             except TuneboardError as e:
                 show_error(e)
-    chart.plotly_chart(evalcharts.threshold_figure(rows, chosen, saved), config=PLOTLY)
+    chart.plotly_chart(evalcharts.threshold_figure(rows, chosen, saved), config=PLOTLY_CONFIG)
 
 
 def calibration(metrics: dict[str, Any]) -> None:
@@ -151,7 +153,7 @@ def calibration(metrics: dict[str, Any]) -> None:
                 help="Average gap between how sure the model is and how often it is right (0 is perfect).")
     text.caption("Bars under the diagonal: the model is more confident than it is right; above: less. "
                  f"An ECE of {cal['ece']:.2f} means its confidence is off by about {cal['ece']:.0%} on average.")
-    chart.plotly_chart(evalcharts.reliability_figure(cal["bins"], cal["ece"]), config=PLOTLY)
+    chart.plotly_chart(evalcharts.reliability_figure(cal["bins"], cal["ece"]), config=PLOTLY_CONFIG)
 
 
 def regression(frame: pd.DataFrame | None) -> None:
@@ -159,6 +161,6 @@ def regression(frame: pd.DataFrame | None) -> None:
     if frame is None:
         return
     scatter, hist = st.columns([3, 2], gap="large")
-    scatter.plotly_chart(evalcharts.regression_figure(frame["label"], frame["predicted"]), config=PLOTLY)
+    scatter.plotly_chart(evalcharts.regression_figure(frame["label"], frame["predicted"]), config=PLOTLY_CONFIG)
     hist.plotly_chart(charts.histogram_figure(frame["error"], title="Errors (predicted − true)", height=420),
-                      config=PLOTLY)
+                      config=PLOTLY_CONFIG)

@@ -73,9 +73,9 @@ def _panel(run_id: str, was_active: bool) -> None:
         curves, loss, metric, lr = _figures(feed)
         _progress(feed, curves)
         left, right = st.columns(2)
-        left.plotly_chart(loss, key="live_loss", config={"displaylogo": False})
-        right.plotly_chart(metric, key="live_metric", config={"displaylogo": False})
-        st.plotly_chart(lr, key="live_lr", config={"displaylogo": False})
+        left.plotly_chart(loss, key="train_live_loss", config=charts.PLOTLY_CONFIG)
+        right.plotly_chart(metric, key="train_live_metric", config=charts.PLOTLY_CONFIG)
+        st.plotly_chart(lr, key="train_live_lr", config=charts.PLOTLY_CONFIG)
         _notices(feed["events"])
 
 

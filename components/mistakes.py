@@ -9,15 +9,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from . import cache, state
+from . import cache, nav, state, trainform
 from .widgets import show_error
 
 ALL = "(any)"
-CHART_KEY = "confusion_pick"
-FILTER_KEYS = ("mistake_true", "mistake_pred")
+CHART_KEY = "eval_confusion_pick"
+FILTER_KEYS = ("eval_mistake_true", "eval_mistake_pred")
+ORDER_KEY = "eval_mistake_order"
 ORDERS = ("Most confident first", "Least confident first")
-RETRAIN_KEYS = ("model_pick", "model_source", "preset", "epochs", "learning_rate", "batch_size", "max_length",
-                "freeze_embeddings", "seed")
 SHOWN = 500  # rows in the editor: enough to work through, light enough for the browser
 
 
@@ -67,10 +66,10 @@ def error_analysis(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> No
     export = wrong[[c for c in ("text", "text_pair", "label", "predicted", "confidence", "error") if c in wrong]]
     save, download, note = st.columns([1, 1, 2], vertical_alignment="center")
     download.download_button("Export to CSV", export.to_csv(index=False).encode("utf-8"), file_name="mistakes.csv",
-                             mime="text/csv", key="export_mistakes", icon=":material/download:")
+                             mime="text/csv", key="eval_export_mistakes", icon=":material/download:")
     note.caption(f"{len(edits)} {'row' if len(edits) == 1 else 'rows'} changed. The original file is never modified." if edits else
                  "Fix a row with a new label (or value), or tick Exclude; the original file is never modified.")
-    if save.button("Save corrected copy", key="save_corrections", type="primary", disabled=not edits,
+    if save.button("Save corrected copy", key="eval_save_corrections", type="primary", disabled=not edits,
                    icon=":material/save:"):
         _save(run, edits)
     retrain_offer(run)
@@ -85,7 +84,7 @@ def _filtered(wrong: pd.DataFrame, labels: list[str], task: str) -> pd.DataFrame
     true_col, pred_col, order_col = st.columns([2, 2, 3], vertical_alignment="bottom")
     true = true_col.selectbox("True label", options, key=FILTER_KEYS[0], disabled=task != "single_label")
     pred = pred_col.selectbox("Predicted", options, key=FILTER_KEYS[1], disabled=task != "single_label")
-    order = order_col.radio("Order", ORDERS, key="mistake_order", horizontal=True, label_visibility="collapsed")
+    order = order_col.radio("Order", ORDERS, key=ORDER_KEY, horizontal=True, label_visibility="collapsed")
     if true != ALL:
         wrong = wrong[wrong["label"] == true]
     if pred != ALL:
@@ -116,9 +115,9 @@ def _editor(wrong: pd.DataFrame, task: str, labels: list[str], edits: dict[str, 
               "confidence": st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1, format="percent"),
               "error": st.column_config.NumberColumn("Error", format="%.2f"), "new_label": new,
               "exclude": st.column_config.CheckboxColumn("Exclude", help="Leave this row out of the corrected copy.")}
-    filters = "|".join(str(st.session_state.get(k)) for k in (*FILTER_KEYS, "mistake_order"))
+    filters = "|".join(str(st.session_state.get(k)) for k in (*FILTER_KEYS, ORDER_KEY))
     # One editor per filter: its edits are row positions, which mean other rows once the filter changes.
-    return st.data_editor(view, hide_index=True, column_config=config, disabled=cols, key=f"fix_rows|{filters}",
+    return st.data_editor(view, hide_index=True, column_config=config, disabled=cols, key=f"eval_fix_rows|{filters}",
                           height=min(420, 38 + 35 * len(view)))
 
 
@@ -169,15 +168,13 @@ def retrain_offer(run: Any) -> None:
     counts = done["counts"]
     st.success(f"Saved **{Path(done['path']).name}**: {counts['relabelled']} row(s) relabelled, "
                f"{counts['excluded']} excluded, {counts['rows']:,} rows in all. The original is unchanged.")
-    if st.button("Train again on the corrected data", key="retrain_corrected", type="primary",
+    if st.button("Train again on the corrected data", key="eval_retrain_corrected", type="primary",
                  icon=":material/rocket_launch:"):
         cfg = run.config()
         text_col, label_col = done["columns"]
-        state.set_dataset({**state.demo_dataset(Path(done["path"])), "example": False, "text_column": text_col,
-                           "label_column": label_col, "pair_column": cfg.text_pair_column,
-                           "val_size": cfg.val_size, "validation": cfg.validation})
-        for key in RETRAIN_KEYS:  # the Train page restores its widgets from these: the same settings again
-            st.session_state["_sticky"][key] = getattr(cfg, "model" if key.startswith("model_") else key)
-            st.session_state.pop(key, None)
+        trainform.use_dataset(state.demo_dataset(Path(done["path"])).replace(
+            example=False, text_column=text_col, label_column=label_col, text_pair_column=cfg.text_pair_column,
+            val_size=cfg.val_size, validation=cfg.validation))
+        trainform.prefill(cfg)  # the same model and settings again
         st.session_state.pop("_corrected", None)
-        st.switch_page("pages/train.py")
+        nav.go(nav.TRAIN)

@@ -7,11 +7,19 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from . import cache, state
+from tuneboard.settings import SETTINGS
+
+from . import cache, state, trainform
+from .state import Dataset
 from .uploads import save_upload
 
+PAIR_KEY = "data_pair_column"
+VAL_SIZE = SETTINGS["val_size"]
+SHARE_STEP = 5  # percent: the slider offers 5 %, 10 % ... up to the table's largest share
 FILE_TYPES = ["csv", "tsv", "txt", "tab", "xlsx", "xlsm", "xls", "json", "jsonl", "ndjson", "parquet", "pq"]
 NONE = "(none)"
+PROBLEMS = ("error", "warning")
+TOKEN_KINDS = ("tokenizer_coverage", "token_lengths")  # the report's checks that need the model's tokenizer
 
 
 def source_picker() -> None:
@@ -23,30 +31,30 @@ def source_picker() -> None:
                                      "the text, another the label. Any encoding; up to 500 MB.")
     with example_col:
         names = list(state.EXAMPLE_FILES)
-        pick = st.selectbox("…or try an example", names, key="example_pick",
+        pick = st.selectbox("…or try an example", names, key="data_example_pick",
                             format_func=lambda n: state.EXAMPLE_FILES[n][0],
                             help="Small synthetic tables that ship with Tuneboard (see examples/README.md).")
         st.caption(state.EXAMPLE_FILES[pick][1])
-        if st.button("Use this example", key="use_example", icon=":material/dataset:"):
-            state.set_dataset(state.demo_dataset(state.EXAMPLES / pick))
+        if st.button("Use this example", key="data_use_example", icon=":material/dataset:"):
+            trainform.use_dataset(state.demo_dataset(state.EXAMPLES / pick))
     if file is not None and st.session_state.get("_applied_upload") != file.file_id:
         record = save_upload(file)
         st.session_state["_applied_upload"] = file.file_id
-        state.set_dataset({**state.demo_dataset(), **record, "example": False})
+        trainform.use_dataset(state.Dataset(**record, example=False))
 
 
-def column_mapper(df: pd.DataFrame, ds: dict[str, Any]) -> dict[str, Any]:
+def column_mapper(df: pd.DataFrame, ds: Dataset) -> dict[str, Any]:
     """Text, label and optional second-text columns, pre-filled with the engine's detection."""
     columns = [str(c) for c in df.columns]
-    guess_text, guess_label = cache.detect(ds["path"], ds.get("sha"))
-    text_default = _first_in(columns, ds.get("text_column"), guess_text)
-    label_default = _first_in(columns, ds.get("label_column"), guess_label, *[c for c in columns if c != text_default])
-    pair_default = ds.get("pair_column") if ds.get("pair_column") in columns else NONE
-    new_table = st.session_state.get("_columns_of") != ds["path"]
-    st.session_state["_columns_of"] = ds["path"]
+    guess_text, guess_label = cache.detect(ds.path, ds.sha)
+    text_default = _first_in(columns, ds.text_column, guess_text)
+    label_default = _first_in(columns, ds.label_column, guess_label, *[c for c in columns if c != text_default])
+    pair_default = ds.text_pair_column if ds.text_pair_column in columns else NONE
+    new_table = st.session_state.get("_columns_of") != ds.path
+    st.session_state["_columns_of"] = ds.path
     # Set the values through session state (not ``index=``): the browser keeps showing a keyed select
     # box's old value when only its options change, unless the value itself is pushed.
-    for key, default in (("text_column", text_default), ("label_column", label_default), ("pair_column", pair_default)):
+    for key, default in (("text_column", text_default), ("label_column", label_default), (PAIR_KEY, pair_default)):
         if new_table or st.session_state.get(key) not in columns + [NONE]:
             st.session_state[key] = default
     text_col, label_col, pair_col = st.columns(3)
@@ -55,28 +63,28 @@ def column_mapper(df: pd.DataFrame, ds: dict[str, Any]) -> dict[str, Any]:
     label = label_col.selectbox("Label column", columns, key="label_column",
                                 help="The column with the class (or classes, or score) to predict.")
     pairs = [NONE] + [c for c in columns if c not in (text, label)]
-    if st.session_state.get("pair_column") not in pairs:
-        st.session_state["pair_column"] = NONE
-    pair = pair_col.selectbox("Second text (optional)", pairs, key="pair_column",
+    if st.session_state.get(PAIR_KEY) not in pairs:
+        st.session_state[PAIR_KEY] = NONE
+    pair = pair_col.selectbox("Second text (optional)", pairs, key=PAIR_KEY,
                               help="For pairs such as question + answer: both texts are given to the model.")
-    return {"text_column": text, "label_column": label, "pair_column": None if pair == NONE else pair}
+    return {"text_column": text, "label_column": label, "text_pair_column": None if pair == NONE else pair}
 
 
-def validation_picker(ds: dict[str, Any]) -> dict[str, Any]:
+def validation_picker(ds: Dataset) -> dict[str, Any]:
     """Hold out a share of the rows, or use a separate labeled file."""
     mode_col, value_col = st.columns([1, 2], gap="large")
     modes = ["Hold out a share", "Separate file"]
-    mode = mode_col.radio("Validation data", modes, index=1 if ds.get("validation") else 0, key="val_mode",
+    mode = mode_col.radio("Validation data", modes, index=1 if ds.validation else 0, key="data_val_mode",
                           help="The model is scored on rows it never trains on.")
     if mode == modes[0]:
-        share = value_col.slider("Share of rows held out for validation", 5, 50, int(round(ds.get("val_size", 0.2) * 100)),
-                                 step=5, format="%d%%", key="val_share")
+        share = value_col.slider("Share of rows held out for validation", SHARE_STEP, int(VAL_SIZE.high * 100),
+                                 int(round(ds.val_size * 100)), step=SHARE_STEP, format="%d%%", key="data_val_share")
         return {"val_size": share / 100, "validation": None}
-    file = value_col.file_uploader("Validation file (same columns)", type=FILE_TYPES, key="validation_upload")
+    file = value_col.file_uploader("Validation file (same columns)", type=FILE_TYPES, key="data_validation_upload")
     record = save_upload(file)
-    if record is None and not ds.get("validation"):
+    if record is None and not ds.validation:
         value_col.info("Upload the validation file, or hold out a share instead.")
-    return {"validation": record["path"] if record else ds.get("validation")}
+    return {"validation": record["path"] if record else ds.validation}
 
 
 def _first_in(columns: list[str], *candidates: str | None) -> str:
@@ -85,32 +93,35 @@ def _first_in(columns: list[str], *candidates: str | None) -> str:
 
 def balance_chart(prepared: Any) -> None:
     """Examples per class (train and validation), or the target's distribution for regression."""
-    from .charts import class_balance_figure, histogram_figure
+    from .charts import PLOTLY_CONFIG, class_balance_figure, histogram_figure
 
     if prepared.task == "regression":
-        st.plotly_chart(histogram_figure(prepared.train["label"]), config={"displaylogo": False})
+        st.plotly_chart(histogram_figure(prepared.train["label"]), config=PLOTLY_CONFIG)
         return
     explode = prepared.task == "multi_label"
     counts = [(f["label"].explode() if explode else f["label"]).astype(str).value_counts().to_dict()
               for f in (prepared.train, prepared.val)]
-    st.plotly_chart(class_balance_figure(*counts), config={"displaylogo": False})
+    st.plotly_chart(class_balance_figure(*counts), config=PLOTLY_CONFIG)
 
 
-def findings_panel(config: Any, prepared: Any, extra: list[tuple[str, str, str]] = ()) -> None:
+def findings_panel(config: Any, prepared: Any, extra: list[Any] = ()) -> None:
     """What will help or hurt training, worst first: the engine's data health report (``tuneboard.health``;
     token-length checks are left out here because they need the tokenizer, i.e. transformers)."""
+    from tuneboard.health import Finding
+
     try:
         items = cache.findings(config)
     except Exception:  # a report that cannot be drawn must not hide the checks prepare_data already made
         logging.getLogger("tuneboard.app").exception("data health report failed")
-        items = [("warning", w, "") for w in prepared.warnings] + [("info", n, "") for n in prepared.notes]
-    items = list(items) + list(extra)
-    problems = [i for i in items if i[0] in ("error", "warning")]
-    for severity, title, advice in sorted(problems, key=lambda t: t[0] != "error"):
-        (st.error if severity == "error" else st.warning)(f"**{title.rstrip('.')}.** {advice}")
+        items = ([Finding("prepare_warning", "warning", w, "") for w in prepared.warnings]
+                 + [Finding("prepare_note", "info", n, "") for n in prepared.notes])
+    items = [*items, *extra]
+    problems = [f for f in items if f.severity in PROBLEMS]
+    for f in sorted(problems, key=lambda f: f.severity != "error"):
+        (st.error if f.severity == "error" else st.warning)(f"**{f.title.rstrip('.')}.** {f.advice}")
     if not problems:
         st.success("No problems found: the table is ready to train on.")
-    fine = [title.rstrip(".") for severity, title, _ in items if severity not in ("error", "warning")]
+    fine = [f.title.rstrip(".") for f in items if f.severity not in PROBLEMS]
     if fine:
         st.markdown("\n".join(f"- :green[:material/check:] {t}" for t in fine))
 
@@ -124,7 +135,7 @@ def _tokenizer(model: str) -> Any:
 
 @st.cache_data(max_entries=16, show_spinner="Counting tokens…")
 def _token_report(config: dict[str, Any], stamps: tuple[float, ...], model: str,
-                  max_length: int) -> tuple[dict[str, Any] | None, list[tuple[str, str, str]]]:
+                  max_length: int) -> tuple[dict[str, Any] | None, list[Any]]:
     """Token lengths and [UNK] coverage on a sample (the report's other checks already ran on every row)."""
     from dataclasses import replace
 
@@ -135,19 +146,18 @@ def _token_report(config: dict[str, Any], stamps: tuple[float, ...], model: str,
     rows = pd.concat([prepared.train, prepared.val], ignore_index=True)
     sample = replace(prepared, train=rows.sample(min(TOKEN_SAMPLE, len(rows)), random_state=0), val=rows.head(0))
     report = health_report(sample, tokenizer=_tokenizer(model), max_length=max_length)
-    token = [(f.severity, f.title, f.advice) for f in report.findings if f.kind in ("tokenizer_coverage", "token_lengths")]
-    return report.token_lengths, token
+    return report.token_lengths, [f for f in report.findings if f.kind in TOKEN_KINDS]
 
 
 def token_checks(config: Any) -> dict[str, Any]:
     """Token lengths and coverage for the model chosen on Train (bundled MiniLM until one is chosen):
-    ``{model, lengths, findings, skipped}``; findings are (severity, title, advice) like ``cache.findings``."""
+    ``{model, lengths, findings, skipped}``; findings are the health report's ``Finding``s like ``cache.findings``."""
+    from dataclasses import replace
     from pathlib import Path
 
     from tuneboard.errors import TuneboardError
 
-    chosen = st.session_state.get("_sticky", {})
-    model, max_length = str(chosen.get("model_source") or "default").strip(), int(chosen.get("max_length") or 128)
+    model, max_length = trainform.chosen_model()
     out: dict[str, Any] = {"model": model, "lengths": None, "findings": [], "skipped": None}
     if model == "tfidf":
         out["skipped"] = "The TF-IDF baseline reads whole words: no token limit and no unknown tokens to check."
@@ -158,21 +168,21 @@ def token_checks(config: Any) -> dict[str, Any]:
     except TuneboardError as e:
         out["skipped"] = f"Token checks skipped: {e}"
         return out
-    out["findings"] = [(sev, f"{title.rstrip('.')} — pick a multilingual model" if sev == "warning" and "[UNK]" in title
-                        else title, advice) for sev, title, advice in items]
+    out["findings"] = [replace(f, title=f"{f.title.rstrip('.')} — pick a multilingual model")
+                       if f.kind == "tokenizer_coverage" and f.severity == "warning" else f for f in items]
     return out
 
 
 def token_chart(checks: dict[str, Any]) -> None:
     """Tokens per text with the max length and the suggestion, and the share that would be cut."""
-    from .charts import token_length_figure
+    from .charts import PLOTLY_CONFIG, token_length_figure
 
     lengths = checks["lengths"]
     if lengths is None:
         st.caption(checks["skipped"] or "")
         return
     chart, notes = st.columns([3, 2], gap="large")
-    chart.plotly_chart(token_length_figure(lengths), config={"displaylogo": False})
+    chart.plotly_chart(token_length_figure(lengths), config=PLOTLY_CONFIG)
     with notes:
         st.metric(f"Cut at max length {lengths['max_length']}", f"{lengths['truncated_share']:.0%}",
                   help="Share of (sampled) texts longer than the max length chosen on Train; their ends are cut.")

@@ -6,12 +6,17 @@ which clears the query string).
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
+
+from tuneboard.config import TrainConfig
+from tuneboard.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -87,17 +92,49 @@ def init_state() -> None:
         st.query_params["run"] = st.session_state["run_id"]
 
 
-def demo_dataset(path: Path = DEMO) -> dict[str, Any]:
-    return {"path": str(path), "name": path.name, "sha": None, "example": True,
-            "text_column": None, "label_column": None, "pair_column": None, "val_size": 0.2, "validation": None}
+@dataclass(frozen=True)
+class Dataset:
+    """The table chosen on the Data page (or by "train again on the corrected copy"), as the Train page uses it.
+
+    Field names are ``TrainConfig``'s where the two meet, and ``to_config`` is the one conversion between them.
+    """
+
+    path: str
+    name: str
+    sha: str | None = None  # content hash of an upload (None for a bundled example): the cache key of its reads
+    example: bool = True
+    encoding: str | None = None
+    sheet: str | None = None
+    text_column: str | None = None
+    label_column: str | None = None
+    text_pair_column: str | None = None
+    label_columns: tuple[str, ...] = ()
+    task: str = SETTINGS["task"].default
+    val_size: float = SETTINGS["val_size"].default
+    validation: str | None = None
+
+    def to_config(self, **settings: Any) -> TrainConfig:
+        """The ``TrainConfig`` of a run on this data with the given training settings (validated)."""
+        return TrainConfig(data=self.path, text_column=self.text_column, label_column=self.label_column,
+                           text_pair_column=self.text_pair_column, label_columns=self.label_columns, task=self.task,
+                           val_size=self.val_size, validation=self.validation, encoding=self.encoding,
+                           sheet=self.sheet, **settings)
+
+    def replace(self, **changes: Any) -> "Dataset":
+        return dataclasses.replace(self, **changes)
 
 
-def dataset() -> dict[str, Any]:
+def demo_dataset(path: Path = DEMO) -> Dataset:
+    """A bundled example table, columns left to detection."""
+    return Dataset(path=str(path), name=path.name)
+
+
+def dataset() -> Dataset:
     return st.session_state.get("dataset") or demo_dataset()
 
 
-def set_dataset(record: dict[str, Any]) -> None:
-    st.session_state["dataset"] = record
+def set_dataset(chosen: Dataset) -> None:
+    st.session_state["dataset"] = chosen
 
 
 def selected_run_id() -> str | None:

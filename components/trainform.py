@@ -5,15 +5,40 @@ from typing import Any
 
 import streamlit as st
 
-from tuneboard.config import PRESETS, TrainConfig
+from tuneboard.config import DEFAULT_PRESET, PRESETS, TrainConfig
 from tuneboard.errors import TuneboardError
+from tuneboard.settings import SETTINGS, widget_args
 
 from . import cache, state
-from .state import sticky
+from .state import Dataset, sticky
 
 OTHER = "__other__"
 PRESET_TEXT = {"fast": "A first look in minutes", "balanced": "The usual choice", "best": "Slower, the last points"}
 ADVANCED = ("epochs", "learning_rate", "batch_size", "max_length", "freeze_embeddings")
+# Widget key of each setting on the form; ``model_source`` and ``preset`` are stable keys tests and users rely on.
+KEYS = {name: f"train_{name}" for name in (*ADVANCED, "seed")} | {"preset": "preset"}
+MODEL_PICK, MODEL_SOURCE = "train_model_pick", "model_source"
+
+
+def use_dataset(chosen: Dataset) -> None:
+    """Make ``chosen`` the data the form trains on (the Data page and the mistakes view call this)."""
+    state.set_dataset(chosen)
+
+
+def prefill(config: TrainConfig) -> None:
+    """Fill the form with a run's model and settings; the widgets show them the next time the page is drawn."""
+    values = {MODEL_PICK: config.model, MODEL_SOURCE: config.model}
+    values |= {key: getattr(config, name) for name, key in KEYS.items()}
+    for key, value in values.items():
+        st.session_state["_sticky"][key] = value
+        st.session_state.pop(key, None)  # a widget not drawn yet takes its value from ``sticky``
+
+
+def chosen_model() -> tuple[str, int]:
+    """The model source and max length chosen on the form (the bundled model and the preset's until then)."""
+    saved = st.session_state.get("_sticky", {})
+    max_length = saved.get(KEYS["max_length"]) or PRESETS[DEFAULT_PRESET]["max_length"]
+    return str(saved.get(MODEL_SOURCE) or "default").strip(), int(max_length)
 
 
 def model_picker() -> str:
@@ -23,20 +48,20 @@ def model_picker() -> str:
     options = {"default": "all-MiniLM-L6-v2 · bundled (default)", "tfidf": "TF-IDF baseline (instant, CPU)"}
     options |= {m.location: f"{m.name} · on this machine" for m in list_local_models()[:20]}
     options[OTHER] = "Another folder or Hugging Face id…"
-    sticky("model_pick", "default")
-    if st.session_state["model_pick"] not in options:
-        st.session_state["model_pick"] = OTHER
-    st.selectbox("Model", list(options), format_func=options.get, key="model_pick", on_change=_copy_pick)
-    return st.text_input("Model folder or Hugging Face id", **sticky("model_source", "default"),
+    sticky(MODEL_PICK, "default")
+    if st.session_state[MODEL_PICK] not in options:
+        st.session_state[MODEL_PICK] = OTHER
+    st.selectbox("Model", list(options), format_func=options.get, key=MODEL_PICK, on_change=_copy_pick)
+    return st.text_input("Model folder or Hugging Face id", **sticky(MODEL_SOURCE, "default"),
                          help="'default' is the bundled MiniLM, 'tfidf' the classical baseline. A folder saved with save_pretrained (or a run "
                               "folder) works as is; a hub id needs the hub or a downloaded copy.").strip()
 
 
 def _copy_pick() -> None:
-    pick = st.session_state["model_pick"]
-    st.session_state["_sticky"]["model_pick"] = pick
+    pick = st.session_state[MODEL_PICK]
+    st.session_state["_sticky"][MODEL_PICK] = pick
     if pick != OTHER:
-        st.session_state["model_source"] = st.session_state["_sticky"]["model_source"] = pick
+        st.session_state[MODEL_SOURCE] = st.session_state["_sticky"][MODEL_SOURCE] = pick
 
 
 def model_summary(source: str, settings: dict[str, Any]) -> None:
@@ -67,50 +92,40 @@ def model_summary(source: str, settings: dict[str, Any]) -> None:
 
 
 def training_settings() -> dict[str, Any]:
-    """Preset plus the advanced overrides; returns TrainConfig fields."""
+    """Preset plus the advanced overrides; returns TrainConfig fields. Limits, steps and help: the settings table."""
     preset = st.radio("Preset", list(PRESETS), format_func=str.capitalize, horizontal=True,
                       captions=[PRESET_TEXT.get(p, "") for p in PRESETS],
-                      **{**sticky("preset", "balanced"), "on_change": _apply_preset, "args": ()})
-    default = PRESETS[preset]
+                      **{**sticky("preset", SETTINGS["preset"].default), "on_change": _apply_preset, "args": ()})
+    default = PRESETS[preset] | {"seed": SETTINGS["seed"].default}
     with st.expander("Advanced settings"):
         a, b, c = st.columns(3)
-        a.number_input("Epochs", 1, 100, step=1, **sticky("epochs", default["epochs"]),
-                       help="Passes over the training rows. More can help small tables; the best epoch is kept.")
-        b.number_input("Learning rate", 1e-6, 1e-2, step=1e-5, format="%.0e",
-                       **sticky("learning_rate", default["learning_rate"]))
-        c.number_input("Batch size", 1, 1024, step=8, **sticky("batch_size", default["batch_size"]),
-                       help="Rows per step. On a GPU it is raised automatically while it fits.")
-        a.number_input("Max length (tokens)", 8, 2048, step=32, **sticky("max_length", default["max_length"]),
-                       help="Longer texts are cut. 128 tokens is about 90 English words.")
-        b.number_input("Seed", 0, 2**31 - 1, step=1, **sticky("seed", 42), help="Same seed, same split, same result.")
-        c.checkbox("Freeze word embeddings", **sticky("freeze_embeddings", default["freeze_embeddings"]),
-                   help="Faster, and usually as accurate on short texts.")
+        places = {"epochs": a, "learning_rate": b, "batch_size": c, "max_length": a, "seed": b}
+        for name, column in places.items():
+            column.number_input(**widget_args(name), **sticky(KEYS[name], default[name]))
+        freeze = KEYS["freeze_embeddings"]
+        c.checkbox(**widget_args("freeze_embeddings"), **sticky(freeze, default["freeze_embeddings"]))
     return current_settings()
 
 
 def current_settings() -> dict[str, Any]:
     """The settings as the widgets hold them now (also read by the Start callback)."""
-    s = st.session_state
-    return {"preset": s["preset"], "epochs": int(s["epochs"]), "learning_rate": float(s["learning_rate"]),
-            "batch_size": int(s["batch_size"]), "max_length": int(s["max_length"]), "seed": int(s["seed"]),
-            "freeze_embeddings": bool(s["freeze_embeddings"])}
+    s, types = st.session_state, {name: SETTINGS[name].kind for name in KEYS}
+    return {name: types[name](s[key]) for name, key in KEYS.items()}
 
 
 def _apply_preset() -> None:
     preset = st.session_state["preset"]
     st.session_state["_sticky"]["preset"] = preset
-    for key in ADVANCED:
-        st.session_state[key] = st.session_state["_sticky"][key] = PRESETS[preset][key]
+    for name in ADVANCED:
+        st.session_state[KEYS[name]] = st.session_state["_sticky"][KEYS[name]] = PRESETS[preset][name]
 
 
 def start_run() -> None:
     """Check the settings and queue the run (``on_click`` of Start, so the page draws the new run at once)."""
-    ds, source, settings = state.dataset(), st.session_state.get("model_source", "default").strip(), current_settings()
+    source, settings = st.session_state.get(MODEL_SOURCE, "default").strip(), current_settings()
     st.session_state.pop("_start_error", None)
     try:
-        config = TrainConfig(data=ds["path"], text_column=ds.get("text_column"), label_column=ds.get("label_column"),
-                             text_pair_column=ds.get("pair_column"), val_size=ds.get("val_size", 0.2),
-                             validation=ds.get("validation"), model=source or "default", **settings)
+        config = state.dataset().to_config(model=source or "default", **settings)
         live = state.registry().submit(config)
     except TuneboardError as e:
         st.session_state["_start_error"] = f"**{e.title}.** {e}"

@@ -10,7 +10,7 @@ import streamlit as st
 
 from tuneboard.errors import TuneboardError
 
-from . import state
+from . import nav, state
 from .charts import pretty
 
 log = logging.getLogger("tuneboard.app")
@@ -61,10 +61,10 @@ def _sidebar_body() -> None:
     if active is not None:
         latest = active.snapshot(since=10**9)["latest"]
         pct = f" · {latest['progress']:.0%}" if latest.get("progress") is not None else ""
-        st.page_link("pages/train.py", label=f"{short_id(active.run_id)}{pct}", icon=":material/play_circle:",
+        st.page_link(nav.page(nav.TRAIN), label=f"{short_id(active.run_id)}{pct}", icon=":material/play_circle:",
                      query_params={"run": active.run_id})
     for live in queued:
-        st.page_link("pages/train.py", label=f"{short_id(live.run_id)} · queued", icon=":material/schedule:",
+        st.page_link(nav.page(nav.TRAIN), label=f"{short_id(live.run_id)} · queued", icon=":material/schedule:",
                      query_params={"run": live.run_id})
     if active is None and not queued:
         st.markdown("No run in progress.")
@@ -91,7 +91,7 @@ def run_picker(with_model: bool = True) -> dict[str, Any] | None:
             or (r.model_dir / "baseline.json").is_file()]
     if not runs:
         st.info("No trained model yet. Train one on the **Train** page first.")
-        st.page_link("pages/train.py", label="Go to Train", icon=":material/rocket_launch:")
+        st.page_link(nav.page(nav.TRAIN), label="Go to Train", icon=":material/rocket_launch:")
         st.stop()
     summaries = {r.run_id: r.summary() for r in runs}
     ids = list(summaries)

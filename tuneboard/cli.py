@@ -40,18 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("data")
     columns(sp)
     sp.add_argument("--text-pair-column", help="second text column for text-pair tasks")
-    sp.add_argument("--task", choices=["auto", "single_label", "multi_label", "regression"], default="auto")
+    setting(sp, "task")
     val = sp.add_mutually_exclusive_group()
     val.add_argument("--validation", help="a separate validation file")
-    val.add_argument("--val-size", type=float, default=0.2, help="share of rows held out (default 0.2)")
+    setting(val, "val_size")
     sp.add_argument("--model", default="default", help="'default', a local folder, or a hub id")
-    sp.add_argument("--preset", choices=["fast", "balanced", "best"], default="balanced")
-    sp.add_argument("--epochs", type=int)
-    sp.add_argument("--batch-size", type=int)
-    sp.add_argument("--learning-rate", type=float)
-    sp.add_argument("--max-length", type=int)
-    sp.add_argument("--seed", type=int, default=42)
-    sp.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    for name in ("preset", "epochs", "batch_size", "learning_rate", "max_length", "seed", "device"):
+        setting(sp, name)
     sp.add_argument("--encoding")
     sp.add_argument("--output", help="parent folder of the run folder (default models/runs)")
     sp.add_argument("--name", help="a name for the run")
@@ -80,6 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("run_dir")
     sp.add_argument("--output", help="the zip file to write (default models/exports/<run>.zip)")
     return p
+
+
+def setting(parser: Any, name: str) -> None:
+    """Add the option of a ``TrainConfig`` setting: flag, type, default, choices and help come from the table."""
+    from .settings import cli_args
+
+    flag, kwargs = cli_args(name)
+    parser.add_argument(flag, **kwargs)
 
 
 def main(argv: list[str] | None = None) -> int:

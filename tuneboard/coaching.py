@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-Tip = dict[str, str]
+Tip = dict[str, str]  # kind (a stable id the UI branches on), severity, title, advice
+BASELINE_TIPS = ("baseline_wins", "baseline_beaten")  # the two verdicts on the TF-IDF baseline
 NAMES = {"macro_f1": "macro-F1", "micro_f1": "micro-F1", "accuracy": "accuracy", "rmse": "RMSE"}
 
 
@@ -22,8 +23,8 @@ def coach(history: list[dict[str, Any]], metrics: dict[str, Any]) -> list[Tip]:
     return sorted(tips, key=lambda t: order[t["severity"]])
 
 
-def _tip(severity: str, title: str, advice: str) -> Tip:
-    return {"severity": severity, "title": title, "advice": advice}
+def _tip(kind: str, severity: str, title: str, advice: str) -> Tip:
+    return {"kind": kind, "severity": severity, "title": title, "advice": advice}
 
 
 def _overfitting(evals: list[dict[str, Any]], trains: list[dict[str, Any]]) -> list[Tip]:
@@ -35,7 +36,7 @@ def _overfitting(evals: list[dict[str, Any]], trains: list[dict[str, Any]]) -> l
     falling_train = len(trains) >= 2 and trains[-1]["loss"] < trains[len(trains) // 2]["loss"]
     if rising and falling_train:
         epoch = evals[best].get("epoch", best + 1)
-        return [_tip("warning", "Overfitting",
+        return [_tip("overfitting", "warning", "Overfitting",
                      f"Validation loss rose after epoch {epoch:.0f} while training loss kept falling — the best "
                      "checkpoint was kept; use fewer epochs (the `fast` preset) or add more data.")]
     return []
@@ -48,11 +49,11 @@ def _underfitting(evals: list[dict[str, Any]], trains: list[dict[str, Any]], met
         return []
     still_improving = values[-1] - values[-2] > 0.01 and values[-1] == max(values)
     if still_improving:
-        return [_tip("info", "Still improving",
+        return [_tip("still_improving", "info", "Still improving",
                      f"{_nice(name)} was still rising at the last epoch ({values[-2]:.3f} → {values[-1]:.3f}); "
                      "more epochs (or the `best` preset) will likely help.")]
     if values[-1] < 0.5 and trains and trains[-1]["loss"] > 0.7 * trains[0]["loss"]:
-        return [_tip("warning", "Underfitting",
+        return [_tip("underfitting", "warning", "Underfitting",
                      "Training loss barely fell; raise the learning rate or the number of epochs, "
                      "or check that the labels match the texts.")]
     return []
@@ -66,7 +67,7 @@ def _ignored_classes(metrics: dict[str, Any]) -> list[Tip]:
     if not weak:
         return []
     shown = ", ".join(f"'{w}'" for w in weak[:4])
-    return [_tip("warning", "Classes the model ignores",
+    return [_tip("ignored_classes", "warning", "Classes the model ignores",
                  f"The model rarely predicts {shown} (recall under 30 %); add examples of "
                  f"{'that class' if len(weak) == 1 else 'those classes'} or merge rare classes.")]
 
@@ -80,10 +81,10 @@ def _baseline(metrics: dict[str, Any]) -> list[Tip]:
     higher = metrics.get("higher_is_better", True)
     gain = (ours - theirs) if higher else (theirs - ours)
     if gain < -0.005:
-        return [_tip("warning", "The simple baseline wins",
+        return [_tip("baseline_wins", "warning", "The simple baseline wins",
                      f"TF-IDF + logistic regression scored {theirs:.3f} vs the fine-tuned model's {ours:.3f} {_nice(name)}; "
                      "try more epochs or a larger model — or use the baseline: it is instant and tiny.")]
-    return [_tip("success", "Better than the baseline",
+    return [_tip("baseline_beaten", "success", "Better than the baseline",
                  f"The fine-tuned model beat TF-IDF + logistic regression by {abs(gain) * (100 if higher else 1):.1f}"
                  f"{' points' if higher else ''} of {_nice(name)} ({ours:.3f} vs {theirs:.3f}).")]
 
@@ -91,7 +92,7 @@ def _baseline(metrics: dict[str, Any]) -> list[Tip]:
 def _small_data(metrics: dict[str, Any]) -> list[Tip]:
     n_val = metrics.get("n_val", 0)
     if 0 < n_val < 30:
-        return [_tip("info", "Small validation set",
+        return [_tip("small_validation", "info", "Small validation set",
                      f"Only {n_val} validation rows: scores can swing by several points between runs; "
                      "label more data or use a separate validation file.")]
     return []

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components import evalcharts, mistakes
+from components import evalcharts, mistakes, nav
 from tuneboard.config import TrainConfig
 from tuneboard.runs import open_run
 from tuneboard.training import execute
@@ -26,7 +26,7 @@ def app(page: str, run_id: str | None = None) -> AppTest:
     if run_id:
         at.query_params["run"] = run_id
     at.run()
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(nav.PAGES[page].file).run()
     assert not at.exception, at.exception
     return at
 
@@ -76,7 +76,7 @@ def test_single_label_tfidf_run_shows_scores_calibration_and_mistakes(tickets):
     assert "is** the TF-IDF" in text_of(at)  # a baseline run is not compared with itself
     assert "Mistakes (" in " ".join(h.value for h in at.subheader)
     assert len(at.get("plotly_chart")) == 2  # confusion matrix and reliability diagram
-    at.selectbox(key="mistake_true").set_value("billing").run()
+    at.selectbox(key="eval_mistake_true").set_value("billing").run()
     assert not at.exception
     run = open_run(run_id)
     wrong = mistakes.wrong_rows(pd.read_parquet(run.path / "predictions.parquet"), run.metrics())
@@ -86,7 +86,7 @@ def test_single_label_tfidf_run_shows_scores_calibration_and_mistakes(tickets):
         assert captions == [f"Showing {kept} of {len(wrong)} mistakes: the filters above hide the rest."]
     else:
         assert not captions
-    at.radio(key="mistake_order").set_value(mistakes.ORDERS[1]).run()
+    at.radio(key="eval_mistake_order").set_value(mistakes.ORDERS[1]).run()
     assert not at.exception
 
 
@@ -96,8 +96,8 @@ def test_binary_threshold_slider_shows_scores_and_save_changes_the_saved_thresho
     assert {"Precision", "Recall", "F1"} <= set(shown(at))
     assert len(at.get("plotly_chart")) == 5  # confusion, ROC, PR, threshold, reliability
     assert "Saved threshold: **0.50**" in text_of(at)
-    at.slider(key="threshold").set_value(0.7).run()
-    at.button(key="save_threshold").click().run()
+    at.slider(key="eval_threshold").set_value(0.7).run()
+    at.button(key="eval_save_threshold").click().run()
     assert not at.exception and not at.error
     run = open_run(run_id)
     assert run.metrics()["threshold"] == pytest.approx(0.7)
@@ -132,19 +132,19 @@ def test_corrections_make_a_new_file_and_train_again_uses_it(tickets):
     wrong = mistakes.wrong_rows(pd.read_parquet(run.path / "predictions.parquet"), run.metrics())
     fix, drop = wrong.iloc[0], wrong.iloc[1]
     at = app("evaluate", run_id)
-    assert at.button(key="save_corrections").disabled
+    assert at.button(key="eval_save_corrections").disabled
     # The data editor cannot be typed into from AppTest: seed the edits it collects, as the page keeps them.
     at.session_state["_corrections"] = {run_id: {fix["text"]: fix["predicted"], drop["text"]: None}}
     at.run()
-    at.button(key="save_corrections").click().run()
+    at.button(key="eval_save_corrections").click().run()
     assert not at.exception and not at.error
     saved = at.session_state["_corrected"]
     assert saved["counts"]["relabelled"] >= 1 and saved["counts"]["excluded"] >= 1
     assert Path(saved["path"]).is_file() and hashlib.sha256(tickets.read_bytes()).hexdigest() == original
-    at.button(key="retrain_corrected").click().run()
+    at.button(key="eval_retrain_corrected").click().run()
     assert not at.exception
     assert at.title[0].value == "Train"
-    assert at.session_state["dataset"]["path"] == saved["path"]
+    assert at.session_state["dataset"].path == saved["path"]
     assert at.text_input(key="model_source").value == "tfidf"
 
 
@@ -169,6 +169,6 @@ def test_compare_shows_both_runs_and_the_settings_that_differ(tickets):
 
 def test_train_page_offers_the_tfidf_model():
     at = app("train")
-    at.selectbox(key="model_pick").set_value("tfidf").run()
+    at.selectbox(key="train_model_pick").set_value("tfidf").run()
     assert at.text_input(key="model_source").value == "tfidf"
     assert any("TF-IDF" in s.value for s in at.success)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from components import nav
 from components.state import registry
 from tests.conftest import sentiment_rows
 from tuneboard.config import TrainConfig
@@ -24,7 +25,7 @@ def app(page: str | None = None, run_id: str | None = None) -> AppTest:
         at.query_params["run"] = run_id
     at.run()
     if page:
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(nav.PAGES[page].file)
         at.run()
     assert not at.exception, at.exception
     return at
@@ -37,17 +38,17 @@ def run_param(at: AppTest) -> str:
 
 def start_training(at: AppTest, model: str, epochs: int) -> str:
     """Upload the sentiment table, keep the detected columns, train the tiny model."""
-    at.switch_page("pages/data.py").run()
+    at.switch_page(nav.PAGES[nav.DATA].file).run()
     at.file_uploader(key="data_upload").set_value(("reviews.csv", CSV, "text/csv")).run()
     assert at.selectbox(key="text_column").value == "review"
     assert at.selectbox(key="label_column").value == "sentiment"
-    at.switch_page("pages/train.py").run()
+    at.switch_page(nav.PAGES[nav.TRAIN].file).run()
     at.text_input(key="model_source").set_value(model)
-    at.number_input(key="epochs").set_value(epochs)
-    at.number_input(key="batch_size").set_value(8)
-    at.number_input(key="learning_rate").set_value(3e-3)
-    at.number_input(key="max_length").set_value(32)
-    at.checkbox(key="freeze_embeddings").set_value(False)
+    at.number_input(key="train_epochs").set_value(epochs)
+    at.number_input(key="train_batch_size").set_value(8)
+    at.number_input(key="train_learning_rate").set_value(3e-3)
+    at.number_input(key="train_max_length").set_value(32)
+    at.checkbox(key="train_freeze_embeddings").set_value(False)
     at.button(key="start_training").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     return run_param(at)
@@ -89,11 +90,11 @@ def test_upload_train_to_completion_then_evaluate_and_predict(tiny_model):
     assert any("Training finished" in s.value for s in at.success)
     assert len(at.get("plotly_chart")) >= 3
 
-    at.switch_page("pages/evaluate.py").run()
+    at.switch_page(nav.PAGES[nav.EVALUATE].file).run()
     assert not at.exception
     assert {"Accuracy", "Macro-F1", "Validation rows"} <= set(metrics_shown(at))
 
-    at.switch_page("pages/predict.py").run()
+    at.switch_page(nav.PAGES[nav.PREDICT].file).run()
     at.text_area(key="predict_text").set_value("great love happy excellent")
     at.button(key="predict_button").click().run()
     assert not at.exception
@@ -154,10 +155,10 @@ def test_runs_page_lists_a_run_and_deletes_it_after_confirmation(sentiment_csv, 
     run = execute(cfg).run
     at = app("runs", run_id=run.run_id)
     assert "Macro-F1" in metrics_shown(at)
-    at.button(key="delete_run").click().run()
+    at.button(key="runs_delete").click().run()
     assert at.warning and "cannot be undone" in at.warning[0].value
     assert run.path.exists()
-    at.button(key="confirm_delete").click().run()
+    at.button(key="runs_confirm_delete").click().run()
     assert not at.exception and not run.path.exists()
 
 

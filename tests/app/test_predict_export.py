@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from components import nav
 from tests.conftest import sentiment_rows
 from tuneboard.config import TrainConfig
 from tuneboard.runs import create_run
@@ -21,7 +22,7 @@ def predict_page(run_id: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.query_params["run"] = run_id
     at.run()
-    at.switch_page("pages/predict.py").run()
+    at.switch_page(nav.PAGES[nav.PREDICT].file).run()
     assert not at.exception, at.exception
     return at
 
@@ -39,9 +40,9 @@ def tiny_run(tiny_model: str, sentiment_csv: Path):
 def test_an_uploaded_file_is_predicted_with_counts_speed_and_a_download(tiny_run):
     at = predict_page(tiny_run.run_id)
     assert "Download predictions (CSV)" not in downloads(at)
-    at.file_uploader(key="batch_upload").set_value(("new.csv", CSV, "text/csv")).run()
+    at.file_uploader(key="predict_batch_upload").set_value(("new.csv", CSV, "text/csv")).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert at.selectbox(key="batch_text_column").value == "review"
+    assert at.selectbox(key="predict_batch_text_column").value == "review"
     shown = {m.label: m.value for m in at.metric}
     assert shown["Rows"] == "40" and shown["Speed"].endswith("rows/s")
     preview, counts = at.dataframe[0].value, at.dataframe[1].value
@@ -53,10 +54,10 @@ def test_an_uploaded_file_is_predicted_with_counts_speed_and_a_download(tiny_run
 
 def test_the_text_column_can_be_changed_and_a_bad_file_is_one_error(tiny_run):
     at = predict_page(tiny_run.run_id)
-    at.file_uploader(key="batch_upload").set_value(("new.csv", CSV, "text/csv")).run()
-    at.selectbox(key="batch_text_column").set_value("id").run()
+    at.file_uploader(key="predict_batch_upload").set_value(("new.csv", CSV, "text/csv")).run()
+    at.selectbox(key="predict_batch_text_column").set_value("id").run()
     assert not at.exception and at.dataframe[0].value["review"].tolist() == [t for t, _ in ROWS]
-    at.file_uploader(key="batch_upload").set_value(("bad.csv", b"\x00\x01\x02garbage\x00", "text/csv")).run()
+    at.file_uploader(key="predict_batch_upload").set_value(("bad.csv", b"\x00\x01\x02garbage\x00", "text/csv")).run()
     assert not at.exception and len(at.error) == 1 and "\n" not in at.error[0].value
 
 
@@ -76,9 +77,9 @@ def test_the_export_button_is_offered_for_a_completed_run_only(sentiment_csv):
 def test_data_page_warns_that_the_model_does_not_understand_chinese():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("pages/data.py").run()
-    at.selectbox(key="example_pick").set_value("zh_reviews.csv").run()
-    at.button(key="use_example").click().run()
+    at.switch_page(nav.PAGES[nav.DATA].file).run()
+    at.selectbox(key="data_example_pick").set_value("zh_reviews.csv").run()
+    at.button(key="data_use_example").click().run()
     assert not at.exception, at.exception
     warnings = " ".join(w.value for w in at.warning)
     assert "[UNK]" in warnings and "multilingual" in warnings

@@ -32,8 +32,8 @@ def start_training(page: Page, model: Path, epochs: int, batch_size: int = 8) ->
     ui.set_input(page, "model_source", str(model))
     ui.choose_radio(page, "preset", "fast")
     page.get_by_text("Advanced settings").click()
-    ui.set_input(page, "epochs", str(epochs))
-    ui.set_input(page, "batch_size", str(batch_size))
+    ui.set_input(page, "train_epochs", str(epochs))
+    ui.set_input(page, "train_batch_size", str(batch_size))
     ui.key(page, "start_training").get_by_role("button").click()
     expect(ui.key(page, "stop_training")).to_be_visible(timeout=RUN_TIMEOUT)  # the live panel is up
     expect(page).to_have_url(ui.re_query("run"))
@@ -80,14 +80,14 @@ def test_upload_train_evaluate_predict(page: Page, e2e_model: Path, runs_dir: Pa
     ui.go_to(page, "Train")
     expect(page.get_by_text("support_tickets.csv")).to_be_visible()
     run_id = start_training(page, e2e_model, epochs=3)
-    first = ui.wait_chart_points(page, "live_loss", 0, timeout=RUN_TIMEOUT)
-    later = ui.wait_chart_points(page, "live_loss", first)
+    first = ui.wait_chart_points(page, "train_live_loss", 0, timeout=RUN_TIMEOUT)
+    later = ui.wait_chart_points(page, "train_live_loss", first)
     shot("train-live", doc="train-live")
     expect_finished(page)
     logged = [e for e in history(runs_dir, run_id) if e["type"] == "train"]
     assert first < later < len(logged), "the chart should gain points while the run is still going"
     ui.wait_idle(page)
-    assert ui.chart_points(page, "live_loss") == len(logged)
+    assert ui.chart_points(page, "train_live_loss") == len(logged)
     shot("train-done", doc="train-done")
     ui.expect_no_traceback(page)
 
@@ -117,19 +117,19 @@ def test_refresh_mid_training_keeps_the_run(page: Page, e2e_model: Path, runs_di
     ui.open_app(page)
     ui.go_to(page, "Train")
     run_id = start_training(page, e2e_model, epochs=REFRESH_EPOCHS)
-    before = ui.wait_chart_points(page, "live_loss", 1, timeout=RUN_TIMEOUT)
+    before = ui.wait_chart_points(page, "train_live_loss", 1, timeout=RUN_TIMEOUT)
     page.reload()
     ui.wait_idle(page)
     assert ui.query_param(page, "run") == run_id
     expect(ui.key(page, "stop_training")).to_be_visible()  # still running, and shown as such
     assert status(runs_dir, run_id)["status"] == "running"
-    ui.wait_chart_points(page, "live_loss", before - 1)  # the curve so far came back at once
+    ui.wait_chart_points(page, "train_live_loss", before - 1)  # the curve so far came back at once
     shot("after-refresh", doc="train-after-refresh")
     expect_finished(page)
     ui.wait_idle(page)
     events = history(runs_dir, run_id)
-    assert ui.chart_points(page, "live_loss") == sum(e["type"] == "train" for e in events)
-    assert ui.chart_points(page, "live_loss", trace=1) == sum(e["type"] == "eval" for e in events) == REFRESH_EPOCHS
+    assert ui.chart_points(page, "train_live_loss") == sum(e["type"] == "train" for e in events)
+    assert ui.chart_points(page, "train_live_loss", trace=1) == sum(e["type"] == "eval" for e in events) == REFRESH_EPOCHS
     ui.expect_no_traceback(page)
 
 
@@ -140,7 +140,7 @@ def test_stop_mid_training(page: Page, e2e_model: Path, runs_dir: Path, shot) ->
     # Stop once the first epoch is scored (a best model exists to keep). Stopping inside epoch 1 also
     # scores the model on the way out, which measured 2.0-3.4 s on a 2-core box: a known gap in the
     # engine's stop path (reported to the app owner), not something this test should paper over.
-    ui.wait_chart_points(page, "live_loss", 0, trace=1, timeout=RUN_TIMEOUT)
+    ui.wait_chart_points(page, "train_live_loss", 0, trace=1, timeout=RUN_TIMEOUT)
     clicked = time.time()
     ui.key(page, "stop_training").get_by_role("button").click()
     expect(page.get_by_text("Stopped", exact=True)).to_be_visible()

@@ -2,13 +2,12 @@
 import pandas as pd
 import streamlit as st
 
-from components import charts, evalcharts
+from components import charts, evalcharts, nav
 from components.widgets import fmt_duration, fmt_metric, run_label, short_id, show_error
 from tuneboard.compare import compare_runs
 from tuneboard.errors import TuneboardError
 from tuneboard.runs import list_runs
 
-PLOTLY = {"displaylogo": False}
 SCORES = ("accuracy", "macro_f1", "micro_f1", "rmse", "r2", "eval_loss")
 
 st.title("Compare runs")
@@ -17,7 +16,7 @@ st.caption("Did the bigger model, the other preset or the cleaned data actually 
 runs = [r for r in list_runs() if r.metrics()]
 if len(runs) < 2:
     st.info("Comparing needs at least two runs with scores. Train another one on the **Train** page.")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/rocket_launch:")
+    st.page_link(nav.page(nav.TRAIN), label="Go to Train", icon=":material/rocket_launch:")
     st.stop()
 
 summaries = {r.run_id: r.summary() for r in runs}
@@ -46,8 +45,8 @@ names = {rid: short_id(rid) for rid in result["histories"]}
 histories = {names[rid]: events for rid, events in result["histories"].items()}
 metric = result["rows"][0]["main_metric"] or "macro_f1"
 loss_col, metric_col = st.columns(2)
-loss_col.plotly_chart(evalcharts.compare_loss_figure(histories), config=PLOTLY)
-metric_col.plotly_chart(evalcharts.compare_metric_figure(histories, metric), config=PLOTLY)
+loss_col.plotly_chart(evalcharts.compare_loss_figure(histories), config=charts.PLOTLY_CONFIG)
+metric_col.plotly_chart(evalcharts.compare_metric_figure(histories, metric), config=charts.PLOTLY_CONFIG)
 metric_col.caption("Dashed lines: each run's TF-IDF baseline, in the run's colour.")
 
 st.subheader("Scores")

@@ -4,7 +4,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from components import charts, state
+from components import charts, nav, state
 from components.live import ACTIVE, run_feed
 from components.widgets import STATUS_ICONS, fmt_duration, fmt_metric, headline, short_id, show_error
 from tuneboard.errors import TuneboardError
@@ -16,7 +16,7 @@ st.caption("Step 3 of 5 · Every run is a folder under models/runs: its settings
 runs = list_runs()
 if not runs:
     st.info("No runs yet. Start one on the **Train** page.")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/rocket_launch:")
+    st.page_link(nav.page(nav.TRAIN), label="Go to Train", icon=":material/rocket_launch:")
     st.stop()
 
 rows = [r.summary() for r in runs]
@@ -35,7 +35,7 @@ picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode=
                       height=min(400, 38 + 35 * len(rows)))
 ids = [r["run_id"] for r in rows]
 if len(rows) > 1:
-    st.page_link("pages/compare.py", label="Compare runs side by side", icon=":material/compare_arrows:")
+    st.page_link(nav.page(nav.COMPARE), label="Compare runs side by side", icon=":material/compare_arrows:")
 if picked and picked.selection.rows:
     state.select_run(ids[picked.selection.rows[0]])
 run_id = state.selected_run_id() if state.selected_run_id() in ids else ids[0]
@@ -45,9 +45,9 @@ st.divider()
 title, actions = st.columns([3, 2], vertical_alignment="center")
 title.subheader(f"{STATUS_ICONS.get(summary['status'] or 'unknown', '')} {short_id(run_id)}")
 links = actions.columns(3)
-links[0].page_link("pages/train.py", label="Live view", icon=":material/monitoring:", query_params={"run": run_id})
-links[1].page_link("pages/evaluate.py", label="Evaluate", icon=":material/fact_check:", query_params={"run": run_id})
-links[2].page_link("pages/predict.py", label="Predict", icon=":material/bolt:", query_params={"run": run_id})
+links[0].page_link(nav.page(nav.TRAIN), label="Live view", icon=":material/monitoring:", query_params={"run": run_id})
+links[1].page_link(nav.page(nav.EVALUATE), label="Evaluate", icon=":material/fact_check:", query_params={"run": run_id})
+links[2].page_link(nav.page(nav.PREDICT), label="Predict", icon=":material/bolt:", query_params={"run": run_id})
 if summary.get("reason") and summary["status"] not in ("completed",):
     st.caption(summary["reason"])
 
@@ -61,8 +61,8 @@ feed = run_feed(run_id)
 if feed and feed["events"]:
     curves = charts.training_curves(feed["events"])
     left, right = st.columns(2)
-    left.plotly_chart(charts.loss_figure(curves), config={"displaylogo": False})
-    right.plotly_chart(charts.metric_figure(curves), config={"displaylogo": False})
+    left.plotly_chart(charts.loss_figure(curves), config=charts.PLOTLY_CONFIG)
+    right.plotly_chart(charts.metric_figure(curves), config=charts.PLOTLY_CONFIG)
 
 with st.expander("Settings of this run"):
     try:
@@ -72,13 +72,13 @@ with st.expander("Settings of this run"):
     st.caption(f"Folder: `{run.path}`")
 
 active = summary["status"] in ACTIVE
-if st.button("Delete this run…", key="delete_run", icon=":material/delete:", disabled=active,
+if st.button("Delete this run…", key="runs_delete", icon=":material/delete:", disabled=active,
              help="Stop the run first." if active else "Removes the folder with its model."):
     st.session_state["_confirm_delete"] = run_id
 if st.session_state.get("_confirm_delete") == run_id:
     st.warning(f"Delete **{short_id(run_id)}** and its model for good? This cannot be undone.")
     yes, no, _ = st.columns([1, 1, 4])
-    if yes.button("Yes, delete it", key="confirm_delete", type="primary"):
+    if yes.button("Yes, delete it", key="runs_confirm_delete", type="primary"):
         try:
             delete_run(open_run(run.path))
             state.select_run(None)
@@ -87,6 +87,6 @@ if st.session_state.get("_confirm_delete") == run_id:
             st.rerun()
         except TuneboardError as e:
             show_error(e)
-    if no.button("Cancel", key="cancel_delete"):
+    if no.button("Cancel", key="runs_cancel_delete"):
         st.session_state.pop("_confirm_delete", None)
         st.rerun()

@@ -46,7 +46,7 @@ def typed_text() -> None:
             numbers["Confidence"] = fmt_metric("accuracy", confidence)
         headline(numbers | {"Latency": f"{latency_ms:,.0f} ms"})
         if scores:
-            st.plotly_chart(charts.probability_figure(scores), config={"displaylogo": False})
+            st.plotly_chart(charts.probability_figure(scores), config=charts.PLOTLY_CONFIG)
         return
     headline({"Texts": f"{len(results):,}", "Latency": f"{latency_ms:,.0f} ms",
               "Per text": f"{latency_ms / len(results):,.1f} ms"})
@@ -86,7 +86,7 @@ def file_predictions() -> None:
         st.markdown("**Rows per predicted label**")
         st.dataframe(result["counts"].rename("rows"), column_config={"_index": "label"})
     name = record["name"].rsplit(".", 1)[0] + "-predictions.csv"
-    st.download_button("Download predictions (CSV)", result["csv"], name, "text/csv", key="batch_download",
+    st.download_button("Download predictions (CSV)", result["csv"], name, "text/csv", key="predict_batch_download",
                        type="primary", icon=":material/download:", on_click="ignore")
 
 

@@ -1,7 +1,7 @@
 """Train: pick a model and a preset, start a run, and watch it live (it keeps going if you leave)."""
 import streamlit as st
 
-from components import cache, state, trainform
+from components import cache, nav, state, trainform
 from components.live import ACTIVE, live_panel, run_feed
 
 st.title("Train")
@@ -17,11 +17,11 @@ if running:  # the live run first: that is what people are here to watch
     st.subheader("Queue another run")
 
 ds = state.dataset()
-text_col, label_col = (ds["text_column"], ds["label_column"]) if ds.get("text_column") else cache.detect(ds["path"], ds.get("sha"))
+text_col, label_col = (ds.text_column, ds.label_column) if ds.text_column else cache.detect(ds.path, ds.sha)
 columns = f"text `{text_col}` → label `{label_col}`"
 data_line, change = st.columns([4, 1], vertical_alignment="center")
-data_line.markdown(f"**Data:** {ds['name']} · {columns}")
-change.page_link("pages/data.py", label="Change data", icon=":material/table_chart:")
+data_line.markdown(f"**Data:** {ds.name} · {columns}")
+change.page_link(nav.page(nav.DATA), label="Change data", icon=":material/table_chart:")
 
 settings_col, model_col = st.columns([3, 2], gap="large")
 with settings_col:

@@ -1,15 +1,15 @@
 """Home: what Tuneboard is, the five steps, the models and data at hand, this machine."""
 import streamlit as st
 
-from components import state
+from components import nav, state
 from tuneboard.catalog import list_local_models
 from tuneboard.runs import list_runs
 
-STEPS = [("pages/data.py", "1 · Data", ":material/table_chart:", "Upload a table (CSV, Excel, JSON) or use the demo. Pick the text and label columns."),
-         ("pages/train.py", "2 · Train", ":material/rocket_launch:", "Pick a model and a preset, press Start, and watch the curves live."),
-         ("pages/runs.py", "3 · Runs", ":material/history:", "Every run is kept on disk: compare, reopen or delete them."),
-         ("pages/evaluate.py", "4 · Evaluate", ":material/fact_check:", "Accuracy, per-class scores, confusion matrix and the mistakes."),
-         ("pages/predict.py", "5 · Predict", ":material/bolt:", "Type text or upload a file to get labels, then export the model as a zip.")]
+STEPS = [(nav.DATA, "1 · Data", ":material/table_chart:", "Upload a table (CSV, Excel, JSON) or use the demo. Pick the text and label columns."),
+         (nav.TRAIN, "2 · Train", ":material/rocket_launch:", "Pick a model and a preset, press Start, and watch the curves live."),
+         (nav.RUNS, "3 · Runs", ":material/history:", "Every run is kept on disk: compare, reopen or delete them."),
+         (nav.EVALUATE, "4 · Evaluate", ":material/fact_check:", "Accuracy, per-class scores, confusion matrix and the mistakes."),
+         (nav.PREDICT, "5 · Predict", ":material/bolt:", "Type text or upload a file to get labels, then export the model as a zip.")]
 
 
 def device_box() -> None:
@@ -31,12 +31,12 @@ st.write("Bring a table of texts with labels (support tickets, reviews, feedback
          "transformer on it, shows the training live, and gives you a model you can test and keep. "
          "Nothing leaves this computer.")
 if st.button("Start with the demo data", type="primary", icon=":material/arrow_forward:"):
-    st.switch_page("pages/data.py")
+    nav.go(nav.DATA)
 
 st.divider()
 for col, (page, title, icon, text) in zip(st.columns(len(STEPS)), STEPS):
     with col.container(border=True, height="stretch"):
-        st.page_link(page, label=f"**{title}**", icon=icon)
+        st.page_link(nav.page(page), label=f"**{title}**", icon=icon)
         st.caption(text)
 
 st.divider()
@@ -61,4 +61,4 @@ with machine:
     runs = list_runs()
     st.metric("Runs so far", len(runs))
     if runs:
-        st.page_link("pages/runs.py", label="See all runs", icon=":material/history:")
+        st.page_link(nav.page(nav.RUNS), label="See all runs", icon=":material/history:")

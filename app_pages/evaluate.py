@@ -19,7 +19,7 @@ if not metrics:
     st.info("This run has no scores yet: it is still training, or it stopped before the first evaluation.")
     st.stop()
 if st.session_state.get("_evaluated") != run.run_id:  # another run: its own threshold and filters
-    for key in ("threshold", *mistakes.FILTER_KEYS):
+    for key in (evalviews.THRESHOLD_KEY, *mistakes.FILTER_KEYS):
         st.session_state.pop(key, None)
     st.session_state["_evaluated"] = run.run_id
 
@@ -45,7 +45,7 @@ if frame is not None:
 
 with st.expander("Score it on another labeled file"):
     file = st.file_uploader("A table with the same text and label columns", type=FILE_TYPES, key="eval_upload")
-    if file is not None and st.button("Evaluate this file", key="evaluate_file", type="primary"):
+    if file is not None and st.button("Evaluate this file", key="eval_file_button", type="primary"):
         from tuneboard.evaluation import evaluate_file
 
         try:

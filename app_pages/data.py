@@ -1,9 +1,8 @@
 """Data: pick a table, say which columns hold the text and the label, check it before training."""
 import streamlit as st
 
-from components import cache, sources, state
+from components import cache, nav, sources, state, trainform
 from components.widgets import headline, show_error
-from tuneboard.config import TrainConfig
 from tuneboard.errors import TuneboardError
 
 TASKS = {"single_label": "One label per text", "multi_label": "Several tags per text", "regression": "A number per text"}
@@ -14,13 +13,13 @@ st.caption("Step 1 of 5 · Choose the labeled table the model learns from.")
 sources.source_picker()
 ds = state.dataset()
 try:
-    df, info = cache.read(ds["path"], ds.get("sha"))
+    df, info = cache.read(ds.path, ds.sha)
 except TuneboardError as e:
     show_error(e)
     st.stop()
 
-origin = "example" if ds.get("example") else "uploaded file"
-st.markdown(f"**{ds['name']}** ({origin}) · {len(df):,} rows · {len(df.columns)} columns · "
+origin = "example" if ds.example else "uploaded file"
+st.markdown(f"**{ds.name}** ({origin}) · {len(df):,} rows · {len(df.columns)} columns · "
             f"{info.format.upper()}{' · ' + info.encoding if info.encoding else ''}")
 with st.expander("Preview the first rows", expanded=True):
     st.dataframe(df.head(200), hide_index=True, height=260)
@@ -28,13 +27,11 @@ with st.expander("Preview the first rows", expanded=True):
 st.subheader("What each column means")
 choice = sources.column_mapper(df, ds)
 choice |= sources.validation_picker(ds)
-ds = {**ds, **choice}
-state.set_dataset(ds)
+ds = ds.replace(**choice)
+trainform.use_dataset(ds)
 
 try:
-    config = TrainConfig(data=ds["path"], text_column=ds["text_column"], label_column=ds["label_column"],
-                         text_pair_column=ds["pair_column"], val_size=ds.get("val_size", 0.2),
-                         validation=ds.get("validation"))
+    config = ds.to_config()
     prepared = cache.prepare(config)
 except TuneboardError as e:
     show_error(e)
@@ -55,5 +52,5 @@ with notes:
     sources.findings_panel(config, prepared, extra=tokens["findings"])
 st.subheader("Length in tokens")
 sources.token_chart(tokens)
-if st.button("Next: train a model", type="primary", icon=":material/arrow_forward:", key="to_train"):
-    st.switch_page("pages/train.py")
+if st.button("Next: train a model", type="primary", icon=":material/arrow_forward:", key="data_to_train"):
+    nav.go(nav.TRAIN)

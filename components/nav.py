@@ -1,0 +1,51 @@
+"""The app's pages, named once: app.py's navigation, every link and every switch use these.
+
+The screens live in ``app_pages/``, not ``pages/``: Streamlit treats a ``pages/`` folder beside the main
+script as an old-style multipage app until ``st.navigation`` has run once in the process, so the first
+request after a server start to a deep link (``/evaluate?run=...``) would run that page alone, without
+app.py's navigation, layout and sidebar (streamlit/runtime/pages_manager.py, ``uses_pages_directory``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+HOME, DATA, TRAIN, RUNS, COMPARE, EVALUATE, PREDICT = "home", "data", "train", "runs", "compare", "evaluate", "predict"
+
+
+@dataclass(frozen=True)
+class Screen:
+    """One page: its script (relative to app.py; its name is the URL path), title and icon."""
+
+    file: str
+    title: str
+    icon: str
+
+
+PAGES = {
+    HOME: Screen("app_pages/home.py", "Home", ":material/home:"),
+    DATA: Screen("app_pages/data.py", "Data", ":material/table_chart:"),
+    TRAIN: Screen("app_pages/train.py", "Train", ":material/rocket_launch:"),
+    RUNS: Screen("app_pages/runs.py", "Runs", ":material/history:"),
+    COMPARE: Screen("app_pages/compare.py", "Compare", ":material/compare_arrows:"),
+    EVALUATE: Screen("app_pages/evaluate.py", "Evaluate", ":material/fact_check:"),
+    PREDICT: Screen("app_pages/predict.py", "Predict", ":material/bolt:"),
+}
+
+
+def page(name: str) -> st.Page:
+    """The ``st.Page`` of page ``name`` (for ``st.navigation``, ``st.page_link`` and ``st.switch_page``).
+    Built per call: an ``st.Page`` can only be made while a script runs."""
+    screen = PAGES[name]
+    return st.Page(screen.file, title=screen.title, icon=screen.icon, default=name == HOME)
+
+
+def navigation() -> st.Page:
+    """Register every page with ``st.navigation`` and return the one the URL asks for."""
+    return st.navigation([page(name) for name in PAGES])
+
+
+def go(name: str) -> None:
+    """Switch to page ``name`` now (ends the current script run)."""
+    st.switch_page(page(name))

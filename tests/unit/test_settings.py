@@ -1,0 +1,83 @@
+"""The settings table is the only place a limit is written: TrainConfig and the CLI follow it."""
+from __future__ import annotations
+
+import pytest
+
+from tuneboard.cli import build_parser, main
+from tuneboard.config import PRESETS, TrainConfig
+from tuneboard.errors import ConfigError
+from tuneboard.settings import SETTINGS, cli_args, widget_args
+
+RANGED = [s for s in SETTINGS.values() if s.low is not None]
+
+
+def _beyond(s, side: str):
+    """The first value past a limit: one whole step for integers, a little for floats."""
+    if side == "low":
+        return s.low - 1 if s.kind is int else s.low / 2 if s.low > 0 else -0.01
+    return s.high if s.below_high else s.high + 1 if s.kind is int else s.high * 1.5
+
+
+def _inside(s, side: str):
+    return s.low if side == "low" else (s.high * 0.99 if s.below_high else s.high)
+
+
+@pytest.mark.parametrize("setting", RANGED, ids=lambda s: s.name)
+def test_train_config_accepts_each_limit_and_rejects_one_step_past_it(setting):
+    for side in ("low", "high"):
+        assert getattr(TrainConfig(data="x.csv", **{setting.name: _inside(setting, side)}), setting.name) == \
+            _inside(setting, side)
+        bad = _beyond(setting, side)
+        with pytest.raises(ConfigError) as e:
+            TrainConfig(data="x.csv", **{setting.name: bad})
+        assert str(e.value).startswith(f"{setting.label} {bad!r} is out of range")
+        assert "\n" not in str(e.value)
+
+
+def test_messages_state_the_limits_of_the_table():
+    with pytest.raises(ConfigError, match=r"Learning rate 0\.05 is out of range: use a number from 1e-6 to 0\.01"):
+        TrainConfig(data="x.csv", learning_rate=0.05)
+    with pytest.raises(ConfigError, match="use a whole number from 1 to 4096"):
+        TrainConfig(data="x.csv", batch_size=4097)
+    with pytest.raises(ConfigError, match="below 1"):
+        TrainConfig(data="x.csv", warmup_ratio=1.0)
+
+
+@pytest.mark.parametrize("value", [True, 3.0, "8", float("nan")])
+def test_whole_number_settings_reject_other_types(value):
+    with pytest.raises(ConfigError, match="Epochs"):
+        TrainConfig(data="x.csv", epochs=value)
+
+
+def test_presets_lie_inside_the_table():
+    for name, values in PRESETS.items():
+        TrainConfig(data="x.csv", preset=name, **values)  # raises if a preset broke a limit
+
+
+@pytest.mark.parametrize("setting", [s for s in SETTINGS.values() if s.flag], ids=lambda s: s.name)
+def test_cli_option_takes_flag_type_default_and_choices_from_the_table(setting):
+    train = next(a for a in build_parser()._actions if a.dest == "command").choices["train"]
+    action = next(a for a in train._actions if setting.flag in a.option_strings)
+    assert action.default == setting.default
+    assert action.type is setting.kind
+    assert (action.choices or []) == list(setting.choices)
+    assert cli_args(setting.name)[0] == setting.flag
+
+
+@pytest.mark.parametrize("flag, value, words", [
+    ("--batch-size", "4097", "Batch size 4097 is out of range"),
+    ("--learning-rate", "0.05", "Learning rate 0.05 is out of range"),
+    ("--max-length", "8193", "Max length (tokens) 8193 is out of range"),
+    ("--val-size", "0.6", "Validation size 0.6 is out of range"),
+])
+def test_cli_rejects_what_train_config_rejects_with_one_line_and_exit_2(flag, value, words, capsys):
+    assert main(["train", "x.csv", flag, value]) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1
+
+
+def test_widget_arguments_carry_the_table_limits():
+    for name in ("epochs", "learning_rate", "batch_size", "max_length", "seed"):
+        args, s = widget_args(name), SETTINGS[name]
+        assert (args["min_value"], args["max_value"], args["step"]) == (s.low, s.high, s.step)
+        assert isinstance(args["max_value"], s.kind) and args["help"] == s.help

@@ -1,0 +1,158 @@
+"""The settings table: every tunable field's type, default, limits, step, help and CLI flag, written once.
+
+It drives three things that must agree (as H2O LLM Studio keeps ``_possible_values`` beside its config):
+``TrainConfig`` validation (``check``), the Train page's inputs (``widget_args``) and the CLI's ``train``
+arguments (``cli_args``). A limit changed here changes all three.
+
+Limits, and why:
+- learning rate 1e-6..1e-2: fine-tuning a pretrained encoder diverges above 1e-2; below 1e-6 nothing moves.
+- batch size 1..4096 and max length 8..8192: the widest any model we load can use (long-context encoders read
+  8192 tokens; a GPU fits thousands of short rows); the memory check on the Train page says whether a value fits.
+  The wider of the old limits was kept so no saved ``config.json`` becomes unreadable.
+- seed 0..2**32-1: the range NumPy and scikit-learn accept as a random state.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ConfigError
+
+# What each preset sets, and why. Measured on the bundled MiniLM (see bench/RESULTS.md).
+# - fast: short inputs and a frozen word-embedding matrix (half of MiniLM's weights): the optimizer
+#   step and the embedding gradient are the largest non-matmul costs on CPU, and freezing them cost
+#   no accuracy on the demo (0.902 frozen vs 0.902 trained, 4 epochs). The classification head
+#   starts from random, so a high learning rate (2e-4) pays: 0.910 vs 0.893 at 8e-5, same speed.
+# - balanced (default): the same speed tricks with longer inputs and one more epoch; what most
+#   teams should use.
+# - best: everything trainable, longer inputs, more epochs at a gentler learning rate. Slower;
+#   for the last points of accuracy.
+PRESETS: dict[str, dict[str, Any]] = {
+    "fast": {"epochs": 3, "learning_rate": 2e-4, "batch_size": 32, "max_length": 64,
+             "freeze_embeddings": True, "warmup_ratio": 0.06},
+    "balanced": {"epochs": 4, "learning_rate": 2e-4, "batch_size": 32, "max_length": 128,
+                 "freeze_embeddings": True, "warmup_ratio": 0.06},
+    "best": {"epochs": 6, "learning_rate": 1e-4, "batch_size": 16, "max_length": 256,
+             "freeze_embeddings": False, "warmup_ratio": 0.1},
+}
+DEFAULT_PRESET = "balanced"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One field of ``TrainConfig``: what it holds, its range and how the UI and the CLI show it.
+
+    ``default`` None means "from the preset". ``below_high`` makes ``high`` an open bound (warm-up < 1).
+    ``flag`` is the CLI option (None: not on the command line); ``fmt`` the UI's number format.
+    """
+
+    name: str
+    kind: type
+    label: str
+    help: str
+    default: Any = None
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    choices: tuple[str, ...] = ()
+    below_high: bool = False
+    example: Any = None
+    flag: str | None = None
+    fmt: str | None = None
+
+    def problem(self, value: Any) -> str | None:
+        """None when ``value`` is allowed, else the one-line message saying what to use instead."""
+        if self.choices:
+            if value in self.choices:
+                return None
+            return f"Unknown {self.label.lower()} '{value}'. Choose one of: {', '.join(self.choices)}."
+        if self.kind is bool:
+            return None if isinstance(value, bool) else f"{self.label} must be true or false, not {value!r}."
+        return self._range_problem(value)
+
+    def _range_problem(self, value: Any) -> str | None:
+        whole = self.kind is int
+        number = isinstance(value, int if whole else (int, float)) and not isinstance(value, bool)
+        if number and not (isinstance(value, float) and math.isnan(value)):
+            above = value >= self.high if self.below_high else value > self.high
+            if self.low <= value and not above:
+                return None
+        what = "a whole number" if whole else "a number"
+        top = f"below {_num(self.high)}" if self.below_high else f"to {_num(self.high)}"
+        example = f" (e.g. {_num(self.example)})" if self.example is not None else ""
+        return f"{self.label} {value!r} is out of range: use {what} from {_num(self.low)} {top}{example}."
+
+
+def _num(x: Any) -> str:
+    """1e-06 → 1e-6, 4096 → 4096, 0.5 → 0.5: limits read the way people write them."""
+    if isinstance(x, float) and x and abs(x) < 1e-3:
+        mantissa, exponent = f"{x:.0e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in (
+    Setting("task", str, "Task", "what to predict: one label, several tags, or a number (auto: detected)",
+            default="auto", choices=("auto", "single_label", "multi_label", "regression"), flag="--task"),
+    Setting("preset", str, "Preset", "speed/accuracy trade-off that fills the settings left unset",
+            default=DEFAULT_PRESET, choices=tuple(PRESETS), flag="--preset"),
+    Setting("epochs", int, "Epochs",
+            "Passes over the training rows. More can help small tables; the best epoch is kept.",
+            low=1, high=100, step=1, flag="--epochs"),
+    Setting("learning_rate", float, "Learning rate",
+            "Step size of the optimizer. Too high and training diverges; the presets use 1e-4 or 2e-4.",
+            low=1e-6, high=1e-2, step=1e-5, example=5e-5, flag="--learning-rate", fmt="%.0e"),
+    Setting("batch_size", int, "Batch size", "Rows per step. On a GPU it is raised automatically while it fits.",
+            low=1, high=4096, step=8, flag="--batch-size"),
+    Setting("max_length", int, "Max length (tokens)", "Longer texts are cut. 128 tokens is about 90 English words.",
+            low=8, high=8192, step=32, flag="--max-length"),
+    Setting("freeze_embeddings", bool, "Freeze word embeddings", "Faster, and usually as accurate on short texts."),
+    Setting("warmup_ratio", float, "Warm-up ratio", "share of the steps over which the learning rate ramps up",
+            low=0.0, high=1.0, below_high=True, example=0.06),
+    Setting("seed", int, "Seed", "Same seed, same split, same result.",
+            default=42, low=0, high=2**32 - 1, step=1, flag="--seed"),
+    Setting("val_size", float, "Validation size", "share of rows held out for validation",
+            default=0.2, low=0.01, high=0.5, step=0.05, example=0.2, flag="--val-size"),
+    Setting("device", str, "Device", "where to train (auto: a GPU when there is one)",
+            default="auto", choices=("auto", "cpu", "cuda"), flag="--device"),
+)}
+
+
+def check(name: str, value: Any) -> None:
+    """Raise ``ConfigError`` when ``value`` is not allowed for setting ``name``."""
+    message = SETTINGS[name].problem(value)
+    if message:
+        raise ConfigError(message)
+
+
+def cli_args(name: str) -> tuple[str, dict[str, Any]]:
+    """``(flag, add_argument kwargs)`` for setting ``name``: type, default, choices and help from the table."""
+    s = SETTINGS[name]
+    if s.flag is None:
+        raise KeyError(f"setting {name} has no command-line flag")
+    text = s.help[0].lower() + s.help[1:]
+    if s.low is not None:
+        top = f"below {_num(s.high)}" if s.below_high else f"to {_num(s.high)}"
+        text += f" ({_num(s.low)} {top})"
+    if s.default is not None:
+        text += f" (default {s.default})"
+    elif s.name in PRESETS[DEFAULT_PRESET]:
+        text += " (default: from the preset)"
+    # Plain types here: TrainConfig applies the same limits, so a bad value is one line and exit code 2.
+    kwargs: dict[str, Any] = {"type": s.kind, "default": s.default, "help": text.replace("%", "%%")}
+    if s.choices:
+        kwargs["choices"] = list(s.choices)
+    return s.flag, kwargs
+
+
+def widget_args(name: str) -> dict[str, Any]:
+    """Keyword arguments for the Train page's ``st.number_input`` / ``st.checkbox`` of setting ``name``."""
+    s = SETTINGS[name]
+    if s.kind is bool:
+        return {"label": s.label, "help": s.help}
+    args: dict[str, Any] = {"label": s.label, "min_value": s.kind(s.low), "max_value": s.kind(s.high),
+                            "step": s.kind(s.step), "help": s.help}
+    if s.fmt:
+        args["format"] = s.fmt
+    return args
