@@ -5,10 +5,11 @@ widgets and charts in components/, the engine in tuneboard/.
 """
 import streamlit as st
 
-from components import state, widgets
+from components import auth, state, widgets
 
 st.set_page_config(page_title="Tuneboard", page_icon=":material/tune:", layout="wide")
 state.init_state()
+user = auth.gate()  # team mode: a login screen until logged in; single-user: no login
 
 pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -25,6 +26,7 @@ with st.sidebar:
     st.markdown("## :material/tune: Tuneboard")
     st.caption("Fine-tune a text classifier on your own data.")
     widgets.sidebar_status()
+    auth.sidebar(user)
 
 with widgets.guard():
     page.run()
