@@ -32,6 +32,11 @@ _VERBS = {"view": "open", "view_texts": "see the texts of", "stop": "stop", "del
           "resume": "resume", "share": "change the sharing of"}
 
 
+def normalize(user_id: str) -> str:
+    """Ids compare case-insensitively (e-mail addresses do in practice) and without outer spaces."""
+    return user_id.strip().casefold()
+
+
 @dataclass(frozen=True)
 class User:
     """A signed-in person. ``id`` is the stable key (the e-mail address when the provider gives one)."""
@@ -52,11 +57,6 @@ class User:
 
 
 LOCAL = User(LOCAL_ID, "local", is_admin=True)
-
-
-def normalize(user_id: str) -> str:
-    """Ids compare case-insensitively (e-mail addresses do in practice) and without outer spaces."""
-    return user_id.strip().casefold()
 
 
 def admin_ids(extra: Iterable[str] = ()) -> frozenset[str]:
