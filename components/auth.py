@@ -45,7 +45,8 @@ def gate() -> access.User:
     try:
         return current_user()
     except PermissionDenied as e:
-        _only(lambda: st.error(f"**{e.title}.** {e}"))
+        denied = e
+        _only(lambda: show_denied(denied))
         raise  # not reached: _only stops the script
 
 
@@ -64,6 +65,23 @@ def allowed(action: str, run_path: Any) -> bool:
     return access.allowed(current_user(), action, run_path)
 
 
+def show_denied(e: PermissionDenied) -> None:
+    """A refusal: its title as an error, its message as plain text (it names people, which are user data)."""
+    st.error(e.title, icon=":material/block:")
+    st.text(str(e))
+
+
+def allowed_run(action: str, run_id: str) -> bool:
+    """``allowed`` for a run given by id (False when no such run exists)."""
+    from tuneboard.errors import TuneboardError
+    from tuneboard.runs import open_run
+
+    try:
+        return allowed(action, open_run(run_id).path)
+    except TuneboardError:
+        return False
+
+
 def sidebar(user: access.User) -> None:
     """Who is logged in and a Log out button (team mode only: a local user has nothing to log out of)."""
     if user is access.LOCAL:
@@ -71,7 +89,8 @@ def sidebar(user: access.User) -> None:
     st.caption("LOGGED IN")
     st.text(f"{user.label} (admin)" if user.is_admin else user.label)  # text, not markdown: names are user data
     if st.button("Log out", key="auth_logout", icon=":material/logout:"):
-        st.logout()
+        st.logout()  # the browser goes to the provider's end-session page, then back to the login screen
+        st.rerun()  # meanwhile this session draws nothing more as the person who just left
 
 
 def _only(draw: Any) -> None:

@@ -5,10 +5,11 @@ from typing import Any
 
 import streamlit as st
 
+from tuneboard import access
 from tuneboard.config import PRESETS, TrainConfig
 from tuneboard.errors import TuneboardError
 
-from . import cache, state
+from . import auth, cache, state
 from .state import sticky
 
 OTHER = "__other__"
@@ -107,11 +108,13 @@ def start_run() -> None:
     """Check the settings and queue the run (``on_click`` of Start, so the page draws the new run at once)."""
     ds, source, settings = state.dataset(), st.session_state.get("model_source", "default").strip(), current_settings()
     st.session_state.pop("_start_error", None)
+    user = auth.current_user()
     try:
         config = TrainConfig(data=ds["path"], text_column=ds.get("text_column"), label_column=ds.get("label_column"),
                              text_pair_column=ds.get("pair_column"), val_size=ds.get("val_size", 0.2),
                              validation=ds.get("validation"), model=source or "default", **settings)
         live = state.registry().submit(config)
+        access.record_owner(live.run.path, user)
     except TuneboardError as e:
         st.session_state["_start_error"] = f"**{e.title}.** {e}"
         return

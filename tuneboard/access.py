@@ -94,8 +94,8 @@ def require(user: User, action: str, owner: str | None, shared: bool = False) ->
     """Raise ``PermissionDenied`` (one line) unless ``can(user, action, owner, shared)``."""
     if not can(user, action, owner, shared):
         extra = " or share it" if action == "view_texts" else ""
-        raise PermissionDenied(f"You ({user.label}) may not {_VERBS[action]} this run: it belongs to "
-                               f"{owner or LOCAL_ID}. Ask its owner{extra}, or an admin.")
+        raise PermissionDenied(f"You may not {_VERBS[action]} this run: it belongs to {owner or LOCAL_ID}. "
+                               f"Ask its owner{extra}, or an admin.")
 
 
 # -- owner.json -------------------------------------------------------------------------------------
