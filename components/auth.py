@@ -89,8 +89,10 @@ def sidebar(user: access.User) -> None:
     st.caption("LOGGED IN")
     st.text(f"{user.label} (admin)" if user.is_admin else user.label)  # text, not markdown: names are user data
     if st.button("Log out", key="auth_logout", icon=":material/logout:"):
-        st.logout()  # the browser goes to the provider's end-session page, then back to the login screen
-        st.rerun()  # meanwhile this session draws nothing more as the person who just left
+        # The browser goes to the provider's end-session page, then back to the login screen. No st.rerun()
+        # after it: measured in tests/e2e/test_login.py, a rerun drops the redirect (the provider never
+        # hears of the logout).
+        st.logout()
 
 
 def _only(draw: Any) -> None:
