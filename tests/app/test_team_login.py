@@ -101,3 +101,18 @@ def test_sharing_from_the_runs_page_is_saved_with_the_run():
     assert not at.exception
     assert access.owner_record(create_run.__globals__["runs_root"]() / run_id) == {"owner": "alice@example.com",
                                                                                   "shared": True}
+
+
+def test_a_single_user_server_on_a_network_address_refuses_to_serve(monkeypatch):
+    from streamlit import config
+
+    monkeypatch.delenv("TUNEBOARD_TEAM")
+    previous = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    try:
+        at = app(None, secrets={})
+    finally:
+        config.set_option("server.address", previous)
+    assert len(at.error) == 1 and "not in team mode" in at.error[0].value and not at.button
+    local = app(None, secrets={})  # back on 127.0.0.1: the app as usual
+    assert local.title[0].value == "Tuneboard" and not local.error
