@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: setup run test unit bench browser clean
+.PHONY: setup run serve-team test unit bench browser clean
 
 setup: $(VENV)/.installed
 
@@ -15,8 +15,14 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
+# Single user: this computer only, no login.
 run: setup
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address 127.0.0.1
+
+# A team on one server: every interface, login required; refuses to start (exit 2) without [auth] in
+# .streamlit/secrets.toml. See README, "Team mode".
+serve-team: setup
+	$(PY) -m tuneboard.team --port $(PORT)
 
 test: setup browser
 	$(PY) -m pytest -q

@@ -6,10 +6,11 @@ widgets and charts in components/, the engine in tuneboard/.
 """
 import streamlit as st
 
-from components import nav, state, widgets
+from components import auth, nav, state, widgets
 
 st.set_page_config(page_title="Tuneboard", page_icon=":material/tune:", layout="wide")
 state.init_state()
+user = auth.gate()  # team mode: a login screen until logged in; single-user: no login
 
 page = nav.navigation()
 
@@ -17,6 +18,7 @@ with st.sidebar:
     st.markdown("## :material/tune: Tuneboard")
     st.caption("Fine-tune a text classifier on your own data.")
     widgets.sidebar_status()
+    auth.sidebar(user)
 
 with widgets.guard():
     page.run()

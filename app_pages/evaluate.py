@@ -2,7 +2,7 @@
 (and fixing those rows), and its scores on another file."""
 import streamlit as st
 
-from components import cache, charts, evalviews, mistakes
+from components import auth, cache, charts, evalviews, mistakes
 from components.sources import FILE_TYPES
 from components.uploads import save_upload
 from components.widgets import fmt_metric, headline, run_picker, show_error
@@ -39,9 +39,11 @@ if task == "single_label" and len(labels) == 2:
 if task == "single_label":
     evalviews.calibration(metrics)
 
-if frame is not None:
+if frame is not None and auth.allowed("view_texts", run.path):
     st.divider()
     mistakes.error_analysis(run, metrics, frame)
+elif frame is not None:
+    st.info("The validation texts of this run are private to its owner: ask them to share the run (Runs page).")
 
 with st.expander("Score it on another labeled file"):
     file = st.file_uploader("A table with the same text and label columns", type=FILE_TYPES, key="eval_upload")

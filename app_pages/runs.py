@@ -4,9 +4,10 @@ import time
 import pandas as pd
 import streamlit as st
 
-from components import charts, nav, state
+from components import auth, charts, nav, state
 from components.live import ACTIVE, run_feed
 from components.widgets import STATUS_ICONS, fmt_duration, fmt_metric, headline, short_id, show_error
+from tuneboard import access
 from tuneboard.errors import TuneboardError
 from tuneboard.runs import delete_run, list_runs, open_run
 
@@ -71,15 +72,25 @@ with st.expander("Settings of this run"):
         show_error(e)
     st.caption(f"Folder: `{run.path}`")
 
+owner = access.owner_record(run.path)  # shown as text: an id is user data
+st.text(f"Owner: {owner['owner']}" + (" · its texts are shared with the team" if owner["shared"] else ""))
+if auth.allowed("share", run.path):
+    share = st.toggle("Share its texts with the team", value=owner["shared"], key=f"runs_share_{run_id}",
+                      help="Teammates always see the curves and scores; shared, they also see the validation texts.")
+    if share != owner["shared"]:
+        access.set_shared(run.path, share)
+        st.rerun()
 active = summary["status"] in ACTIVE
-if st.button("Delete this run…", key="runs_delete", icon=":material/delete:", disabled=active,
-             help="Stop the run first." if active else "Removes the folder with its model."):
+may_delete = auth.allowed("delete", run.path)
+if may_delete and st.button("Delete this run…", key="runs_delete", icon=":material/delete:", disabled=active,
+                            help="Stop the run first." if active else "Removes the folder with its model."):
     st.session_state["_confirm_delete"] = run_id
 if st.session_state.get("_confirm_delete") == run_id:
     st.warning(f"Delete **{short_id(run_id)}** and its model for good? This cannot be undone.")
     yes, no, _ = st.columns([1, 1, 4])
     if yes.button("Yes, delete it", key="runs_confirm_delete", type="primary"):
         try:
+            access.check(auth.current_user(), "delete", run.path)
             delete_run(open_run(run.path))
             state.select_run(None)
             st.session_state.pop("_confirm_delete", None)

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from . import cache
+from . import auth, cache
 from .sources import FILE_TYPES, NONE
 from .uploads import save_upload
 
@@ -79,6 +79,8 @@ def export_button(summary: dict[str, Any]) -> None:
     """'Export model (.zip)': the zip is built on the first click and reused while the model is unchanged."""
     from tuneboard.export import EXPORTABLE
 
+    if not auth.allowed("export", summary["path"]):
+        return
     ready = summary.get("status") in EXPORTABLE
     st.download_button("Export model (.zip)", _export_bytes(summary["path"]) if ready else b"",
                        f"{summary['run_id']}.zip", "application/zip", key="predict_export_model", on_click="ignore",

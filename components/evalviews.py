@@ -6,7 +6,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from . import charts, evalcharts
+from . import auth, charts, evalcharts
 from .charts import PLOTLY_CONFIG
 from .widgets import fmt_metric, show_error
 
@@ -131,8 +131,9 @@ def threshold(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
         a.metric("Precision", f"{at['precision']:.1%}")
         b.metric("Recall", f"{at['recall']:.1%}")
         c.metric("F1", f"{at['f1']:.1%}")
-        if st.button("Save threshold", key="eval_save_threshold", type="primary", disabled=abs(chosen - saved) < 1e-9,
-                     icon=":material/save:"):
+        may_save = auth.allowed("set_threshold", run.path)
+        if may_save and st.button("Save threshold", key="eval_save_threshold", type="primary",
+                                  disabled=abs(chosen - saved) < 1e-9, icon=":material/save:"):
             try:
                 set_threshold(run.path, chosen)
                 st.toast(f"Threshold {chosen:.2f} saved with the model.")

@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from . import charts, state
+from . import auth, charts, state
 from .widgets import fmt_duration, fmt_metric, guard, short_id
 
 ACTIVE = ("queued", "running", "stopping")
@@ -97,7 +97,7 @@ def _header(run_id: str, feed: dict[str, Any]) -> None:
     label, color = BADGES.get(feed["status"], (feed["status"].capitalize(), "gray"))
     title, action = st.columns([4, 1], vertical_alignment="center")
     title.markdown(f"### {short_id(run_id)} &nbsp; :{color}-badge[{label}]")
-    if feed["status"] in ("queued", "running"):
+    if feed["status"] in ("queued", "running") and auth.allowed_run("stop", run_id):
         verb = "Cancel" if feed["status"] == "queued" else "Stop training"
         if action.button(verb, key="stop_training", icon=":material/stop_circle:", width="stretch"):
             state.registry().stop(run_id)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from . import cache, nav, state, trainform
+from . import auth, cache, nav, state, trainform
 from .widgets import show_error
 
 ALL = "(any)"
@@ -65,12 +65,15 @@ def error_analysis(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> No
     _collect(table, edits, task)
     export = wrong[[c for c in ("text", "text_pair", "label", "predicted", "confidence", "error") if c in wrong]]
     save, download, note = st.columns([1, 1, 2], vertical_alignment="center")
-    download.download_button("Export to CSV", export.to_csv(index=False).encode("utf-8"), file_name="mistakes.csv",
-                             mime="text/csv", key="eval_export_mistakes", icon=":material/download:")
-    note.caption(f"{len(edits)} {'row' if len(edits) == 1 else 'rows'} changed. The original file is never modified." if edits else
+    if auth.allowed("export", run.path):
+        download.download_button("Export to CSV", export.to_csv(index=False).encode("utf-8"),
+                                 file_name="mistakes.csv", mime="text/csv", key="eval_export_mistakes",
+                                 icon=":material/download:")
+    note.caption(f"{len(edits)} {'row' if len(edits) == 1 else 'rows'} changed. The original file is never modified."
+                 if edits else
                  "Fix a row with a new label (or value), or tick Exclude; the original file is never modified.")
-    if save.button("Save corrected copy", key="eval_save_corrections", type="primary", disabled=not edits,
-                   icon=":material/save:"):
+    if auth.allowed("relabel", run.path) and save.button("Save corrected copy", key="eval_save_corrections",
+                                                         type="primary", disabled=not edits, icon=":material/save:"):
         _save(run, edits)
     retrain_offer(run)
 

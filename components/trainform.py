@@ -5,11 +5,12 @@ from typing import Any
 
 import streamlit as st
 
+from tuneboard import access
 from tuneboard.config import DEFAULT_PRESET, PRESETS, TrainConfig
 from tuneboard.errors import TuneboardError
 from tuneboard.settings import SETTINGS, widget_args
 
-from . import cache, state
+from . import auth, cache, state
 from .state import Dataset, sticky
 
 OTHER = "__other__"
@@ -124,9 +125,11 @@ def start_run() -> None:
     """Check the settings and queue the run (``on_click`` of Start, so the page draws the new run at once)."""
     source, settings = st.session_state.get(MODEL_SOURCE, "default").strip(), current_settings()
     st.session_state.pop("_start_error", None)
+    user = auth.current_user()
     try:
         config = state.dataset().to_config(model=source or "default", **settings)
         live = state.registry().submit(config)
+        access.record_owner(live.run.path, user)
     except TuneboardError as e:
         st.session_state["_start_error"] = f"**{e.title}.** {e}"
         return

@@ -48,3 +48,9 @@ class RunError(TuneboardError):
 
 class Stopped(Exception):
     """Raised inside the training loop when the user asked to stop (not an error)."""
+
+
+class PermissionDenied(TuneboardError):
+    """The signed-in user may not take this action on this run (the owner or an admin may)."""
+
+    title = "Not allowed"

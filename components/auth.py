@@ -1,0 +1,123 @@
+"""Who is using the app: nobody to ask on a single-user server, a login on a team server.
+
+``gate()`` runs in app.py before any page. Single-user (``make run``, bound to 127.0.0.1): the user is
+``access.LOCAL`` (an admin) and there is no login. Team mode (``TUNEBOARD_TEAM=1`` or ``[tuneboard] team =
+true``): every page waits behind ``st.login`` until ``st.user.is_logged_in``. Pages ask ``current_user()``
+and ``allowed(action, run_path)`` to hide what a user may not do; the engine's ``access.check`` says no too.
+"""
+from __future__ import annotations
+
+import ipaddress
+import logging
+from typing import Any
+
+import streamlit as st
+
+from tuneboard import access, team
+from tuneboard.errors import PermissionDenied
+
+log = logging.getLogger("tuneboard.app")
+
+
+def settings() -> dict[str, Any]:
+    """The Streamlit secrets as a plain dict ({} when there is no secrets file or it cannot be read)."""
+    try:
+        return st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {}
+    except Exception:  # noqa: BLE001 -- a broken secrets file must lock a team server, not crash it
+        log.exception("cannot read the secrets")
+        return {}
+
+
+def gate() -> access.User:
+    """The user of this session; in team mode, a login screen (and nothing else) until they log in."""
+    secrets = settings()
+    if not team.team_mode(secrets):
+        if _on_network():
+            _only(lambda: st.error("This server listens on the network but is not in team mode, so anyone could "
+                                   "use it without logging in. Start it with `make serve-team` (login required) "
+                                   "or `make run` (this computer only)."))
+        return access.LOCAL
+    problem = team.auth_problem(secrets)
+    if problem:
+        _only(lambda: st.error(f"Team mode needs login, and it is not configured: {problem}"))
+    if not st.user.is_logged_in:
+        _only(lambda: _login_screen(team.providers(secrets["auth"])))
+    try:
+        return current_user()
+    except PermissionDenied as e:
+        denied = e
+        _only(lambda: show_denied(denied))
+        raise  # not reached: _only stops the script
+
+
+def current_user() -> access.User:
+    """``access.LOCAL`` on a single-user server; the logged-in person in team mode."""
+    secrets = settings()
+    if not team.team_mode(secrets):
+        return access.LOCAL
+    if not st.user.is_logged_in:
+        raise PermissionDenied("You are not logged in. Reload the page and log in.")
+    return access.user_from_claims(dict(st.user.to_dict()), team.admin_setting(secrets))
+
+
+def allowed(action: str, run_path: Any) -> bool:
+    """Whether the current user may take ``action`` on the run at ``run_path`` (hide the button if not)."""
+    return access.allowed(current_user(), action, run_path)
+
+
+def show_denied(e: PermissionDenied) -> None:
+    """A refusal: its title as an error, its message as plain text (it names people, which are user data)."""
+    st.error(e.title, icon=":material/block:")
+    st.text(str(e))
+
+
+def allowed_run(action: str, run_id: str) -> bool:
+    """``allowed`` for a run given by id (False when no such run exists)."""
+    from tuneboard.errors import TuneboardError
+    from tuneboard.runs import open_run
+
+    try:
+        return allowed(action, open_run(run_id).path)
+    except TuneboardError:
+        return False
+
+
+def sidebar(user: access.User) -> None:
+    """Who is logged in and a Log out button (team mode only: a local user has nothing to log out of)."""
+    if user is access.LOCAL:
+        return
+    st.caption("LOGGED IN")
+    st.text(f"{user.label} (admin)" if user.is_admin else user.label)  # text, not markdown: names are user data
+    if st.button("Log out", key="auth_logout", icon=":material/logout:"):
+        # The browser goes to the provider's end-session page, then back to the login screen. No st.rerun()
+        # after it: measured in tests/e2e/test_login.py, a rerun drops the redirect (the provider never
+        # hears of the logout).
+        st.logout()
+
+
+def _only(draw: Any) -> None:
+    """Draw one screen and stop. It is the only page navigation knows, so no URL reaches another page
+    (and Streamlit never falls back to listing the pages/ folder)."""
+    st.navigation([st.Page(draw, title="Tuneboard", url_path="login")], position="hidden").run()
+    st.stop()
+
+
+def _login_screen(providers: list[str]) -> None:
+    st.title("Tuneboard")
+    st.write("This Tuneboard is shared by a team. Log in with your work account to see and train models.")
+    for name in providers:
+        label = "Log in" if name == "default" else f"Log in with {name.capitalize()}"
+        if st.button(label, key=f"auth_login_{name}", type="primary", icon=":material/login:"):
+            st.login(None if name == "default" else name)
+
+
+def _on_network() -> bool:
+    """Whether the server listens on an address other machines can reach (empty = Streamlit's default,
+    which config.toml sets to 127.0.0.1)."""
+    address = str(st.get_option("server.address") or "").strip("[]")
+    if not address or address == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(address).is_loopback
+    except ValueError:  # a host name: it resolves to who knows what
+        return True

@@ -1,0 +1,135 @@
+"""Team mode: one Tuneboard server on the network, every page behind the team's identity provider.
+
+``python -m tuneboard.team`` (``make serve-team``) checks the ``[auth]`` section of the Streamlit secrets
+first and refuses to start, with one line saying what is missing and exit code 2, when login is not
+configured; otherwise it becomes ``streamlit run app.py`` on 0.0.0.0 with ``TUNEBOARD_TEAM=1``. The app
+reads the same settings through the same functions (``team_mode``, ``auth_problem``), so a server
+started by hand with ``TUNEBOARD_TEAM=1`` and no login configured shows the same message and nothing else.
+
+Settings (all optional except ``[auth]``) in ``.streamlit/secrets.toml``::
+
+    [tuneboard]
+    team = true                        # same as TUNEBOARD_TEAM=1
+    admins = ["ops@example.com"]       # merged with TUNEBOARD_ADMINS
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+MIN_COOKIE_SECRET = 32  # characters; Streamlit signs the login cookie with it (token_hex(32) gives 64)
+_TRUE = ("1", "true", "yes", "on")
+
+
+def secrets_files(cwd: Path | None = None) -> list[Path]:
+    """Where Streamlit looks for secrets by default, lowest precedence first."""
+    return [Path.home() / ".streamlit" / "secrets.toml", (cwd or Path.cwd()) / ".streamlit" / "secrets.toml"]
+
+
+def load_secrets(paths: Sequence[Path]) -> dict[str, Any]:
+    """The secrets Streamlit will see: each existing file's top-level keys override earlier files'."""
+    merged: dict[str, Any] = {}
+    for path in paths:
+        if not Path(path).is_file():
+            continue
+        try:
+            merged.update(tomllib.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            raise ConfigError(f"Cannot read the secrets file {path} ({e}). Fix its TOML; "
+                              ".streamlit/secrets.example.toml shows the expected shape.") from None
+    return merged
+
+
+def team_mode(secrets: Mapping[str, Any] | None = None) -> bool:
+    """Whether this server is shared: ``TUNEBOARD_TEAM=1`` or ``[tuneboard] team = true``."""
+    if os.environ.get("TUNEBOARD_TEAM", "").strip().lower() in _TRUE:
+        return True
+    section = (secrets or {}).get("tuneboard")
+    return isinstance(section, Mapping) and section.get("team") is True
+
+
+def admin_setting(secrets: Mapping[str, Any] | None) -> list[str]:
+    """The ``[tuneboard] admins`` list (ids or e-mail addresses)."""
+    section = (secrets or {}).get("tuneboard")
+    admins = section.get("admins", []) if isinstance(section, Mapping) else []
+    return [str(a) for a in admins] if isinstance(admins, (list, tuple)) else [str(admins)]
+
+
+def providers(auth: Mapping[str, Any]) -> list[str]:
+    """Configured providers: ``"default"`` when ``[auth]`` holds the keys itself, then each ``[auth.NAME]``."""
+    named = [name for name, value in auth.items() if isinstance(value, Mapping) and name != "client_kwargs"]
+    return (["default"] if any(k in auth for k in PROVIDER_KEYS) else []) + named
+
+
+def auth_problem(secrets: Mapping[str, Any]) -> str | None:
+    """What is missing for login to work (one line), or None when ``[auth]`` is complete."""
+    auth = secrets.get("auth")
+    if not isinstance(auth, Mapping) or not auth:
+        return ("no [auth] section in the secrets: add one to .streamlit/secrets.toml "
+                "(copy .streamlit/secrets.example.toml; the README's 'Team mode' shows every key).")
+    redirect = str(auth.get("redirect_uri", ""))
+    if not redirect.endswith("/oauth2callback"):
+        return ("[auth] redirect_uri is missing or does not end with /oauth2callback: set it to the address "
+                "people open plus /oauth2callback, e.g. https://tuneboard.example.com/oauth2callback.")
+    if len(str(auth.get("cookie_secret", ""))) < MIN_COOKIE_SECRET:
+        return (f"[auth] cookie_secret is missing or shorter than {MIN_COOKIE_SECRET} characters: generate one with "
+                "python -c 'import secrets; print(secrets.token_hex(32))'.")
+    names = providers(auth)
+    if not names:
+        return "[auth] names no identity provider: add client_id, client_secret and server_metadata_url."
+    for name in names:
+        section = auth if name == "default" else auth[name]
+        missing = [k for k in PROVIDER_KEYS if not str(section.get(k, "")).strip()]
+        if missing:
+            where = "[auth]" if name == "default" else f"[auth.{name}]"
+            return f"{where} is missing {', '.join(missing)}: copy them from your identity provider's app settings."
+        if "_" in name:
+            return f"[auth.{name}]: Streamlit does not accept '_' in a provider name; rename the section."
+    return None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m tuneboard.team",
+                                description="Serve Tuneboard to a team: login required on every page.")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8501)))
+    p.add_argument("--address", default="0.0.0.0", help="interface to listen on (default: every one)")
+    p.add_argument("--secrets", type=Path, action="append",
+                   help="secrets.toml to use instead of ~/.streamlit and ./.streamlit (repeatable)")
+    p.add_argument("--check", action="store_true", help="only check the login settings; exit 0 or 2")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Check the login settings, then exec ``streamlit run app.py`` in team mode (never returns then)."""
+    args = build_parser().parse_args(argv)
+    files = [p.resolve() for p in args.secrets] if args.secrets else secrets_files(ROOT)
+    try:
+        problem = auth_problem(load_secrets(files))
+    except ConfigError as e:
+        problem = str(e)
+    if problem:
+        print(f"Tuneboard team mode refuses to start without login: {problem}", file=sys.stderr)
+        return 2
+    if args.check:
+        print("Team mode: login is configured.")
+        return 0
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", args.address,
+           "--server.port", str(args.port), "--server.headless", "true"]
+    for path in args.secrets or ():
+        cmd += ["--secrets.files", str(path.resolve())]
+    os.chdir(ROOT)
+    os.execve(sys.executable, cmd, {**os.environ, "TUNEBOARD_TEAM": "1"})
+    return 0  # not reached
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
