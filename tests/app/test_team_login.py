@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from components import nav
 from tuneboard import access
 from tuneboard.config import TrainConfig
 from tuneboard.runs import create_run
@@ -52,7 +53,7 @@ def test_a_logged_out_visitor_sees_only_the_login_button():
     assert [b.label for b in at.button] == ["Log in"]
     assert not at.sidebar.text and "Home" not in [t.value for t in at.title]
     with pytest.raises(ValueError, match=r"Known pages: \['Tuneboard'\]"):  # navigation knows no other page
-        at.switch_page("pages/runs.py")
+        at.switch_page(nav.PAGES[nav.RUNS].file)
 
 
 def test_named_providers_get_a_button_each():
@@ -83,11 +84,11 @@ def _alices_run() -> str:
 def test_only_the_owner_sees_delete_and_share_on_the_runs_page():
     run_id = _alices_run()
     mine = app(ALICE, run_id=run_id)
-    mine.switch_page("pages/runs.py").run()
+    mine.switch_page(nav.PAGES[nav.RUNS].file).run()
     assert "Owner: alice@example.com" in texts(mine)
     assert mine.button(key="runs_delete") and mine.toggle(key=f"runs_share_{run_id}")
     theirs = app(BOB, run_id=run_id)
-    theirs.switch_page("pages/runs.py").run()
+    theirs.switch_page(nav.PAGES[nav.RUNS].file).run()
     assert not theirs.exception and "Owner: alice@example.com" in texts(theirs)
     assert "runs_delete" not in [b.key for b in theirs.button]
     assert not theirs.toggle
@@ -96,7 +97,7 @@ def test_only_the_owner_sees_delete_and_share_on_the_runs_page():
 def test_sharing_from_the_runs_page_is_saved_with_the_run():
     run_id = _alices_run()
     at = app(ALICE, run_id=run_id)
-    at.switch_page("pages/runs.py").run()
+    at.switch_page(nav.PAGES[nav.RUNS].file).run()
     at.toggle(key=f"runs_share_{run_id}").set_value(True).run()
     assert not at.exception
     assert access.owner_record(create_run.__globals__["runs_root"]() / run_id) == {"owner": "alice@example.com",
