@@ -11,13 +11,15 @@ from typing import Any
 
 import streamlit as st
 
+from tuneboard.protocol import ACTIVE, EventKind, RunStatus, kind_of, parse_events, parse_status, update_progress
+
 from . import charts, state
 from .widgets import fmt_duration, fmt_metric, guard, short_id
 
-ACTIVE = ("queued", "running", "stopping")
-BADGES = {"queued": ("Queued", "gray"), "running": ("Training", "green"), "stopping": ("Stopping", "orange"),
-          "completed": ("Completed", "blue"), "stopped": ("Stopped", "violet"), "failed": ("Failed", "red"),
-          "interrupted": ("Interrupted", "orange")}
+S = RunStatus
+BADGES = {S.QUEUED: ("Queued", "gray"), S.RUNNING: ("Training", "green"), S.STOPPING: ("Stopping", "orange"),
+          S.COMPLETED: ("Completed", "blue"), S.STOPPED: ("Stopped", "violet"), S.FAILED: ("Failed", "red"),
+          S.INTERRUPTED: ("Interrupted", "orange")}
 REFRESH_S = 1.0
 
 
@@ -42,11 +44,10 @@ def run_feed(run_id: str) -> dict[str, Any] | None:
             return None
         events, status = run.history(), run.status()
         latest: dict[str, Any] = {}
-        for e in events:
-            if e.get("type") in ("start", "train"):
-                latest.update(e)
+        for e in parse_events(e for e in events if kind_of(e) in (EventKind.START, EventKind.TRAIN)):
+            update_progress(latest, e)
         charts_kept = {"_charts": feed["_charts"]} if feed and "_charts" in feed else {}
-        feed = {"source": "disk", "events": events, "n": len(events), "status": status.get("status", "unknown"),
+        feed = {"source": "disk", "events": events, "n": len(events), "status": parse_status(status.get("status")),
                 "reason": status.get("reason"), "latest": latest, **charts_kept}
     feeds[run_id] = feed
     return feed
@@ -97,26 +98,26 @@ def _header(run_id: str, feed: dict[str, Any]) -> None:
     label, color = BADGES.get(feed["status"], (feed["status"].capitalize(), "gray"))
     title, action = st.columns([4, 1], vertical_alignment="center")
     title.markdown(f"### {short_id(run_id)} &nbsp; :{color}-badge[{label}]")
-    if feed["status"] in ("queued", "running"):
-        verb = "Cancel" if feed["status"] == "queued" else "Stop training"
+    if feed["status"] in (S.QUEUED, S.RUNNING):
+        verb = "Cancel" if feed["status"] == S.QUEUED else "Stop training"
         if action.button(verb, key="stop_training", icon=":material/stop_circle:", width="stretch"):
             state.registry().stop(run_id)
             st.toast("Stopping: the best model so far is kept." if verb == "Stop training" else "Cancelled.")
             st.rerun(scope="fragment")
     status, reason = feed["status"], feed.get("reason")
-    if status == "queued":
+    if status == S.QUEUED:
         st.info("Waiting for the run ahead of it to finish; it starts by itself.", icon=":material/schedule:")
-    elif status == "completed":
+    elif status == S.COMPLETED:
         st.success("Training finished. The best checkpoint was saved. See it on **Evaluate** or try it on **Predict**.")
-    elif status == "stopped":
+    elif status == S.STOPPED:
         st.info(reason or "Stopped by the user; the best model so far was kept.")
-    elif status in ("failed", "interrupted"):
+    elif status in (S.FAILED, S.INTERRUPTED):
         st.error(reason or "The run ended without a reason on record.")
 
 
 def _progress(feed: dict[str, Any], curves: dict[str, Any]) -> None:
     latest = feed.get("latest") or {}
-    done = feed["status"] in ("completed",)
+    done = feed["status"] == S.COMPLETED
     progress = 1.0 if done else float(latest.get("progress") or 0.0)
     total, step = latest.get("total_steps"), latest.get("step", 0)
     if total:
@@ -141,8 +142,8 @@ def _progress(feed: dict[str, Any], curves: dict[str, Any]) -> None:
 
 
 def _notices(events: list[dict[str, Any]]) -> None:
-    notes = [e for e in events if e.get("type") == "notice"]
+    notes = parse_events(e for e in events if kind_of(e) == EventKind.NOTICE)
     if notes:
         with st.expander(f"Notes from this run ({len(notes)})"):
             for e in notes:
-                st.markdown(f"- {e.get('message', '')}")
+                st.markdown(f"- {e.message}")

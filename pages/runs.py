@@ -5,9 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from components import charts, state
-from components.live import ACTIVE, run_feed
-from components.widgets import STATUS_ICONS, fmt_duration, fmt_metric, headline, short_id, show_error
+from components.live import run_feed
+from components.widgets import fmt_duration, fmt_metric, headline, short_id, show_error, status_icon
 from tuneboard.errors import TuneboardError
+from tuneboard.protocol import ACTIVE, RunStatus
 from tuneboard.runs import delete_run, list_runs, open_run
 
 st.title("Runs")
@@ -21,7 +22,7 @@ if not runs:
 
 rows = [r.summary() for r in runs]
 table = pd.DataFrame({
-    "Status": [f"{STATUS_ICONS.get(r['status'] or 'unknown', '')} {r['status']}" for r in rows],
+    "Status": [f"{status_icon(r['status'])} {r['status']}" for r in rows],
     "Run": [short_id(r["run_id"]) for r in rows],
     "Started": [time.strftime("%Y-%m-%d %H:%M", time.localtime(r["started_at"])) if r["started_at"] else "—" for r in rows],
     "Model": [r["model"] or "—" for r in rows],
@@ -43,12 +44,12 @@ run, summary = runs[ids.index(run_id)], rows[ids.index(run_id)]
 
 st.divider()
 title, actions = st.columns([3, 2], vertical_alignment="center")
-title.subheader(f"{STATUS_ICONS.get(summary['status'] or 'unknown', '')} {short_id(run_id)}")
+title.subheader(f"{status_icon(summary['status'])} {short_id(run_id)}")
 links = actions.columns(3)
 links[0].page_link("pages/train.py", label="Live view", icon=":material/monitoring:", query_params={"run": run_id})
 links[1].page_link("pages/evaluate.py", label="Evaluate", icon=":material/fact_check:", query_params={"run": run_id})
 links[2].page_link("pages/predict.py", label="Predict", icon=":material/bolt:", query_params={"run": run_id})
-if summary.get("reason") and summary["status"] not in ("completed",):
+if summary.get("reason") and summary["status"] != RunStatus.COMPLETED:
     st.caption(summary["reason"])
 
 metrics = run.metrics() or {}

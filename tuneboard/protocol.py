@@ -158,7 +158,8 @@ class Baseline(_Event):
 
 
 Event = Union[Start, TrainStep, Evaluation, Status, Notice, Baseline]
-EVENT_TYPES: dict[str, type[_Event]] = {c.kind.value: c for c in (Start, TrainStep, Evaluation, Status, Notice, Baseline)}
+EVENT_TYPES: dict[str, type[_Event]] = {c.kind.value: c
+                                        for c in (Start, TrainStep, Evaluation, Status, Notice, Baseline)}
 
 
 def parse_event(data: dict[str, Any]) -> Event | None:
