@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 import plotly.graph_objects as go
 
-from tuneboard.protocol import Evaluation, EventKind, TrainStep, kind_of, parse_events
+from tuneboard.protocol import Evaluation, Event, TrainStep, parse_event
 
 MAX_POINTS = 500
 INDIGO, AMBER, GREEN, SLATE, RED = "#4F46E5", "#F59E0B", "#10B981", "#64748B", "#EF4444"
@@ -28,13 +28,15 @@ def downsample(xs: Sequence[Any], ys: Sequence[Any], limit: int = MAX_POINTS) ->
     return [xs[i] for i in keep], [ys[i] for i in keep]
 
 
-def training_curves(events: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Columns of the charts from run events: train loss and learning rate per logged step,
-    validation loss and metrics per evaluation."""
-    kept = parse_events(e for e in events if kind_of(e) in (EventKind.TRAIN, EventKind.EVAL))
+def training_curves(events: Sequence[Event | dict[str, Any]]) -> dict[str, Any]:
+    """Columns of the charts from run events (typed, or history dicts): train loss and learning rate
+    per logged step, validation loss and metrics per evaluation. The live panel passes events it
+    parsed once (parsing thousands of lines on every refresh would cost the training thread)."""
+    kept = [parse_event(e) if isinstance(e, dict) else e for e in events]
     train = [e for e in kept if isinstance(e, TrainStep)]
     evals = [e for e in kept if isinstance(e, Evaluation)]
-    metric_keys = [k for k in ("macro_f1", "accuracy", "micro_f1", "rmse", "mae", "r2") if evals and k in evals[-1].metrics]
+    metric_keys = [k for k in ("macro_f1", "accuracy", "micro_f1", "rmse", "mae", "r2")
+                   if evals and k in evals[-1].metrics]
     return {"step": [e.step for e in train], "loss": [e.loss for e in train],
             "lr": [e.learning_rate for e in train],
             "eval_step": [e.step for e in evals], "eval_loss": [e.eval_loss for e in evals],

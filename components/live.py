@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from tuneboard.protocol import ACTIVE, EventKind, RunStatus, kind_of, parse_events, parse_status, update_progress
+from tuneboard.protocol import ACTIVE, Event, Notice, RunStatus, parse_events, parse_status, update_progress
 
 from . import charts, state
 from .widgets import fmt_duration, fmt_metric, guard, short_id
@@ -30,9 +30,10 @@ def run_feed(run_id: str) -> dict[str, Any] | None:
     live = state.registry().get(run_id)
     if live is not None:
         if feed is None or feed["source"] != "live":
-            feed = {"source": "live", "events": [], "n": 0}
+            feed = {"source": "live", "events": [], "parsed": [], "n": 0}
         snap = live.snapshot(since=feed["n"])
         feed["events"].extend(snap["events"])
+        feed["parsed"].extend(parse_events(snap["events"]))  # each event parsed once, not every refresh
         feed.update(n=snap["n_events"], status=snap["status"], reason=snap["reason"], latest=snap["latest"])
     elif feed is None or feed["status"] in ACTIVE:  # a finished run read from disk does not change
         from tuneboard.errors import RunError
@@ -44,10 +45,11 @@ def run_feed(run_id: str) -> dict[str, Any] | None:
             return None
         events, status = run.history(), run.status()
         latest: dict[str, Any] = {}
-        for e in parse_events(e for e in events if kind_of(e) in (EventKind.START, EventKind.TRAIN)):
+        parsed = parse_events(events)
+        for e in parsed:
             update_progress(latest, e)
         charts_kept = {"_charts": feed["_charts"]} if feed and "_charts" in feed else {}
-        feed = {"source": "disk", "events": events, "n": len(events), "status": parse_status(status.get("status")),
+        feed = {"source": "disk", "events": events, "parsed": parsed, "n": len(events), "status": parse_status(status.get("status")),
                 "reason": status.get("reason"), "latest": latest, **charts_kept}
     feeds[run_id] = feed
     return feed
@@ -77,7 +79,7 @@ def _panel(run_id: str, was_active: bool) -> None:
         left.plotly_chart(loss, key="live_loss", config={"displaylogo": False})
         right.plotly_chart(metric, key="live_metric", config={"displaylogo": False})
         st.plotly_chart(lr, key="live_lr", config={"displaylogo": False})
-        _notices(feed["events"])
+        _notices(feed["parsed"])
 
 
 def _figures(feed: dict[str, Any]) -> tuple[Any, ...]:
@@ -88,7 +90,7 @@ def _figures(feed: dict[str, Any]) -> tuple[Any, ...]:
     if cached is not None and cached[0] == feed["n"]:
         return cached[1]
     live = feed.setdefault("_charts", charts.LiveCharts())
-    curves = charts.training_curves(feed["events"])
+    curves = charts.training_curves(feed["parsed"])
     figures = (curves, *live.figures(curves, live=feed["status"] in ACTIVE))
     feed["_figures"] = (feed["n"], figures)
     return figures
@@ -141,8 +143,8 @@ def _progress(feed: dict[str, Any], curves: dict[str, Any]) -> None:
         col.metric(k, v, border=True)
 
 
-def _notices(events: list[dict[str, Any]]) -> None:
-    notes = parse_events(e for e in events if kind_of(e) == EventKind.NOTICE)
+def _notices(events: list[Event]) -> None:
+    notes = [e for e in events if isinstance(e, Notice)]
     if notes:
         with st.expander(f"Notes from this run ({len(notes)})"):
             for e in notes:

@@ -60,7 +60,7 @@ if metrics:
     headline(numbers)
 feed = run_feed(run_id)
 if feed and feed["events"]:
-    curves = charts.training_curves(feed["events"])
+    curves = charts.training_curves(feed["parsed"])
     left, right = st.columns(2)
     left.plotly_chart(charts.loss_figure(curves), config={"displaylogo": False})
     right.plotly_chart(charts.metric_figure(curves), config={"displaylogo": False})

@@ -64,7 +64,7 @@ class _Event:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "_Event":
         names = _field_names(cls)
-        kwargs = {k: v for k, v in data.items() if k in names}
+        kwargs = {k: data[k] for k in names.intersection(data)}
         if "metrics" in names:
             kwargs["metrics"] = {k: v for k, v in data.items()
                                  if k not in names and k != KIND_KEY and _is_number(v)}
@@ -176,10 +176,7 @@ def parse_events(lines: Iterable[dict[str, Any]]) -> list[Event]:
 
 def kind_of(data: dict[str, Any]) -> EventKind | None:
     """The kind of an event dict without parsing it (for cheap filtering of long histories)."""
-    try:
-        return EventKind(data.get(KIND_KEY))
-    except ValueError:
-        return None
+    return _KINDS.get(data.get(KIND_KEY))  # type: ignore[arg-type]
 
 
 def parse_status(value: Any) -> RunStatus:
@@ -248,6 +245,7 @@ def _field_names(cls: type) -> frozenset[str]:
 
 
 _NAMES: dict[type, frozenset[str]] = {}
+_KINDS = {k.value: k for k in EventKind}
 
 
 def _is_number(value: Any) -> bool:
