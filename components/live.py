@@ -49,8 +49,9 @@ def run_feed(run_id: str) -> dict[str, Any] | None:
         for e in parsed:
             update_progress(latest, e)
         charts_kept = {"_charts": feed["_charts"]} if feed and "_charts" in feed else {}
-        feed = {"source": "disk", "events": events, "parsed": parsed, "n": len(events), "status": parse_status(status.get("status")),
-                "reason": status.get("reason"), "latest": latest, **charts_kept}
+        feed = {"source": "disk", "events": events, "parsed": parsed, "n": len(events),
+                "status": parse_status(status.get("status")), "reason": status.get("reason"), "latest": latest,
+                **charts_kept}
     feeds[run_id] = feed
     return feed
 

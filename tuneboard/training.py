@@ -10,18 +10,20 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .baseline import BaselineResult, fit_on_split
 from .checks import check_config
-from .config import TrainConfig
-from .data import PreparedData
 from .device import free_memory
 from .errors import TuneboardError, unexpected_reason
 from .protocol import BASELINE_MODEL, Baseline, Evaluation, Event, Notice, RunStatus, Status, scalars
 from .results import run_metrics, save_results
 from .runs import RunDir, create_run, runs_root
 from .trainer import Trainer
+
+if TYPE_CHECKING:
+    from .config import TrainConfig
+    from .data import PreparedData
 
 __all__ = ["RunResult", "check_config", "execute"]
 EventFn = Callable[[dict[str, Any]], None]
