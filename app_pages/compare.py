@@ -6,6 +6,7 @@ from components import charts, evalcharts, nav
 from components.widgets import fmt_duration, fmt_metric, run_label, short_id, show_error
 from tuneboard.compare import compare_runs
 from tuneboard.errors import TuneboardError
+from tuneboard.protocol import BASELINE_MODEL, RunStatus
 from tuneboard.runs import list_runs
 
 SCORES = ("accuracy", "macro_f1", "micro_f1", "rmse", "r2", "eval_loss")
@@ -20,7 +21,7 @@ if len(runs) < 2:
     st.stop()
 
 summaries = {r.run_id: r.summary() for r in runs}
-completed = [i for i, s in summaries.items() if s.get("status") == "completed"] or list(summaries)
+completed = [i for i, s in summaries.items() if s.get("status") == RunStatus.COMPLETED] or list(summaries)
 # Newest first: the last finished run and the one before it, preferably on the same data.
 same_data = [i for i in completed[1:] if summaries[i]["data"] == summaries[completed[0]]["data"]]
 st.session_state.setdefault("compare_pick", [completed[0], (same_data or completed[1:] or list(summaries)[1:])[0]])
@@ -55,7 +56,7 @@ table = pd.DataFrame({
     "Model": [r["model"] for r in result["rows"]],
     "Preset": [r["preset"] for r in result["rows"]],
     charts.pretty(metric): [fmt_metric(metric, r["value"]) for r in result["rows"]],
-    "TF-IDF baseline": [fmt_metric(metric, r["baseline_value"]) if r["model"] != "tfidf" else "(is the baseline)"
+    "TF-IDF baseline": [fmt_metric(metric, r["baseline_value"]) if r["model"] != BASELINE_MODEL else "(is the baseline)"
                         for r in result["rows"]],
     **{charts.pretty(k): [fmt_metric(k, r.get(k)) for r in result["rows"]]
        for k in SCORES if k != metric and any(r.get(k) is not None for r in result["rows"])},

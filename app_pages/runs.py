@@ -5,10 +5,11 @@ import pandas as pd
 import streamlit as st
 
 from components import auth, charts, nav, state
-from components.live import ACTIVE, run_feed
-from components.widgets import STATUS_ICONS, fmt_duration, fmt_metric, headline, short_id, show_error
+from components.live import run_feed
+from components.widgets import fmt_duration, fmt_metric, headline, short_id, show_error, status_icon
 from tuneboard import access
 from tuneboard.errors import TuneboardError
+from tuneboard.protocol import ACTIVE, RunStatus
 from tuneboard.runs import delete_run, list_runs, open_run
 
 st.title("Runs")
@@ -22,7 +23,7 @@ if not runs:
 
 rows = [r.summary() for r in runs]
 table = pd.DataFrame({
-    "Status": [f"{STATUS_ICONS.get(r['status'] or 'unknown', '')} {r['status']}" for r in rows],
+    "Status": [f"{status_icon(r['status'])} {r['status']}" for r in rows],
     "Run": [short_id(r["run_id"]) for r in rows],
     "Started": [time.strftime("%Y-%m-%d %H:%M", time.localtime(r["started_at"])) if r["started_at"] else "—" for r in rows],
     "Model": [r["model"] or "—" for r in rows],
@@ -44,12 +45,12 @@ run, summary = runs[ids.index(run_id)], rows[ids.index(run_id)]
 
 st.divider()
 title, actions = st.columns([3, 2], vertical_alignment="center")
-title.subheader(f"{STATUS_ICONS.get(summary['status'] or 'unknown', '')} {short_id(run_id)}")
+title.subheader(f"{status_icon(summary['status'])} {short_id(run_id)}")
 links = actions.columns(3)
 links[0].page_link(nav.page(nav.TRAIN), label="Live view", icon=":material/monitoring:", query_params={"run": run_id})
 links[1].page_link(nav.page(nav.EVALUATE), label="Evaluate", icon=":material/fact_check:", query_params={"run": run_id})
 links[2].page_link(nav.page(nav.PREDICT), label="Predict", icon=":material/bolt:", query_params={"run": run_id})
-if summary.get("reason") and summary["status"] not in ("completed",):
+if summary.get("reason") and summary["status"] != RunStatus.COMPLETED:
     st.caption(summary["reason"])
 
 metrics = run.metrics() or {}
@@ -60,7 +61,7 @@ if metrics:
     headline(numbers)
 feed = run_feed(run_id)
 if feed and feed["events"]:
-    curves = charts.training_curves(feed["events"])
+    curves = charts.training_curves(feed["parsed"])
     left, right = st.columns(2)
     left.plotly_chart(charts.loss_figure(curves), config=charts.PLOTLY_CONFIG)
     right.plotly_chart(charts.metric_figure(curves), config=charts.PLOTLY_CONFIG)

@@ -2,7 +2,8 @@
 import streamlit as st
 
 from components import cache, nav, state, trainform
-from components.live import ACTIVE, live_panel, run_feed
+from components.live import live_panel, run_feed
+from tuneboard.protocol import ACTIVE
 
 st.title("Train")
 st.caption("Step 2 of 5 · Fine-tune a model on your data. Training runs on the server: you can leave this page, "

@@ -1,13 +1,15 @@
 """Plotly figure builders. Pure: data in, ``go.Figure`` out; no Streamlit, no file access.
 
 Every builder bounds what it sends to the browser (``MAX_POINTS`` per line) so a long run costs the
-page the same as a short one, and shares one look (``_style``) that reads well on a projector.
+page the same as a short one, and shares one look (``style``) that reads well on a projector.
 """
 from __future__ import annotations
 
 from typing import Any, Sequence
 
 import plotly.graph_objects as go
+
+from tuneboard.protocol import Evaluation, Event, TrainStep, parse_event
 
 MAX_POINTS = 500
 PLOTLY_CONFIG = {"displaylogo": False}  # the chart toolbar of every st.plotly_chart, without the Plotly logo
@@ -27,17 +29,20 @@ def downsample(xs: Sequence[Any], ys: Sequence[Any], limit: int = MAX_POINTS) ->
     return [xs[i] for i in keep], [ys[i] for i in keep]
 
 
-def training_curves(events: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Columns of the charts from run events: train loss and learning rate per logged step,
-    validation loss and metrics per evaluation."""
-    train = [e for e in events if e.get("type") == "train"]
-    evals = [e for e in events if e.get("type") == "eval"]
-    metric_keys = [k for k in ("macro_f1", "accuracy", "micro_f1", "rmse", "mae", "r2") if evals and k in evals[-1]]
-    return {"step": [e["step"] for e in train], "loss": [e["loss"] for e in train],
-            "lr": [e.get("learning_rate") for e in train],
-            "eval_step": [e["step"] for e in evals], "eval_loss": [e.get("eval_loss") for e in evals],
-            "metrics": {k: [e.get(k) for e in evals] for k in metric_keys},
-            "best_step": next((e["step"] for e in reversed(evals) if e.get("is_best")), None)}
+def training_curves(events: Sequence[Event | dict[str, Any]]) -> dict[str, Any]:
+    """Columns of the charts from run events (typed, or history dicts): train loss and learning rate
+    per logged step, validation loss and metrics per evaluation. The live panel passes events it
+    parsed once (parsing thousands of lines on every refresh would cost the training thread)."""
+    kept = [parse_event(e) if isinstance(e, dict) else e for e in events]
+    train = [e for e in kept if isinstance(e, TrainStep)]
+    evals = [e for e in kept if isinstance(e, Evaluation)]
+    metric_keys = [k for k in ("macro_f1", "accuracy", "micro_f1", "rmse", "mae", "r2")
+                   if evals and k in evals[-1].metrics]
+    return {"step": [e.step for e in train], "loss": [e.loss for e in train],
+            "lr": [e.learning_rate for e in train],
+            "eval_step": [e.step for e in evals], "eval_loss": [e.eval_loss for e in evals],
+            "metrics": {k: [e.metrics.get(k) for e in evals] for k in metric_keys},
+            "best_step": next((e.step for e in reversed(evals) if e.is_best), None)}
 
 
 def loss_figure(curves: dict[str, Any], height: int = 340) -> go.Figure:
@@ -49,7 +54,7 @@ def loss_figure(curves: dict[str, Any], height: int = 340) -> go.Figure:
         x, y = downsample(curves["eval_step"], curves["eval_loss"])
         fig.add_scatter(x=x, y=y, name="Validation loss", mode="lines+markers",
                         line=dict(color=AMBER, width=3), marker=dict(size=10))
-    fig = _style(fig, "Loss", height, x_title="Step")
+    fig = style(fig, "Loss", height, x_title="Step")
     fig.update_xaxes(rangemode="tozero")  # the three live charts share one step axis from 0
     return fig
 
@@ -66,7 +71,7 @@ def metric_figure(curves: dict[str, Any], height: int = 340) -> go.Figure:
         fig.add_vline(x=curves["best_step"], line=dict(color=SLATE, dash="dot"),
                       annotation_text="kept", annotation_position="top left")
     bounded = all(k in ("macro_f1", "accuracy", "micro_f1") for k in curves["metrics"])
-    fig = _style(fig, "Validation", height, x_title="Step")
+    fig = style(fig, "Validation", height, x_title="Step")
     fig.update_xaxes(rangemode="tozero")  # one evaluation is a point at its step, not an axis of 60..62
     if bounded and curves["metrics"]:
         values = [v for vs in curves["metrics"].values() for v in vs if v is not None]
@@ -79,7 +84,7 @@ def lr_figure(curves: dict[str, Any], height: int = 220) -> go.Figure:
     x, y = downsample(curves["step"], curves["lr"])
     fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", line=dict(color=SLATE, width=2), fill="tozeroy",
                                fillcolor="rgba(100,116,139,0.12)", name="Learning rate"))
-    fig = _style(fig, "Learning rate", height, x_title="Step", legend=False)
+    fig = style(fig, "Learning rate", height, x_title="Step", legend=False)
     fig.update_xaxes(rangemode="tozero")
     fig.update_yaxes(tickformat=".1e")
     return fig
@@ -149,7 +154,7 @@ def class_balance_figure(train: dict[str, int], val: dict[str, int] | None = Non
         fig.add_bar(y=labels, x=[val.get(k, 0) for k in labels], name="Validation", orientation="h",
                     marker_color=AMBER)
     fig.update_layout(barmode="stack", legend_traceorder="normal")
-    fig = _style(fig, "Examples per class", height or max(340, 80 + 40 * len(labels)), x_title="Rows")
+    fig = style(fig, "Examples per class", height or max(340, 80 + 40 * len(labels)), x_title="Rows")
     fig.update_yaxes(automargin=True)
     return fig
 
@@ -163,7 +168,7 @@ def confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[int]], hei
                                textfont=dict(size=16), colorscale=[[0, "#F8FAFC"], [1, INDIGO]], zmin=0, zmax=1,
                                showscale=False,
                                hovertemplate="true %{y}<br>predicted %{x}<br>%{text} rows (%{z:.0%})<extra></extra>"))
-    fig = _style(fig, title, height or max(320, 120 + 48 * len(labels)), x_title="Predicted",
+    fig = style(fig, title, height or max(320, 120 + 48 * len(labels)), x_title="Predicted",
                  legend=False)
     fig.update_yaxes(title="True", autorange="reversed", automargin=True)
     fig.update_xaxes(side="bottom", automargin=True, showgrid=False)
@@ -177,7 +182,7 @@ def probability_figure(scores: dict[str, float], height: int | None = None) -> g
     fig = go.Figure(go.Bar(y=[k for k, _ in items], x=[v for _, v in items], orientation="h",
                            marker_color=[INDIGO if k == top else "#CBD5E1" for k, _ in items],
                            text=[f"{v:.0%}" for _, v in items], textposition="outside", cliponaxis=False))
-    fig = _style(fig, None, height or max(200, 50 + 40 * len(items)), legend=False)
+    fig = style(fig, None, height or max(200, 50 + 40 * len(items)), legend=False)
     fig.update_xaxes(range=[0, 1.12], tickformat=".0%", showgrid=False)
     fig.update_yaxes(automargin=True)
     return fig
@@ -190,7 +195,7 @@ def pretty(name: str) -> str:
             "subset_accuracy": "Exact-match accuracy"}.get(name, name.replace("_", " ").capitalize())
 
 
-def _style(fig: go.Figure, title: str | None, height: int, x_title: str | None = None,
+def style(fig: go.Figure, title: str | None, height: int, x_title: str | None = None,
            legend: bool = True) -> go.Figure:
     fig.update_layout(
         template="plotly_white", height=height, font=FONT, margin=dict(l=10, r=10, t=48 if title else 10, b=10),
@@ -205,7 +210,7 @@ def _style(fig: go.Figure, title: str | None, height: int, x_title: str | None =
 def histogram_figure(values: Sequence[float], title: str = "Target values", height: int = 300) -> go.Figure:
     """Distribution of a numeric target (regression data)."""
     fig = go.Figure(go.Histogram(x=list(values)[:100_000], marker_color=INDIGO, nbinsx=30))
-    fig = _style(fig, title, height, x_title="Value", legend=False)
+    fig = style(fig, title, height, x_title="Value", legend=False)
     fig.update_layout(bargap=0.05)
     return fig
 
@@ -222,6 +227,6 @@ def token_length_figure(lengths: dict[str, Any], height: int = 300) -> go.Figure
     if lengths["suggested_max_length"] != lengths["max_length"] and lengths["suggested_max_length"] <= edges[-1] * 1.2:
         fig.add_vline(x=lengths["suggested_max_length"], line=dict(color=GREEN, dash="dot"),
                       annotation_text=f"suggested {lengths['suggested_max_length']}", annotation_position="top left")
-    fig = _style(fig, "Tokens per text", height, x_title="Tokens (sampled texts)", legend=False)
+    fig = style(fig, "Tokens per text", height, x_title="Tokens (sampled texts)", legend=False)
     fig.update_layout(bargap=0.05)
     return fig

@@ -8,7 +8,9 @@ from typing import Any, Sequence
 
 import plotly.graph_objects as go
 
-from .charts import AMBER, GREEN, INDIGO, RED, SLATE, _style, downsample, pretty
+from tuneboard.protocol import Baseline, Evaluation, TrainStep, parse_events
+
+from .charts import AMBER, GREEN, INDIGO, RED, SLATE, downsample, pretty, style
 
 # One colour per run on the Compare page (then it repeats).
 RUN_COLORS = (INDIGO, AMBER, GREEN, RED, SLATE, "#0EA5E9", "#A855F7", "#EC4899")
@@ -40,7 +42,7 @@ def roc_figure(fpr: Sequence[float], tpr: Sequence[float], auc: float | None = N
                     fillcolor="rgba(79,70,229,0.08)",
                     hovertemplate="false positives %{x:.0%}<br>true positives %{y:.0%}<extra></extra>")
     title = f"ROC curve · AUC {auc:.3f}" if auc is not None else "ROC curve"
-    fig = _style(fig, title, height, x_title="False positive rate", legend=False)
+    fig = style(fig, title, height, x_title="False positive rate", legend=False)
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="True positive rate")
     return fig
@@ -56,7 +58,7 @@ def pr_figure(precision: Sequence[float], recall: Sequence[float], auc: float | 
     fig.add_scatter(x=x, y=y, mode="lines", line=dict(color=GREEN, width=3), name="Model",
                     hovertemplate="recall %{x:.0%}<br>precision %{y:.0%}<extra></extra>")
     title = f"Precision–recall · AP {auc:.3f}" if auc is not None else "Precision–recall"
-    fig = _style(fig, title, height, x_title="Recall", legend=False)
+    fig = style(fig, title, height, x_title="Recall", legend=False)
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="Precision")
     return fig
@@ -76,7 +78,7 @@ def threshold_figure(rows: Sequence[dict[str, float]], chosen: float | None = No
     if chosen is not None and chosen != saved:
         fig.add_vline(x=chosen, line=dict(color=RED, width=2), annotation_text="chosen",
                       annotation_position="top right")
-    fig = _style(fig, "Precision and recall by threshold", height, x_title="Decision threshold")
+    fig = style(fig, "Precision and recall by threshold", height, x_title="Decision threshold")
     fig.update_xaxes(range=[0, 1])
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
     return fig
@@ -92,7 +94,7 @@ def reliability_figure(bins: Sequence[dict[str, Any]], ece: float | None = None,
                 hovertemplate="confidence %{customdata[0]:.0%}<br>correct %{y:.0%}<br>%{customdata[1]} rows"
                               "<extra></extra>")
     title = f"Calibration · ECE {ece:.3f}" if ece is not None else "Calibration"
-    fig = _style(fig, title, height, x_title="Confidence", legend=False)
+    fig = style(fig, title, height, x_title="Confidence", legend=False)
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="Share correct")
     return fig
@@ -105,7 +107,7 @@ def per_label_figure(per_class: dict[str, dict[str, float]], height: int | None 
                            marker_color=INDIGO, text=[f"{v['f1']:.0%}" for _, v in items], textposition="outside",
                            cliponaxis=False, customdata=[v["support"] for _, v in items],
                            hovertemplate="%{y}: F1 %{x:.1%} on %{customdata} rows<extra></extra>"))
-    fig = _style(fig, "F1 per label", height or max(260, 80 + 40 * len(items)), legend=False)
+    fig = style(fig, "F1 per label", height or max(260, 80 + 40 * len(items)), legend=False)
     fig.update_xaxes(range=[0, 1.12], tickformat=".0%")
     fig.update_yaxes(automargin=True)
     return fig
@@ -119,7 +121,7 @@ def regression_figure(true: Sequence[float], predicted: Sequence[float], height:
     fig.add_scatter(x=[low, high], y=[low, high], mode="lines", line=DIAGONAL, name="Exact", hoverinfo="skip")
     fig.add_scatter(x=true, y=predicted, mode="markers", name="Rows", marker=dict(color=INDIGO, size=9, opacity=0.6),
                     hovertemplate="true %{x:.3g}<br>predicted %{y:.3g}<extra></extra>")
-    fig = _style(fig, "Predicted vs true", height, x_title="True value", legend=False)
+    fig = style(fig, "Predicted vs true", height, x_title="True value", legend=False)
     fig.update_yaxes(title="Predicted", scaleanchor="x", scaleratio=1)
     return fig
 
@@ -128,30 +130,33 @@ def compare_loss_figure(histories: dict[str, Sequence[dict[str, Any]]], height: 
     """Train loss (solid) and validation loss (dotted, markers) of several runs against the epoch."""
     fig = go.Figure()
     for (name, events), color in zip(histories.items(), _cycle()):
-        train = [e for e in events if e.get("type") == "train" and "loss" in e]
-        evals = [e for e in events if e.get("type") == "eval" and e.get("eval_loss") is not None]
+        parsed = parse_events(events)
+        train = [e for e in parsed if isinstance(e, TrainStep)]
+        evals = [e for e in parsed if isinstance(e, Evaluation) and e.eval_loss is not None]
         if train:
-            x, y = downsample([_epoch(e) for e in train], [e["loss"] for e in train])
+            x, y = downsample([e.epoch for e in train], [e.loss for e in train])
             fig.add_scatter(x=x, y=y, mode="lines", name=f"{name} · train", legendgroup=name,
                             line=dict(color=color, width=3))
         if evals:
-            fig.add_scatter(x=[_epoch(e) for e in evals], y=[e["eval_loss"] for e in evals], mode="lines+markers",
+            fig.add_scatter(x=[e.epoch for e in evals], y=[e.eval_loss for e in evals], mode="lines+markers",
                             name=f"{name} · validation", legendgroup=name,
                             line=dict(color=color, width=2, dash="dot"), marker=dict(size=9))
-    return _legend_below(_style(fig, "Loss", height, x_title="Epoch"))
+    return _legend_below(style(fig, "Loss", height, x_title="Epoch"))
 
 
 def compare_metric_figure(histories: dict[str, Sequence[dict[str, Any]]], metric: str, height: int = 400) -> go.Figure:
     """One validation metric per evaluation for several runs; a run's baseline as a dashed line of its colour."""
     fig = go.Figure()
     for (name, events), color in zip(histories.items(), _cycle()):
-        evals = [e for e in events if e.get("type") == "eval" and e.get(metric) is not None]
-        fig.add_scatter(x=[_epoch(e) for e in evals], y=[e[metric] for e in evals], mode="lines+markers", name=name,
-                        line=dict(color=color, width=3), marker=dict(size=10))
-        base = next((e[metric] for e in events if e.get("type") == "baseline" and e.get(metric) is not None), None)
+        parsed = parse_events(events)
+        evals = [e for e in parsed if isinstance(e, Evaluation) and _value(e, metric) is not None]
+        fig.add_scatter(x=[e.epoch for e in evals], y=[_value(e, metric) for e in evals], mode="lines+markers",
+                        name=name, line=dict(color=color, width=3), marker=dict(size=10))
+        base = next((e.metrics[metric] for e in parsed
+                     if isinstance(e, Baseline) and e.metrics.get(metric) is not None), None)
         if base is not None:
             fig.add_hline(y=base, line=dict(color=color, width=1, dash="dash"), opacity=0.6)
-    fig = _legend_below(_style(fig, f"Validation {pretty(metric)}", height, x_title="Epoch"))
+    fig = _legend_below(style(fig, f"Validation {pretty(metric)}", height, x_title="Epoch"))
     if metric not in ("rmse", "mae", "r2", "eval_loss"):
         fig.update_yaxes(tickformat=".0%")
     return fig
@@ -163,8 +168,8 @@ def _legend_below(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def _epoch(event: dict[str, Any]) -> float:
-    return float(event.get("epoch") or 0.0)
+def _value(event: Evaluation, metric: str) -> float | None:
+    return event.eval_loss if metric == "eval_loss" else event.metrics.get(metric)
 
 
 def _cycle() -> Any:

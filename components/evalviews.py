@@ -6,6 +6,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from tuneboard.protocol import BASELINE_MODEL
+
 from . import auth, charts, evalcharts
 from .charts import PLOTLY_CONFIG
 from .widgets import fmt_metric, show_error
@@ -39,7 +41,7 @@ def headline(metrics: dict[str, Any]) -> None:
                       "normal" if metrics.get("higher_is_better", True) else "inverse"))
     for col, (name, value, delta, color) in zip(st.columns(len(tiles)), tiles):
         col.metric(name, value, delta=delta, delta_color=color, border=True)
-    gain = baseline_gain(metrics) if metrics.get("model_kind") != "tfidf" else None
+    gain = baseline_gain(metrics) if metrics.get("model_kind") != BASELINE_MODEL else None
     callout = st.info if gain is None or abs(gain) < 0.005 else st.success if gain > 0 else st.warning
     callout(baseline_sentence(metrics))
 
@@ -56,7 +58,7 @@ def baseline_gain(metrics: dict[str, Any]) -> float | None:
 def baseline_sentence(metrics: dict[str, Any]) -> str:
     """Whether fine-tuning was worth it, in plain words."""
     main = metrics.get("main_metric")
-    if metrics.get("model_kind") == "tfidf":
+    if metrics.get("model_kind") == BASELINE_MODEL:
         return ("This run **is** the TF-IDF baseline (a linear model on word or character n-grams): instant and "
                 "tiny. Fine-tune a transformer on the same data to see whether it is worth the extra time.")
     gain = baseline_gain(metrics)

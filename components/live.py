@@ -11,13 +11,15 @@ from typing import Any
 
 import streamlit as st
 
+from tuneboard.protocol import ACTIVE, Event, Notice, RunStatus, parse_events, parse_status, update_progress
+
 from . import auth, charts, state
 from .widgets import fmt_duration, fmt_metric, guard, short_id
 
-ACTIVE = ("queued", "running", "stopping")
-BADGES = {"queued": ("Queued", "gray"), "running": ("Training", "green"), "stopping": ("Stopping", "orange"),
-          "completed": ("Completed", "blue"), "stopped": ("Stopped", "violet"), "failed": ("Failed", "red"),
-          "interrupted": ("Interrupted", "orange")}
+S = RunStatus
+BADGES = {S.QUEUED: ("Queued", "gray"), S.RUNNING: ("Training", "green"), S.STOPPING: ("Stopping", "orange"),
+          S.COMPLETED: ("Completed", "blue"), S.STOPPED: ("Stopped", "violet"), S.FAILED: ("Failed", "red"),
+          S.INTERRUPTED: ("Interrupted", "orange")}
 REFRESH_S = 1.0
 
 
@@ -28,9 +30,10 @@ def run_feed(run_id: str) -> dict[str, Any] | None:
     live = state.registry().get(run_id)
     if live is not None:
         if feed is None or feed["source"] != "live":
-            feed = {"source": "live", "events": [], "n": 0}
+            feed = {"source": "live", "events": [], "parsed": [], "n": 0}
         snap = live.snapshot(since=feed["n"])
         feed["events"].extend(snap["events"])
+        feed["parsed"].extend(parse_events(snap["events"]))  # each event parsed once, not every refresh
         feed.update(n=snap["n_events"], status=snap["status"], reason=snap["reason"], latest=snap["latest"])
     elif feed is None or feed["status"] in ACTIVE:  # a finished run read from disk does not change
         from tuneboard.errors import RunError
@@ -42,12 +45,13 @@ def run_feed(run_id: str) -> dict[str, Any] | None:
             return None
         events, status = run.history(), run.status()
         latest: dict[str, Any] = {}
-        for e in events:
-            if e.get("type") in ("start", "train"):
-                latest.update(e)
+        parsed = parse_events(events)
+        for e in parsed:
+            update_progress(latest, e)
         charts_kept = {"_charts": feed["_charts"]} if feed and "_charts" in feed else {}
-        feed = {"source": "disk", "events": events, "n": len(events), "status": status.get("status", "unknown"),
-                "reason": status.get("reason"), "latest": latest, **charts_kept}
+        feed = {"source": "disk", "events": events, "parsed": parsed, "n": len(events),
+                "status": parse_status(status.get("status")), "reason": status.get("reason"), "latest": latest,
+                **charts_kept}
     feeds[run_id] = feed
     return feed
 
@@ -76,7 +80,7 @@ def _panel(run_id: str, was_active: bool) -> None:
         left.plotly_chart(loss, key="train_live_loss", config=charts.PLOTLY_CONFIG)
         right.plotly_chart(metric, key="train_live_metric", config=charts.PLOTLY_CONFIG)
         st.plotly_chart(lr, key="train_live_lr", config=charts.PLOTLY_CONFIG)
-        _notices(feed["events"])
+        _notices(feed["parsed"])
 
 
 def _figures(feed: dict[str, Any]) -> tuple[Any, ...]:
@@ -87,7 +91,7 @@ def _figures(feed: dict[str, Any]) -> tuple[Any, ...]:
     if cached is not None and cached[0] == feed["n"]:
         return cached[1]
     live = feed.setdefault("_charts", charts.LiveCharts())
-    curves = charts.training_curves(feed["events"])
+    curves = charts.training_curves(feed["parsed"])
     figures = (curves, *live.figures(curves, live=feed["status"] in ACTIVE))
     feed["_figures"] = (feed["n"], figures)
     return figures
@@ -97,26 +101,26 @@ def _header(run_id: str, feed: dict[str, Any]) -> None:
     label, color = BADGES.get(feed["status"], (feed["status"].capitalize(), "gray"))
     title, action = st.columns([4, 1], vertical_alignment="center")
     title.markdown(f"### {short_id(run_id)} &nbsp; :{color}-badge[{label}]")
-    if feed["status"] in ("queued", "running") and auth.allowed_run("stop", run_id):
-        verb = "Cancel" if feed["status"] == "queued" else "Stop training"
+    if feed["status"] in (S.QUEUED, S.RUNNING) and auth.allowed_run("stop", run_id):
+        verb = "Cancel" if feed["status"] == S.QUEUED else "Stop training"
         if action.button(verb, key="stop_training", icon=":material/stop_circle:", width="stretch"):
             state.registry().stop(run_id)
             st.toast("Stopping: the best model so far is kept." if verb == "Stop training" else "Cancelled.")
             st.rerun(scope="fragment")
     status, reason = feed["status"], feed.get("reason")
-    if status == "queued":
+    if status == S.QUEUED:
         st.info("Waiting for the run ahead of it to finish; it starts by itself.", icon=":material/schedule:")
-    elif status == "completed":
+    elif status == S.COMPLETED:
         st.success("Training finished. The best checkpoint was saved. See it on **Evaluate** or try it on **Predict**.")
-    elif status == "stopped":
+    elif status == S.STOPPED:
         st.info(reason or "Stopped by the user; the best model so far was kept.")
-    elif status in ("failed", "interrupted"):
+    elif status in (S.FAILED, S.INTERRUPTED):
         st.error(reason or "The run ended without a reason on record.")
 
 
 def _progress(feed: dict[str, Any], curves: dict[str, Any]) -> None:
     latest = feed.get("latest") or {}
-    done = feed["status"] in ("completed",)
+    done = feed["status"] == S.COMPLETED
     progress = 1.0 if done else float(latest.get("progress") or 0.0)
     total, step = latest.get("total_steps"), latest.get("step", 0)
     if total:
@@ -140,9 +144,9 @@ def _progress(feed: dict[str, Any], curves: dict[str, Any]) -> None:
         col.metric(k, v, border=True)
 
 
-def _notices(events: list[dict[str, Any]]) -> None:
-    notes = [e for e in events if e.get("type") == "notice"]
+def _notices(events: list[Event]) -> None:
+    notes = [e for e in events if isinstance(e, Notice)]
     if notes:
         with st.expander(f"Notes from this run ({len(notes)})"):
             for e in notes:
-                st.markdown(f"- {e.get('message', '')}")
+                st.markdown(f"- {e.message}")

@@ -9,14 +9,16 @@ from typing import Any, Iterator
 import streamlit as st
 
 from tuneboard.errors import TuneboardError
+from tuneboard.protocol import RunStatus
 
 from . import nav, state
 from .charts import pretty
 
 log = logging.getLogger("tuneboard.app")
 # Plain symbols every system font has (emoji need an emoji font, which projectors' machines may lack).
-STATUS_ICONS = {"queued": "○", "running": "●", "stopping": "◐", "completed": "✓", "stopped": "■",
-                "failed": "✗", "interrupted": "⚠", "unknown": "?"}
+S = RunStatus
+STATUS_ICONS = {S.QUEUED: "○", S.RUNNING: "●", S.STOPPING: "◐", S.COMPLETED: "✓", S.STOPPED: "■",
+                S.FAILED: "✗", S.INTERRUPTED: "⚠", S.UNKNOWN: "?"}
 
 
 @contextmanager
@@ -80,7 +82,12 @@ def run_label(summary: dict[str, Any]) -> str:
     when = time.strftime("%d %b %H:%M", time.localtime(summary["started_at"])) if summary.get("started_at") else ""
     value, name = summary.get("main_value"), summary.get("main_metric")
     score = f" · {pretty(name)} {fmt_metric(name, value)}" if isinstance(value, (int, float)) else ""
-    return f"{STATUS_ICONS.get(summary.get('status') or 'unknown', '')} {short_id(summary['run_id'])} · {when}{score}"
+    return f"{status_icon(summary.get('status'))} {short_id(summary['run_id'])} · {when}{score}"
+
+
+def status_icon(status: str | None) -> str:
+    """A run status as one plain symbol ('?' for none)."""
+    return STATUS_ICONS.get(status or S.UNKNOWN, "")
 
 
 def run_picker(with_model: bool = True) -> dict[str, Any] | None:

@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .metrics import compute_metrics
+from .protocol import BASELINE_MODEL
+from .targets import encode_targets, text_pairs
 
-BASELINE_MODEL = "tfidf"
+if TYPE_CHECKING:
+    from .data import PreparedData
+
+MAX_TRAIN_ROWS = 100_000  # keep the fit a matter of seconds on huge tables
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
@@ -106,3 +113,27 @@ def fit_baseline(texts: list[str], targets: np.ndarray, task: str, labels: list[
                  pairs: list[str] | None = None, seed: int = 42) -> Baseline:
     """Fit on (texts, targets); ``targets`` as the engine encodes them (ids, 0/1 matrix, floats)."""
     return Baseline(task, labels).fit(_join(texts, pairs), targets, seed)
+
+
+@dataclass
+class BaselineResult:
+    """A baseline fitted on a run's split: its validation ``metrics`` (with ``fit_seconds``) and ``scores``."""
+
+    metrics: dict[str, Any]
+    scores: np.ndarray
+
+
+def fit_on_split(data: "PreparedData", seed: int, folder: Path) -> BaselineResult:
+    """Fit on the training split (at most ``MAX_TRAIN_ROWS`` rows), score the validation split and
+    save the model into ``folder``. Raises whatever scikit-learn raises; the caller decides."""
+    t0 = time.perf_counter()
+    train, val = data.train, data.val
+    if len(train) > MAX_TRAIN_ROWS:
+        train = train.sample(MAX_TRAIN_ROWS, random_state=seed)
+    model = fit_baseline(train["text"].tolist(), encode_targets(train, data.task, data.labels), data.task,
+                         data.labels, text_pairs(train), seed)
+    scores = model.scores(val["text"].tolist(), text_pairs(val))
+    metrics = compute_metrics(data.task, data.labels, encode_targets(val, data.task, data.labels), scores)
+    model.save(folder)
+    metrics["fit_seconds"] = time.perf_counter() - t0
+    return BaselineResult(metrics, scores)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import ModelLoadError
+from .errors import ModelLoadError, first_line
+from .protocol import BASELINE_MODEL
 
 DEFAULT_MODEL = "default"
-BASELINE_MODEL = "tfidf"  # the classical baseline as a model of its own (see baseline.py)
 MODELS_DIR = Path(os.environ.get("TUNEBOARD_MODELS_DIR", Path(__file__).resolve().parent.parent / "models"))
 
 
@@ -105,7 +105,7 @@ def load_model_config(source: ModelSource) -> Any:
 
 
 def _load_error(source: ModelSource, e: BaseException) -> ModelLoadError:
-    reason = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
+    reason = first_line(e, 160) or type(e).__name__
     if source.kind == "hub":
         return ModelLoadError(
             f"Model '{source.source}' is not a folder on this machine and could not be fetched from the Hugging Face hub "
@@ -168,7 +168,7 @@ def describe_model(source_text: str) -> ModelCard:
     """Size and shape of a model from its config and weight-file headers, without loading weights."""
     source = resolve_model(source_text)
     if source.kind == "baseline":
-        return ModelCard(source=source, architecture="TfidfVectorizer + LogisticRegression", model_type="tfidf",
+        return ModelCard(source=source, architecture="TfidfVectorizer + LogisticRegression", model_type=BASELINE_MODEL,
                          parameters=0, hidden_size=None, layers=None, vocab_size=None, max_positions=None,
                          weights_bytes=0)
     cfg = load_model_config(source)

@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from .errors import TuneboardError
+from .errors import TuneboardError, first_line
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as e:  # a bug: keep the details in a file, show one line
         log = _write_crash_log()
-        print(f"unexpected failure: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
+        print(f"unexpected failure: {type(e).__name__}: {first_line(e, 1000)} "
               f"(full log: {log})", file=sys.stderr)
         return 1
 
@@ -144,25 +144,29 @@ class _ProgressPrinter:
     def __init__(self, quiet: bool) -> None:
         self.quiet, self.last, self.total = quiet, 0.0, None
 
-    def __call__(self, e: dict[str, Any]) -> None:
-        if self.quiet:
+    def __call__(self, line: dict[str, Any]) -> None:
+        from .protocol import Evaluation, Notice, Start, TrainStep, parse_event
+
+        e = parse_event(line)
+        if self.quiet or e is None:
             return
-        kind = e.get("type")
-        if kind == "start":
-            self.total = e["epochs"]
-            print(f"training {e['model']} on {e['device']}: {e['n_train']} train / {e['n_val']} validation rows, "
-                  f"task {e['task']}, {e['epochs']} epochs", flush=True)
-        elif kind == "train" and (time.time() - self.last > 2 or e["progress"] >= 1):
+        if isinstance(e, Start):
+            self.total = e.epochs
+            print(f"training {e.model} on {e.device}: {e.n_train} train / {e.n_val} validation rows, "
+                  f"task {e.task}, {e.epochs} epochs", flush=True)
+        elif isinstance(e, TrainStep) and (time.time() - self.last > 2 or e.progress >= 1):
             self.last = time.time()
-            eta = f"{e['eta']:.0f}s" if e.get("eta") is not None else "?"
-            print(f"epoch {e['epoch']:.2f}/{self.total}  step {e['step']}  loss {e['loss']:.4f}  "
-                  f"{e['samples_per_second']:.1f} samples/s  eta {eta}", flush=True)
-        elif kind == "eval":
-            keys = [k for k in ("accuracy", "macro_f1", "micro_f1", "rmse", "r2", "eval_loss") if k in e]
-            print(f"eval epoch {e['epoch']:.2f}: " + "  ".join(f"{k} {e[k]:.4f}" for k in keys)
-                  + ("  (best)" if e.get("is_best") else ""), flush=True)
-        elif kind == "notice":
-            print(f"note: {e['message']}", flush=True)
+            eta = f"{e.eta:.0f}s" if e.eta is not None else "?"
+            print(f"epoch {e.epoch:.2f}/{self.total}  step {e.step}  loss {e.loss:.4f}  "
+                  f"{e.samples_per_second:.1f} samples/s  eta {eta}", flush=True)
+        elif isinstance(e, Evaluation):
+            numbers = {**e.metrics, "eval_loss": e.eval_loss}
+            keys = [k for k in ("accuracy", "macro_f1", "micro_f1", "rmse", "r2", "eval_loss")
+                    if numbers.get(k) is not None]
+            print(f"eval epoch {e.epoch:.2f}: " + "  ".join(f"{k} {numbers[k]:.4f}" for k in keys)
+                  + ("  (best)" if e.is_best else ""), flush=True)
+        elif isinstance(e, Notice):
+            print(f"note: {e.message}", flush=True)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .protocol import BASELINE_MODEL, Evaluation, TrainStep, parse_events
+
 Tip = dict[str, str]  # kind (a stable id the UI branches on), severity, title, advice
 BASELINE_TIPS = ("baseline_wins", "baseline_beaten")  # the two verdicts on the TF-IDF baseline
 NAMES = {"macro_f1": "macro-F1", "micro_f1": "micro-F1", "accuracy": "accuracy", "rmse": "RMSE"}
@@ -15,8 +17,9 @@ def _nice(name: str | None) -> str:
 
 def coach(history: list[dict[str, Any]], metrics: dict[str, Any]) -> list[Tip]:
     """Tips for one finished run, most important first. Empty when there is nothing to say."""
-    evals = [e for e in history if e.get("type") == "eval"]
-    trains = [e for e in history if e.get("type") == "train"]
+    events = parse_events(history)
+    evals = [e for e in events if isinstance(e, Evaluation)]
+    trains = [e for e in events if isinstance(e, TrainStep)]
     tips = [*_overfitting(evals, trains), *_underfitting(evals, trains, metrics), *_ignored_classes(metrics),
             *_baseline(metrics), *_small_data(metrics)]
     order = {"error": 0, "warning": 1, "info": 2, "success": 3}
@@ -27,24 +30,24 @@ def _tip(kind: str, severity: str, title: str, advice: str) -> Tip:
     return {"kind": kind, "severity": severity, "title": title, "advice": advice}
 
 
-def _overfitting(evals: list[dict[str, Any]], trains: list[dict[str, Any]]) -> list[Tip]:
-    losses = [e["eval_loss"] for e in evals if "eval_loss" in e]
+def _overfitting(evals: list[Evaluation], trains: list[TrainStep]) -> list[Tip]:
+    losses = [e.eval_loss for e in evals if e.eval_loss is not None]
     if len(losses) < 3:
         return []
     best = min(range(len(losses)), key=losses.__getitem__)
     rising = losses[-1] > losses[best] * 1.1 and best < len(losses) - 1
-    falling_train = len(trains) >= 2 and trains[-1]["loss"] < trains[len(trains) // 2]["loss"]
+    falling_train = len(trains) >= 2 and trains[-1].loss < trains[len(trains) // 2].loss
     if rising and falling_train:
-        epoch = evals[best].get("epoch", best + 1)
+        epoch = evals[best].epoch or best + 1
         return [_tip("overfitting", "warning", "Overfitting",
                      f"Validation loss rose after epoch {epoch:.0f} while training loss kept falling — the best "
                      "checkpoint was kept; use fewer epochs (the `fast` preset) or add more data.")]
     return []
 
 
-def _underfitting(evals: list[dict[str, Any]], trains: list[dict[str, Any]], metrics: dict[str, Any]) -> list[Tip]:
+def _underfitting(evals: list[Evaluation], trains: list[TrainStep], metrics: dict[str, Any]) -> list[Tip]:
     name = metrics.get("main_metric")
-    values = [e[name] for e in evals if name in e]
+    values = [e.metrics[name] for e in evals if name in e.metrics]
     if len(values) < 2 or not metrics.get("higher_is_better", True):
         return []
     still_improving = values[-1] - values[-2] > 0.01 and values[-1] == max(values)
@@ -52,7 +55,7 @@ def _underfitting(evals: list[dict[str, Any]], trains: list[dict[str, Any]], met
         return [_tip("still_improving", "info", "Still improving",
                      f"{_nice(name)} was still rising at the last epoch ({values[-2]:.3f} → {values[-1]:.3f}); "
                      "more epochs (or the `best` preset) will likely help.")]
-    if values[-1] < 0.5 and trains and trains[-1]["loss"] > 0.7 * trains[0]["loss"]:
+    if values[-1] < 0.5 and trains and trains[-1].loss > 0.7 * trains[0].loss:
         return [_tip("underfitting", "warning", "Underfitting",
                      "Training loss barely fell; raise the learning rate or the number of epochs, "
                      "or check that the labels match the texts.")]
@@ -75,7 +78,7 @@ def _ignored_classes(metrics: dict[str, Any]) -> list[Tip]:
 def _baseline(metrics: dict[str, Any]) -> list[Tip]:
     base = metrics.get("baseline")
     name = metrics.get("main_metric")
-    if not base or name not in base or name not in metrics or metrics.get("model_kind") == "tfidf":
+    if not base or name not in base or name not in metrics or metrics.get("model_kind") == BASELINE_MODEL:
         return []
     ours, theirs = metrics[name], base[name]
     higher = metrics.get("higher_is_better", True)

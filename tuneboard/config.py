@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .protocol import BASELINE_MODEL
 from .settings import DEFAULT_PRESET, PRESETS, SETTINGS, check
 
 # Presets and every setting's limits live in the settings table; re-exported here for the callers of the config.
@@ -74,7 +75,7 @@ class TrainConfig:
     @property
     def model_label(self) -> str:
         """A short human name of the model source."""
-        names = {"default": "bundled MiniLM", "tfidf": "tfidf"}
+        names = {"default": "bundled MiniLM", BASELINE_MODEL: BASELINE_MODEL}
         return names.get(self.model) or Path(str(self.model)).name or str(self.model)
 
     def replace(self, **changes: Any) -> "TrainConfig":

@@ -54,3 +54,15 @@ class PermissionDenied(TuneboardError):
     """The signed-in user may not take this action on this run (the owner or an admin may)."""
 
     title = "Not allowed"
+
+
+def first_line(e: BaseException, limit: int = 200) -> str:
+    """The first line of an exception's message, at most ``limit`` characters ('' when it has none):
+    library errors can run to pages, and a user reads one line."""
+    text = str(e).strip()
+    return text.splitlines()[0][:limit] if text else ""
+
+
+def unexpected_reason(e: BaseException) -> str:
+    """The one-line reason recorded for a run that failed on something that is not a ``TuneboardError``."""
+    return f"Unexpected error ({type(e).__name__}: {first_line(e)})."

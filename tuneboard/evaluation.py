@@ -7,11 +7,12 @@ from typing import Any
 import numpy as np
 
 from .config import TrainConfig
-from .data import PreparedData, prepare_data
+from .data import prepare_data
 from .errors import DataError
 from .inference import Predictor
 from .metrics import compute_metrics
 from .runs import open_run
+from .targets import encode_targets
 
 
 def evaluate_file(run_path: str | Path, data_path: str | Path, text_column: str | None = None,
@@ -41,20 +42,13 @@ def _all_rows(cfg: TrainConfig) -> Any:
 
 
 def _targets(frame: Any, predictor: Predictor) -> np.ndarray:
-    if predictor.task == "regression":
-        return frame["label"].to_numpy(float)
-    index = {name: i for i, name in enumerate(predictor.labels)}
-    names = set(frame["label"].explode() if predictor.task == "multi_label" else frame["label"])
-    unknown = sorted(str(n) for n in names - set(index))
-    if unknown:
-        raise DataError(f"The file has label(s) the model was not trained on: {', '.join(unknown[:5])}. "
-                        f"The model knows: {', '.join(predictor.labels)}.")
-    if predictor.task == "multi_label":
-        y = np.zeros((len(frame), len(index)), dtype=int)
-        for r, tags in enumerate(frame["label"]):
-            y[r, [index[t] for t in tags]] = 1
-        return y
-    return frame["label"].map(index).to_numpy(int)
+    if predictor.task != "regression":
+        names = set(frame["label"].explode() if predictor.task == "multi_label" else frame["label"])
+        unknown = sorted(str(n) for n in names - set(predictor.labels))
+        if unknown:
+            raise DataError(f"The file has label(s) the model was not trained on: {', '.join(unknown[:5])}. "
+                            f"The model knows: {', '.join(predictor.labels)}.")
+    return encode_targets(frame, predictor.task, predictor.labels)  # regression: in the data's units
 
 
 def set_threshold(run_path: str | Path, threshold: float) -> dict[str, Any]:
@@ -86,30 +80,3 @@ def set_threshold(run_path: str | Path, threshold: float) -> dict[str, Any]:
     run.write_json("metrics.json", {**keep, **fresh})
     return fresh
 
-
-def predictions_frame(data: PreparedData, scores: np.ndarray, task: str) -> Any:
-    """Per-example validation predictions (saved as predictions.parquet) with confidence and scores."""
-    import pandas as pd
-
-    val = data.val
-    out = pd.DataFrame({"text": val["text"].astype(str)})
-    if "text_pair" in val.columns:
-        out["text_pair"] = val["text_pair"].astype(str)
-    if task == "regression":
-        out["label"] = val["label"].astype(float)
-        out["predicted"] = scores.astype(float)
-        out["error"] = out["predicted"] - out["label"]
-        return out
-    labels = data.labels
-    if task == "multi_label":
-        out["label"] = ["|".join(x) for x in val["label"]]
-        out["predicted"] = ["|".join(labels[j] for j in np.flatnonzero(row >= 0.5)) for row in scores]
-        out["confidence"] = np.abs(scores - 0.5).min(axis=1) + 0.5
-    else:
-        out["label"] = val["label"].astype(str)
-        out["predicted"] = [labels[j] for j in scores.argmax(axis=1)]
-        out["confidence"] = scores.max(axis=1)
-    out["correct"] = out["label"] == out["predicted"]
-    for j, name in enumerate(labels):
-        out[f"score_{name}"] = scores[:, j].astype(float)
-    return out

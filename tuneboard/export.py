@@ -12,10 +12,12 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
+
 from .errors import RunError
+from .protocol import HAS_MODEL
 from .runs import RunDir, open_run
 
-EXPORTABLE = ("completed", "stopped")
+EXPORTABLE = HAS_MODEL
 SHOWN_METRICS = ("accuracy", "macro_f1", "weighted_f1", "micro_f1", "mae", "rmse", "r2")
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .batching import Encoded, encode, iterate, length_batches
 from .catalog import quiet_transformers
-from .errors import ModelLoadError, RunError
+from .errors import ModelLoadError, RunError, first_line
 
 
 def batched_logits(model: Any, enc: Encoded, batch_size: int, device: Any, amp: Any = None) -> np.ndarray:
@@ -81,7 +81,7 @@ class Predictor:
             with quiet_transformers():
                 model = AutoModelForSequenceClassification.from_pretrained(folder, trust_remote_code=False)
         except Exception as e:
-            raise ModelLoadError(f"The model in '{folder}' could not be loaded ({str(e).splitlines()[0][:160]}). "
+            raise ModelLoadError(f"The model in '{folder}' could not be loaded ({first_line(e, 160)}). "
                                  "The run may be incomplete; train it again.") from None
         model.to(dev).eval()
         return cls(model, tok, dev, amp_dtype(dev))

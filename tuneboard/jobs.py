@@ -14,17 +14,23 @@ from typing import Any, Callable
 
 from .config import TrainConfig
 from .data import PreparedData
+from .errors import TuneboardError, unexpected_reason
+from .protocol import ACTIVE, FINAL, RunStatus, Status, parse_event, update_progress
 from .runs import RunDir, create_run
+
+CANCELLED = "Cancelled before it started."
 
 
 @dataclass
 class LiveRun:
-    """What a page needs to draw a run while it is queued or running. Thread-safe."""
+    """What a page needs to draw a run while it is queued or running. Thread-safe.
+
+    Its status is one field, moved by the status events it records (the same ones ``history.jsonl``
+    gets) and by the queue for what happens before the run has a history: taken off the queue,
+    cancelled. ``stopping`` is not stored: it is a running run whose stop was asked for."""
 
     run: RunDir
     config: TrainConfig
-    status: str = "queued"
-    reason: str | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
     latest: dict[str, Any] = field(default_factory=dict)
     stop_event: threading.Event = field(default_factory=threading.Event)
@@ -32,25 +38,34 @@ class LiveRun:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._status = Status(status=RunStatus.QUEUED)
 
     @property
     def run_id(self) -> str:
         return self.run.run_id
 
+    @property
+    def status(self) -> RunStatus:
+        status = self._status.status
+        return RunStatus.STOPPING if status == RunStatus.RUNNING and self.stop_event.is_set() else status
+
+    @property
+    def reason(self) -> str | None:
+        return self._status.reason
+
     def record(self, event: dict[str, Any]) -> None:
+        """Keep an event (as logged) and fold it into the latest progress and the status."""
+        parsed = parse_event(event)
         with self._lock:
             self.events.append(event)
-            kind = event.get("type")
-            if kind in ("train", "start"):
-                self.latest.update({k: v for k, v in event.items() if k != "type"})
-            elif kind == "eval":
-                self.latest["last_eval"] = event
-            elif kind == "status":
-                self.status, self.reason = event["status"], event.get("reason")
+            if isinstance(parsed, Status):
+                self._status = parsed
+            elif parsed is not None:
+                update_progress(self.latest, parsed)
 
-    def set_status(self, status: str, reason: str | None = None) -> None:
+    def _move(self, status: RunStatus, reason: str | None = None) -> None:
         with self._lock:
-            self.status, self.reason = status, reason
+            self._status = Status(status=status, reason=reason)
 
     def snapshot(self, since: int = 0) -> dict[str, Any]:
         """A consistent copy: status, latest progress, and the events from index ``since`` on."""
@@ -73,7 +88,7 @@ class RunRegistry:
         """Check ``config`` (raises ``TuneboardError`` before anything is written), queue it, start it
         when the device is free."""
         if data is None:
-            from .training import check_config
+            from .checks import check_config
 
             data = check_config(config)
         live = LiveRun(run=create_run(config), config=config)
@@ -92,7 +107,7 @@ class RunRegistry:
     def active(self) -> LiveRun | None:
         """The run training now, if any."""
         with self._lock:
-            return next((r for r in self._runs.values() if r.status in ("running", "stopping")), None)
+            return next((r for r in self._runs.values() if r.status in ACTIVE - {RunStatus.QUEUED}), None)
 
     def queued(self) -> list[LiveRun]:
         with self._lock:
@@ -108,12 +123,10 @@ class RunRegistry:
             for item in list(self._queue):
                 if item[0] is live:
                     self._queue.remove(item)
-                    live.run.set_status("stopped", "Cancelled before it started.")
-                    live.set_status("stopped", "Cancelled before it started.")
+                    live.run.set_status(RunStatus.STOPPED, CANCELLED)  # no history: it never started
+                    live._move(RunStatus.STOPPED, CANCELLED)
                     return True
-        live.stop_event.set()
-        if live.status == "running":
-            live.set_status("stopping")
+        live.stop_event.set()  # a running run now reads as stopping
         return True
 
     def wait(self, run_id: str, timeout: float = 60.0) -> str:
@@ -121,8 +134,8 @@ class RunRegistry:
         deadline = time.time() + timeout
         while time.time() < deadline:
             live = self.get(run_id)
-            if live is None or live.status in ("completed", "stopped", "failed"):
-                return live.status if live else "unknown"
+            if live is None or live.status in FINAL:
+                return live.status if live else RunStatus.UNKNOWN
             time.sleep(0.05)
         return self.get(run_id).status  # type: ignore[union-attr]
 
@@ -133,19 +146,15 @@ class RunRegistry:
                     self._worker = None
                     return
                 live, data = self._queue.popleft()
-                live.set_status("running")
+                live._move(RunStatus.RUNNING)  # until its own status event says the same
             self._run_one(live, data)
 
     def _run_one(self, live: LiveRun, data: PreparedData | None) -> None:
-        from .errors import TuneboardError
-
         execute = self._executor
         if execute is None:
             from .training import execute
         try:
-            result = execute(live.config, on_event=live.record, stop=live.stop_event, run=live.run, data=data)
-            live.set_status(result.status, live.reason)
-        except TuneboardError as e:
-            live.set_status("failed", str(e))
+            execute(live.config, on_event=live.record, stop=live.stop_event, run=live.run, data=data)
         except BaseException as e:  # never let the worker die silently; the run folder has the reason too
-            live.set_status("failed", f"Unexpected error ({type(e).__name__}: {e}).")
+            if live.status not in FINAL:  # execute records its failure itself; this is for one that could not
+                live._move(RunStatus.FAILED, str(e) if isinstance(e, TuneboardError) else unexpected_reason(e))

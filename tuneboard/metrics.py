@@ -126,9 +126,3 @@ def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]
         "n": int(len(y_true)),
     }
 
-
-def headline(task: str, metrics: dict[str, Any]) -> dict[str, float]:
-    """The two or three numbers worth showing in a list of runs."""
-    keys = {"single_label": ("accuracy", "macro_f1"), "multi_label": ("micro_f1", "macro_f1"),
-            "regression": ("rmse", "mae", "r2")}[task]
-    return {k: metrics[k] for k in keys if k in metrics}

@@ -2,8 +2,8 @@
 
     models/runs/<run_id>/
         config.json      the TrainConfig
-        status.json      queued | running | completed | stopped | failed (+ reason, times, pid)
-        history.jsonl    one event per line, appended as it happens
+        status.json      a protocol.RunStatus (+ reason, times, pid): the run's status on disk
+        history.jsonl    one protocol event per line, appended as it happens
         metrics.json     validation metrics of the kept model
         predictions.parquet  per-example validation predictions
         model/           model + tokenizer (save_pretrained, safetensors)
@@ -23,10 +23,9 @@ from typing import Any
 
 from .config import TrainConfig
 from .errors import RunError
+from .protocol import ACTIVE, FINAL, RunStatus, parse_status
 
 RUNS_DIR = Path(os.environ.get("TUNEBOARD_RUNS_DIR", Path(__file__).resolve().parent.parent / "models" / "runs"))
-ACTIVE = ("queued", "running", "stopping")
-FINAL = ("completed", "stopped", "failed", "interrupted")
 
 
 def runs_root() -> Path:
@@ -57,12 +56,14 @@ class RunDir:
         tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_jsonable), encoding="utf-8")
         os.replace(tmp, self.path / name)
 
-    def set_status(self, status: str, reason: str | None = None, **extra: Any) -> dict[str, Any]:
+    def set_status(self, status: RunStatus | str, reason: str | None = None, **extra: Any) -> dict[str, Any]:
+        """Write the run's status (the one record of it on disk), with its reason and times."""
+        status = RunStatus(status)
         with self._lock:
             current = self.status() if (self.path / "status.json").exists() else {}
             now = time.time()
             current.update(status=status, reason=reason, updated_at=now, pid=os.getpid(), **extra)
-            if status == "running" and "started_at" not in current:
+            if status == RunStatus.RUNNING and "started_at" not in current:
                 current["started_at"] = now
             if status in FINAL:
                 current["ended_at"] = now
@@ -82,9 +83,11 @@ class RunDir:
         try:
             data = json.loads((self.path / "status.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return {"status": "unknown", "reason": "status.json is missing or unreadable"}
-        if data.get("status") in ACTIVE and not _pid_alive(data.get("pid")):
-            data["status"], data["reason"] = "interrupted", "The process running it ended (server restart or crash)."
+            return {"status": RunStatus.UNKNOWN, "reason": "status.json is missing or unreadable"}
+        data["status"] = parse_status(data.get("status"))
+        if data["status"] in ACTIVE and not _pid_alive(data.get("pid")):
+            data["status"] = RunStatus.INTERRUPTED
+            data["reason"] = "The process running it ended (server restart or crash)."
         return data
 
     def history(self) -> list[dict[str, Any]]:
@@ -138,7 +141,7 @@ def create_run(config: TrainConfig) -> RunDir:
         raise RunError(f"Cannot create the run folder '{path}': {e.strerror}. Choose another output folder.") from None
     run = RunDir(path)
     config.save(path / "config.json")
-    run.set_status("queued")
+    run.set_status(RunStatus.QUEUED)
     return run
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import torch
 
-from tuneboard import training
+from tuneboard import trainer, training
 from tuneboard.config import TrainConfig
 from tuneboard.errors import DataError, OutOfMemory
 from tuneboard.inference import Predictor
@@ -68,14 +68,14 @@ def test_stop_keeps_the_best_model_so_far(tiny_model, sentiment_csv):
 
 
 def test_out_of_memory_halves_the_batch_and_goes_on(tiny_model, sentiment_csv, monkeypatch):
-    real_step = training.train_step
+    real_step = trainer.train_step
 
     def flaky(model, batch, amp):
         if batch["input_ids"].shape[0] > 4:
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
         return real_step(model, batch, amp)
 
-    monkeypatch.setattr(training, "train_step", flaky)
+    monkeypatch.setattr(trainer, "train_step", flaky)
     events = []
     result = training.execute(quick(tiny_model, sentiment_csv, epochs=1), on_event=events.append)
     assert result.status == "completed"
@@ -90,7 +90,7 @@ def test_out_of_memory_at_batch_one_fails_with_a_plain_message(tiny_model, senti
     def always_oom(model, batch, amp):
         raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 99 GB")
 
-    monkeypatch.setattr(training, "train_step", always_oom)
+    monkeypatch.setattr(trainer, "train_step", always_oom)
     with pytest.raises(OutOfMemory, match="batch of 1"):
         training.execute(quick(tiny_model, sentiment_csv, batch_size=2))
     assert list_runs()[0].status()["status"] == "failed"

@@ -1,0 +1,252 @@
+"""The run protocol, said once: statuses, the events a run logs, the shape of ``metrics.json``.
+
+A run's story is a stream of events: ``training.py`` builds them here and writes them (one JSON
+object per line) to ``history.jsonl``; ``jobs.py``, the CLI, coaching and the live charts read them
+back with ``parse_event``. On the wire an event is a flat dict whose ``"type"`` names its kind; the
+field names and the order of keys are those of the history files written so far, so old run
+folders keep loading. A new event kind is one dataclass below plus one line in ``EVENT_TYPES``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar, Iterable, Union
+
+BASELINE_MODEL = "tfidf"  # the classical baseline, also a model of its own (see baseline.py)
+KIND_KEY = "type"  # the key of an event dict that names its kind
+
+
+class RunStatus(StrEnum):
+    """Where a run stands. ``status.json`` in the run folder is the truth on disk."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    STOPPING = "stopping"  # asked to stop; only in memory (the run stops at its next step)
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"  # was active when the process running it ended
+    UNKNOWN = "unknown"  # no readable status.json
+
+
+ACTIVE = frozenset({RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.STOPPING})
+FINAL = frozenset({RunStatus.COMPLETED, RunStatus.STOPPED, RunStatus.FAILED, RunStatus.INTERRUPTED})
+HAS_MODEL = frozenset({RunStatus.COMPLETED, RunStatus.STOPPED})  # finished with a saved model
+
+
+class EventKind(StrEnum):
+    START = "start"
+    TRAIN = "train"
+    EVAL = "eval"
+    STATUS = "status"
+    NOTICE = "notice"
+    BASELINE = "baseline"
+
+
+@dataclass
+class _Event:
+    """Base of every event: ``to_dict`` gives the history line, ``time`` is filled when emitted."""
+
+    kind: ClassVar[EventKind]
+    omit_none: ClassVar[tuple[str, ...]] = ()  # optional keys that old lines leave out when unset
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {KIND_KEY: self.kind.value}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "metrics":
+                out.update(value)
+            elif value is not None or (f.name not in self.omit_none and f.name != "time"):
+                out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "_Event":
+        names = _field_names(cls)
+        kwargs = {k: data[k] for k in names.intersection(data)}
+        if "metrics" in names:
+            kwargs["metrics"] = {k: v for k, v in data.items()
+                                 if k not in names and k != KIND_KEY and _is_number(v)}
+        return cls(**kwargs)
+
+
+@dataclass
+class Start(_Event):
+    """Training is about to begin: what, where, and how long."""
+
+    kind: ClassVar[EventKind] = EventKind.START
+    device: str = ""
+    amp: str = "None"
+    task: str = ""
+    labels: list[str] = field(default_factory=list)
+    n_train: int = 0
+    n_val: int = 0
+    total_steps: int = 0
+    batch_size: int = 0
+    epochs: int = 0
+    model: str = ""
+    time: float | None = None
+
+
+@dataclass
+class TrainStep(_Event):
+    """Training progress, about twice a second: the mean loss since the last one and the speed."""
+
+    kind: ClassVar[EventKind] = EventKind.TRAIN
+    omit_none: ClassVar[tuple[str, ...]] = ("gpu_memory_gb",)
+    step: int = 0
+    epoch: float = 0.0
+    loss: float = 0.0
+    learning_rate: float | None = None
+    samples_per_second: float = 0.0
+    tokens_per_second: float = 0.0
+    progress: float = 0.0
+    elapsed: float = 0.0
+    eta: float | None = None
+    batch_size: int = 0
+    gpu_memory_gb: float | None = None  # CUDA only
+    time: float | None = None
+
+
+@dataclass
+class Evaluation(_Event):
+    """One evaluation on the validation split; ``metrics`` holds its numbers (``accuracy``, ``rmse``...)."""
+
+    kind: ClassVar[EventKind] = EventKind.EVAL
+    omit_none: ClassVar[tuple[str, ...]] = ("eval_loss",)
+    is_best: bool = False
+    metrics: dict[str, float] = field(default_factory=dict)
+    eval_loss: float | None = None  # none for the TF-IDF model
+    step: int = 0
+    epoch: float = 0.0
+    time: float | None = None
+
+
+@dataclass
+class Status(_Event):
+    """The run's status changed (the same change is written to ``status.json``)."""
+
+    kind: ClassVar[EventKind] = EventKind.STATUS
+    omit_none: ClassVar[tuple[str, ...]] = ("reason",)
+    status: RunStatus = RunStatus.UNKNOWN
+    reason: str | None = None
+    time: float | None = None
+
+    def __post_init__(self) -> None:
+        self.status = parse_status(self.status)
+
+
+@dataclass
+class Notice(_Event):
+    """Something the user should know (a note on the data, a smaller batch after out-of-memory)."""
+
+    kind: ClassVar[EventKind] = EventKind.NOTICE
+    omit_none: ClassVar[tuple[str, ...]] = ("level",)
+    level: str | None = None  # "warning", or none for a plain note
+    message: str = ""
+    time: float | None = None
+
+
+@dataclass
+class Baseline(_Event):
+    """The TF-IDF baseline's scores on the same validation split (``metrics`` includes ``fit_seconds``)."""
+
+    kind: ClassVar[EventKind] = EventKind.BASELINE
+    metrics: dict[str, float] = field(default_factory=dict)
+    time: float | None = None
+
+
+Event = Union[Start, TrainStep, Evaluation, Status, Notice, Baseline]
+EVENT_TYPES: dict[str, type[_Event]] = {c.kind.value: c
+                                        for c in (Start, TrainStep, Evaluation, Status, Notice, Baseline)}
+
+
+def parse_event(data: dict[str, Any]) -> Event | None:
+    """The typed event of a history line; ``None`` for a kind this version does not know.
+    Unknown keys are ignored and missing ones take their defaults (old history files)."""
+    cls = EVENT_TYPES.get(str(data.get(KIND_KEY)))
+    return cls.from_dict(data) if cls else None  # type: ignore[return-value]
+
+
+def parse_events(lines: Iterable[dict[str, Any]]) -> list[Event]:
+    """Every event of a history that this version knows, in order."""
+    return [e for e in map(parse_event, lines) if e is not None]
+
+
+def kind_of(data: dict[str, Any]) -> EventKind | None:
+    """The kind of an event dict without parsing it (for cheap filtering of long histories)."""
+    return _KINDS.get(data.get(KIND_KEY))  # type: ignore[arg-type]
+
+
+def parse_status(value: Any) -> RunStatus:
+    """A status word from a file or an event; ``UNKNOWN`` for anything this version does not know."""
+    try:
+        return RunStatus(value)
+    except ValueError:
+        return RunStatus.UNKNOWN
+
+
+def update_progress(latest: dict[str, Any], event: Event) -> None:
+    """Fold a start or train event into a run's latest progress (what the live panel and sidebar show)."""
+    if isinstance(event, (Start, TrainStep)):
+        latest.update((k, v) for k, v in event.to_dict().items() if k != KIND_KEY)
+
+
+@dataclass(frozen=True)
+class RunMetrics:
+    """``metrics.json``: the kept model's validation scores and how the run went.
+
+    ``scores`` is ``metrics.compute_metrics``'s dict (plus ``eval_loss`` for a fine-tuned model,
+    ``fit_seconds`` for the TF-IDF model); the rest is filled where it applies and left out otherwise.
+    """
+
+    task: str
+    labels: list[str]
+    main_metric: str
+    higher_is_better: bool
+    scores: dict[str, Any]
+    n_train: int
+    n_val: int
+    model_kind: str | None = None  # BASELINE_MODEL for a TF-IDF run
+    best_step: int | None = None
+    best_epoch: float | None = None
+    train_runtime_s: float | None = None
+    train_samples_per_second: float | None = None
+    train_cpu_s: float | None = None  # process CPU seconds in training steps (robust to a busy machine)
+    train_tokens_per_second: float | None = None
+    wall_time_s: float | None = None
+    batch_size_final: int | None = None
+    baseline: dict[str, Any] | None = None  # the TF-IDF baseline's scores beside a fine-tuned model
+
+    def to_dict(self) -> dict[str, Any]:
+        head = ("task", "labels", "main_metric", "higher_is_better", "model_kind", "best_step", "best_epoch")
+        speed = ("train_runtime_s", "train_samples_per_second", "train_cpu_s", "train_tokens_per_second",
+                 "wall_time_s", "batch_size_final")
+        out = {k: getattr(self, k) for k in head if getattr(self, k) is not None}
+        out.update(self.scores)
+        out.update({k: getattr(self, k) for k in speed if getattr(self, k) is not None})
+        out.update(n_train=self.n_train, n_val=self.n_val)
+        if self.baseline is not None:
+            out["baseline"] = self.baseline
+        return out
+
+
+def scalars(numbers: dict[str, Any]) -> dict[str, float]:
+    """The plain numbers of a metrics dict (what an evaluation event carries; no per-class tables)."""
+    return {k: v for k, v in numbers.items() if _is_number(v) and not k.startswith("_")}
+
+
+def _field_names(cls: type) -> frozenset[str]:
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+_NAMES: dict[type, frozenset[str]] = {}
+_KINDS = {k.value: k for k in EventKind}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
