@@ -18,6 +18,8 @@ pages = [
     st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page("pages/evaluate.py", title="Evaluate", icon=":material/fact_check:"),
     st.Page("pages/predict.py", title="Predict", icon=":material/bolt:"),
+    st.Page("pages/deploy.py", title="Deploy", icon=":material/cloud_upload:"),
+    st.Page("pages/monitor.py", title="Monitor", icon=":material/monitoring:"),
 ]
 page = st.navigation(pages)
 
