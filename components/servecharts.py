@@ -41,7 +41,7 @@ def versus_validation_figure(names: Sequence[str], served: Sequence[float], vali
 
 
 def bin_names(bins: Sequence[float]) -> list[str]:
-    return [f"{lo:.1f}-{hi:.1f}" for lo, hi in zip(bins[:-1], bins[1:])]
+    return [f"{lo:.1f}-{hi:.1f}" for lo, hi in zip(bins[:-1], bins[1:], strict=True)]
 
 
 def formats_table(rows: list[dict[str, Any]]) -> Any:
@@ -53,6 +53,7 @@ def formats_table(rows: list[dict[str, Any]]) -> Any:
         return frame
     metric = frame["metric"].iloc[0]
     return pd.DataFrame({"Format": frame["name"], "File size (MB)": frame["size_mb"].round(2),
-                         "One text p50 (ms)": frame["p50_ms"].round(2), "Rows/s in batches": frame["rows_per_s"].round(0),
+                         "One text p50 (ms)": frame["p50_ms"].round(2),
+                         "Rows/s in batches": frame["rows_per_s"].round(0),
                          f"Validation {metric}": frame["value"],
                          "Label agreement with PyTorch": frame["label_agreement"]})

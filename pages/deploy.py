@@ -52,7 +52,7 @@ with st.container(border=True):
 url = current.url if current else "http://127.0.0.1:8100"
 st.subheader("Call it")
 calls = deploy.snippets(url)
-for tab, (name, code) in zip(st.tabs(list(calls)), calls.items()):
+for tab, (name, code) in zip(st.tabs(list(calls)), calls.items(), strict=True):
     tab.code(code, language="bash" if name == "curl" else "python")
 st.caption("Also: GET /health, GET /info (labels, task, threshold, validation scores), interactive docs at /docs.")
 

@@ -69,7 +69,9 @@ def get_deployment(run_id: str) -> Deployment | None:
         dep = Deployment(**json.loads(_record(run_id).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
-    if not _alive(dep.pid):
+    # Between fork and exec a fresh child still shows the parent's command line: give it a few seconds.
+    starting = time.time() - dep.started_at < 10 and Path(f"/proc/{dep.pid}").exists()
+    if not (_alive(dep.pid) or starting):
         _record(run_id).unlink(missing_ok=True)
         return None
     return dep
@@ -123,21 +125,22 @@ def stop_deployment(run_id: str, wait_s: float = 10.0) -> bool:
         return False
     os.kill(dep.pid, signal.SIGTERM)
     deadline = time.time() + wait_s
-    while time.time() < deadline and _alive(dep.pid):
-        _reap(dep.pid)
+    while time.time() < deadline and _exists(dep.pid):
         time.sleep(0.1)
-    if _alive(dep.pid):
+    if _exists(dep.pid):
         os.kill(dep.pid, signal.SIGKILL)
         _reap(dep.pid)
     _record(run_id).unlink(missing_ok=True)
     return True
 
 
-def _reap(pid: int) -> None:
+def _exists(pid: int) -> bool:
+    """The process is still there (reaping it first when it is our finished child, not to count a zombie)."""
     try:
-        os.waitpid(pid, os.WNOHANG)  # our child: collect it so it does not linger as a zombie
+        os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         pass
+    return Path(f"/proc/{pid}").exists() if Path("/proc").is_dir() else _alive(pid)
 
 
 def health(dep: Deployment, timeout: float = 1.0) -> dict[str, Any] | None:

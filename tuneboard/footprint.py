@@ -22,7 +22,8 @@ def _size(paths: list[Path]) -> int:
     return sum(p.stat().st_size for p in paths if p.is_file())
 
 
-def _timings(predictor: Any, texts: list[str], pairs: list[str] | None, single: int, batch_rows: int) -> tuple[float, float]:
+def _timings(predictor: Any, texts: list[str], pairs: list[str] | None, single: int,
+             batch_rows: int) -> tuple[float, float]:
     """(p50 ms for one text, rows/s over ``batch_rows`` rows)."""
     one_pair = [pairs[0]] if pairs else None
     for _ in range(3):  # warm-up: first calls allocate and pick kernels

@@ -70,7 +70,8 @@ class MicroBatcher:
                 if timeout <= 0 and self._queue.empty():
                     break
                 try:
-                    job = self._queue.get_nowait() if timeout <= 0 else await asyncio.wait_for(self._queue.get(), timeout)
+                    job = (self._queue.get_nowait() if timeout <= 0
+                           else await asyncio.wait_for(self._queue.get(), timeout))
                 except (asyncio.TimeoutError, asyncio.QueueEmpty):
                     break
                 jobs.append(job)

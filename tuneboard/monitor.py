@@ -166,8 +166,9 @@ def drift_report(log: Any, validation: Any, labels: list[str], min_rows: int = 3
 
 def _drift_words(p: float, js: float) -> tuple[str, str]:
     if p >= PSI_SIGNIFICANT or js >= 0.3:
-        return "significant", (f"The model's confidence on live traffic has shifted a lot from validation (PSI {p:.2f}, "
-                                f"label mix JS {js:.2f}): the texts it sees now differ from what it was trained on. "
+        return "significant", (f"The model's confidence on live traffic has shifted a lot from validation "
+                                f"(PSI {p:.2f}, label mix JS {js:.2f}): the texts it sees now differ from what it "
+                                "was trained on. "
                                 "Label some low-confidence texts below and retrain.")
     if p >= PSI_MODERATE or js >= 0.15:
         return "moderate", (f"Live traffic differs somewhat from validation (PSI {p:.2f}, label mix JS {js:.2f}). "

@@ -212,9 +212,9 @@ def parity_check(run: RunDir, predictor: Predictor) -> dict[str, Any]:
         theirs = [predictor.labels[j] for j in torch_scores.argmax(axis=1)]
     truth = rows["label"].astype(str).tolist()
     n = max(len(rows), 1)
-    out |= {"label_agreement": sum(a == b for a, b in zip(mine, theirs)) / n,
-            "accuracy": sum(a == b for a, b in zip(mine, truth)) / n,
-            "torch_accuracy": sum(a == b for a, b in zip(theirs, truth)) / n,
+    out |= {"label_agreement": sum(a == b for a, b in zip(mine, theirs, strict=True)) / n,
+            "accuracy": sum(a == b for a, b in zip(mine, truth, strict=True)) / n,
+            "torch_accuracy": sum(a == b for a, b in zip(theirs, truth, strict=True)) / n,
             "max_abs_difference": float(np.abs(scores - torch_scores).max()) if len(rows) else 0.0}
     return out
 

@@ -238,7 +238,8 @@ def create_app(run_path: str | Path, backend: str = "torch", api_keys: str | Pat
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"error": _first_error(exc.errors(), exc.body), "details": _details(exc.errors())}, status_code=422)
+        body = {"error": _first_error(exc.errors(), exc.body), "details": _details(exc.errors())}
+        return JSONResponse(body, status_code=422)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:

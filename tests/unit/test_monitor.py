@@ -14,7 +14,7 @@ def synthetic_log(run_path, confidences, labels, store_texts=False):
     log = monitor.PredictionLog(monitor.log_path(run_path), store_texts=store_texts, flush_s=60)
     now = time.time()
     log.record({"ts": now - 120 + i, "latency_ms": 5.0 + i % 7, "label": lab, "confidence": c,
-                "text": f"text number {i}"} for i, (c, lab) in enumerate(zip(confidences, labels)))
+                "text": f"text number {i}"} for i, (c, lab) in enumerate(zip(confidences, labels, strict=True)))
     log.close()
 
 

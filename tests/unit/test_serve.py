@@ -66,10 +66,11 @@ def test_single_label_answers_in_the_hugging_face_format_with_the_predict_labels
     assert one.status_code == 200 and len(one.json()) == 1 and len(one.json()[0]) == 2
     assert one.json()[0][0]["label"] == expected[0]["label"]
     assert [r[0]["label"] for r in many.json()] == [e["label"] for e in expected]
-    for answer, e in zip(many.json(), expected):
+    for answer, e in zip(many.json(), expected, strict=True):
         assert {a["label"]: a["score"] for a in answer} == pytest.approx(e["scores"], abs=1e-5)
     assert [len(r) for r in top.json()] == [1] * len(TEXTS)
-    assert info["labels"] == ["negative", "positive"] and info["task"] == "single_label" and "accuracy" in info["validation"]
+    assert info["labels"] == ["negative", "positive"] and info["task"] == "single_label"
+    assert "accuracy" in info["validation"]
     assert health["status"] == "ok" and health["rows"] == 1 + 2 * len(TEXTS)
 
 
@@ -78,7 +79,7 @@ def test_multi_label_gives_every_label_a_score_and_a_selected_flag(runs):
     with client(runs["multi"]) as c:
         body = c.post("/predict", json={"inputs": TEXTS[:2]}).json()
         threshold = c.get("/info").json()["threshold"]
-    for answer, e in zip(body, expected):
+    for answer, e in zip(body, expected, strict=True):
         assert {a["label"] for a in answer} == set(e["scores"])
         assert [a["score"] for a in answer] == sorted((a["score"] for a in answer), reverse=True)
         assert sorted(a["label"] for a in answer if a["selected"]) == sorted(e["label"])
@@ -123,7 +124,7 @@ def test_concurrent_requests_share_forward_passes_and_get_the_same_scores_as_alo
 
     together = asyncio.run(burst())
     assert sum(calls) == 16 and len(calls) < 16  # shared passes
-    for a, b in zip(alone, together):
+    for a, b in zip(alone, together, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-5)
 
 
