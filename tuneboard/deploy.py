@@ -129,7 +129,7 @@ def stop_deployment(run_id: str, wait_s: float = 10.0) -> bool:
         time.sleep(0.1)
     if _exists(dep.pid):
         os.kill(dep.pid, signal.SIGKILL)
-        _reap(dep.pid)
+        _exists(dep.pid)  # reap it
     _record(run_id).unlink(missing_ok=True)
     return True
 
