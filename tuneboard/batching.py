@@ -121,9 +121,9 @@ def length_batches(lengths: np.ndarray, batch_size: int, shuffle: bool, seed: in
     return batches
 
 
-def collate(enc: Encoded, idx: list[int], device: torch.device | str = "cpu",
-            target_dtype: torch.dtype | None = None) -> dict[str, torch.Tensor]:
-    """Pad the examples ``idx`` to the batch's longest (rounded up to a multiple of 8)."""
+def pad_arrays(enc: Encoded, idx: list[int]) -> dict[str, np.ndarray]:
+    """The examples ``idx`` padded to the batch's longest (rounded up to a multiple of 8), as int64 arrays:
+    ``input_ids``, ``attention_mask`` and, when the tokenizer makes them, ``token_type_ids``."""
     seqs = [enc.input_ids[i] for i in idx]
     width = max(len(s) for s in seqs)
     width = -(-width // PAD_MULTIPLE) * PAD_MULTIPLE
@@ -135,9 +135,16 @@ def collate(enc: Encoded, idx: list[int], device: torch.device | str = "cpu",
         mask[row, :len(s)] = 1
         if types is not None:
             types[row, :len(s)] = enc.token_type_ids[i]
-    batch = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
+    arrays = {"input_ids": ids, "attention_mask": mask}
     if types is not None:
-        batch["token_type_ids"] = torch.from_numpy(types)
+        arrays["token_type_ids"] = types
+    return arrays
+
+
+def collate(enc: Encoded, idx: list[int], device: torch.device | str = "cpu",
+            target_dtype: torch.dtype | None = None) -> dict[str, torch.Tensor]:
+    """``pad_arrays`` as tensors on ``device``, plus the targets when ``target_dtype`` is given."""
+    batch = {k: torch.from_numpy(v) for k, v in pad_arrays(enc, idx).items()}
     if enc.targets is not None and target_dtype is not None:
         batch["labels"] = torch.as_tensor(enc.targets[idx], dtype=target_dtype)
     non_blocking = str(device).startswith("cuda")

@@ -73,7 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("export", help="zip a finished run's model with its settings, metrics and a model card")
     sp.add_argument("run_dir")
-    sp.add_argument("--output", help="the zip file to write (default models/exports/<run>.zip)")
+    sp.add_argument("--output", help="the zip file to write (default models/exports/<run>[-<format>].zip)")
+    sp.add_argument("--format", choices=["hf", "onnx", "onnx-int8"], default="hf",
+                    help="hf: the model folder (default); onnx / onnx-int8: ONNX fp32 / int8, parity-checked")
+    add_serve_parsers(sub)
     return p
 
 
@@ -92,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"inspect": cmd_inspect, "train": cmd_train, "evaluate": cmd_evaluate,
                 "predict": cmd_predict, "compare": cmd_compare,
-                "export": cmd_export}[args.command](args)
+                "export": cmd_export, "serve": cmd_serve, "api-key": cmd_api_key}[args.command](args)
     except TuneboardError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -242,8 +245,43 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from .export import export_run
 
-    path = export_run(args.run_dir, Path(args.output) if args.output else None)
+    if args.format != "hf":
+        from .onnx_export import export_onnx_zip
+
+        path = export_onnx_zip(args.run_dir, args.format, Path(args.output) if args.output else None)
+    else:
+        path = export_run(args.run_dir, Path(args.output) if args.output else None)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def add_serve_parsers(sub: Any) -> None:
+    sp = sub.add_parser("serve", help="serve a run as a prediction API (Hugging Face inference format)")
+    sp.add_argument("run_dir")
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=8000)
+    sp.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="torch",
+                    help="torch (default), or the ONNX fp32 / int8 export (made on first use)")
+    sp.add_argument("--api-keys", help="file of hashed API keys; clients then send 'Authorization: Bearer <key>'")
+    sp.add_argument("--store-texts", action="store_true",
+                    help="keep served texts in the monitor log (default: a hash and the length only)")
+    sp = sub.add_parser("api-key", help="make an API key, append its hash to FILE and print the key once")
+    sp.add_argument("file")
+    sp.add_argument("--name", default="", help="a note stored beside the hash (who the key is for)")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serving import serve
+
+    serve(args.run_dir, host=args.host, port=args.port, backend=args.backend, api_keys=args.api_keys,
+          store_texts=args.store_texts)
+    return 0
+
+
+def cmd_api_key(args: argparse.Namespace) -> int:
+    from .serving import add_api_key
+
+    print(add_api_key(args.file, args.name))
     return 0
 
 

@@ -53,7 +53,7 @@ class Predictor:
     def __init__(self, model: Any, tokenizer: Any, device: Any, amp: Any = None) -> None:
         self.model, self.tokenizer, self.device, self.amp = model, tokenizer, device, amp
         cfg = model.config
-        self.task: str = getattr(cfg, "tuneboard_task", None) or _task_from_problem_type(cfg.problem_type)
+        self.task: str = getattr(cfg, "tuneboard_task", None) or task_from_problem_type(cfg.problem_type)
         self.labels: list[str] = [cfg.id2label[i] for i in range(cfg.num_labels)] if self.task != "regression" else []
         self.max_length: int = int(getattr(cfg, "tuneboard_max_length", 256))
         self.mean = float(getattr(cfg, "tuneboard_target_mean", 0.0))
@@ -94,7 +94,10 @@ class Predictor:
 
     def predict(self, texts: list[str], pairs: list[str] | None = None) -> list[dict[str, Any]]:
         """One dict per text: ``label`` (a name, a list of names, or a number) and ``scores``."""
-        scores = self.scores(texts, pairs)
+        return self.label_results(texts, self.scores(texts, pairs))
+
+    def label_results(self, texts: list[str], scores: np.ndarray) -> list[dict[str, Any]]:
+        """``predict``'s answer from already computed ``scores`` (the server batches the forward pass)."""
         out = []
         for i, text in enumerate(texts):
             if self.task == "regression":
@@ -136,5 +139,5 @@ class BaselinePredictor(Predictor):
         return self.model.scores([str(t) for t in texts], [str(t) for t in pairs] if pairs is not None else None)
 
 
-def _task_from_problem_type(problem_type: str | None) -> str:
+def task_from_problem_type(problem_type: str | None) -> str:
     return {"multi_label_classification": "multi_label", "regression": "regression"}.get(problem_type or "", "single_label")

@@ -1,0 +1,70 @@
+"""Deploy: serve a run as a prediction API from here, copy a call, and see which format to ship."""
+import streamlit as st
+
+from components import servecharts
+from components.widgets import headline, run_picker, show_error
+from tuneboard import deploy
+from tuneboard.errors import TuneboardError
+from tuneboard.footprint import compare_formats
+
+st.title("Deploy")
+st.caption("Put the model behind an API your product calls, in the Hugging Face inference format.")
+
+summary = run_picker()
+run_id = summary["run_id"]
+current = deploy.get_deployment(run_id)
+
+
+@st.fragment(run_every=2 if current is not None else None)
+def status() -> None:
+    dep = deploy.get_deployment(run_id)
+    if dep is None:
+        st.info("Not deployed. Pick a format and press **Start the API**.")
+        return
+    alive = deploy.health(dep, timeout=0.5)
+    headline({"Status": "serving" if alive else "starting…", "URL": dep.url, "Backend": dep.backend,
+              "Predictions": f"{alive['rows']:,}" if alive else "-"})
+    if alive is None:
+        st.caption("Loading the model (a first ONNX start also exports it). The server's last lines:")
+        st.code(deploy.log_tail(dep) or "(nothing yet)", language=None)
+
+
+with st.container(border=True):
+    left, right = st.columns(2)
+    backend = left.radio("Format", ["torch", "onnx", "onnx-int8"], horizontal=True, key="deploy_backend",
+                         disabled=current is not None,
+                         help="onnx-int8 is the smallest and fastest on a CPU; the table below measures it.")
+    store = right.checkbox("Store served texts (for labeling on the Monitor page)", key="deploy_store_texts",
+                           disabled=current is not None, help="Off: only a hash and the length of each text are kept.")
+    start_col, stop_col = st.columns(2)
+    if start_col.button("Start the API", key="deploy_start", type="primary", disabled=current is not None,
+                        icon=":material/play_arrow:"):
+        try:
+            deploy.start_deployment(summary["path"], backend=backend, store_texts=store)
+        except TuneboardError as e:
+            show_error(e)
+        st.rerun()
+    if stop_col.button("Stop the API", key="deploy_stop", disabled=current is None, icon=":material/stop:"):
+        deploy.stop_deployment(run_id)
+        st.rerun()
+    status()
+
+url = current.url if current else "http://127.0.0.1:8100"
+st.subheader("Call it")
+calls = deploy.snippets(url)
+for tab, (name, code) in zip(st.tabs(list(calls)), calls.items(), strict=True):
+    tab.code(code, language="bash" if name == "curl" else "python")
+st.caption("Also: GET /health, GET /info (labels, task, threshold, validation scores), interactive docs at /docs.")
+
+st.subheader("Which format to ship")
+st.caption("Each format measured on this machine: size, one-text latency, batch speed, validation accuracy.")
+if st.button("Measure the formats", key="deploy_measure", icon=":material/speed:"):
+    try:
+        with st.spinner("Exporting and timing each format…"):
+            st.session_state["deploy_formats"] = {"run": run_id, **compare_formats(summary["path"])}
+    except TuneboardError as e:
+        show_error(e)
+measured = st.session_state.get("deploy_formats")
+if measured and measured.get("run") == run_id:
+    st.dataframe(servecharts.formats_table(measured["rows"]), hide_index=True)
+    st.success(measured["recommendation"], icon=":material/recommend:")

@@ -1,0 +1,59 @@
+"""Figures and widgets of the Deploy and Monitor pages. Figure builders are pure: data in, figure out."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import plotly.graph_objects as go
+
+from components.charts import AMBER, FONT, INDIGO
+
+
+def _look(fig: go.Figure, title: str, height: int, x_title: str, y_title: str) -> go.Figure:
+    fig.update_layout(template="plotly_white", height=height, font=FONT, margin=dict(l=10, r=10, t=48, b=10),
+                      title=dict(text=title, font=dict(size=18), x=0, xanchor="left"), barmode="group",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
+    fig.update_xaxes(title=x_title, gridcolor="#EEF0F5")
+    fig.update_yaxes(title=y_title, gridcolor="#EEF0F5")
+    return fig
+
+
+def requests_figure(per_minute: Any, height: int = 280) -> go.Figure:
+    """Served predictions per minute (a Series indexed by minute)."""
+    fig = go.Figure(go.Bar(x=list(per_minute.index), y=list(per_minute.values), marker_color=INDIGO,
+                           name="predictions"))
+    return _look(fig, "Predictions per minute", height, "minute", "predictions")
+
+
+def _shares(counts: Sequence[float]) -> list[float]:
+    total = float(sum(counts)) or 1.0
+    return [c / total for c in counts]
+
+
+def versus_validation_figure(names: Sequence[str], served: Sequence[float], validation: Sequence[float] | None,
+                             title: str, x_title: str, height: int = 300) -> go.Figure:
+    """Served vs validation shares over the same categories (labels or confidence bins)."""
+    fig = go.Figure(go.Bar(x=list(names), y=_shares(served), name="served", marker_color=INDIGO))
+    if validation is not None:
+        fig.add_trace(go.Bar(x=list(names), y=_shares(validation), name="validation", marker_color=AMBER))
+    fig = _look(fig, title, height, x_title, "share")
+    fig.update_yaxes(tickformat=".0%")
+    return fig
+
+
+def bin_names(bins: Sequence[float]) -> list[str]:
+    return [f"{lo:.1f}-{hi:.1f}" for lo, hi in zip(bins[:-1], bins[1:], strict=True)]
+
+
+def formats_table(rows: list[dict[str, Any]]) -> Any:
+    """The deployment-aware evaluation as a DataFrame with readable column names."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    metric = frame["metric"].iloc[0]
+    return pd.DataFrame({"Format": frame["name"], "File size (MB)": frame["size_mb"].round(2),
+                         "One text p50 (ms)": frame["p50_ms"].round(2),
+                         "Rows/s in batches": frame["rows_per_s"].round(0),
+                         f"Validation {metric}": frame["value"],
+                         "Label agreement with PyTorch": frame["label_agreement"]})

@@ -1,0 +1,88 @@
+"""The monitor log (hash-only by default), drift against validation, labeling back into a dataset, deploy."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tuneboard import deploy, monitor
+
+
+def synthetic_log(run_path, confidences, labels, store_texts=False):
+    log = monitor.PredictionLog(monitor.log_path(run_path), store_texts=store_texts, flush_s=60)
+    now = time.time()
+    log.record({"ts": now - 120 + i, "latency_ms": 5.0 + i % 7, "label": lab, "confidence": c,
+                "text": f"text number {i}"} for i, (c, lab) in enumerate(zip(confidences, labels, strict=True)))
+    log.close()
+
+
+def validation(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"confidence": rng.uniform(0.85, 1.0, n), "predicted": rng.choice(["neg", "pos"], n)})
+
+
+def test_the_log_keeps_a_hash_and_length_unless_texts_are_stored(tmp_path):
+    synthetic_log(tmp_path, [0.9, 0.6], ["pos", "neg"])
+    log = monitor.read_log(tmp_path)
+    assert len(log) == 2 and log["text"].isna().all() and log["text_len"].tolist() == [13, 13]
+    assert log["text_sha"].tolist() == [monitor.text_digest("text number 0"), monitor.text_digest("text number 1")]
+    synthetic_log(tmp_path, [0.7], ["neg"], store_texts=True)
+    assert monitor.read_log(tmp_path).sort_values("id")["text"].tolist()[-1] == "text number 0"
+
+
+def test_a_log_like_validation_is_stable_and_a_drifting_one_is_flagged(tmp_path):
+    val = validation()
+    like = validation(300, seed=1)
+    stable = monitor.drift_report(pd.DataFrame({"confidence": like["confidence"], "label": like["predicted"]}),
+                                  val, ["neg", "pos"])
+    assert stable["level"] == "stable" and stable["psi"] < 0.1
+    rng = np.random.default_rng(2)
+    drifting = pd.DataFrame({"confidence": rng.uniform(0.5, 0.7, 300), "label": ["neg"] * 280 + ["pos"] * 20})
+    report = monitor.drift_report(drifting, val, ["neg", "pos"])
+    assert report["level"] == "significant" and report["psi"] > 0.25 and report["js"] > 0.3
+    assert "shifted" in report["message"] and "\n" not in report["message"]
+    few = monitor.drift_report(drifting.head(5), val, ["neg", "pos"])
+    assert few["level"] == "unknown" and few["psi"] is None
+
+
+def test_summary_lowest_confidence_and_labeled_rows_appended(tmp_path):
+    synthetic_log(tmp_path, [0.95, 0.51, 0.7, 0.99], ["pos", "neg", "pos", "neg"], store_texts=True)
+    log = monitor.read_log(tmp_path)
+    summary = monitor.traffic_summary(log)
+    assert summary["rows"] == 4 and summary["p50_ms"] == pytest.approx(6.5) and summary["per_minute"].sum() == 4
+    unsure = monitor.lowest_confidence(log, n=2)
+    assert unsure["text"].tolist() == ["text number 1", "text number 2"]
+    dest = tmp_path / "feedback" / "run.csv"
+    monitor.append_labeled(dest, pd.DataFrame({"text": ["a", "b"], "label": ["pos", ""]}))
+    monitor.append_labeled(dest, pd.DataFrame({"text": ["c"], "label": ["neg"]}))
+    assert pd.read_csv(dest).to_dict("list") == {"text": ["a", "c"], "label": ["pos", "neg"]}
+
+
+def test_deploy_starts_a_server_per_model_answers_and_stops(sentiment_csv):
+    from tuneboard.config import TrainConfig
+    from tuneboard.training import execute
+
+    run = execute(TrainConfig(data=str(sentiment_csv), model="tfidf")).run
+    dep = deploy.start_deployment(run.path)
+    try:
+        assert deploy.start_deployment(run.path).pid == dep.pid  # one server per model
+        deadline = time.time() + 90
+        while deploy.health(dep) is None and time.time() < deadline:
+            time.sleep(0.3)
+        assert deploy.health(dep)["run_id"] == run.run_id, deploy.log_tail(dep)
+        import json
+        import urllib.request
+
+        req = urllib.request.Request(f"{dep.url}/predict", data=json.dumps({"inputs": "great love"}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert json.loads(r.read())[0][0]["label"] in ("positive", "negative")
+        assert [d.run_id for d in deploy.list_deployments()] == [run.run_id]
+        assert "curl" in deploy.snippets(dep.url) and dep.url in deploy.snippets(dep.url)["InferenceClient"]
+    finally:
+        assert deploy.stop_deployment(run.run_id)
+    assert deploy.get_deployment(run.run_id) is None and deploy.list_deployments() == []
+    time.sleep(1.0)  # the server flushes its monitor log on shutdown
+    assert len(monitor.read_log(run.path)) == 1

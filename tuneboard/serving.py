@@ -1,0 +1,340 @@
+"""``python -m tuneboard serve RUN``: a prediction API in the Hugging Face inference format.
+
+``POST /predict`` takes ``{"inputs": ..., "parameters": {"top_k": N}}`` and answers one entry per
+input, always a list (so ``huggingface_hub.InferenceClient(model=URL).text_classification(text)``,
+which reads the first entry of the answer, works unchanged):
+
+- single-label: ``"inputs": "text"`` -> ``[[{"label": "billing", "score": 0.93}, ...]]`` (the predicted
+  label first -- for a two-class run with a saved threshold it may not be the top score -- the rest by score);
+  ``"inputs": ["t1", "t2"]`` -> ``[[...], [...]]``;
+- text pairs: ``"inputs": {"text": "q", "text_pair": "a"}`` or a list of such objects, same answer;
+- multi-label: each entry also has ``"selected"`` (score >= the saved threshold, in ``GET /info``);
+- regression: one number per input, ``[3.2]`` or ``[3.2, 1.7]``.
+
+Bad bodies get a 4xx with ``{"error": "one line"}``; nothing a client sends stops the server.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, Optional, Union
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+from .errors import ConfigError
+
+MAX_BODY_BYTES = 1_000_000
+MAX_INPUTS = 256
+MAX_CHARS = 20_000
+BACKENDS = ("torch", "onnx", "onnx-int8")
+
+
+def load_backend(run_path: str | Path, backend: str = "torch", device: str = "auto") -> Any:
+    """A predictor for ``backend``: the PyTorch model, or its ONNX / int8 ONNX export (made when missing).
+    A TF-IDF baseline run is served by its own predictor; it has no ONNX form."""
+    from .baseline import is_baseline_folder
+    from .inference import Predictor
+    from .runs import open_run
+
+    if backend not in BACKENDS:
+        raise ConfigError(f"Unknown backend '{backend}'. Use one of: {', '.join(BACKENDS)}.")
+    run = open_run(run_path)
+    if backend == "torch" or is_baseline_folder(run.model_dir):
+        if backend != "torch":
+            raise ConfigError(f"Run {run.run_id} is the TF-IDF baseline, which has no ONNX form. "
+                              "Serve it with --backend torch (it runs on scikit-learn, already fast).")
+        return Predictor.load(run.path, device=device)
+    from .onnx_export import OnnxPredictor, ensure_onnx
+
+    return OnnxPredictor.load(ensure_onnx(run.path, backend))
+
+
+# -- API keys -------------------------------------------------------------------------------------
+def hash_key(key: str) -> str:
+    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def load_key_hashes(path: str | Path) -> set[str]:
+    """Hashes from an API-key file: one ``sha256:<hex> [name]`` per line, ``#`` comments."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise ConfigError(f"Cannot read the API-key file '{path}': {e.strerror or e}. "
+                          "Create one with `python -m tuneboard api-key FILE`.") from None
+    hashes = {line.split()[0] for line in lines if line.strip() and not line.lstrip().startswith("#")}
+    bad = [h for h in hashes if not h.startswith("sha256:") or len(h) != 71]
+    if bad or not hashes:
+        raise ConfigError(f"The API-key file '{path}' holds no valid key hashes (lines must be 'sha256:<64 hex>'). "
+                          "Create keys with `python -m tuneboard api-key FILE`.")
+    return hashes
+
+
+def add_api_key(path: str | Path, name: str = "") -> str:
+    """Make a new key, append its hash (never the key) to ``path``, and return the key, shown once."""
+    key = "tb_" + secrets.token_urlsafe(32)
+    p = Path(path)
+    old = p.read_text(encoding="utf-8") if p.is_file() else "# Tuneboard API keys: sha256 of each key, one per line\n"
+    tmp = p.with_name(f".{p.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(old.rstrip("\n") + "\n" + f"{hash_key(key)} {name}".rstrip() + "\n")
+    os.replace(tmp, p)
+    return key
+
+
+# -- request and response shapes --------------------------------------------------------------------
+Text = Annotated[StrictStr, Field(max_length=MAX_CHARS)]
+
+
+class TextPair(BaseModel):
+    """A text and its second text (question + answer, premise + hypothesis...)."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: Text
+    text_pair: Text
+
+
+class Parameters(BaseModel):
+    """``top_k``: how many labels to return per input (default: all)."""
+
+    model_config = ConfigDict(extra="forbid")
+    top_k: Optional[Annotated[StrictInt, Field(ge=1, le=10_000)]] = None
+
+
+class PredictRequest(BaseModel):
+    """One text, a text pair, or a list of either (1 to 256)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"inputs": "I was charged twice this month"},
+        {"inputs": ["where is my parcel?", "reset my password"], "parameters": {"top_k": 2}}]})
+    inputs: Union[Text, TextPair, Annotated[list[Text], Field(min_length=1, max_length=MAX_INPUTS)],
+                  Annotated[list[TextPair], Field(min_length=1, max_length=MAX_INPUTS)]]
+    parameters: Optional[Parameters] = None
+
+
+def answer(predictor: Any, results: list[dict[str, Any]], top_k: int | None) -> list[Any]:
+    """The response body: one entry per input (see the module docstring)."""
+    if predictor.task == "regression":
+        return [r["label"] for r in results]
+    out = []
+    for r in results:
+        ranked = sorted(r["scores"].items(), key=lambda kv: -kv[1])
+        if predictor.task == "multi_label":
+            entries = [{"label": k, "score": v, "selected": v >= predictor.threshold} for k, v in ranked]
+        else:
+            ranked.sort(key=lambda kv: kv[0] != r["label"])  # stable: the predicted label first
+            entries = [{"label": k, "score": v} for k, v in ranked]
+        out.append(entries[:top_k] if top_k else entries)
+    return out
+
+
+def log_rows(predictor: Any, results: list[dict[str, Any]], pairs: list[str] | None, latency_ms: float,
+             backend: str) -> list[dict[str, Any]]:
+    now = time.time()
+    rows = []
+    for i, r in enumerate(results):
+        row = {"ts": now, "latency_ms": latency_ms, "backend": backend, "text": r["text"],
+               "text_pair": pairs[i] if pairs is not None else None}
+        if predictor.task == "regression":
+            row["value"] = r["label"]
+        elif predictor.task == "multi_label":
+            row["label"] = "|".join(r["label"])
+            row["confidence"] = min(abs(v - 0.5) for v in r["scores"].values()) + 0.5
+        else:
+            row["label"], row["confidence"] = r["label"], r["scores"][r["label"]]
+        rows.append(row)
+    return rows
+
+
+# -- the app ------------------------------------------------------------------------------------------
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """ASGI middleware: a body over ``max_bytes`` gets a 413 before it is read in full."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            return await _json(send, 413 if length.isdigit() else 400, _too_large(self.max_bytes)
+                               if length.isdigit() else "The Content-Length header is not a number.")
+        seen = 0
+        started = False
+
+        async def limited() -> dict:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        async def tracked(message: dict) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited, tracked)
+        except _TooLarge:
+            if not started:
+                await _json(send, 413, _too_large(self.max_bytes))
+
+
+def _too_large(limit: int) -> str:
+    return f"The request body is over {limit:,} bytes. Send fewer or shorter texts per request (at most {MAX_INPUTS})."
+
+
+async def _json(send: Any, status: int, message: str) -> None:
+    import json
+
+    body = json.dumps({"error": message}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(run_path: str | Path, backend: str = "torch", api_keys: str | Path | None = None,
+               store_texts: bool = False, monitor: bool = True, max_wait_ms: float = 3.0,
+               predictor: Any = None) -> Any:
+    """The FastAPI app serving ``run_path`` (see the module docstring for the contract)."""
+    from .microbatch import MicroBatcher
+    from .monitor import PredictionLog, log_path
+    from .runs import open_run
+
+    run = open_run(run_path)
+    predictor = predictor or load_backend(run.path, backend)
+    keys = load_key_hashes(api_keys) if api_keys else None
+    batcher = MicroBatcher(predictor.scores, max_wait_ms=max_wait_ms)
+    log = PredictionLog(log_path(run.path), store_texts=store_texts) if monitor else None
+    info = _info(run, predictor, backend, max_wait_ms)
+    started = time.time()
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> Any:
+        await batcher.start()
+        yield
+        await batcher.stop()
+        if log is not None:
+            log.close()
+
+    app = FastAPI(title=f"Tuneboard: {run.run_id}", lifespan=lifespan, version="1",
+                  description="Text classification in the Hugging Face inference format. See POST /predict.")
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        body = {"error": _first_error(exc.errors(), exc.body), "details": _details(exc.errors())}
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": f"The server failed on this request ({type(exc).__name__}); "
+                                      "it is still running. Retry, or report it with the request body."},
+                            status_code=500)
+
+    def authorized(request: Request) -> None:
+        if keys is None:
+            return
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        digest = hash_key(token.strip())
+        if scheme.lower() != "bearer" or not any(hmac.compare_digest(digest, k) for k in keys):
+            raise HTTPException(401, "A valid API key is needed: send the header 'Authorization: Bearer <key>'.",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "run_id": run.run_id, "backend": backend, "uptime_s": round(time.time() - started, 1),
+                "forward_passes": batcher.batches, "rows": batcher.rows}
+
+    @app.get("/info", dependencies=[Depends(authorized)])
+    async def get_info() -> dict[str, Any]:
+        return info
+
+    @app.post("/predict", dependencies=[Depends(authorized)])
+    async def predict(body: PredictRequest) -> list[Any]:
+        start = time.perf_counter()
+        items = body.inputs if isinstance(body.inputs, list) else [body.inputs]
+        is_pair = isinstance(items[0], TextPair)
+        if is_pair != info["text_pairs"]:
+            raise HTTPException(422, "This model reads text pairs: send {\"text\": ..., \"text_pair\": ...}."
+                                if info["text_pairs"] else "This model reads single texts: send a string, not a pair.")
+        texts = [i.text for i in items] if is_pair else list(items)
+        pairs = [i.text_pair for i in items] if is_pair else None
+        scores = await batcher.scores(texts, pairs)
+        results = predictor.label_results(texts, scores)
+        top_k = body.parameters.top_k if body.parameters else None
+        if log is not None:
+            log.record(log_rows(predictor, results, pairs, (time.perf_counter() - start) * 1000, backend))
+        return answer(predictor, results, top_k)
+
+    return app
+
+
+def _info(run: Any, predictor: Any, backend: str, max_wait_ms: float) -> dict[str, Any]:
+    from .export import SHOWN_METRICS
+
+    cfg = run.config()
+    metrics = run.metrics() or {}
+    info = {"run_id": run.run_id, "task": predictor.task, "labels": predictor.labels, "model": cfg.model_label,
+            "backend": backend, "threshold": predictor.threshold, "text_pairs": bool(cfg.text_pair_column),
+            "validation": {k: metrics[k] for k in SHOWN_METRICS if isinstance(metrics.get(k), (int, float))},
+            "limits": {"max_inputs": MAX_INPUTS, "max_chars": MAX_CHARS, "max_body_bytes": MAX_BODY_BYTES},
+            "batching": {"max_wait_ms": max_wait_ms, "max_rows": 64}}
+    folder = getattr(predictor, "folder", None)
+    if folder is not None:
+        from .onnx_export import read_parity
+
+        info["parity"] = read_parity(folder)
+    return info
+
+
+def _first_error(errors: list[dict[str, Any]], body: Any) -> str:
+    """One line for the most telling error: for ``inputs``, the branch matching what was sent."""
+    if not errors:
+        return "The request body is not valid."
+    sent = body.get("inputs") if isinstance(body, dict) else None
+    branch = "list[" if isinstance(sent, list) else ("TextPair" if isinstance(sent, dict) else "constrained-str")
+    matching = [e for e in errors if len(e.get("loc", ())) > 2 and str(e["loc"][2]).startswith(branch)]
+    e = (matching or errors)[0]
+    if e.get("type") == "json_invalid":
+        return "The body is not valid JSON. Send {\"inputs\": \"your text\"} with Content-Type: application/json."
+    loc = [str(p) for p in e.get("loc", ()) if p != "body"]
+    where = ".".join(p for p in loc if not p.startswith(("constrained-str", "list[", "TextPair")))
+    if e.get("type") == "extra_forbidden":
+        return f"Unknown field '{where}'. Send 'inputs' and optionally 'parameters': {{\"top_k\": N}}."
+    hint = (" Send {\"inputs\": \"text\"}, a list of 1 to 256 texts, or {\"text\": ..., \"text_pair\": ...}."
+            if where.startswith("inputs") or where == "" else "")
+    return f"{where or 'body'}: {e.get('msg', 'invalid')}.{hint}"
+
+
+def _details(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{"loc": ".".join(map(str, e.get("loc", ()))), "msg": str(e.get("msg", ""))} for e in errors[:5]]
+
+
+def serve(run_path: str | Path, host: str = "127.0.0.1", port: int = 8000, backend: str = "torch",
+          api_keys: str | Path | None = None, store_texts: bool = False) -> None:
+    """Run the API with uvicorn until interrupted."""
+    import uvicorn
+
+    app = create_app(run_path, backend, api_keys=api_keys, store_texts=store_texts)
+    print(f"serving {Path(run_path).name} ({backend}) on http://{host}:{port}  (API docs: /docs)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
