@@ -5,7 +5,11 @@ from components import cache, nav, sources, state, trainform
 from components.widgets import headline, show_error
 from tuneboard.errors import TuneboardError
 
-TASKS = {"single_label": "One label per text", "multi_label": "Several tags per text", "regression": "A number per text"}
+TASKS = {
+    "single_label": "One label per text",
+    "multi_label": "Several tags per text",
+    "regression": "A number per text",
+}
 
 st.title("Data")
 st.caption("Step 1 of 5 · Choose the labeled table the model learns from.")

@@ -22,17 +22,25 @@ if not runs:
     st.stop()
 
 rows = [r.summary() for r in runs]
-table = pd.DataFrame({
-    "Status": [f"{status_icon(r['status'])} {r['status']}" for r in rows],
-    "Run": [short_id(r["run_id"]) for r in rows],
-    "Started": [time.strftime("%Y-%m-%d %H:%M", time.localtime(r["started_at"])) if r["started_at"] else "—" for r in rows],
-    "Model": [r["model"] or "—" for r in rows],
-    "Data": [r["data"] for r in rows],
-    "Preset": [r["preset"] for r in rows],
-    "Duration": [fmt_duration(r["duration_s"]) for r in rows],
-    "Score": [f"{charts.pretty(r['main_metric'])} {fmt_metric(r['main_metric'], r['main_value'])}" if r["main_metric"] else "—"
-              for r in rows],
-})
+table = pd.DataFrame(
+    {
+        "Status": [f"{status_icon(r['status'])} {r['status']}" for r in rows],
+        "Run": [short_id(r["run_id"]) for r in rows],
+        "Started": [
+            time.strftime("%Y-%m-%d %H:%M", time.localtime(r["started_at"])) if r["started_at"] else "—" for r in rows
+        ],
+        "Model": [r["model"] or "—" for r in rows],
+        "Data": [r["data"] for r in rows],
+        "Preset": [r["preset"] for r in rows],
+        "Duration": [fmt_duration(r["duration_s"]) for r in rows],
+        "Score": [
+            f"{charts.pretty(r['main_metric'])} {fmt_metric(r['main_metric'], r['main_value'])}"
+            if r["main_metric"]
+            else "—"
+            for r in rows
+        ],
+    }
+)
 picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="runs_table",
                       height=min(400, 38 + 35 * len(rows)))
 ids = [r["run_id"] for r in rows]
@@ -55,8 +63,11 @@ if summary.get("reason") and summary["status"] != RunStatus.COMPLETED:
 
 metrics = run.metrics() or {}
 if metrics:
-    numbers = {charts.pretty(k): fmt_metric(k, metrics[k]) for k in ("accuracy", "macro_f1", "micro_f1", "rmse", "mae", "r2")
-               if isinstance(metrics.get(k), (int, float))}
+    numbers = {
+        charts.pretty(k): fmt_metric(k, metrics[k])
+        for k in ("accuracy", "macro_f1", "micro_f1", "rmse", "mae", "r2")
+        if isinstance(metrics.get(k), (int, float))
+    }
     numbers["Training time"] = fmt_duration(summary["duration_s"])
     headline(numbers)
 feed = run_feed(run_id)

@@ -51,7 +51,9 @@ def text_columns(df: pd.DataFrame, record: dict[str, Any], summary: dict[str, An
 
 
 @st.cache_data(max_entries=4, show_spinner="Predicting every row…")
-def predict_file(run_path: str, stamp: float, path: str, sha: str | None, text: str, pair: str | None) -> dict[str, Any]:
+def predict_file(
+    run_path: str, stamp: float, path: str, sha: str | None, text: str, pair: str | None
+) -> dict[str, Any]:
     """``predict_frame`` over the whole file, its CSV, and the time it took (kept across reruns)."""
     df, _ = cache.read(path, sha)
     predictor = cache.predictor(run_path, stamp)

@@ -129,7 +129,7 @@ def regression_figure(true: Sequence[float], predicted: Sequence[float], height:
 def compare_loss_figure(histories: dict[str, Sequence[dict[str, Any]]], height: int = 400) -> go.Figure:
     """Train loss (solid) and validation loss (dotted, markers) of several runs against the epoch."""
     fig = go.Figure()
-    for (name, events), color in zip(histories.items(), _cycle()):
+    for (name, events), color in zip(histories.items(), _cycle(), strict=False):
         parsed = parse_events(events)
         train = [e for e in parsed if isinstance(e, TrainStep)]
         evals = [e for e in parsed if isinstance(e, Evaluation) and e.eval_loss is not None]
@@ -147,7 +147,7 @@ def compare_loss_figure(histories: dict[str, Sequence[dict[str, Any]]], height: 
 def compare_metric_figure(histories: dict[str, Sequence[dict[str, Any]]], metric: str, height: int = 400) -> go.Figure:
     """One validation metric per evaluation for several runs; a run's baseline as a dashed line of its colour."""
     fig = go.Figure()
-    for (name, events), color in zip(histories.items(), _cycle()):
+    for (name, events), color in zip(histories.items(), _cycle(), strict=False):
         parsed = parse_events(events)
         evals = [e for e in parsed if isinstance(e, Evaluation) and _value(e, metric) is not None]
         fig.add_scatter(x=[e.epoch for e in evals], y=[_value(e, metric) for e in evals], mode="lines+markers",

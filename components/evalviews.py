@@ -39,7 +39,7 @@ def headline(metrics: dict[str, Any]) -> None:
         tiles.append((f"TF-IDF baseline {charts.pretty(main)}", fmt_metric(main, base),
                       _signed(metrics[main] - base, main),
                       "normal" if metrics.get("higher_is_better", True) else "inverse"))
-    for col, (name, value, delta, color) in zip(st.columns(len(tiles)), tiles):
+    for col, (name, value, delta, color) in zip(st.columns(len(tiles)), tiles, strict=False):
         col.metric(name, value, delta=delta, delta_color=color, border=True)
     gain = baseline_gain(metrics) if metrics.get("model_kind") != BASELINE_MODEL else None
     callout = st.info if gain is None or abs(gain) < 0.005 else st.success if gain > 0 else st.warning

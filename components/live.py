@@ -133,14 +133,16 @@ def _progress(feed: dict[str, Any], curves: dict[str, Any]) -> None:
     metrics = curves["metrics"]
     name = next(iter(metrics), None)
     best = curves["eval_step"].index(curves["best_step"]) if curves.get("best_step") in curves["eval_step"] else -1
-    numbers = {"Train loss": fmt_metric("loss", curves["loss"][-1]) if curves["loss"] else "—",
-               f"Best {charts.pretty(name) if name else 'score'}": fmt_metric(name, metrics[name][best]) if name else "—",
-               "Elapsed": fmt_duration(latest.get("elapsed")),
-               "Time left": "—" if done or latest.get("eta") is None else fmt_duration(latest["eta"]),
-               "Samples / s": f"{latest['samples_per_second']:,.0f}" if latest.get("samples_per_second") else "—"}
+    numbers = {
+        "Train loss": fmt_metric("loss", curves["loss"][-1]) if curves["loss"] else "—",
+        f"Best {charts.pretty(name) if name else 'score'}": fmt_metric(name, metrics[name][best]) if name else "—",
+        "Elapsed": fmt_duration(latest.get("elapsed")),
+        "Time left": "—" if done or latest.get("eta") is None else fmt_duration(latest["eta"]),
+        "Samples / s": f"{latest['samples_per_second']:,.0f}" if latest.get("samples_per_second") else "—",
+    }
     if latest.get("gpu_memory_gb") is not None:
         numbers["GPU memory"] = f"{latest['gpu_memory_gb']:.1f} GB"
-    for col, (k, v) in zip(st.columns(len(numbers)), numbers.items()):
+    for col, (k, v) in zip(st.columns(len(numbers)), numbers.items(), strict=False):
         col.metric(k, v, border=True)
 
 

@@ -111,13 +111,16 @@ def _editor(wrong: pd.DataFrame, task: str, labels: list[str], edits: dict[str, 
     else:
         new = st.column_config.SelectboxColumn("New label", options=labels, help="The correct label for this row.")
     width = "medium" if "text_pair" in view else "large"  # leave room for the columns that fix a row
-    config = {"text": st.column_config.TextColumn("Text", width=width),
-              "text_pair": st.column_config.TextColumn("Second text", width="medium"),
-              "label": "True label" if task != "regression" else "True value",
-              "predicted": st.column_config.NumberColumn("Predicted", format="%.2f") if task == "regression" else "Predicted",
-              "confidence": st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1, format="percent"),
-              "error": st.column_config.NumberColumn("Error", format="%.2f"), "new_label": new,
-              "exclude": st.column_config.CheckboxColumn("Exclude", help="Leave this row out of the corrected copy.")}
+    config = {
+        "text": st.column_config.TextColumn("Text", width=width),
+        "text_pair": st.column_config.TextColumn("Second text", width="medium"),
+        "label": "True label" if task != "regression" else "True value",
+        "predicted": st.column_config.NumberColumn("Predicted", format="%.2f") if task == "regression" else "Predicted",
+        "confidence": st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1, format="percent"),
+        "error": st.column_config.NumberColumn("Error", format="%.2f"),
+        "new_label": new,
+        "exclude": st.column_config.CheckboxColumn("Exclude", help="Leave this row out of the corrected copy."),
+    }
     filters = "|".join(str(st.session_state.get(k)) for k in (*FILTER_KEYS, ORDER_KEY))
     # One editor per filter: its edits are row positions, which mean other rows once the filter changes.
     return st.data_editor(view, hide_index=True, column_config=config, disabled=cols, key=f"eval_fix_rows|{filters}",

@@ -53,9 +53,12 @@ def model_picker() -> str:
     if st.session_state[MODEL_PICK] not in options:
         st.session_state[MODEL_PICK] = OTHER
     st.selectbox("Model", list(options), format_func=options.get, key=MODEL_PICK, on_change=_copy_pick)
-    return st.text_input("Model folder or Hugging Face id", **sticky(MODEL_SOURCE, "default"),
-                         help="'default' is the bundled MiniLM, 'tfidf' the classical baseline. A folder saved with save_pretrained (or a run "
-                              "folder) works as is; a hub id needs the hub or a downloaded copy.").strip()
+    return st.text_input(
+        "Model folder or Hugging Face id",
+        **sticky(MODEL_SOURCE, "default"),
+        help="'default' is the bundled MiniLM, 'tfidf' the classical baseline. A folder saved with save_pretrained "
+        "(or a run folder) works as is; a hub id needs the hub or a downloaded copy.",
+    ).strip()
 
 
 def _copy_pick() -> None:

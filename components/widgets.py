@@ -114,7 +114,7 @@ def run_picker(with_model: bool = True) -> dict[str, Any] | None:
 def headline(numbers: dict[str, str], help: dict[str, str] | None = None) -> None:
     """A row of big numbers with a border (readable from the back of a room)."""
     cols = st.columns(len(numbers))
-    for col, (name, value) in zip(cols, numbers.items()):
+    for col, (name, value) in zip(cols, numbers.items(), strict=False):
         col.metric(name, value, border=True, help=(help or {}).get(name))
 
 
@@ -122,7 +122,11 @@ def fmt_duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     seconds = int(seconds)
-    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m {seconds % 60:02d}s"
+    return (
+        f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+        if seconds >= 3600
+        else f"{seconds // 60}m {seconds % 60:02d}s"
+    )
 
 
 def fmt_metric(name: str, value: Any) -> str:

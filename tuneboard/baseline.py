@@ -36,7 +36,9 @@ def _vectorizer(analyzer: str) -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     if analyzer == "char":
-        return TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=1, sublinear_tf=True, max_features=200_000)
+        return TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(1, 3), min_df=1, sublinear_tf=True, max_features=200_000
+        )
     return TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True, lowercase=True,
                            max_features=200_000, token_pattern=r"(?u)\b\w+\b")
 
@@ -106,7 +108,7 @@ def is_baseline_folder(folder: Path) -> bool:
 def _join(texts: list[str], pairs: list[str] | None) -> list[str]:
     if pairs is None:
         return [str(t) for t in texts]
-    return [f"{a} [SEP] {b}" for a, b in zip(texts, pairs)]
+    return [f"{a} [SEP] {b}" for a, b in zip(texts, pairs, strict=False)]
 
 
 def fit_baseline(texts: list[str], targets: np.ndarray, task: str, labels: list[str],

@@ -130,7 +130,7 @@ def pad_arrays(enc: Encoded, idx: list[int]) -> dict[str, np.ndarray]:
     ids = np.full((len(seqs), width), enc.pad_id, dtype=np.int64)
     mask = np.zeros((len(seqs), width), dtype=np.int64)
     types = np.zeros((len(seqs), width), dtype=np.int64) if enc.token_type_ids is not None else None
-    for row, (i, s) in enumerate(zip(idx, seqs)):
+    for row, (i, s) in enumerate(zip(idx, seqs, strict=False)):
         ids[row, :len(s)] = s
         mask[row, :len(s)] = 1
         if types is not None:

@@ -108,9 +108,10 @@ def _load_error(source: ModelSource, e: BaseException) -> ModelLoadError:
     reason = first_line(e, 160) or type(e).__name__
     if source.kind == "hub":
         return ModelLoadError(
-            f"Model '{source.source}' is not a folder on this machine and could not be fetched from the Hugging Face hub "
-            f"({reason}). On a machine with internet run `hf download {source.source} --local-dir models/"
-            f"{source.source.split('/')[-1]}` and pick that folder, or use the bundled default.")
+            f"Model '{source.source}' is not a folder on this machine and could not be fetched from the Hugging Face "
+            f"hub ({reason}). On a machine with internet run `hf download {source.source} --local-dir models/"
+            f"{source.source.split('/')[-1]}` and pick that folder, or use the bundled default."
+        )
     return ModelLoadError(f"Model '{source.name}' could not be loaded ({reason}). "
                           "Check that the folder was saved with save_pretrained and is complete.")
 

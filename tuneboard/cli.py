@@ -203,8 +203,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
                 print(json.dumps(r, ensure_ascii=False))
             else:
                 top = max(r["scores"].values()) if r["scores"] else None
-                print(f"{r['label']}" + (f"  ({top:.3f})" if top is not None and predictor.task == "single_label" else "")
-                      + f"\t{r['text']}")
+                print(
+                    f"{r['label']}"
+                    + (f"  ({top:.3f})" if top is not None and predictor.task == "single_label" else "")
+                    + f"\t{r['text']}"
+                )
         return 0
     df, _ = read_table(args.input)
     cfg = run.config()

@@ -69,16 +69,22 @@ def model_card(run: RunDir) -> str:
     task = m.get("task") or cfg.task
     labels = m.get("labels") or []
     baseline = (run.model_dir / "baseline.json").is_file()
-    lines = [f"# {run.run_id}", "",
-             f"A text classifier trained with Tuneboard ({run.status().get('status')} run).", "",
-             f"- **Task:** {task.replace('_', ' ')}",
-             f"- **Labels:** {', '.join(map(str, labels)) or 'a number per text'}",
-             f"- **Base model:** {'TF-IDF + linear model (no transformer)' if baseline else cfg.model_label}"
-             + ("" if baseline or cfg.model_label == str(cfg.model) else f" (`{cfg.model}`)"),
-             f"- **Training data:** {Path(str(cfg.data)).name}"
-             + (f" ({m['n_train']:,} training / {m['n_val']:,} validation rows)" if "n_train" in m and "n_val" in m else ""),
-             f"- **Max length:** {cfg.max_length} tokens" if not baseline else "- **Max length:** not limited",
-             "", "## Validation scores", ""]
+    lines = [
+        f"# {run.run_id}",
+        "",
+        f"A text classifier trained with Tuneboard ({run.status().get('status')} run).",
+        "",
+        f"- **Task:** {task.replace('_', ' ')}",
+        f"- **Labels:** {', '.join(map(str, labels)) or 'a number per text'}",
+        f"- **Base model:** {'TF-IDF + linear model (no transformer)' if baseline else cfg.model_label}"
+        + ("" if baseline or cfg.model_label == str(cfg.model) else f" (`{cfg.model}`)"),
+        f"- **Training data:** {Path(str(cfg.data)).name}"
+        + (f" ({m['n_train']:,} training / {m['n_val']:,} validation rows)" if "n_train" in m and "n_val" in m else ""),
+        f"- **Max length:** {cfg.max_length} tokens" if not baseline else "- **Max length:** not limited",
+        "",
+        "## Validation scores",
+        "",
+    ]
     scores = [f"| {k} | {m[k]:.4f} |" for k in SHOWN_METRICS if isinstance(m.get(k), (int, float))]
     lines += ["| metric | value |", "|---|---|", *scores] if scores else ["(no metrics recorded)"]
     lines += ["", "## Load it", "", "Unzip this file into a folder (`unzip model.zip -d my-model`), then:", ""]
@@ -88,12 +94,25 @@ def model_card(run: RunDir) -> str:
 
 def _load_snippet(baseline: bool, task: str) -> list[str]:
     if baseline:
-        return ["```python", "import joblib, json", 'pipeline = joblib.load("my-model/baseline.joblib")  # scikit-learn',
-                'labels = json.load(open("my-model/baseline.json"))["labels"]',
-                'scores = pipeline.predict_proba(["your text here"])' if task != "regression"
-                else 'values = pipeline.predict(["your text here"])', "```"]
-    head = "probs = logits.softmax(-1)" if task == "single_label" else (
-        "probs = logits.sigmoid()" if task == "multi_label" else "value = logits[0, 0]  # see tuneboard_target_mean/std in config.json")
+        return [
+            "```python",
+            "import joblib, json",
+            'pipeline = joblib.load("my-model/baseline.joblib")  # scikit-learn',
+            'labels = json.load(open("my-model/baseline.json"))["labels"]',
+            'scores = pipeline.predict_proba(["your text here"])'
+            if task != "regression"
+            else 'values = pipeline.predict(["your text here"])',
+            "```",
+        ]
+    head = (
+        "probs = logits.softmax(-1)"
+        if task == "single_label"
+        else (
+            "probs = logits.sigmoid()"
+            if task == "multi_label"
+            else "value = logits[0, 0]  # see tuneboard_target_mean/std in config.json"
+        )
+    )
     return ["```python", "from transformers import AutoModelForSequenceClassification, AutoTokenizer",
             'tok = AutoTokenizer.from_pretrained("my-model")',
             'model = AutoModelForSequenceClassification.from_pretrained("my-model")',
