@@ -42,10 +42,7 @@ def roc_figure(fpr: Sequence[float], tpr: Sequence[float], auc: float | None = N
                     fillcolor="rgba(79,70,229,0.08)",
                     hovertemplate="false positives %{x:.0%}<br>true positives %{y:.0%}<extra></extra>")
     title = f"ROC curve · AUC {auc:.3f}" if auc is not None else "ROC curve"
-    fig = style(fig, title, height, x_title="False positive rate", legend=False)
-    fig.update_xaxes(range=[0, 1], tickformat=".0%")
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="True positive rate")
-    return fig
+    return _unit_square(fig, title, height, "False positive rate", "True positive rate")
 
 
 def pr_figure(precision: Sequence[float], recall: Sequence[float], auc: float | None = None,
@@ -58,9 +55,14 @@ def pr_figure(precision: Sequence[float], recall: Sequence[float], auc: float | 
     fig.add_scatter(x=x, y=y, mode="lines", line=dict(color=GREEN, width=3), name="Model",
                     hovertemplate="recall %{x:.0%}<br>precision %{y:.0%}<extra></extra>")
     title = f"Precision–recall · AP {auc:.3f}" if auc is not None else "Precision–recall"
-    fig = style(fig, title, height, x_title="Recall", legend=False)
+    return _unit_square(fig, title, height, "Recall", "Precision")
+
+
+def _unit_square(fig: go.Figure, title: str, height: int, x_title: str, y_title: str) -> go.Figure:
+    """Both axes from 0 to 100 %: the frame of the ROC and precision-recall curves."""
+    fig = style(fig, title, height, x_title=x_title, legend=False)
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="Precision")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title=y_title)
     return fig
 
 

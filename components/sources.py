@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from tuneboard.protocol import BASELINE_MODEL
 from tuneboard.settings import SETTINGS
 
 from . import cache, state, trainform
@@ -159,7 +160,7 @@ def token_checks(config: Any) -> dict[str, Any]:
 
     model, max_length = trainform.chosen_model()
     out: dict[str, Any] = {"model": model, "lengths": None, "findings": [], "skipped": None}
-    if model == "tfidf":
+    if model == BASELINE_MODEL:
         out["skipped"] = "The TF-IDF baseline reads whole words: no token limit and no unknown tokens to check."
         return out
     stamps = tuple(Path(f).stat().st_mtime for f in (config.data, config.validation) if f and Path(f).exists())

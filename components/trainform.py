@@ -8,6 +8,7 @@ import streamlit as st
 from tuneboard import access
 from tuneboard.config import DEFAULT_PRESET, PRESETS, TrainConfig
 from tuneboard.errors import TuneboardError
+from tuneboard.protocol import BASELINE_MODEL
 from tuneboard.settings import SETTINGS, widget_args
 
 from . import auth, cache, state
@@ -46,7 +47,7 @@ def model_picker() -> str:
     """A list of known models that fills an editable source box (any local folder or hub id works)."""
     from tuneboard.catalog import list_local_models
 
-    options = {"default": "all-MiniLM-L6-v2 · bundled (default)", "tfidf": "TF-IDF baseline (instant, CPU)"}
+    options = {"default": "all-MiniLM-L6-v2 · bundled (default)", BASELINE_MODEL: "TF-IDF baseline (instant, CPU)"}
     options |= {m.location: f"{m.name} · on this machine" for m in list_local_models()[:20]}
     options[OTHER] = "Another folder or Hugging Face id…"
     sticky(MODEL_PICK, "default")
@@ -56,8 +57,8 @@ def model_picker() -> str:
     return st.text_input(
         "Model folder or Hugging Face id",
         **sticky(MODEL_SOURCE, "default"),
-        help="'default' is the bundled MiniLM, 'tfidf' the classical baseline. A folder saved with save_pretrained "
-        "(or a run folder) works as is; a hub id needs the hub or a downloaded copy.",
+        help=f"'default' is the bundled MiniLM, '{BASELINE_MODEL}' the classical baseline. A folder saved with "
+        "save_pretrained (or a run folder) works as is; a hub id needs the hub or a downloaded copy.",
     ).strip()
 
 
@@ -72,7 +73,7 @@ def model_summary(source: str, settings: dict[str, Any]) -> None:
     """Size of the model and whether a run with these settings fits in memory."""
     from tuneboard.memory import estimate_for, fit_verdict
 
-    if source == "tfidf":  # no network, no GPU, nothing to fit in memory: say so instead of a model card
+    if source == BASELINE_MODEL:  # no network, no GPU, nothing to fit in memory: say so instead of a model card
         st.success("**TF-IDF + logistic regression:** trains in seconds on the CPU, tiny on disk. A fair first "
                    "model, and the bar every fine-tuned run is measured against.")
         return
