@@ -48,3 +48,9 @@ class RunError(TuneboardError):
 
 class Stopped(Exception):
     """Raised inside the training loop when the user asked to stop (not an error)."""
+
+
+class DiskFull(RunError):
+    """A write ran out of disk space (the temp file was removed; the old file, if any, is intact)."""
+
+    title = "Disk full"
