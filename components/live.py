@@ -34,10 +34,10 @@ def run_feed(run_id: str) -> dict[str, Any] | None:
         feed.update(n=snap["n_events"], status=snap["status"], reason=snap["reason"], latest=snap["latest"])
     elif feed is None or feed["status"] in ACTIVE:  # a finished run read from disk does not change
         from tuneboard.errors import RunError
-        from tuneboard.runs import open_run
+        from tuneboard.runs import run_by_id
 
         try:
-            run = open_run(run_id)
+            run = run_by_id(run_id)  # an id from the URL: never a path
         except RunError:
             return None
         events, status = run.history(), run.status()

@@ -119,7 +119,7 @@ def findings_panel(config: Any, prepared: Any, extra: list[tuple[str, str, str]]
 def _tokenizer(model: str) -> Any:
     from tuneboard.catalog import load_tokenizer, resolve_model
 
-    return load_tokenizer(resolve_model(model))
+    return load_tokenizer(resolve_model(model, allow_any_path=False))
 
 
 @st.cache_data(max_entries=16, show_spinner="Counting tokens…")

@@ -105,9 +105,12 @@ def _apply_preset() -> None:
 
 def start_run() -> None:
     """Check the settings and queue the run (``on_click`` of Start, so the page draws the new run at once)."""
+    from tuneboard.catalog import resolve_model
+
     ds, source, settings = state.dataset(), st.session_state.get("model_source", "default").strip(), current_settings()
     st.session_state.pop("_start_error", None)
     try:
+        resolve_model(source or "default", allow_any_path=False)  # a browser may not train from any server folder
         config = TrainConfig(data=ds["path"], text_column=ds.get("text_column"), label_column=ds.get("label_column"),
                              text_pair_column=ds.get("pair_column"), val_size=ds.get("val_size", 0.2),
                              validation=ds.get("validation"), model=source or "default", **settings)
