@@ -12,10 +12,12 @@
 """
 from __future__ import annotations
 
+import csv
 import errno
 import fcntl
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -28,6 +30,7 @@ from .errors import DiskFull
 LOCK_NAME = ".lock"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _held = threading.local()
 
 
@@ -114,6 +117,12 @@ def update_json(path: str | Path, change: Callable[[dict[str, Any]], dict[str, A
         return data
 
 
+def uploads_dir() -> Path:
+    """Where the app keeps uploaded files (``TUNEBOARD_UPLOADS_DIR``, else ``models/uploads``)."""
+    default = Path(__file__).resolve().parent.parent / "models" / "uploads"
+    return Path(os.environ.get("TUNEBOARD_UPLOADS_DIR", default))
+
+
 def disk_full(path: Path, needed_bytes: int = 0) -> DiskFull:
     """The one-line message for a write that ran out of space."""
     try:
@@ -128,17 +137,20 @@ def disk_full(path: Path, needed_bytes: int = 0) -> DiskFull:
 def safe_csv_frame(df: Any) -> Any:
     """A copy of ``df`` whose text cells and column names cannot start a spreadsheet formula.
     Numbers stay numbers; only strings starting with ``= + - @``, tab or CR get a leading ``'``."""
+    from pandas.api.types import is_numeric_dtype
+
     out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or str(out[col].dtype) in ("string", "category"):
-            out[col] = out[col].map(escape_cell)
+    for i in range(out.shape[1]):  # by position: column names may repeat
+        if not is_numeric_dtype(out.iloc[:, i]):  # text, object, category, mixed: every str cell
+            out.isetitem(i, out.iloc[:, i].astype(object).map(escape_cell))
     out.columns = [escape_cell(c) for c in out.columns]
     return out
 
 
 def safe_csv(df: Any, path: str | Path | None = None, index: bool = False) -> bytes | None:
     """``df`` as CSV with formula cells escaped: the bytes, or written atomically to ``path``."""
-    text = safe_csv_frame(df).to_csv(index=index)
+    # Every text cell quoted: pandas leaves a lone CR unquoted, which splits the row in a spreadsheet.
+    text = safe_csv_frame(df).to_csv(index=index, quoting=csv.QUOTE_NONNUMERIC)
     if path is None:
         return text.encode("utf-8")
     write_text_atomic(path, text)
@@ -146,7 +158,9 @@ def safe_csv(df: Any, path: str | Path | None = None, index: bool = False) -> by
 
 
 def escape_cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """``'`` before a text that starts like a formula; a plain number written as text ("-1") stays
+    as it is (a spreadsheet reads it as that number, which runs nothing)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
 
