@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+rom tuneboard.files import safe_csv
+
 from . import cache, state
 from .widgets import show_error
 
@@ -66,7 +68,7 @@ def error_analysis(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> No
     _collect(table, edits, task)
     export = wrong[[c for c in ("text", "text_pair", "label", "predicted", "confidence", "error") if c in wrong]]
     save, download, note = st.columns([1, 1, 2], vertical_alignment="center")
-    download.download_button("Export to CSV", export.to_csv(index=False).encode("utf-8"), file_name="mistakes.csv",
+    download.download_button("Export to CSV", safe_csv(export), file_name="mistakes.csv",
                              mime="text/csv", key="export_mistakes", icon=":material/download:")
     note.caption(f"{len(edits)} {'row' if len(edits) == 1 else 'rows'} changed. The original file is never modified." if edits else
                  "Fix a row with a new label (or value), or tick Exclude; the original file is never modified.")
