@@ -6,12 +6,17 @@ import streamlit as st
 
 from components import charts, state
 from components.live import ACTIVE, run_feed
-from components.widgets import STATUS_ICONS, fmt_duration, fmt_metric, headline, short_id, show_error
+from components.widgets import STATUS_ICONS, fmt_duration, fmt_metric, headline, plain, short_id, show_error
 from tuneboard.errors import TuneboardError
 from tuneboard.runs import delete_run, list_runs, open_run
 
 st.title("Runs")
 st.caption("Step 3 of 5 · Every run is a folder under models/runs: its settings, curves, scores and model.")
+
+removed = st.session_state.pop("_deleted", None)
+if removed:  # what the last "Delete for good" removed, shown once
+    st.success(f"Deleted {len(removed)} {'item' if len(removed) == 1 else 'items'}:")
+    st.text("\n".join(removed))
 
 runs = list_runs()
 if not runs:
@@ -21,7 +26,8 @@ if not runs:
 
 rows = [r.summary() for r in runs]
 table = pd.DataFrame({
-    "Status": [f"{STATUS_ICONS.get(r['status'] or 'unknown', '')} {r['status']}" for r in rows],
+    "Status": [f"{STATUS_ICONS.get(r['status'] or 'unknown', '')} {r['status']}" + (" · damaged" if r["damaged"] else "")
+               for r in rows],
     "Run": [short_id(r["run_id"]) for r in rows],
     "Started": [time.strftime("%Y-%m-%d %H:%M", time.localtime(r["started_at"])) if r["started_at"] else "—" for r in rows],
     "Model": [r["model"] or "—" for r in rows],
@@ -43,13 +49,13 @@ run, summary = runs[ids.index(run_id)], rows[ids.index(run_id)]
 
 st.divider()
 title, actions = st.columns([3, 2], vertical_alignment="center")
-title.subheader(f"{STATUS_ICONS.get(summary['status'] or 'unknown', '')} {short_id(run_id)}")
+title.subheader(f"{STATUS_ICONS.get(summary['status'] or 'unknown', '')} {plain(short_id(run_id))}")
 links = actions.columns(3)
 links[0].page_link("pages/train.py", label="Live view", icon=":material/monitoring:", query_params={"run": run_id})
 links[1].page_link("pages/evaluate.py", label="Evaluate", icon=":material/fact_check:", query_params={"run": run_id})
 links[2].page_link("pages/predict.py", label="Predict", icon=":material/bolt:", query_params={"run": run_id})
 if summary.get("reason") and summary["status"] not in ("completed",):
-    st.caption(summary["reason"])
+    st.caption(plain(summary["reason"]))
 
 metrics = run.metrics() or {}
 if metrics:
@@ -64,26 +70,30 @@ if feed and feed["events"]:
     left.plotly_chart(charts.loss_figure(curves), config={"displaylogo": False})
     right.plotly_chart(charts.metric_figure(curves), config={"displaylogo": False})
 
+if summary["damaged"]:
+    st.warning("This run's settings file (config.json) is damaged or unreadable, so it cannot be opened. "
+               "Delete it below, or train it again.")
 with st.expander("Settings of this run"):
     try:
         st.json(run.config().to_dict(), expanded=True)
     except TuneboardError as e:
         show_error(e)
-    st.caption(f"Folder: `{run.path}`")
+    except Exception:  # a half-written config.json: the page (and its Delete button) must still draw
+        st.text("config.json could not be read.")
+    st.text(f"Folder: {run.path}")
 
 active = summary["status"] in ACTIVE
 if st.button("Delete this run…", key="delete_run", icon=":material/delete:", disabled=active,
              help="Stop the run first." if active else "Removes the folder with its model."):
     st.session_state["_confirm_delete"] = run_id
 if st.session_state.get("_confirm_delete") == run_id:
-    st.warning(f"Delete **{short_id(run_id)}** and its model for good? This cannot be undone.")
+    st.warning(f"Delete **{plain(short_id(run_id))}** and its model for good? This cannot be undone.")
     yes, no, _ = st.columns([1, 1, 4])
     if yes.button("Yes, delete it", key="confirm_delete", type="primary"):
         try:
-            delete_run(open_run(run.path))
+            st.session_state["_deleted"] = delete_run(open_run(run.path))
             state.select_run(None)
             st.session_state.pop("_confirm_delete", None)
-            st.toast(f"Deleted {short_id(run_id)}.")
             st.rerun()
         except TuneboardError as e:
             show_error(e)

@@ -102,11 +102,11 @@ class RunDir:
         """One row of the runs table."""
         st = self.status()
         try:
-            cfg = self.config().to_dict()
+            cfg, damaged = self.config().to_dict(), False
         except Exception:  # a half-written or foreign folder still gets listed, flagged
-            cfg = {}
+            cfg, damaged = {}, True
         m = self.metrics() or {}
-        return {"run_id": self.run_id, "status": st.get("status"), "reason": st.get("reason"),
+        return {"run_id": self.run_id, "status": st.get("status"), "reason": st.get("reason"), "damaged": damaged,
                 "model": cfg.get("model"), "data": Path(str(cfg.get("data", ""))).name, "task": m.get("task"),
                 "preset": cfg.get("preset"), "started_at": st.get("started_at"), "ended_at": st.get("ended_at"),
                 "duration_s": _duration(st), "main_metric": m.get("main_metric"),
@@ -176,10 +176,16 @@ def list_runs(root: Path | None = None) -> list[RunDir]:
     return sorted(found, key=lambda r: r.path.name, reverse=True)
 
 
-def delete_run(run: RunDir) -> None:
+def delete_run(run: RunDir) -> list[str]:
+    """Delete the run folder and everything derived from it (export zip, token-cache entries, the
+    upload or corrected copy only it used); returns the paths removed, the run folder first."""
+    from .purge import derived_files, remove
+
     if run.status().get("status") in ACTIVE:
         raise RunError(f"Run {run.run_id} is still active. Stop it first, then delete it.")
+    extra = derived_files(run)
     shutil.rmtree(run.path, ignore_errors=False)
+    return [str(run.path), *remove(extra)]
 
 
 def _duration(st: dict[str, Any]) -> float | None:
