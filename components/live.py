@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from . import charts, state
-from .widgets import fmt_duration, fmt_metric, guard, short_id
+from .widgets import fmt_duration, fmt_metric, guard, plain, short_id
 
 ACTIVE = ("queued", "running", "stopping")
 BADGES = {"queued": ("Queued", "gray"), "running": ("Training", "green"), "stopping": ("Stopping", "orange"),
@@ -56,7 +56,7 @@ def live_panel(run_id: str) -> None:
     """Draw a run; while it is queued or running, refresh about every second."""
     feed = run_feed(run_id)
     if feed is None:
-        st.warning(f"Run '{run_id}' was not found. It may have been deleted; pick another on the Runs page.")
+        st.warning(f"Run '{plain(run_id)}' was not found. It may have been deleted; pick another on the Runs page.")
         return
     active = feed["status"] in ACTIVE
     st.fragment(run_every=REFRESH_S if active else None)(_panel)(run_id, active)
@@ -96,7 +96,7 @@ def _figures(feed: dict[str, Any]) -> tuple[Any, ...]:
 def _header(run_id: str, feed: dict[str, Any]) -> None:
     label, color = BADGES.get(feed["status"], (feed["status"].capitalize(), "gray"))
     title, action = st.columns([4, 1], vertical_alignment="center")
-    title.markdown(f"### {short_id(run_id)} &nbsp; :{color}-badge[{label}]")
+    title.markdown(f"### {plain(short_id(run_id))} &nbsp; :{color}-badge[{label}]")
     if feed["status"] in ("queued", "running"):
         verb = "Cancel" if feed["status"] == "queued" else "Stop training"
         if action.button(verb, key="stop_training", icon=":material/stop_circle:", width="stretch"):
@@ -145,4 +145,4 @@ def _notices(events: list[dict[str, Any]]) -> None:
     if notes:
         with st.expander(f"Notes from this run ({len(notes)})"):
             for e in notes:
-                st.markdown(f"- {e.get('message', '')}")
+                st.markdown(f"- {plain(e.get('message', ''))}")  # notes name columns and labels

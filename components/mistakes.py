@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-rom tuneboard.files import safe_csv
+from tuneboard.files import safe_csv
 
 from . import cache, state
-from .widgets import show_error
+from .widgets import plain, show_error
 
 ALL = "(any)"
 CHART_KEY = "confusion_pick"
@@ -93,7 +93,7 @@ def _filtered(wrong: pd.DataFrame, labels: list[str], task: str) -> pd.DataFrame
     if pred != ALL:
         wrong = wrong[wrong["predicted"] == pred]
     if true != ALL and true == pred:
-        st.info(f"That cell holds the rows the model got right ('{true}').")
+        st.info(f"That cell holds the rows the model got right ('{plain(true)}').")
     return wrong.sort_values("confidence", ascending=order != ORDERS[0])
 
 
@@ -169,7 +169,7 @@ def retrain_offer(run: Any) -> None:
     if not done or done["run"] != run.run_id:
         return
     counts = done["counts"]
-    st.success(f"Saved **{Path(done['path']).name}**: {counts['relabelled']} row(s) relabelled, "
+    st.success(f"Saved **{plain(Path(done['path']).name)}**: {counts['relabelled']} row(s) relabelled, "
                f"{counts['excluded']} excluded, {counts['rows']:,} rows in all. The original is unchanged.")
     if st.button("Train again on the corrected data", key="retrain_corrected", type="primary",
                  icon=":material/rocket_launch:"):

@@ -9,6 +9,7 @@ import streamlit as st
 
 from . import cache, state
 from .uploads import save_upload
+from .widgets import plain
 
 FILE_TYPES = ["csv", "tsv", "txt", "tab", "xlsx", "xlsm", "xls", "json", "jsonl", "ndjson", "parquet", "pq"]
 NONE = "(none)"
@@ -107,12 +108,12 @@ def findings_panel(config: Any, prepared: Any, extra: list[tuple[str, str, str]]
     items = list(items) + list(extra)
     problems = [i for i in items if i[0] in ("error", "warning")]
     for severity, title, advice in sorted(problems, key=lambda t: t[0] != "error"):
-        (st.error if severity == "error" else st.warning)(f"**{title.rstrip('.')}.** {advice}")
+        (st.error if severity == "error" else st.warning)(f"**{plain(title.rstrip('.'))}.** {plain(advice)}")
     if not problems:
         st.success("No problems found: the table is ready to train on.")
     fine = [title.rstrip(".") for severity, title, _ in items if severity not in ("error", "warning")]
     if fine:
-        st.markdown("\n".join(f"- :green[:material/check:] {t}" for t in fine))
+        st.markdown("\n".join(f"- :green[:material/check:] {plain(t)}" for t in fine))
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the model's tokenizer…")
@@ -178,5 +179,5 @@ def token_chart(checks: dict[str, Any]) -> None:
                   help="Share of (sampled) texts longer than the max length chosen on Train; their ends are cut.")
         st.metric("Suggested max length", f"{lengths['suggested_max_length']}",
                   help=f"Fits 95% of texts (95% take {lengths['p95']} tokens or fewer).")
-        st.caption(f"Tokenizer of `{checks['model']}` on {lengths['sampled']:,} texts. Change the model or the "
+        st.caption(f"Tokenizer of {plain(checks['model'])} on {lengths['sampled']:,} texts. Change the model or the "
                    "max length on the Train page.")

@@ -10,6 +10,7 @@ from tuneboard.errors import TuneboardError
 
 from . import cache, state
 from .state import sticky
+from .widgets import plain
 
 OTHER = "__other__"
 PRESET_TEXT = {"fast": "A first look in minutes", "balanced": "The usual choice", "best": "Slower, the last points"}
@@ -116,7 +117,7 @@ def start_run() -> None:
                              validation=ds.get("validation"), model=source or "default", **settings)
         live = state.registry().submit(config)
     except TuneboardError as e:
-        st.session_state["_start_error"] = f"**{e.title}.** {e}"
+        st.session_state["_start_error"] = f"**{e.title}.** {plain(str(e))}"
         return
     state.select_run(live.run_id)
 

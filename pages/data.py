@@ -2,7 +2,7 @@
 import streamlit as st
 
 from components import cache, sources, state
-from components.widgets import headline, show_error
+from components.widgets import headline, plain, show_error
 from tuneboard.config import TrainConfig
 from tuneboard.errors import TuneboardError
 
@@ -20,7 +20,7 @@ except TuneboardError as e:
     st.stop()
 
 origin = "example" if ds.get("example") else "uploaded file"
-st.markdown(f"**{ds['name']}** ({origin}) · {len(df):,} rows · {len(df.columns)} columns · "
+st.markdown(f"**{plain(ds['name'])}** ({origin}) · {len(df):,} rows · {len(df.columns)} columns · "
             f"{info.format.upper()}{' · ' + info.encoding if info.encoding else ''}")
 with st.expander("Preview the first rows", expanded=True):
     st.dataframe(df.head(200), hide_index=True, height=260)

@@ -3,6 +3,7 @@ import streamlit as st
 
 from components import cache, state, trainform
 from components.live import ACTIVE, live_panel, run_feed
+from components.widgets import plain
 
 st.title("Train")
 st.caption("Step 2 of 5 · Fine-tune a model on your data. Training runs on the server: you can leave this page, "
@@ -18,9 +19,9 @@ if running:  # the live run first: that is what people are here to watch
 
 ds = state.dataset()
 text_col, label_col = (ds["text_column"], ds["label_column"]) if ds.get("text_column") else cache.detect(ds["path"], ds.get("sha"))
-columns = f"text `{text_col}` → label `{label_col}`"
+columns = f"text {plain(repr(text_col))} → label {plain(repr(label_col))}"
 data_line, change = st.columns([4, 1], vertical_alignment="center")
-data_line.markdown(f"**Data:** {ds['name']} · {columns}")
+data_line.markdown(f"**Data:** {plain(ds['name'])} · {columns}")
 change.page_link("pages/data.py", label="Change data", icon=":material/table_chart:")
 
 settings_col, model_col = st.columns([3, 2], gap="large")
