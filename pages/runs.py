@@ -26,8 +26,8 @@ if not runs:
 
 rows = [r.summary() for r in runs]
 table = pd.DataFrame({
-    "Status": [f"{STATUS_ICONS.get(r['status'] or 'unknown', '')} {r['status']}" + (" · damaged" if r["damaged"] else "")
-               for r in rows],
+    "Status": [f"{STATUS_ICONS.get(r['status'] or 'unknown', '')} {r['status']}"
+               + (" · damaged" if r["damaged"] else "") for r in rows],
     "Run": [short_id(r["run_id"]) for r in rows],
     "Started": [time.strftime("%Y-%m-%d %H:%M", time.localtime(r["started_at"])) if r["started_at"] else "—" for r in rows],
     "Model": [r["model"] or "—" for r in rows],

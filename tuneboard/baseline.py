@@ -113,7 +113,8 @@ def load_pipeline(folder: Path) -> Any:
             raise ModelLoadError(f"'{folder}' holds a TF-IDF model in the old pickle format (baseline.joblib), which "
                                  "Tuneboard no longer opens because loading it can run any code. Train the run again "
                                  "(model 'tfidf', same data) to re-create it in the safe format.")
-        raise ModelLoadError(f"'{folder}' has baseline.json but no {BASELINE_FILE}. The run is incomplete; train it again.")
+        raise ModelLoadError(f"'{folder}' has baseline.json but no {BASELINE_FILE}. "
+                             "The run is incomplete; train it again.")
     try:
         return sio.load(path, trusted=list(TRUSTED_TYPES))
     except Exception as e:  # untrusted types, a torn or foreign file

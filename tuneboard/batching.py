@@ -17,6 +17,7 @@ import torch
 from .errors import DiskFull
 from .files import atomic_path
 from .purge import record_cache_use
+
 PAD_MULTIPLE = 8  # tensor cores and CPU kernels like multiples of 8
 
 

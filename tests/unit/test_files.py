@@ -128,8 +128,8 @@ def test_two_corrected_copies_in_the_same_second_do_not_overwrite_each_other(sen
     import time as _time
 
     monkeypatch.setattr(_time, "strftime", lambda fmt, *a: "20250101-120000")
-    first, _ = save_corrected_copy(sentiment_csv, "review", "sentiment", {pd.read_csv(sentiment_csv)["review"][0]: None})
-    second, _ = save_corrected_copy(sentiment_csv, "review", "sentiment",
-                                    {pd.read_csv(sentiment_csv)["review"][1]: "positive"})
+    texts = pd.read_csv(sentiment_csv)["review"]
+    first, _ = save_corrected_copy(sentiment_csv, "review", "sentiment", {texts[0]: None})
+    second, _ = save_corrected_copy(sentiment_csv, "review", "sentiment", {texts[1]: "positive"})
     assert first != second
     assert len(pd.read_csv(first)) == 199 and len(pd.read_csv(second)) == 200
