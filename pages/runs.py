@@ -8,7 +8,8 @@ from components import charts, state
 from components.live import ACTIVE, run_feed
 from components.widgets import STATUS_ICONS, fmt_duration, fmt_metric, headline, plain, short_id, show_error
 from tuneboard.errors import TuneboardError
-from tuneboard.runs import delete_run, list_runs, open_run
+from tuneboard.purge import delete_for_good
+from tuneboard.runs import list_runs, open_run
 
 st.title("Runs")
 st.caption("Step 3 of 5 · Every run is a folder under models/runs: its settings, curves, scores and model.")
@@ -91,7 +92,7 @@ if st.session_state.get("_confirm_delete") == run_id:
     yes, no, _ = st.columns([1, 1, 4])
     if yes.button("Yes, delete it", key="confirm_delete", type="primary"):
         try:
-            st.session_state["_deleted"] = delete_run(open_run(run.path))
+            st.session_state["_deleted"] = delete_for_good(open_run(run.path))
             state.select_run(None)
             st.session_state.pop("_confirm_delete", None)
             st.rerun()

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from .files import locked, uploads_dir, write_text_atomic
-from .runs import RunDir, list_runs, runs_root
+from .runs import RunDir, delete_run, list_runs, runs_root
 
 CACHE_KEYS_FILE = "token_cache.txt"  # in a run folder: the token-cache entries the run used
 _CACHE_NAME = re.compile(r"[0-9a-f]{40}\.arrow")
@@ -41,6 +41,14 @@ def cache_entries_used(run_folder: Path) -> set[str]:
     except OSError:
         return set()
     return {n for n in names if _CACHE_NAME.fullmatch(n)}
+
+
+def delete_for_good(run: RunDir) -> list[str]:
+    """Delete the run folder and everything derived from it (export zip, token-cache entries, the
+    upload or corrected copy only it used); returns the paths removed, the run folder first."""
+    extra = derived_files(run)
+    delete_run(run)  # refuses an active run before anything is removed
+    return [str(run.path), *remove(extra)]
 
 
 def derived_files(run: RunDir) -> list[Path]:

@@ -176,16 +176,11 @@ def list_runs(root: Path | None = None) -> list[RunDir]:
     return sorted(found, key=lambda r: r.path.name, reverse=True)
 
 
-def delete_run(run: RunDir) -> list[str]:
-    """Delete the run folder and everything derived from it (export zip, token-cache entries, the
-    upload or corrected copy only it used); returns the paths removed, the run folder first."""
-    from .purge import derived_files, remove
-
+def delete_run(run: RunDir) -> None:
+    """Delete the run folder (``purge.delete_for_good`` also removes what was derived from it)."""
     if run.status().get("status") in ACTIVE:
         raise RunError(f"Run {run.run_id} is still active. Stop it first, then delete it.")
-    extra = derived_files(run)
     shutil.rmtree(run.path, ignore_errors=False)
-    return [str(run.path), *remove(extra)]
 
 
 def _duration(st: dict[str, Any]) -> float | None:

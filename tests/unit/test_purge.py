@@ -7,8 +7,7 @@ import shutil
 from tuneboard.batching import encode_cached
 from tuneboard.config import TrainConfig
 from tuneboard.export import export_run
-from tuneboard.purge import CACHE_KEYS_FILE, token_cache_dir
-from tuneboard.runs import delete_run
+from tuneboard.purge import CACHE_KEYS_FILE, delete_for_good, token_cache_dir
 from tuneboard.training import execute
 
 
@@ -33,7 +32,7 @@ def test_delete_removes_everything_derived_from_the_run_and_nothing_shared(tmp_p
     only_mine = next(e for e in entries if e.name not in (other.path / CACHE_KEYS_FILE).read_text())
     zipped = export_run(run.path)
 
-    removed = delete_run(run)
+    removed = delete_for_good(run)
 
     assert removed[0] == str(run.path) and not run.path.exists()
     assert set(removed[1:]) == {str(zipped), str(only_mine), str(mine.resolve())}
@@ -45,5 +44,5 @@ def test_delete_removes_everything_derived_from_the_run_and_nothing_shared(tmp_p
 def test_a_run_naming_files_outside_tuneboard_folders_deletes_only_itself(tmp_path, sentiment_csv):
     run = execute(TrainConfig(data=str(sentiment_csv), model="tfidf")).run
     (run.path / CACHE_KEYS_FILE).write_text("../../../etc/passwd\n" + "a" * 40 + ".arrow\n")
-    assert delete_run(run) == [str(run.path)]
+    assert delete_for_good(run) == [str(run.path)]
     assert sentiment_csv.exists()
