@@ -2,7 +2,7 @@
 import streamlit as st
 
 from components import cache, nav, sources, state, trainform
-from components.widgets import headline, show_error
+from components.widgets import headline, plain, show_error
 from tuneboard.errors import TuneboardError
 
 TASKS = {
@@ -23,7 +23,7 @@ except TuneboardError as e:
     st.stop()
 
 origin = "example" if ds.example else "uploaded file"
-st.markdown(f"**{ds.name}** ({origin}) · {len(df):,} rows · {len(df.columns)} columns · "
+st.markdown(f"**{plain(ds.name)}** ({origin}) · {len(df):,} rows · {len(df.columns)} columns · "
             f"{info.format.upper()}{' · ' + info.encoding if info.encoding else ''}")
 with st.expander("Preview the first rows", expanded=True):
     st.dataframe(df.head(200), hide_index=True, height=260)

@@ -60,7 +60,9 @@ def predict_file(
     start = time.perf_counter()
     out = predictor.predict_frame(df, text, pair)
     seconds = time.perf_counter() - start
-    return {"frame": out, "csv": out.to_csv(index=False).encode("utf-8"), "seconds": seconds,
+    from tuneboard.files import safe_csv
+
+    return {"frame": out, "csv": safe_csv(out), "seconds": seconds,
             "counts": out["predicted_label"].astype(str).value_counts(), "labels": list(predictor.labels)}
 
 

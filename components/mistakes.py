@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from tuneboard.files import safe_csv
+
 from . import auth, cache, nav, state, trainform
-from .widgets import show_error
+from .widgets import plain, show_error
 
 ALL = "(any)"
 CHART_KEY = "eval_confusion_pick"
@@ -66,7 +68,7 @@ def error_analysis(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> No
     export = wrong[[c for c in ("text", "text_pair", "label", "predicted", "confidence", "error") if c in wrong]]
     save, download, note = st.columns([1, 1, 2], vertical_alignment="center")
     if auth.allowed("export", run.path):
-        download.download_button("Export to CSV", export.to_csv(index=False).encode("utf-8"),
+        download.download_button("Export to CSV", safe_csv(export),
                                  file_name="mistakes.csv", mime="text/csv", key="eval_export_mistakes",
                                  icon=":material/download:")
     note.caption(f"{len(edits)} {'row' if len(edits) == 1 else 'rows'} changed. The original file is never modified."
@@ -93,7 +95,7 @@ def _filtered(wrong: pd.DataFrame, labels: list[str], task: str) -> pd.DataFrame
     if pred != ALL:
         wrong = wrong[wrong["predicted"] == pred]
     if true != ALL and true == pred:
-        st.info(f"That cell holds the rows the model got right ('{true}').")
+        st.info(f"That cell holds the rows the model got right ('{plain(true)}').")
     return wrong.sort_values("confidence", ascending=order != ORDERS[0])
 
 
@@ -172,7 +174,7 @@ def retrain_offer(run: Any) -> None:
     if not done or done["run"] != run.run_id:
         return
     counts = done["counts"]
-    st.success(f"Saved **{Path(done['path']).name}**: {counts['relabelled']} row(s) relabelled, "
+    st.success(f"Saved **{plain(Path(done['path']).name)}**: {counts['relabelled']} row(s) relabelled, "
                f"{counts['excluded']} excluded, {counts['rows']:,} rows in all. The original is unchanged.")
     if st.button("Train again on the corrected data", key="eval_retrain_corrected", type="primary",
                  icon=":material/rocket_launch:"):

@@ -13,6 +13,7 @@ from tuneboard.settings import SETTINGS, widget_args
 
 from . import auth, cache, state
 from .state import Dataset, sticky
+from .widgets import plain
 
 OTHER = "__other__"
 PRESET_TEXT = {"fast": "A first look in minutes", "balanced": "The usual choice", "best": "Slower, the last points"}
@@ -127,15 +128,18 @@ def _apply_preset() -> None:
 
 def start_run() -> None:
     """Check the settings and queue the run (``on_click`` of Start, so the page draws the new run at once)."""
+    from tuneboard.catalog import resolve_model
+
     source, settings = st.session_state.get(MODEL_SOURCE, "default").strip(), current_settings()
     st.session_state.pop("_start_error", None)
     user = auth.current_user()
     try:
+        resolve_model(source or "default", allow_any_path=False)  # a browser may not train from any server folder
         config = state.dataset().to_config(model=source or "default", **settings)
         live = state.registry().submit(config)
         access.record_owner(live.run.path, user)
     except TuneboardError as e:
-        st.session_state["_start_error"] = f"**{e.title}.** {e}"
+        st.session_state["_start_error"] = f"**{e.title}.** {plain(str(e))}"
         return
     state.select_run(live.run_id)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -28,7 +29,7 @@ def guard() -> Iterator[None]:
     try:
         yield
     except TuneboardError as e:
-        st.error(f"**{e.title}.** {e}")
+        show_error(e)
     except Exception as e:
         log.exception("unexpected error in a page")
         st.error(f"Something unexpected went wrong ({type(e).__name__}). Try again; if it keeps happening, "
@@ -36,7 +37,18 @@ def guard() -> Iterator[None]:
 
 
 def show_error(e: TuneboardError) -> None:
-    st.error(f"**{e.title}.** {e}")
+    st.error(f"**{e.title}.** {plain(str(e))}")
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&])")
+
+
+def plain(text: Any) -> str:
+    """``text`` (a label, column, note, file name: anything a user wrote) made safe to put inside a
+    Streamlit markdown string: every markdown, directive (``:red[...]``, ``:material/x:``), math
+    (``$``) and HTML character is backslash-escaped, and line breaks become spaces, so it shows as
+    the literal characters and nothing else."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def sidebar_status() -> None:
