@@ -123,6 +123,11 @@ def uploads_dir() -> Path:
     return Path(os.environ.get("TUNEBOARD_UPLOADS_DIR", default))
 
 
+def is_disk_full(e: BaseException) -> bool:
+    """Whether ``e`` is the operating system saying the disk (or the user's quota) is full."""
+    return isinstance(e, OSError) and e.errno in _NO_SPACE
+
+
 def disk_full(path: Path, needed_bytes: int = 0) -> DiskFull:
     """The one-line message for a write that ran out of space."""
     try:

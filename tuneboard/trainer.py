@@ -57,13 +57,14 @@ class Trainer:
         self.best: EvalResult | None = None
         self.model: Any = None
 
-    def encode(self, cache: Path) -> None:
-        """Load the tokenizer and tokenize both splits (token ids cached on disk under ``cache``)."""
+    def encode(self, cache: Path, used_by: Path | None = None) -> None:
+        """Load the tokenizer and tokenize both splits (token ids cached on disk under ``cache``; the
+        entries are recorded in the run folder ``used_by`` so that deleting the run deletes them)."""
         self.source = resolve_model(self.cfg.model)
         self.tokenizer = load_tokenizer(self.source)
         self.train_enc, self.val_enc = (
             encode_cached(self.tokenizer, f["text"].tolist(), text_pairs(f), self.cfg.max_length,
-                          encode_targets(f, self.task, self.data.labels, self.scaler), cache)
+                          encode_targets(f, self.task, self.data.labels, self.scaler), cache, used_by)
             for f in (self.data.train, self.data.val))
 
     def fit(self) -> bool:

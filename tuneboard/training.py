@@ -16,6 +16,7 @@ from .baseline import BaselineResult, fit_on_split
 from .checks import check_config
 from .device import free_memory
 from .errors import TuneboardError, unexpected_reason
+from .files import disk_full, is_disk_full
 from .protocol import BASELINE_MODEL, Baseline, Evaluation, Event, Notice, RunStatus, Status, scalars
 from .results import run_metrics, save_results
 from .runs import RunDir, create_run, runs_root
@@ -53,6 +54,12 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
         # the event carries a reason only for a failure, as every history file so far has
         emit(Status(status=status, reason=reason if status == RunStatus.FAILED else None))
 
+    def fail(reason: str) -> None:
+        try:
+            set_status(RunStatus.FAILED, reason)
+        except OSError:  # the disk may still be full: the raised error below still reaches the caller
+            pass
+
     try:
         data = data or check_config(config)
         set_status(RunStatus.RUNNING)
@@ -63,10 +70,15 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
         set_status(status, STOPPED_REASON if stopped else None)
         return RunResult(run, status, metrics)
     except TuneboardError as e:
-        set_status(RunStatus.FAILED, str(e))
+        fail(str(e))
         raise
     except BaseException as e:
-        set_status(RunStatus.FAILED, unexpected_reason(e))
+        if is_disk_full(e):  # say what happened, not which library noticed; drop the half-written model
+            full = disk_full(run.path)
+            _drop_partial_outputs(run)
+            fail(str(full))
+            raise full from e
+        fail(unexpected_reason(e))
         raise
     finally:
         free_memory()
@@ -79,7 +91,7 @@ def _train(config: TrainConfig, data: PreparedData, run: RunDir, emit: Emit,
         return _baseline_run(data, config.seed, run, emit), False
     baseline = _baseline(data, config.seed, run, emit)
     trainer = Trainer(config, data, emit, stop)
-    trainer.encode(cache=runs_root().parent / "cache" / "tokens")
+    trainer.encode(cache=runs_root().parent / "cache" / "tokens", used_by=run.path)
     stopped = trainer.fit()
     best = trainer.evaluate()
     trainer.save(run.model_dir)
@@ -110,6 +122,14 @@ def _baseline_run(data: PreparedData, seed: int, run: RunDir, emit: Emit) -> dic
     metrics = run_metrics(data, baseline.metrics, model_kind=BASELINE_MODEL, train_runtime_s=seconds,
                           wall_time_s=seconds)
     return save_results(run, data, baseline.scores, metrics)
+
+
+def _drop_partial_outputs(run: RunDir) -> None:
+    """After a write failed for lack of space: remove the model and predictions it left half-written."""
+    import shutil
+
+    shutil.rmtree(run.model_dir, ignore_errors=True)
+    (run.path / "predictions.parquet").unlink(missing_ok=True)
 
 
 def _emitter(run: RunDir, on_event: EventFn | None) -> Emit:
