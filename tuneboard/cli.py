@@ -36,8 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--max-length", type=int, default=128, help="max tokens per example to check against (default 128)")
     sp.add_argument("--json", action="store_true", help="print the report as JSON")
 
-    sp = sub.add_parser("train", help="fine-tune a model on DATA")
-    sp.add_argument("data")
+    sp = sub.add_parser("train", help="fine-tune a model on DATA, or --resume an interrupted run")
+    sp.add_argument("data", nargs="?")
+    sp.add_argument("--resume", metavar="RUN_DIR", help="go on with an interrupted run from its last checkpoint")
     columns(sp)
     sp.add_argument("--text-pair-column", help="second text column for text-pair tasks")
     setting(sp, "task")
@@ -121,17 +122,24 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .config import TrainConfig
+    from .errors import ConfigError
     from .training import execute
 
-    cfg = TrainConfig(data=args.data, text_column=args.text_column, label_column=args.label_column,
-                      text_pair_column=args.text_pair_column, task=args.task, model=args.model, preset=args.preset,
-                      epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                      max_length=args.max_length, seed=args.seed, device=args.device, encoding=args.encoding,
-                      validation=args.validation, val_size=args.val_size, output_dir=args.output, run_name=args.name)
+    if args.resume:
+        cfg, resume = resume_target(args.resume)
+    elif not args.data:
+        raise ConfigError("No DATA file given. Pass the table to train on, or --resume RUN_DIR to go on with a run.")
+    else:
+        cfg, resume = TrainConfig(
+            data=args.data, text_column=args.text_column, label_column=args.label_column,
+            text_pair_column=args.text_pair_column, task=args.task, model=args.model, preset=args.preset,
+            epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+            max_length=args.max_length, seed=args.seed, device=args.device, encoding=args.encoding,
+            validation=args.validation, val_size=args.val_size, output_dir=args.output, run_name=args.name), {}
     stop = threading.Event()
     printer = _ProgressPrinter(quiet=args.quiet)
     try:
-        result = execute(cfg, on_event=printer, stop=stop)
+        result = execute(cfg, on_event=printer, stop=stop, **resume)
     except KeyboardInterrupt:
         stop.set()
         raise
@@ -141,6 +149,17 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"{m['train_samples_per_second']:.1f} samples/s, {m['wall_time_s']:.1f} s")
     print(result.run.path)
     return 0
+
+
+def resume_target(run_dir: str) -> tuple[Any, dict[str, Any]]:
+    """The config of an interrupted run and ``execute``'s resume arguments (one-line errors otherwise)."""
+    from .checkpoint import check_resumable, read_config
+    from .runs import open_run
+
+    run = open_run(run_dir)
+    cfg = read_config(run)
+    check_resumable(run)
+    return cfg, {"run": run, "resume": True}
 
 
 class _ProgressPrinter:
