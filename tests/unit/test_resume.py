@@ -155,7 +155,8 @@ def test_cli_resume_errors_are_one_line(args, words):
 def test_cli_train_killed_with_sigkill_resumes_and_matches_an_uninterrupted_run(tiny_model, sentiment_csv, tmp_path):
     args = ["train", sentiment_csv, "--model", tiny_model, "--epochs", "8", "--batch-size", "16",
             "--learning-rate", "3e-3", "--max-length", "32", "--quiet"]
-    reference = training.execute(quick(tiny_model, sentiment_csv, epochs=8))
+    reference = training.execute(TrainConfig(data=str(sentiment_csv), model=tiny_model, epochs=8, batch_size=16,
+                                             learning_rate=3e-3, max_length=32))  # the same settings as `args`
 
     runs = tmp_path / "killed"
     proc = cli(*args, "--output", runs, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
