@@ -18,7 +18,7 @@ from tuneboard.protocol import RunStatus
 from tuneboard.runs import list_runs
 
 ROOT = Path(__file__).resolve().parents[2]
-SCORES = ("accuracy", "macro_f1", "eval_loss")
+SCORES = ("accuracy", "macro_f1", "eval_loss")  # measured identical to the last bit on CPU; margin for other BLAS
 
 
 def quick(tiny_model, data, **kw):
@@ -51,7 +51,7 @@ def assert_same_outcome(resumed_path, reference_path):
     a = json.loads((Path(resumed_path) / "metrics.json").read_text())
     b = json.loads((Path(reference_path) / "metrics.json").read_text())
     for key in SCORES:
-        assert a[key] == pytest.approx(b[key], abs=1e-4), key
+        assert a[key] == pytest.approx(b[key], abs=1e-6), key
     assert a["best_step"] == b["best_step"]
     assert max(steps_of(resumed_path)) == max(steps_of(reference_path))
 
@@ -180,3 +180,26 @@ def test_cli_train_killed_with_sigkill_resumes_and_matches_an_uninterrupted_run(
 
     r = cli("train", "--resume", run_dir)
     assert r.returncode == 2 and "already finished" in r.stderr
+
+
+def test_registry_resume_checks_the_owner_queues_once_and_keeps_the_history(tiny_model, sentiment_csv, monkeypatch):
+    from tuneboard import access
+    from tuneboard.errors import PermissionDenied
+    from tuneboard.jobs import RunRegistry
+
+    kill_at_step(monkeypatch, 15)
+    with pytest.raises(Killed):
+        training.execute(quick(tiny_model, sentiment_csv, epochs=2))
+    run = list_runs()[0]
+    access.record_owner(run.path, "alice@example.com")
+    n_before = len(run.history())
+    reg = RunRegistry()
+    with pytest.raises(PermissionDenied):
+        reg.resume(run.run_id, access.User("bob@example.com"))
+    live = reg.resume(run.run_id, access.User("alice@example.com"))
+    with pytest.raises(RunError, match="still"):  # a second click while it is queued or running
+        reg.resume(run.run_id, access.User("alice@example.com"))
+    assert reg.wait(run.run_id, 120) == RunStatus.COMPLETED
+    events = live.snapshot()["events"]
+    assert len(events) > n_before and events[0]["type"] == "status"  # the chart starts from the run's beginning
+    assert max(e["step"] for e in events if e["type"] == "train") == 20 and not has_checkpoint(run.path)
