@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 import plotly.graph_objects as go
 
-from tuneboard.protocol import Evaluation, Event, TrainStep, parse_event
+from tuneboard.protocol import Evaluation, Event, Start, TrainStep, parse_event
 
 MAX_POINTS = 500
 PLOTLY_CONFIG = {"displaylogo": False}  # the chart toolbar of every st.plotly_chart, without the Plotly logo
@@ -33,9 +33,16 @@ def training_curves(events: Sequence[Event | dict[str, Any]]) -> dict[str, Any]:
     """Columns of the charts from run events (typed, or history dicts): train loss and learning rate
     per logged step, validation loss and metrics per evaluation. The live panel passes events it
     parsed once (parsing thousands of lines on every refresh would cost the training thread)."""
-    kept = [parse_event(e) if isinstance(e, dict) else e for e in events]
-    train = [e for e in kept if isinstance(e, TrainStep)]
-    evals = [e for e in kept if isinstance(e, Evaluation)]
+    train: list[TrainStep] = []
+    evals: list[Evaluation] = []
+    for e in (parse_event(e) if isinstance(e, dict) else e for e in events):
+        if isinstance(e, TrainStep):
+            train.append(e)
+        elif isinstance(e, Evaluation):
+            evals.append(e)
+        elif isinstance(e, Start) and e.resumed_from is not None:  # resumed: what came after its checkpoint is void
+            train = [t for t in train if t.step <= e.resumed_from]
+            evals = [v for v in evals if v.step <= e.resumed_from]
     metric_keys = [k for k in ("macro_f1", "accuracy", "micro_f1", "rmse", "mae", "r2")
                    if evals and k in evals[-1].metrics]
     return {"step": [e.step for e in train], "loss": [e.loss for e in train],

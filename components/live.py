@@ -108,6 +108,8 @@ def _header(run_id: str, feed: dict[str, Any]) -> None:
             st.toast("Stopping: the best model so far is kept." if verb == "Stop training" else "Cancelled.")
             st.rerun(scope="fragment")
     status, reason = feed["status"], feed.get("reason")
+    if status in (S.FAILED, S.INTERRUPTED):
+        _resume_button(run_id, action)
     if status == S.QUEUED:
         st.info("Waiting for the run ahead of it to finish; it starts by itself.", icon=":material/schedule:")
     elif status == S.COMPLETED:
@@ -116,6 +118,28 @@ def _header(run_id: str, feed: dict[str, Any]) -> None:
         st.info(reason or "Stopped by the user; the best model so far was kept.")
     elif status in (S.FAILED, S.INTERRUPTED):
         st.error(reason or "The run ended without a reason on record.")
+
+
+def _resume_button(run_id: str, column: Any) -> None:
+    """Resume, for an interrupted run the user may resume: it goes on from its last checkpoint."""
+    from tuneboard.checkpoint import resumable
+    from tuneboard.errors import TuneboardError
+    from tuneboard.runs import open_run
+
+    try:
+        ok = resumable(open_run(run_id))
+    except TuneboardError:
+        return
+    if not ok or not auth.allowed_run("resume", run_id):
+        return
+    if column.button("Resume", key="train_resume", icon=":material/play_circle:", width="stretch"):
+        try:
+            state.registry().resume(run_id, auth.current_user())
+        except TuneboardError as e:
+            st.error(str(e))
+            return
+        st.toast("Resuming from the last checkpoint.")
+        st.rerun()  # the whole page: the panel refreshes itself again while the run is active
 
 
 def _progress(feed: dict[str, Any], curves: dict[str, Any]) -> None:

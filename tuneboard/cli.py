@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TuneboardError, first_line
+from .protocol import RunStatus
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,8 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--max-length", type=int, default=128, help="max tokens per example to check against (default 128)")
     sp.add_argument("--json", action="store_true", help="print the report as JSON")
 
-    sp = sub.add_parser("train", help="fine-tune a model on DATA")
-    sp.add_argument("data")
+    sp = sub.add_parser("train", help="fine-tune a model on DATA, or --resume an interrupted run")
+    sp.add_argument("data", nargs="?")
+    sp.add_argument("--resume", metavar="RUN_DIR", help="go on with an interrupted run from its last checkpoint")
     columns(sp)
     sp.add_argument("--text-pair-column", help="second text column for text-pair tasks")
     setting(sp, "task")
@@ -122,13 +124,21 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .config import TrainConfig
+    from .errors import ConfigError
 
-    cfg = TrainConfig(data=args.data, text_column=args.text_column, label_column=args.label_column,
-                      text_pair_column=args.text_pair_column, task=args.task, model=args.model, preset=args.preset,
-                      epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                      max_length=args.max_length, seed=args.seed, device=args.device, encoding=args.encoding,
-                      validation=args.validation, val_size=args.val_size, output_dir=args.output, run_name=args.name)
-    result = _train_stoppable(cfg, _ProgressPrinter(quiet=args.quiet))
+    run, resume = None, False
+    if args.resume:
+        cfg, run, resume = *resume_target(args.resume), True
+    elif not args.data:
+        raise ConfigError("No DATA file given. Pass the table to train on, or --resume RUN_DIR to go on with a run.")
+    else:
+        cfg = TrainConfig(data=args.data, text_column=args.text_column, label_column=args.label_column,
+                          text_pair_column=args.text_pair_column, task=args.task, model=args.model,
+                          preset=args.preset, epochs=args.epochs, batch_size=args.batch_size,
+                          learning_rate=args.learning_rate, max_length=args.max_length, seed=args.seed,
+                          device=args.device, encoding=args.encoding, validation=args.validation,
+                          val_size=args.val_size, output_dir=args.output, run_name=args.name)
+    result = _train_stoppable(cfg, _ProgressPrinter(quiet=args.quiet), run, resume)
     if not args.quiet:
         print(_result_line(result.status, result.metrics))
     print(result.run.path)
@@ -148,20 +158,21 @@ def _result_line(status: str, m: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _train_stoppable(cfg: Any, printer: Any) -> Any:
+def _train_stoppable(cfg: Any, printer: Any, run: Any = None, resume: bool = False) -> Any:
     """Train in a worker thread so Ctrl-C can be a request: the first one stops gracefully (the best
     model so far is kept, the run ends "stopped"), a second one aborts at once."""
     from .runs import create_run
     from .training import check_config, execute
 
-    data = check_config(cfg)
+    data = None if resume else check_config(cfg)  # a resumed run reads its data again inside execute
+    run = run or create_run(cfg)
     if threading.current_thread() is not threading.main_thread():  # signals reach only the main thread
-        return execute(cfg, on_event=printer, run=create_run(cfg), data=data)
-    run, stop, box = create_run(cfg), threading.Event(), {}
+        return execute(cfg, on_event=printer, run=run, data=data, resume=resume)
+    stop, box = threading.Event(), {}
 
     def work() -> None:
         try:
-            box["result"] = execute(cfg, on_event=printer, stop=stop, run=run, data=data)
+            box["result"] = execute(cfg, on_event=printer, stop=stop, run=run, data=data, resume=resume)
         except BaseException as e:  # re-raised in the main thread, where main() reports it
             box["error"] = e
 
@@ -179,13 +190,25 @@ def _train_stoppable(cfg: Any, printer: Any) -> Any:
         while worker.is_alive():
             worker.join(0.2)
     except KeyboardInterrupt:
-        run.set_status("failed", "Aborted with a second Ctrl-C; no model was saved. Train it again.")
+        run.set_status(RunStatus.FAILED, "Aborted with a second Ctrl-C. `python -m tuneboard train --resume "
+                       f"{run.path}` goes on from the last checkpoint, if one was saved.")
         raise
     finally:
         signal.signal(signal.SIGINT, previous)
     if "error" in box:
         raise box["error"]
     return box["result"]
+
+
+def resume_target(run_dir: str) -> tuple[Any, Any]:
+    """The config and folder of an interrupted run (one-line errors otherwise)."""
+    from .checkpoint import check_resumable, read_config
+    from .runs import open_run
+
+    run = open_run(run_dir)
+    cfg = read_config(run)
+    check_resumable(run)
+    return cfg, run
 
 
 class _ProgressPrinter:

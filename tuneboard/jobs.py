@@ -35,6 +35,7 @@ class LiveRun:
     latest: dict[str, Any] = field(default_factory=dict)
     stop_event: threading.Event = field(default_factory=threading.Event)
     submitted_at: float = field(default_factory=time.time)
+    resume: bool = False  # go on from the run's checkpoint (``training.execute(resume=True)``)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -92,6 +93,30 @@ class RunRegistry:
 
             data = check_config(config)
         live = LiveRun(run=create_run(config), config=config)
+        return self._enqueue(live, data)
+
+    def resume(self, run_id: str, user: Any = None) -> LiveRun:
+        """Queue an interrupted run to go on from its last checkpoint; its chart keeps its history.
+        Raises ``RunError`` (not resumable) or ``PermissionDenied`` (``user`` may not resume it)."""
+        from .access import check
+        from .checkpoint import check_resumable, read_config, reopen
+        from .runs import open_run
+
+        run = open_run(run_id)
+        if user is not None:
+            check(user, "resume", run.path)
+        config = read_config(run)
+        with self._lock:  # checked and marked queued at once: two clicks resume it once
+            check_resumable(run)
+            reopen(run)
+        live = LiveRun(run=run, config=config, resume=True)
+        for event in run.history():
+            live.record(event)
+        live._move(RunStatus.QUEUED)
+        return self._enqueue(live, None)
+
+    def _enqueue(self, live: LiveRun, data: PreparedData | None) -> LiveRun:
+        """Queue a run and start the worker if it is idle."""
         with self._lock:
             self._runs[live.run_id] = live
             self._queue.append((live, data))
@@ -154,7 +179,8 @@ class RunRegistry:
         if execute is None:
             from .training import execute
         try:
-            execute(live.config, on_event=live.record, stop=live.stop_event, run=live.run, data=data)
+            resume = {"resume": True} if live.resume else {}
+            execute(live.config, on_event=live.record, stop=live.stop_event, run=live.run, data=data, **resume)
         except BaseException as e:  # never let the worker die silently; the run folder has the reason too
             if live.status not in FINAL:  # execute records its failure itself; this is for one that could not
                 live._move(RunStatus.FAILED, str(e) if isinstance(e, TuneboardError) else unexpected_reason(e))

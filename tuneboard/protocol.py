@@ -76,6 +76,7 @@ class Start(_Event):
     """Training is about to begin: what, where, and how long."""
 
     kind: ClassVar[EventKind] = EventKind.START
+    omit_none: ClassVar[tuple[str, ...]] = ("resumed_from",)
     device: str = ""
     amp: str = "None"
     task: str = ""
@@ -86,6 +87,7 @@ class Start(_Event):
     batch_size: int = 0
     epochs: int = 0
     model: str = ""
+    resumed_from: int | None = None  # a resumed run goes on from this step; what was logged after it is void
     time: float | None = None
 
 

@@ -17,8 +17,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .batching import collate, encode_cached, length_batches
+from .batching import collate, encode_cached
 from .catalog import load_classifier, load_tokenizer, quiet_transformers, resolve_model
+from .checkpoint import Checkpoint, EpochPosition, epoch_queue, load_checkpoint, restore_rng, save_checkpoint
 from .config import TrainConfig
 from .data import PreparedData
 from .device import amp_dtype, free_memory, is_oom, pick_device
@@ -67,27 +68,36 @@ class Trainer:
                           encode_targets(f, self.task, self.data.labels, self.scaler), cache, used_by)
             for f in (self.data.train, self.data.val))
 
-    def fit(self) -> bool:
+    def fit(self, checkpoints: Path | None = None, resume: bool = False) -> bool:
         """Train for the configured epochs, evaluating after each and keeping the best weights;
-        returns whether the user stopped it."""
+        returns whether the user stopped it. With ``checkpoints``, a resumable checkpoint is saved
+        there after each evaluation, and ``resume`` goes on from the latest one."""
         cfg = self.cfg
         seed_everything(cfg.seed)
         model = self.model = self._load_model()
         optimizer = make_optimizer(model, cfg, self.device)
         self.trainable = [q for q in model.parameters() if q.requires_grad]  # clipped every step
-        if self.device.type == "cuda" and cfg.auto_batch_size:
+        saved = load_checkpoint(checkpoints, model, optimizer) if resume and checkpoints else None
+        if saved is not None:
+            self.batch_size, self.lr_scale = saved.batch_size, saved.lr_scale
+        elif self.device.type == "cuda" and cfg.auto_batch_size:
             self._probe_batch_size(optimizer)
         n = len(self.train_enc)
         self.emit(Start(device=str(self.device), amp=str(self.amp), task=self.task, labels=self.data.labels,
                         n_train=n, n_val=len(self.val_enc), total_steps=math.ceil(n / self.batch_size) * cfg.epochs,
-                        batch_size=self.batch_size, epochs=cfg.epochs, model=self.source.name))
+                        batch_size=self.batch_size, epochs=cfg.epochs, model=self.source.name,
+                        resumed_from=(saved.step if saved else 0) if resume else None))
         self.p = Progress(total=n * cfg.epochs, n=n)
-        best_state, stopped = None, False
+        best_state, stopped, pos = None, False, EpochPosition(0, self.batch_size)
+        if saved is not None:
+            best_state, pos = self._restore(saved)
         try:
-            for epoch in range(cfg.epochs):
-                self._epoch(optimizer, epoch)
+            while pos.epoch < cfg.epochs:
+                self._epoch(optimizer, pos)
                 if self._record(self._evaluate()):
                     best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+                pos = EpochPosition(pos.epoch + 1, self.batch_size)
+                self._checkpoint(checkpoints, optimizer, pos, best_state)
         except Stopped:
             stopped = True
         if best_state is not None:
@@ -121,13 +131,14 @@ class Trainer:
                 "wall_time_s": time.perf_counter() - p.t0, "batch_size_final": self.batch_size}
 
     # -- pieces ----------------------------------------------------------------------------
-    def _epoch(self, optimizer: Any, epoch: int) -> None:
-        """One pass over the training set in length-bucketed batches; stops at the next step when asked."""
+    def _epoch(self, optimizer: Any, pos: EpochPosition) -> None:
+        """One pass over the training set in length-bucketed batches, from ``pos`` on (moved as batches are
+        consumed); stops at the next step when asked."""
         import torch
 
         cfg, p, lengths, model = self.cfg, self.p, self.train_enc.lengths, self.model
         model.train()
-        queue = deque(length_batches(lengths, self.batch_size, shuffle=True, seed=cfg.seed + epoch))
+        queue = epoch_queue(lengths, pos, self.batch_size, cfg.seed)
         loss_sum, loss_n, last_log = torch.zeros((), device=self.device), 0, time.perf_counter()
         while queue:
             if self.stop.is_set():
@@ -151,6 +162,7 @@ class Trainer:
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             p.advance(len(idx), int(lengths[idx].sum()), time.perf_counter() - ts, time.process_time() - cs)
+            pos.batches_done, pos.samples_done = pos.batches_done + 1, pos.samples_done + len(idx)
             loss_sum += loss
             loss_n += 1
             if time.perf_counter() - last_log >= 0.5 or not queue:  # ~2 points a second for the live chart
@@ -167,6 +179,35 @@ class Trainer:
         self.emit(Evaluation(is_best=improved, metrics=numbers, eval_loss=result.metrics["eval_loss"],
                              step=result.step, epoch=result.epoch))
         return improved
+
+    def _checkpoint(self, folder: Path | None, optimizer: Any, pos: EpochPosition, best_state: dict | None) -> None:
+        """Save what a resume needs; a checkpoint that cannot be written costs the resume, not the run."""
+        if folder is None:
+            return
+        best, p = self.best, self.p
+        state = Checkpoint(position=pos, batch_size=self.batch_size, lr_scale=self.lr_scale,
+                           progress={"seen": p.seen, "step": p.step, "tokens": p.tokens, "train_time": p.train_time,
+                                     "cpu_time": p.cpu_time, "elapsed": time.perf_counter() - p.t0},
+                           best={"metrics": best.metrics, "step": best.step, "epoch": best.epoch} if best else None,
+                           best_scores=best.scores if best else None, best_weights=best_state)
+        try:
+            save_checkpoint(folder, self.model, optimizer, state)
+        except OSError as e:
+            self.emit(Notice(level="warning", message=f"Could not save a resumable checkpoint ({e.strerror or e}); "
+                                                      "training goes on, but could only resume from an earlier one."))
+
+    def _restore(self, saved: Checkpoint) -> tuple[dict | None, EpochPosition]:
+        """Counters, best evaluation and RNG from a checkpoint (weights and optimizer are in place already)."""
+        c = saved.progress
+        self.p = Progress(total=self.p.total, n=self.p.n, seen=int(c["seen"]), step=int(c["step"]),
+                          tokens=int(c["tokens"]), train_time=c["train_time"], cpu_time=c["cpu_time"],
+                          t0=time.perf_counter() - c["elapsed"])
+        if saved.best is not None:
+            self.best = EvalResult(saved.best["metrics"], saved.best_scores, saved.best["step"], saved.best["epoch"])
+        self.emit(Notice(message=f"Resumed from step {saved.step} ({self.p.seen / self.p.n:.2f} of {self.cfg.epochs} "
+                                 "epochs done), with the state saved at its last evaluation."))
+        restore_rng(saved.rng)  # last: nothing may draw a random number between this and the next step
+        return saved.best_weights, saved.position
 
     @property
     def target_dtype(self) -> Any:

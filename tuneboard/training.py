@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from .baseline import BaselineResult, fit_on_split
+from .checkpoint import checkpoint_dir, discard_checkpoint, has_checkpoint, reopen
 from .checks import check_config
 from .device import free_memory
-from .errors import TuneboardError, unexpected_reason
+from .errors import RunError, TuneboardError, unexpected_reason
 from .files import disk_full, is_disk_full
 from .protocol import BASELINE_MODEL, Baseline, Evaluation, Event, Notice, RunStatus, Status, scalars
 from .results import run_metrics, save_results
@@ -40,14 +41,21 @@ class RunResult:
 
 
 def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threading.Event | None = None,
-            run: RunDir | None = None, data: PreparedData | None = None) -> RunResult:
+            run: RunDir | None = None, data: PreparedData | None = None, resume: bool = False) -> RunResult:
     """Prepare, train, evaluate and save one run. Bad input raises before a folder is made
-    (unless ``run`` is given); afterwards every outcome is written to the run's status."""
+    (unless ``run`` is given); afterwards every outcome is written to the run's status.
+    ``resume``: ``run`` was interrupted; go on from its checkpoint (or from the start if it has none)
+    to the same number of steps. A finished run's checkpoint is deleted; an interrupted one's is kept."""
     stop = stop or threading.Event()
     if run is None:
+        if resume:
+            raise RunError("Resuming needs the run folder of the interrupted run.")
         data = data or check_config(config)
         run = create_run(config)
+    if resume:
+        reopen(run)
     emit = _emitter(run, on_event)
+    keep_checkpoint = False
 
     def set_status(status: RunStatus, reason: str | None = None) -> None:
         run.set_status(status, reason)  # status.json: the truth on disk
@@ -63,14 +71,17 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
     try:
         data = data or check_config(config)
         set_status(RunStatus.RUNNING)
-        for note in data.notes + data.warnings:
+        for note in [] if resume else data.notes + data.warnings:  # a resumed run has them in its history
             emit(Notice(message=note))
-        metrics, stopped = _train(config, data, run, emit, stop)
+        if resume and not has_checkpoint(run.path):
+            emit(Notice(message="The run was interrupted before its first checkpoint; it restarts from the beginning."))
+        metrics, stopped = _train(config, data, run, emit, stop, resume)
         status = RunStatus.STOPPED if stopped else RunStatus.COMPLETED
         set_status(status, STOPPED_REASON if stopped else None)
         return RunResult(run, status, metrics)
     except TuneboardError as e:
         fail(str(e))
+        keep_checkpoint = data is None  # the data could not be read: once it can, the run can resume
         raise
     except BaseException as e:
         if is_disk_full(e):  # say what happened, not which library noticed; drop the half-written model
@@ -79,20 +90,23 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
             fail(str(full))
             raise full from e
         fail(unexpected_reason(e))
+        keep_checkpoint = not isinstance(e, Exception)  # Ctrl-C, exit: `train --resume` can go on
         raise
     finally:
+        if not keep_checkpoint:
+            discard_checkpoint(run.path)
         free_memory()
 
 
 def _train(config: TrainConfig, data: PreparedData, run: RunDir, emit: Emit,
-           stop: threading.Event) -> tuple[dict[str, Any], bool]:
+           stop: threading.Event, resume: bool = False) -> tuple[dict[str, Any], bool]:
     """The pipeline; returns (metrics as written, whether the user stopped it)."""
     if config.model == BASELINE_MODEL:
         return _baseline_run(data, config.seed, run, emit), False
     baseline = _baseline(data, config.seed, run, emit)
     trainer = Trainer(config, data, emit, stop)
     trainer.encode(cache=runs_root().parent / "cache" / "tokens", used_by=run.path)
-    stopped = trainer.fit()
+    stopped = trainer.fit(checkpoint_dir(run.path), resume)
     best = trainer.evaluate()
     trainer.save(run.model_dir)
     metrics = run_metrics(data, best.metrics, best_step=best.step, best_epoch=best.epoch,
