@@ -16,6 +16,7 @@ from .baseline import BaselineResult, fit_on_split
 from .checks import check_config
 from .device import free_memory
 from .errors import TuneboardError, unexpected_reason
+from .liveness import Heartbeat
 from .protocol import BASELINE_MODEL, Baseline, Evaluation, Event, Notice, RunStatus, Status, scalars
 from .results import run_metrics, save_results
 from .runs import RunDir, create_run, runs_root
@@ -47,6 +48,7 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
         data = data or check_config(config)
         run = create_run(config)
     emit = _emitter(run, on_event)
+    heartbeat = Heartbeat(run.path).start()  # "still training", for liveness.alive (not the PID)
 
     def set_status(status: RunStatus, reason: str | None = None) -> None:
         run.set_status(status, reason)  # status.json: the truth on disk
@@ -69,6 +71,7 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
         set_status(RunStatus.FAILED, unexpected_reason(e))
         raise
     finally:
+        heartbeat.stop()
         free_memory()
 
 
