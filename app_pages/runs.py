@@ -91,8 +91,7 @@ if st.session_state.get("_confirm_delete") == run_id:
     yes, no, _ = st.columns([1, 1, 4])
     if yes.button("Yes, delete it", key="runs_confirm_delete", type="primary"):
         try:
-            access.check(auth.current_user(), "delete", run.path)
-            delete_run(open_run(run.path))
+            delete_run(open_run(run.path), user=auth.current_user())
             state.select_run(None)
             st.session_state.pop("_confirm_delete", None)
             st.toast(f"Deleted {short_id(run_id)}.")

@@ -5,7 +5,6 @@ from typing import Any
 
 import streamlit as st
 
-from tuneboard import access
 from tuneboard.config import DEFAULT_PRESET, PRESETS, TrainConfig
 from tuneboard.errors import TuneboardError
 from tuneboard.settings import SETTINGS, widget_args
@@ -128,8 +127,7 @@ def start_run() -> None:
     user = auth.current_user()
     try:
         config = state.dataset().to_config(model=source or "default", **settings)
-        live = state.registry().submit(config)
-        access.record_owner(live.run.path, user)
+        live = state.registry().submit(config, user=user)  # records the owner, checks the limits
     except TuneboardError as e:
         st.session_state["_start_error"] = f"**{e.title}.** {e}"
         return

@@ -145,8 +145,18 @@ class RunRegistry:
         return interrupted
 
     def get(self, run_id: str | None) -> LiveRun | None:
+        """This process's live view of a run; None when it is not here, or when another server process took it
+        off the queue (then its folder tells its story)."""
         with self._lock:
-            return self._runs.get(run_id or "")
+            live = self._runs.get(run_id or "")
+        if live is not None and live.status == RunStatus.QUEUED:
+            row = self.store.get(live.run_id)
+            if row is not None and row.status != RunStatus.QUEUED and row.worker != self.worker_id:
+                with self._lock:
+                    self._runs.pop(live.run_id, None)
+                    self._data.pop(live.run_id, None)
+                return None
+        return live
 
     def active(self) -> LiveRun | None:
         """The run this process is training now, if any."""
@@ -214,12 +224,18 @@ class RunRegistry:
     def wait(self, run_id: str, timeout: float = 60.0) -> str:
         """Block until a run reaches a final state (for tests and the CLI)."""
         deadline = time.time() + timeout
-        while time.time() < deadline:
-            live = self.get(run_id)
-            if live is None or live.status in FINAL:
-                return live.status if live else RunStatus.UNKNOWN
+        while True:
+            status = self._status(run_id)
+            if status in FINAL or status == RunStatus.UNKNOWN or time.time() > deadline:
+                return status
             time.sleep(0.05)
-        return self.get(run_id).status  # type: ignore[union-attr]
+
+    def _status(self, run_id: str) -> RunStatus:
+        live = self.get(run_id)
+        if live is not None:
+            return live.status
+        path = self._path(run_id)
+        return RunDir(path).status()["status"] if path is not None else RunStatus.UNKNOWN
 
     # -- the worker --------------------------------------------------------------------------------
     def _ensure_worker(self) -> None:
@@ -261,10 +277,12 @@ class RunRegistry:
             self._run_one(live, data, resume)
         finally:
             heartbeat.stop()
-            if live.status not in FINAL:  # an executor that returned without a final status
-                live.run.set_status(RunStatus.FAILED, NO_FINAL_STATUS)
+            unsaid = live.status not in FINAL  # an executor that returned without a final status
+            if unsaid:
                 live._move(RunStatus.FAILED, NO_FINAL_STATUS)
-            self.store.finish(run_id, live.status, live.reason)
+            # Once: a worker declared dead meanwhile (its run interrupted) must not overwrite that.
+            if self.store.finish(run_id, live.status, live.reason) and unsaid:
+                live.run.set_status(RunStatus.FAILED, NO_FINAL_STATUS)
 
     def _run_one(self, live: LiveRun, data: PreparedData | None, resume: bool) -> None:
         execute = self._executor

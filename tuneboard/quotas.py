@@ -71,6 +71,6 @@ def upload_allowance(store: RunStore, user: User) -> int | None:
 
 def upload_refusal(size: int, allowance: int) -> LimitReached:
     """The one-line refusal of an upload of ``size`` bytes when only ``allowance`` are left."""
-    return LimitReached(f"This upload ({size / MB:.1f} MB so far) passes your upload limit on this server: "
+    return LimitReached(f"This upload ({size / MB:.1f} MB) would pass your upload limit on this server: "
                         f"{allowance / MB:.1f} MB left of {upload_limit_bytes() / MB:.0f} MB. "
-                        "Use a smaller file, or ask an admin to delete uploads you no longer need.")
+                        "Use a smaller file, or ask an admin to remove uploads you no longer need.")

@@ -196,6 +196,14 @@ class RunStore:
             db.execute("INSERT OR REPLACE INTO uploads (sha, owner, path, size, created_at) VALUES (?, ?, ?, ?, ?)",
                        (sha, owner, str(path), int(size), time.time()))
 
+    def has_upload(self, sha: str, owner: str | None = None) -> bool:
+        """Whether these bytes were uploaded already (by ``owner``, or by anyone)."""
+        sql, args = "SELECT 1 FROM uploads WHERE sha = ?", [sha]
+        if owner is not None:
+            sql, args = sql + " AND owner = ?", [*args, owner]
+        with self._connect() as db:
+            return db.execute(sql, args).fetchone() is not None
+
     def upload_bytes(self, owner: str) -> int:
         """Bytes of ``owner``'s uploads still on disk."""
         with self._connect() as db:
