@@ -181,7 +181,8 @@ class RunRegistry:
         check(user, "stop", path)
         if self.store.cancel(run_id, CANCELLED):
             RunDir(path).set_status(RunStatus.STOPPED, CANCELLED)  # no history: it never started
-            live = self.get(run_id)
+            with self._lock:
+                live = self._runs.get(run_id)
             if live is not None:
                 live._move(RunStatus.STOPPED, CANCELLED)
             return True
