@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: setup run serve-team test unit bench browser clean
+.PHONY: setup run serve-team test lint unit bench browser clean
 
 setup: $(VENV)/.installed
 
@@ -24,8 +24,12 @@ run: setup
 serve-team: setup
 	$(PY) -m tuneboard.team --port $(PORT)
 
-test: setup browser
+# Lint first (ruff: pyflakes, pycodestyle, import order, bugbear; see ruff.toml), then every test.
+test: setup browser lint
 	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
 
 # The browser tests (tests/e2e) drive Debian's Chromium; install it on a fresh machine (CI runs as root).
 browser:

@@ -2,10 +2,14 @@
 import streamlit as st
 
 from components import cache, nav, sources, state, trainform
-from components.widgets import headline, show_error
+from components.widgets import headline, plain, show_error
 from tuneboard.errors import TuneboardError
 
-TASKS = {"single_label": "One label per text", "multi_label": "Several tags per text", "regression": "A number per text"}
+TASKS = {
+    "single_label": "One label per text",
+    "multi_label": "Several tags per text",
+    "regression": "A number per text",
+}
 
 st.title("Data")
 st.caption("Step 1 of 5 · Choose the labeled table the model learns from.")
@@ -19,7 +23,7 @@ except TuneboardError as e:
     st.stop()
 
 origin = "example" if ds.example else "uploaded file"
-st.markdown(f"**{ds.name}** ({origin}) · {len(df):,} rows · {len(df.columns)} columns · "
+st.markdown(f"**{plain(ds.name)}** ({origin}) · {len(df):,} rows · {len(df.columns)} columns · "
             f"{info.format.upper()}{' · ' + info.encoding if info.encoding else ''}")
 with st.expander("Preview the first rows", expanded=True):
     st.dataframe(df.head(200), hide_index=True, height=260)

@@ -5,11 +5,33 @@ from components import nav, state
 from tuneboard.catalog import list_local_models
 from tuneboard.runs import list_runs
 
-STEPS = [(nav.DATA, "1 · Data", ":material/table_chart:", "Upload a table (CSV, Excel, JSON) or use the demo. Pick the text and label columns."),
-         (nav.TRAIN, "2 · Train", ":material/rocket_launch:", "Pick a model and a preset, press Start, and watch the curves live."),
-         (nav.RUNS, "3 · Runs", ":material/history:", "Every run is kept on disk: compare, reopen or delete them."),
-         (nav.EVALUATE, "4 · Evaluate", ":material/fact_check:", "Accuracy, per-class scores, confusion matrix and the mistakes."),
-         (nav.PREDICT, "5 · Predict", ":material/bolt:", "Type text or upload a file to get labels, then export the model as a zip.")]
+STEPS = [
+    (
+        nav.DATA,
+        "1 · Data",
+        ":material/table_chart:",
+        "Upload a table (CSV, Excel, JSON) or use the demo. Pick the text and label columns.",
+    ),
+    (
+        nav.TRAIN,
+        "2 · Train",
+        ":material/rocket_launch:",
+        "Pick a model and a preset, press Start, and watch the curves live.",
+    ),
+    (nav.RUNS, "3 · Runs", ":material/history:", "Every run is kept on disk: compare, reopen or delete them."),
+    (
+        nav.EVALUATE,
+        "4 · Evaluate",
+        ":material/fact_check:",
+        "Accuracy, per-class scores, confusion matrix and the mistakes.",
+    ),
+    (
+        nav.PREDICT,
+        "5 · Predict",
+        ":material/bolt:",
+        "Type text or upload a file to get labels, then export the model as a zip.",
+    ),
+]
 
 
 def device_box() -> None:
@@ -34,7 +56,7 @@ if st.button("Start with the demo data", type="primary", icon=":material/arrow_f
     nav.go(nav.DATA)
 
 st.divider()
-for col, (page, title, icon, text) in zip(st.columns(len(STEPS)), STEPS):
+for col, (page, title, icon, text) in zip(st.columns(len(STEPS)), STEPS, strict=False):
     with col.container(border=True, height="stretch"):
         st.page_link(nav.page(page), label=f"**{title}**", icon=icon)
         st.caption(text)

@@ -7,6 +7,7 @@ import streamlit as st
 from components import batch, cache, charts
 from components.widgets import fmt_metric, headline, run_picker, show_error
 from tuneboard.errors import TuneboardError
+from tuneboard.files import safe_csv
 
 st.title("Predict")
 st.caption("Step 5 of 5 · Try the model on new text, predict a whole file, or take the model with you.")
@@ -58,7 +59,7 @@ def typed_text() -> None:
     shares = {c: st.column_config.NumberColumn(c, format="percent") for c in predictor.labels}
     shares["Confidence"] = st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1, format="percent")
     st.dataframe(table, hide_index=True, column_config=shares | {"Text": st.column_config.TextColumn(width="large")})
-    st.download_button("Download as CSV", table.to_csv(index=False).encode(), "predictions.csv", "text/csv",
+    st.download_button("Download as CSV", safe_csv(table), "predictions.csv", "text/csv",
                        icon=":material/download:", on_click="ignore")
 
 

@@ -3,6 +3,7 @@ import streamlit as st
 
 from components import cache, nav, state, trainform
 from components.live import live_panel, run_feed
+from components.widgets import plain
 from tuneboard.protocol import ACTIVE
 
 st.title("Train")
@@ -19,9 +20,9 @@ if running:  # the live run first: that is what people are here to watch
 
 ds = state.dataset()
 text_col, label_col = (ds.text_column, ds.label_column) if ds.text_column else cache.detect(ds.path, ds.sha)
-columns = f"text `{text_col}` → label `{label_col}`"
+columns = f"text {plain(repr(text_col))} → label {plain(repr(label_col))}"
 data_line, change = st.columns([4, 1], vertical_alignment="center")
-data_line.markdown(f"**Data:** {ds.name} · {columns}")
+data_line.markdown(f"**Data:** {plain(ds.name)} · {columns}")
 change.page_link(nav.page(nav.DATA), label="Change data", icon=":material/table_chart:")
 
 settings_col, model_col = st.columns([3, 2], gap="large")

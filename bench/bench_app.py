@@ -33,8 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from e2e import ui  # noqa: E402
-from playwright.sync_api import expect  # noqa: E402
 from e2e.harness import DEMO, launch_args, server_env, streamlit_server  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 TARGETS = {"startup_s": 3.0, "throughput_ratio": 0.95, "latency_p95_s": 2.0}
 TRAIN_TIMEOUT_MS = 15 * 60_000
@@ -181,7 +181,9 @@ def main() -> int:
     executable = None
     if args.browser_nice:
         executable = str(work / "chromium-niced")
-        Path(executable).write_text(f'#!/bin/sh\nexec nice -n {args.browser_nice} {launch_args()["executable_path"]} "$@"\n')
+        Path(executable).write_text(
+            f'#!/bin/sh\nexec nice -n {args.browser_nice} {launch_args()["executable_path"]} "$@"\n'
+        )
         os.chmod(executable, 0o755)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(**launch_args(executable))  # launched first: its start-up is not the app's
@@ -191,7 +193,10 @@ def main() -> int:
                   f"(median {statistics.median(startups):.2f} s; target <= {TARGETS['startup_s']:.0f} s)", flush=True)
         cli, app, latencies, cpus = [], [], [], []
         for i in range(args.repeat):
-            pair = [("cli", lambda: cli_run(work / f"cli{i}", args)), ("app", lambda: app_run(browser, work / f"app{i}", args))]
+            pair = [
+                ("cli", lambda i=i: cli_run(work / f"cli{i}", args)),
+                ("app", lambda i=i: app_run(browser, work / f"app{i}", args)),
+            ]
             for name, run in (pair if i % 2 == 0 else pair[::-1]):
                 if name == "cli":
                     metrics, cpu_s = run()
@@ -203,8 +208,11 @@ def main() -> int:
                     latencies += lat
                     cpus.append(cpu)
                     fit = f", TF-IDF baseline fitted in {cpu['baseline_fit_s']:.1f} s" if cpu["baseline_fit_s"] else ""
-                    shown = (f"{len(lat)} loss points, latency median {statistics.median(lat):.2f} s, max {max(lat):.2f} s"
-                             if lat else "no page open")
+                    shown = (
+                        f"{len(lat)} loss points, latency median {statistics.median(lat):.2f} s, max {max(lat):.2f} s"
+                        if lat
+                        else "no page open"
+                    )
                     print(f"    app run {i + 1}: {app[-1]:.1f} samples/s; {shown}; "
                           f"server {cpu['server']:.0f} CPU-s, browser {cpu['browser']:.0f} CPU-s{fit}", flush=True)
         browser.close()
@@ -223,10 +231,18 @@ def main() -> int:
     if latencies:
         print(f"(c) loss point -> page: median {statistics.median(latencies):.2f} s, p95 {p95:.2f} s, "
               f"max {max(latencies):.2f} s over {len(latencies)} points (target <= {TARGETS['latency_p95_s']:.0f} s)")
-    results.update(cli_samples_per_s=cli,
-                   app_samples_per_s=app, throughput_ratio=ratio, throughput_ratio_of_sums=paired, latency_median_s=statistics.median(lat_sorted),
-                   latency_p95_s=p95, latency_max_s=max(lat_sorted), n_points=len(latencies), app_cpu=cpus,
-                   load_avg_after=os.getloadavg()[0])
+    results.update(
+        cli_samples_per_s=cli,
+        app_samples_per_s=app,
+        throughput_ratio=ratio,
+        throughput_ratio_of_sums=paired,
+        latency_median_s=statistics.median(lat_sorted),
+        latency_p95_s=p95,
+        latency_max_s=max(lat_sorted),
+        n_points=len(latencies),
+        app_cpu=cpus,
+        load_avg_after=os.getloadavg()[0],
+    )
     print(f"machine: {os.cpu_count()} CPUs, load average {results['load_avg_before']:.1f} before, "
           f"{results['load_avg_after']:.1f} after")
     if args.json:

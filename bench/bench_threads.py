@@ -19,9 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import torch  # noqa: E402
-from transformers import AutoModelForSequenceClassification  # noqa: E402
-
 from conftest import build_tiny_model  # noqa: E402
+from transformers import AutoModelForSequenceClassification  # noqa: E402
 
 folder = build_tiny_model(Path(tempfile.mkdtemp()) / "tiny")
 model = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=5)

@@ -111,8 +111,13 @@ def hf_trainer(model_dir: str, prep, epochs: int, tuned: bool, gpu: bool) -> dic
     import numpy as np
     import torch
     from datasets import Dataset
-    from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding,
-                              Trainer, TrainingArguments)
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        DataCollatorWithPadding,
+        Trainer,
+        TrainingArguments,
+    )
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()

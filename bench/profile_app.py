@@ -45,7 +45,9 @@ def main() -> int:
     ap.add_argument("--view", choices=["train", "blank"], default="train",
                     help="keep the Train page open (default) or leave it for about:blank once training runs")
     ap.add_argument("--window", type=float, default=30.0, help="seconds to measure")
-    ap.add_argument("--py-spy", action="store_true", help="record the server with py-spy (native stacks) instead of idling")
+    ap.add_argument(
+        "--py-spy", action="store_true", help="record the server with py-spy (native stacks) instead of idling"
+    )
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 

@@ -51,14 +51,18 @@ def text_columns(df: pd.DataFrame, record: dict[str, Any], summary: dict[str, An
 
 
 @st.cache_data(max_entries=4, show_spinner="Predicting every row…")
-def predict_file(run_path: str, stamp: float, path: str, sha: str | None, text: str, pair: str | None) -> dict[str, Any]:
+def predict_file(
+    run_path: str, stamp: float, path: str, sha: str | None, text: str, pair: str | None
+) -> dict[str, Any]:
     """``predict_frame`` over the whole file, its CSV, and the time it took (kept across reruns)."""
     df, _ = cache.read(path, sha)
     predictor = cache.predictor(run_path, stamp)
     start = time.perf_counter()
     out = predictor.predict_frame(df, text, pair)
     seconds = time.perf_counter() - start
-    return {"frame": out, "csv": out.to_csv(index=False).encode("utf-8"), "seconds": seconds,
+    from tuneboard.files import safe_csv
+
+    return {"frame": out, "csv": safe_csv(out), "seconds": seconds,
             "counts": out["predicted_label"].astype(str).value_counts(), "labels": list(predictor.labels)}
 
 

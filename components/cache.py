@@ -74,7 +74,7 @@ def findings(config: Any) -> list[Any]:
 def model_card(source: str) -> Any:
     from tuneboard.catalog import describe_model
 
-    return describe_model(source)
+    return describe_model(source, allow_any_path=False)  # the box is a browser's text: models/ and hub ids only
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the model…")

@@ -63,7 +63,7 @@ def metric_figure(curves: dict[str, Any], height: int = 340) -> go.Figure:
     """Validation metrics per evaluation, with the kept (best) checkpoint marked."""
     fig = go.Figure()
     colors = (GREEN, INDIGO, AMBER, SLATE)
-    for (name, values), color in zip(curves["metrics"].items(), colors):
+    for (name, values), color in zip(curves["metrics"].items(), colors, strict=False):
         x, y = downsample(curves["eval_step"], values)
         fig.add_scatter(x=x, y=y, name=pretty(name), mode="lines+markers",
                         line=dict(color=color, width=3), marker=dict(size=10))
@@ -145,7 +145,9 @@ class LiveCharts:
         return fig
 
 
-def class_balance_figure(train: dict[str, int], val: dict[str, int] | None = None, height: int | None = None) -> go.Figure:
+def class_balance_figure(
+    train: dict[str, int], val: dict[str, int] | None = None, height: int | None = None
+) -> go.Figure:
     """Horizontal stacked bars: examples per class in training and validation."""
     labels = sorted(train, key=lambda k: train[k] + (val or {}).get(k, 0))
     fig = go.Figure()
@@ -218,9 +220,9 @@ def histogram_figure(values: Sequence[float], title: str = "Target values", heig
 def token_length_figure(lengths: dict[str, Any], height: int = 300) -> go.Figure:
     """Tokens per text (the health report's ``token_lengths``): bars, with the max length and the suggestion marked."""
     edges, counts = lengths["bins"], lengths["counts"]
-    mids = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:])]
+    mids = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:], strict=False)]
     colours = [RED if m > lengths["max_length"] else INDIGO for m in mids]
-    fig = go.Figure(go.Bar(x=mids, y=counts, width=[b - a for a, b in zip(edges[:-1], edges[1:])],
+    fig = go.Figure(go.Bar(x=mids, y=counts, width=[b - a for a, b in zip(edges[:-1], edges[1:], strict=False)],
                            marker_color=colours, hovertemplate="%{x:.0f} tokens: %{y} texts<extra></extra>"))
     fig.add_vline(x=lengths["max_length"], line=dict(color=RED, dash="dash"),
                   annotation_text=f"max length {lengths['max_length']}", annotation_position="top right")

@@ -42,10 +42,7 @@ def roc_figure(fpr: Sequence[float], tpr: Sequence[float], auc: float | None = N
                     fillcolor="rgba(79,70,229,0.08)",
                     hovertemplate="false positives %{x:.0%}<br>true positives %{y:.0%}<extra></extra>")
     title = f"ROC curve · AUC {auc:.3f}" if auc is not None else "ROC curve"
-    fig = style(fig, title, height, x_title="False positive rate", legend=False)
-    fig.update_xaxes(range=[0, 1], tickformat=".0%")
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="True positive rate")
-    return fig
+    return _unit_square(fig, title, height, "False positive rate", "True positive rate")
 
 
 def pr_figure(precision: Sequence[float], recall: Sequence[float], auc: float | None = None,
@@ -58,9 +55,14 @@ def pr_figure(precision: Sequence[float], recall: Sequence[float], auc: float | 
     fig.add_scatter(x=x, y=y, mode="lines", line=dict(color=GREEN, width=3), name="Model",
                     hovertemplate="recall %{x:.0%}<br>precision %{y:.0%}<extra></extra>")
     title = f"Precision–recall · AP {auc:.3f}" if auc is not None else "Precision–recall"
-    fig = style(fig, title, height, x_title="Recall", legend=False)
+    return _unit_square(fig, title, height, "Recall", "Precision")
+
+
+def _unit_square(fig: go.Figure, title: str, height: int, x_title: str, y_title: str) -> go.Figure:
+    """Both axes from 0 to 100 %: the frame of the ROC and precision-recall curves."""
+    fig = style(fig, title, height, x_title=x_title, legend=False)
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="Precision")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title=y_title)
     return fig
 
 
@@ -129,7 +131,7 @@ def regression_figure(true: Sequence[float], predicted: Sequence[float], height:
 def compare_loss_figure(histories: dict[str, Sequence[dict[str, Any]]], height: int = 400) -> go.Figure:
     """Train loss (solid) and validation loss (dotted, markers) of several runs against the epoch."""
     fig = go.Figure()
-    for (name, events), color in zip(histories.items(), _cycle()):
+    for (name, events), color in zip(histories.items(), _cycle(), strict=False):
         parsed = parse_events(events)
         train = [e for e in parsed if isinstance(e, TrainStep)]
         evals = [e for e in parsed if isinstance(e, Evaluation) and e.eval_loss is not None]
@@ -147,7 +149,7 @@ def compare_loss_figure(histories: dict[str, Sequence[dict[str, Any]]], height: 
 def compare_metric_figure(histories: dict[str, Sequence[dict[str, Any]]], metric: str, height: int = 400) -> go.Figure:
     """One validation metric per evaluation for several runs; a run's baseline as a dashed line of its colour."""
     fig = go.Figure()
-    for (name, events), color in zip(histories.items(), _cycle()):
+    for (name, events), color in zip(histories.items(), _cycle(), strict=False):
         parsed = parse_events(events)
         evals = [e for e in parsed if isinstance(e, Evaluation) and _value(e, metric) is not None]
         fig.add_scatter(x=[e.epoch for e in evals], y=[_value(e, metric) for e in evals], mode="lines+markers",

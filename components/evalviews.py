@@ -10,7 +10,7 @@ from tuneboard.protocol import BASELINE_MODEL
 
 from . import auth, charts, evalcharts
 from .charts import PLOTLY_CONFIG
-from .widgets import fmt_metric, show_error
+from .widgets import fmt_metric, plain, show_error
 
 HEADLINES = {"single_label": ("accuracy", "macro_f1", "weighted_f1"),
              "multi_label": ("micro_f1", "macro_f1", "subset_accuracy"), "regression": ("rmse", "mae", "r2")}
@@ -25,7 +25,7 @@ def coaching(history: list[dict[str, Any]], metrics: dict[str, Any]) -> None:
     for tip in coach(history, metrics):
         if tip["kind"] in BASELINE_TIPS:  # said once, beside the baseline tile (see ``headline``)
             continue
-        CALLOUTS.get(tip["severity"], st.info)(f"**{tip['title']}.** {tip['advice']}")
+        CALLOUTS.get(tip["severity"], st.info)(f"**{plain(tip['title'])}.** {plain(tip['advice'])}")
 
 
 def headline(metrics: dict[str, Any]) -> None:
@@ -39,7 +39,7 @@ def headline(metrics: dict[str, Any]) -> None:
         tiles.append((f"TF-IDF baseline {charts.pretty(main)}", fmt_metric(main, base),
                       _signed(metrics[main] - base, main),
                       "normal" if metrics.get("higher_is_better", True) else "inverse"))
-    for col, (name, value, delta, color) in zip(st.columns(len(tiles)), tiles):
+    for col, (name, value, delta, color) in zip(st.columns(len(tiles)), tiles, strict=False):
         col.metric(name, value, delta=delta, delta_color=color, border=True)
     gain = baseline_gain(metrics) if metrics.get("model_kind") != BASELINE_MODEL else None
     callout = st.info if gain is None or abs(gain) < 0.005 else st.success if gain > 0 else st.warning
@@ -125,7 +125,7 @@ def threshold(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
     rows = threshold_table((frame["label"] == positive).to_numpy(int), frame[f"score_{positive}"].to_numpy(float))
     controls, chart = st.columns([2, 3], gap="large")
     with controls:
-        st.markdown(f"A row is called **{positive}** when its score reaches the threshold. "
+        st.markdown(f"A row is called **{plain(positive)}** when its score reaches the threshold. "
                     f"Saved threshold: **{saved:.2f}** (used by Predict, batch predictions and the CLI).")
         chosen = st.slider("Decision threshold", 0.01, 0.99, saved, step=0.01, key=THRESHOLD_KEY)
         at = min(rows, key=lambda r: abs(r["threshold"] - chosen))

@@ -14,7 +14,7 @@ import streamlit as st
 from tuneboard.protocol import ACTIVE, Event, Notice, RunStatus, parse_events, parse_status, update_progress
 
 from . import auth, charts, state
-from .widgets import fmt_duration, fmt_metric, guard, short_id
+from .widgets import fmt_duration, fmt_metric, guard, plain, short_id
 
 S = RunStatus
 BADGES = {S.QUEUED: ("Queued", "gray"), S.RUNNING: ("Training", "green"), S.STOPPING: ("Stopping", "orange"),
@@ -37,10 +37,10 @@ def run_feed(run_id: str) -> dict[str, Any] | None:
         feed.update(n=snap["n_events"], status=snap["status"], reason=snap["reason"], latest=snap["latest"])
     elif feed is None or feed["status"] in ACTIVE:  # a finished run read from disk does not change
         from tuneboard.errors import RunError
-        from tuneboard.runs import open_run
+        from tuneboard.runs import run_by_id
 
         try:
-            run = open_run(run_id)
+            run = run_by_id(run_id)  # an id from the URL: never a path
         except RunError:
             return None
         events, status = run.history(), run.status()
@@ -60,7 +60,7 @@ def live_panel(run_id: str) -> None:
     """Draw a run; while it is queued or running, refresh about every second."""
     feed = run_feed(run_id)
     if feed is None:
-        st.warning(f"Run '{run_id}' was not found. It may have been deleted; pick another on the Runs page.")
+        st.warning(f"Run '{plain(run_id)}' was not found. It may have been deleted; pick another on the Runs page.")
         return
     active = feed["status"] in ACTIVE
     st.fragment(run_every=REFRESH_S if active else None)(_panel)(run_id, active)
@@ -100,7 +100,7 @@ def _figures(feed: dict[str, Any]) -> tuple[Any, ...]:
 def _header(run_id: str, feed: dict[str, Any]) -> None:
     label, color = BADGES.get(feed["status"], (feed["status"].capitalize(), "gray"))
     title, action = st.columns([4, 1], vertical_alignment="center")
-    title.markdown(f"### {short_id(run_id)} &nbsp; :{color}-badge[{label}]")
+    title.markdown(f"### {plain(short_id(run_id))} &nbsp; :{color}-badge[{label}]")
     if feed["status"] in (S.QUEUED, S.RUNNING) and auth.allowed_run("stop", run_id):
         verb = "Cancel" if feed["status"] == S.QUEUED else "Stop training"
         if action.button(verb, key="stop_training", icon=":material/stop_circle:", width="stretch"):
@@ -155,14 +155,16 @@ def _progress(feed: dict[str, Any], curves: dict[str, Any]) -> None:
     metrics = curves["metrics"]
     name = next(iter(metrics), None)
     best = curves["eval_step"].index(curves["best_step"]) if curves.get("best_step") in curves["eval_step"] else -1
-    numbers = {"Train loss": fmt_metric("loss", curves["loss"][-1]) if curves["loss"] else "—",
-               f"Best {charts.pretty(name) if name else 'score'}": fmt_metric(name, metrics[name][best]) if name else "—",
-               "Elapsed": fmt_duration(latest.get("elapsed")),
-               "Time left": "—" if done or latest.get("eta") is None else fmt_duration(latest["eta"]),
-               "Samples / s": f"{latest['samples_per_second']:,.0f}" if latest.get("samples_per_second") else "—"}
+    numbers = {
+        "Train loss": fmt_metric("loss", curves["loss"][-1]) if curves["loss"] else "—",
+        f"Best {charts.pretty(name) if name else 'score'}": fmt_metric(name, metrics[name][best]) if name else "—",
+        "Elapsed": fmt_duration(latest.get("elapsed")),
+        "Time left": "—" if done or latest.get("eta") is None else fmt_duration(latest["eta"]),
+        "Samples / s": f"{latest['samples_per_second']:,.0f}" if latest.get("samples_per_second") else "—",
+    }
     if latest.get("gpu_memory_gb") is not None:
         numbers["GPU memory"] = f"{latest['gpu_memory_gb']:.1f} GB"
-    for col, (k, v) in zip(st.columns(len(numbers)), numbers.items()):
+    for col, (k, v) in zip(st.columns(len(numbers)), numbers.items(), strict=False):
         col.metric(k, v, border=True)
 
 
@@ -171,4 +173,4 @@ def _notices(events: list[Event]) -> None:
     if notes:
         with st.expander(f"Notes from this run ({len(notes)})"):
             for e in notes:
-                st.markdown(f"- {e.message}")
+                st.markdown(f"- {plain(e.message)}")  # notes name columns and labels

@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from tuneboard.files import safe_csv
+
 from . import auth, cache, nav, state, trainform
-from .widgets import show_error
+from .widgets import plain, show_error
 
 ALL = "(any)"
 CHART_KEY = "eval_confusion_pick"
@@ -66,7 +68,7 @@ def error_analysis(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> No
     export = wrong[[c for c in ("text", "text_pair", "label", "predicted", "confidence", "error") if c in wrong]]
     save, download, note = st.columns([1, 1, 2], vertical_alignment="center")
     if auth.allowed("export", run.path):
-        download.download_button("Export to CSV", export.to_csv(index=False).encode("utf-8"),
+        download.download_button("Export to CSV", safe_csv(export),
                                  file_name="mistakes.csv", mime="text/csv", key="eval_export_mistakes",
                                  icon=":material/download:")
     note.caption(f"{len(edits)} {'row' if len(edits) == 1 else 'rows'} changed. The original file is never modified."
@@ -93,7 +95,7 @@ def _filtered(wrong: pd.DataFrame, labels: list[str], task: str) -> pd.DataFrame
     if pred != ALL:
         wrong = wrong[wrong["predicted"] == pred]
     if true != ALL and true == pred:
-        st.info(f"That cell holds the rows the model got right ('{true}').")
+        st.info(f"That cell holds the rows the model got right ('{plain(true)}').")
     return wrong.sort_values("confidence", ascending=order != ORDERS[0])
 
 
@@ -111,13 +113,16 @@ def _editor(wrong: pd.DataFrame, task: str, labels: list[str], edits: dict[str, 
     else:
         new = st.column_config.SelectboxColumn("New label", options=labels, help="The correct label for this row.")
     width = "medium" if "text_pair" in view else "large"  # leave room for the columns that fix a row
-    config = {"text": st.column_config.TextColumn("Text", width=width),
-              "text_pair": st.column_config.TextColumn("Second text", width="medium"),
-              "label": "True label" if task != "regression" else "True value",
-              "predicted": st.column_config.NumberColumn("Predicted", format="%.2f") if task == "regression" else "Predicted",
-              "confidence": st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1, format="percent"),
-              "error": st.column_config.NumberColumn("Error", format="%.2f"), "new_label": new,
-              "exclude": st.column_config.CheckboxColumn("Exclude", help="Leave this row out of the corrected copy.")}
+    config = {
+        "text": st.column_config.TextColumn("Text", width=width),
+        "text_pair": st.column_config.TextColumn("Second text", width="medium"),
+        "label": "True label" if task != "regression" else "True value",
+        "predicted": st.column_config.NumberColumn("Predicted", format="%.2f") if task == "regression" else "Predicted",
+        "confidence": st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1, format="percent"),
+        "error": st.column_config.NumberColumn("Error", format="%.2f"),
+        "new_label": new,
+        "exclude": st.column_config.CheckboxColumn("Exclude", help="Leave this row out of the corrected copy."),
+    }
     filters = "|".join(str(st.session_state.get(k)) for k in (*FILTER_KEYS, ORDER_KEY))
     # One editor per filter: its edits are row positions, which mean other rows once the filter changes.
     return st.data_editor(view, hide_index=True, column_config=config, disabled=cols, key=f"eval_fix_rows|{filters}",
@@ -170,7 +175,7 @@ def retrain_offer(run: Any) -> None:
     if not done or done["run"] != run.run_id:
         return
     counts = done["counts"]
-    st.success(f"Saved **{Path(done['path']).name}**: {counts['relabelled']} row(s) relabelled, "
+    st.success(f"Saved **{plain(Path(done['path']).name)}**: {counts['relabelled']} row(s) relabelled, "
                f"{counts['excluded']} excluded, {counts['rows']:,} rows in all. The original is unchanged.")
     if st.button("Train again on the corrected data", key="eval_retrain_corrected", type="primary",
                  icon=":material/rocket_launch:"):

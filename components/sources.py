@@ -7,11 +7,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from tuneboard.protocol import BASELINE_MODEL
 from tuneboard.settings import SETTINGS
 
 from . import cache, state, trainform
 from .state import Dataset
 from .uploads import save_upload
+from .widgets import plain
 
 PAIR_KEY = "data_pair_column"
 VAL_SIZE = SETTINGS["val_size"]
@@ -118,19 +120,19 @@ def findings_panel(config: Any, prepared: Any, extra: list[Any] = ()) -> None:
     items = [*items, *extra]
     problems = [f for f in items if f.severity in PROBLEMS]
     for f in sorted(problems, key=lambda f: f.severity != "error"):
-        (st.error if f.severity == "error" else st.warning)(f"**{f.title.rstrip('.')}.** {f.advice}")
+        (st.error if f.severity == "error" else st.warning)(f"**{plain(f.title.rstrip('.'))}.** {plain(f.advice)}")
     if not problems:
         st.success("No problems found: the table is ready to train on.")
     fine = [f.title.rstrip(".") for f in items if f.severity not in PROBLEMS]
     if fine:
-        st.markdown("\n".join(f"- :green[:material/check:] {t}" for t in fine))
+        st.markdown("\n".join(f"- :green[:material/check:] {plain(t)}" for t in fine))
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the model's tokenizer…")
 def _tokenizer(model: str) -> Any:
     from tuneboard.catalog import load_tokenizer, resolve_model
 
-    return load_tokenizer(resolve_model(model))
+    return load_tokenizer(resolve_model(model, allow_any_path=False))
 
 
 @st.cache_data(max_entries=16, show_spinner="Counting tokens…")
@@ -159,7 +161,7 @@ def token_checks(config: Any) -> dict[str, Any]:
 
     model, max_length = trainform.chosen_model()
     out: dict[str, Any] = {"model": model, "lengths": None, "findings": [], "skipped": None}
-    if model == "tfidf":
+    if model == BASELINE_MODEL:
         out["skipped"] = "The TF-IDF baseline reads whole words: no token limit and no unknown tokens to check."
         return out
     stamps = tuple(Path(f).stat().st_mtime for f in (config.data, config.validation) if f and Path(f).exists())
@@ -188,5 +190,5 @@ def token_chart(checks: dict[str, Any]) -> None:
                   help="Share of (sampled) texts longer than the max length chosen on Train; their ends are cut.")
         st.metric("Suggested max length", f"{lengths['suggested_max_length']}",
                   help=f"Fits 95% of texts (95% take {lengths['p95']} tokens or fewer).")
-        st.caption(f"Tokenizer of `{checks['model']}` on {lengths['sampled']:,} texts. Change the model or the "
+        st.caption(f"Tokenizer of {plain(checks['model'])} on {lengths['sampled']:,} texts. Change the model or the "
                    "max length on the Train page.")

@@ -89,7 +89,7 @@ def init_state() -> None:
     st.session_state.setdefault("_sticky", {})
     st.session_state.setdefault("_feeds", {})
     st.session_state.setdefault("dataset", demo_dataset())
-    url_run = st.query_params.get("run")
+    url_run = selected_run_id()
     if url_run:
         st.session_state["run_id"] = url_run
     elif st.session_state.get("run_id"):
@@ -142,7 +142,11 @@ def set_dataset(chosen: Dataset) -> None:
 
 
 def selected_run_id() -> str | None:
-    return st.query_params.get("run") or st.session_state.get("run_id")
+    """The run in ``?run=`` (or this session's): a run id only, never a path (anything else is ignored)."""
+    from tuneboard.runs import is_run_id
+
+    wanted = st.query_params.get("run") or st.session_state.get("run_id")
+    return wanted if wanted and is_run_id(wanted) else None
 
 
 def select_run(run_id: str | None) -> None:

@@ -7,10 +7,12 @@ import streamlit as st
 
 from tuneboard.config import DEFAULT_PRESET, PRESETS, TrainConfig
 from tuneboard.errors import TuneboardError
+from tuneboard.protocol import BASELINE_MODEL
 from tuneboard.settings import SETTINGS, widget_args
 
 from . import auth, cache, state
 from .state import Dataset, sticky
+from .widgets import plain
 
 OTHER = "__other__"
 PRESET_TEXT = {"fast": "A first look in minutes", "balanced": "The usual choice", "best": "Slower, the last points"}
@@ -45,16 +47,19 @@ def model_picker() -> str:
     """A list of known models that fills an editable source box (any local folder or hub id works)."""
     from tuneboard.catalog import list_local_models
 
-    options = {"default": "all-MiniLM-L6-v2 · bundled (default)", "tfidf": "TF-IDF baseline (instant, CPU)"}
+    options = {"default": "all-MiniLM-L6-v2 · bundled (default)", BASELINE_MODEL: "TF-IDF baseline (instant, CPU)"}
     options |= {m.location: f"{m.name} · on this machine" for m in list_local_models()[:20]}
     options[OTHER] = "Another folder or Hugging Face id…"
     sticky(MODEL_PICK, "default")
     if st.session_state[MODEL_PICK] not in options:
         st.session_state[MODEL_PICK] = OTHER
     st.selectbox("Model", list(options), format_func=options.get, key=MODEL_PICK, on_change=_copy_pick)
-    return st.text_input("Model folder or Hugging Face id", **sticky(MODEL_SOURCE, "default"),
-                         help="'default' is the bundled MiniLM, 'tfidf' the classical baseline. A folder saved with save_pretrained (or a run "
-                              "folder) works as is; a hub id needs the hub or a downloaded copy.").strip()
+    return st.text_input(
+        "Model folder or Hugging Face id",
+        **sticky(MODEL_SOURCE, "default"),
+        help=f"'default' is the bundled MiniLM, '{BASELINE_MODEL}' the classical baseline. A folder saved with "
+        "save_pretrained (or a run folder) works as is; a hub id needs the hub or a downloaded copy.",
+    ).strip()
 
 
 def _copy_pick() -> None:
@@ -68,7 +73,7 @@ def model_summary(source: str, settings: dict[str, Any]) -> None:
     """Size of the model and whether a run with these settings fits in memory."""
     from tuneboard.memory import estimate_for, fit_verdict
 
-    if source == "tfidf":  # no network, no GPU, nothing to fit in memory: say so instead of a model card
+    if source == BASELINE_MODEL:  # no network, no GPU, nothing to fit in memory: say so instead of a model card
         st.success("**TF-IDF + logistic regression:** trains in seconds on the CPU, tiny on disk. A fair first "
                    "model, and the bar every fine-tuned run is measured against.")
         return
@@ -122,14 +127,17 @@ def _apply_preset() -> None:
 
 def start_run() -> None:
     """Check the settings and queue the run (``on_click`` of Start, so the page draws the new run at once)."""
+    from tuneboard.catalog import resolve_model
+
     source, settings = st.session_state.get(MODEL_SOURCE, "default").strip(), current_settings()
     st.session_state.pop("_start_error", None)
     user = auth.current_user()
     try:
+        resolve_model(source or "default", allow_any_path=False)  # a browser may not train from any server folder
         config = state.dataset().to_config(model=source or "default", **settings)
         live = state.registry().submit(config, user=user)  # records the owner, checks the limits
     except TuneboardError as e:
-        st.session_state["_start_error"] = f"**{e.title}.** {e}"
+        st.session_state["_start_error"] = f"**{e.title}.** {plain(str(e))}"
         return
     state.select_run(live.run_id)
 

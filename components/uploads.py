@@ -8,22 +8,17 @@ a person's uploads together stay under ``quotas.upload_limit_bytes()``.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from tuneboard.files import atomic_path, uploads_dir
+
 from . import auth
-from .state import ROOT
 
 CHUNK = 4 * 1024 * 1024
-
-
-def uploads_dir() -> Path:
-    return Path(os.environ.get("TUNEBOARD_UPLOADS_DIR", ROOT / "models" / "uploads"))
 
 
 def save_upload(file: Any) -> dict[str, Any] | None:
@@ -35,29 +30,22 @@ def save_upload(file: Any) -> dict[str, Any] | None:
     seen = st.session_state.setdefault("_uploads", {})
     if file.file_id in seen:
         return seen[file.file_id]
-    record = _write(file)
-    _count_against(auth.current_user(), record)
-    seen[file.file_id] = record
-    return record
-
-
-def _write(file: Any) -> dict[str, Any]:
-    folder = uploads_dir()
-    folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
-    with os.fdopen(fd, "wb") as out:
-        file.seek(0)
-        while chunk := file.read(CHUNK):  # stream: a 500 MB upload is never copied whole
-            digest.update(chunk)
-            out.write(chunk)
+    file.seek(0)
+    while chunk := file.read(CHUNK):  # the upload is already in memory: hashing it first is cheap
+        digest.update(chunk)
     sha = digest.hexdigest()
     # One folder per content hash keeps the user's own file name, so messages and run names say
     # "tickets.csv", not "3f2a...-tickets.csv".
-    path = folder / sha[:12] / _safe_name(file.name)
-    path.parent.mkdir(exist_ok=True)
-    os.replace(tmp, path)
-    return {"path": str(path), "name": file.name, "sha": sha}
+    path = uploads_dir() / sha[:12] / _safe_name(file.name)
+    with atomic_path(path, getattr(file, "size", 0)) as tmp, open(tmp, "wb") as out:
+        file.seek(0)
+        while chunk := file.read(CHUNK):  # stream: a 500 MB upload is never copied whole
+            out.write(chunk)
+    record = {"path": str(path), "name": file.name, "sha": sha}
+    _count_against(auth.current_user(), record)
+    seen[file.file_id] = record
+    return record
 
 
 def _count_against(user: Any, record: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -28,7 +29,7 @@ def guard() -> Iterator[None]:
     try:
         yield
     except TuneboardError as e:
-        st.error(f"**{e.title}.** {e}")
+        show_error(e)
     except Exception as e:
         log.exception("unexpected error in a page")
         st.error(f"Something unexpected went wrong ({type(e).__name__}). Try again; if it keeps happening, "
@@ -36,7 +37,18 @@ def guard() -> Iterator[None]:
 
 
 def show_error(e: TuneboardError) -> None:
-    st.error(f"**{e.title}.** {e}")
+    st.error(f"**{e.title}.** {plain(str(e))}")
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&])")
+
+
+def plain(text: Any) -> str:
+    """``text`` (a label, column, note, file name: anything a user wrote) made safe to put inside a
+    Streamlit markdown string: every markdown, directive (``:red[...]``, ``:material/x:``), math
+    (``$``) and HTML character is backslash-escaped, and line breaks become spaces, so it shows as
+    the literal characters and nothing else."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def sidebar_status() -> None:
@@ -114,7 +126,7 @@ def run_picker(with_model: bool = True) -> dict[str, Any] | None:
 def headline(numbers: dict[str, str], help: dict[str, str] | None = None) -> None:
     """A row of big numbers with a border (readable from the back of a room)."""
     cols = st.columns(len(numbers))
-    for col, (name, value) in zip(cols, numbers.items()):
+    for col, (name, value) in zip(cols, numbers.items(), strict=False):
         col.metric(name, value, border=True, help=(help or {}).get(name))
 
 
@@ -122,7 +134,11 @@ def fmt_duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     seconds = int(seconds)
-    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m {seconds % 60:02d}s"
+    return (
+        f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+        if seconds >= 3600
+        else f"{seconds // 60}m {seconds % 60:02d}s"
+    )
 
 
 def fmt_metric(name: str, value: Any) -> str:

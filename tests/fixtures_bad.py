@@ -71,26 +71,28 @@ def pdf_renamed(tmp: Path) -> Case:
 
 
 def single_column(tmp: Path) -> Case:
-    (tmp / "colon.csv").write_text("text:label\n" + "".join(f"{t}:{l}\n" for t, l in GOOD_ROWS), encoding="utf-8")
+    (tmp / "colon.csv").write_text("text:label\n" + "".join(f"{t}:{lab}\n" for t, lab in GOOD_ROWS), encoding="utf-8")
     return Case(tmp / "colon.csv", r"Only one column .* Check the delimiter")
 
 
 def unbalanced_quote(tmp: Path) -> Case:
-    body = "".join(f"{t},{l}\n" for t, l in GOOD_ROWS[:5]) + '"this quote never ends,late\n' + \
-        "".join(f"{t},{l}\n" for t, l in GOOD_ROWS[5:])
+    body = "".join(f"{t},{lab}\n" for t, lab in GOOD_ROWS[:5]) + '"this quote never ends,late\n' + \
+        "".join(f"{t},{lab}\n" for t, lab in GOOD_ROWS[5:])
     (tmp / "quote.csv").write_text("text,label\n" + body, encoding="utf-8")
     return Case(tmp / "quote.csv", r"has an unbalanced quote")
 
 
 def ragged_rows(tmp: Path) -> Case:
-    body = "".join(f"{t},{l}\n" for t, l in GOOD_ROWS[:4]) + "oops, a comma,late\n"
+    body = "".join(f"{t},{lab}\n" for t, lab in GOOD_ROWS[:4]) + "oops, a comma,late\n"
     (tmp / "ragged.csv").write_text("text,label\n" + body, encoding="utf-8")
     return Case(tmp / "ragged.csv", r"Line 6 of 'ragged.csv' has 3 fields where the first row has 2")
 
 
 def empty_label_column(tmp: Path) -> Case:
     _csv(tmp / "nolabels.csv", [(t, "") for t, _ in GOOD_ROWS], header=("text", "label"))
-    return Case(tmp / "nolabels.csv", r"The label column 'label' is empty in every row", config={"label_column": "label"})
+    return Case(
+        tmp / "nolabels.csv", r"The label column 'label' is empty in every row", config={"label_column": "label"}
+    )
 
 
 def single_class(tmp: Path) -> Case:
@@ -116,13 +118,15 @@ def unknown_label_column(tmp: Path) -> Case:
 
 
 def duplicate_columns(tmp: Path) -> Case:
-    _csv(tmp / "dupes.csv", [(t, l, l) for t, l in GOOD_ROWS], header=("text", "label", "label"))
+    _csv(tmp / "dupes.csv", [(t, lab, lab) for t, lab in GOOD_ROWS], header=("text", "label", "label"))
     return Case(tmp / "dupes.csv", r"Column name\(s\) 'label' appear more than once")
 
 
 def over_size_limit(tmp: Path) -> Case:
     _csv(tmp / "big.csv", GOOD_ROWS * 20)
-    return Case(tmp / "big.csv", r"over the 0\.0 MB limit\. Split the file or raise the limit", read={"max_bytes": 1000})
+    return Case(
+        tmp / "big.csv", r"over the 0\.0 MB limit\. Split the file or raise the limit", read={"max_bytes": 1000}
+    )
 
 
 def huge_cell(tmp: Path) -> Case:
@@ -164,7 +168,7 @@ def huge_cell_in_zstd_parquet(tmp: Path) -> Case:
     import pyarrow.parquet as pq
 
     texts = [t for t, _ in GOOD_ROWS[:3]] + ["x" * 20_000_000] + [t for t, _ in GOOD_ROWS[3:]]
-    labels = [l for _, l in GOOD_ROWS[:3]] + ["late"] + [l for _, l in GOOD_ROWS[3:]]
+    labels = [lab for _, lab in GOOD_ROWS[:3]] + ["late"] + [lab for _, lab in GOOD_ROWS[3:]]
     pq.write_table(pa.table({"text": texts, "label": labels}), tmp / "huge.parquet", compression="zstd")
     assert (tmp / "huge.parquet").stat().st_size < 4096  # far under the 1,000,000-character cell limit on disk
     return Case(tmp / "huge.parquet", r"Row 4 of column 'text' in 'huge\.parquet' holds 20,000,000 characters")
@@ -204,7 +208,9 @@ def excel_missing_sheet(tmp: Path) -> Case:
     wb = Workbook()
     wb.active.title = "Data"
     wb.save(tmp / "sheets.xlsx")
-    return Case(tmp / "sheets.xlsx", r"Sheet 'Labels' is not in 'sheets\.xlsx'\. Sheets: Data", config={"sheet": "Labels"})
+    return Case(
+        tmp / "sheets.xlsx", r"Sheet 'Labels' is not in 'sheets\.xlsx'\. Sheets: Data", config={"sheet": "Labels"}
+    )
 
 
 def old_xls(tmp: Path) -> Case:
@@ -218,7 +224,9 @@ def not_really_xlsx(tmp: Path) -> Case:
 
 
 def json_object(tmp: Path) -> Case:
-    (tmp / "object.json").write_text(json.dumps({"text": [t for t, _ in GOOD_ROWS], "label": [l for _, l in GOOD_ROWS]}))
+    (tmp / "object.json").write_text(
+        json.dumps({"text": [t for t, _ in GOOD_ROWS], "label": [lab for _, lab in GOOD_ROWS]})
+    )
     return Case(tmp / "object.json", r"'object\.json' is not a list of records")
 
 
@@ -233,13 +241,15 @@ def json_invalid(tmp: Path) -> Case:
 
 
 def jsonl_bad_line(tmp: Path) -> Case:
-    lines = [json.dumps({"text": t, "label": l}) for t, l in GOOD_ROWS[:2]] + ['{"text": "cut off", "lab']
+    lines = [json.dumps({"text": t, "label": lab}) for t, lab in GOOD_ROWS[:2]] + ['{"text": "cut off", "lab']
     (tmp / "bad.jsonl").write_text("\n".join(lines) + "\n")
     return Case(tmp / "bad.jsonl", r"Line 3 of 'bad\.jsonl' is not valid JSON")
 
 
 def json_nested(tmp: Path) -> Case:
-    (tmp / "nested.jsonl").write_text("\n".join(json.dumps({"text": t, "meta": {"label": l}}) for t, l in GOOD_ROWS))
+    (tmp / "nested.jsonl").write_text(
+        "\n".join(json.dumps({"text": t, "meta": {"label": lab}}) for t, lab in GOOD_ROWS)
+    )
     return Case(tmp / "nested.jsonl", r"Column 'meta' of 'nested\.jsonl' holds nested objects")
 
 
@@ -252,7 +262,7 @@ def parquet_nested(tmp: Path) -> Case:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.table({"text": [t for t, _ in GOOD_ROWS], "meta": [{"label": l, "score": 1} for _, l in GOOD_ROWS]})
+    table = pa.table({"text": [t for t, _ in GOOD_ROWS], "meta": [{"label": lab, "score": 1} for _, lab in GOOD_ROWS]})
     pq.write_table(table, tmp / "nested.parquet")
     return Case(tmp / "nested.parquet", r"has nested columns \(meta\).*Flatten them")
 
@@ -296,7 +306,9 @@ def validation_other_columns(tmp: Path) -> Case:
 def validation_unseen_labels(tmp: Path) -> Case:
     _csv(tmp / "train.csv", GOOD_ROWS)
     _csv(tmp / "val.csv", [(t, "on time") for t, _ in GOOD_ROWS[:4]])
-    return Case(tmp / "train.csv", r"label\(s\) never seen in training: on time", config={"validation": str(tmp / "val.csv")})
+    return Case(
+        tmp / "train.csv", r"label\(s\) never seen in training: on time", config={"validation": str(tmp / "val.csv")}
+    )
 
 
 def class_with_one_example(tmp: Path) -> Case:
@@ -310,7 +322,7 @@ def class_with_few_examples(tmp: Path) -> Case:
 
 
 def mixed_number_labels(tmp: Path) -> Case:
-    _csv(tmp / "mixed.csv", [(t, "1" if l == "late" else "early") for t, l in GOOD_ROWS])
+    _csv(tmp / "mixed.csv", [(t, "1" if lab == "late" else "early") for t, lab in GOOD_ROWS])
     return Case(tmp / "mixed.csv", r"Labels mix numbers and words .* treated as class names", accepted=True)
 
 
@@ -320,12 +332,12 @@ def regression_on_words(tmp: Path) -> Case:
 
 
 def all_texts_empty(tmp: Path) -> Case:
-    _csv(tmp / "notext.csv", [("", l) for _, l in GOOD_ROWS], header=("text", "label"))
+    _csv(tmp / "notext.csv", [("", lab) for _, lab in GOOD_ROWS], header=("text", "label"))
     return Case(tmp / "notext.csv", r"No usable rows are left", config={"text_column": "text", "label_column": "label"})
 
 
 def utf16_without_bom(tmp: Path) -> Case:
-    text = "text,label\n" + "".join(f"{t},{l}\n" for t, l in GOOD_ROWS)
+    text = "text,label\n" + "".join(f"{t},{lab}\n" for t, lab in GOOD_ROWS)
     (tmp / "utf16.csv").write_bytes(text.encode("utf-16-le"))
     return Case(tmp / "utf16.csv", r"utf-16-le", accepted=True)
 

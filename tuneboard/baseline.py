@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .errors import ModelLoadError
 from .metrics import compute_metrics
 from .protocol import BASELINE_MODEL
 from .targets import encode_targets, text_pairs
@@ -21,6 +22,9 @@ from .targets import encode_targets, text_pairs
 if TYPE_CHECKING:
     from .data import PreparedData
 
+BASELINE_FILE = "baseline.skops"
+LEGACY_FILE = "baseline.joblib"  # pickle: never loaded
+TRUSTED_TYPES: tuple[str, ...] = ()  # beyond skops' defaults; a TF-IDF pipeline needs none (measured)
 MAX_TRAIN_ROWS = 100_000  # keep the fit a matter of seconds on huge tables
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
@@ -36,7 +40,9 @@ def _vectorizer(analyzer: str) -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     if analyzer == "char":
-        return TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=1, sublinear_tf=True, max_features=200_000)
+        return TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(1, 3), min_df=1, sublinear_tf=True, max_features=200_000
+        )
     return TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True, lowercase=True,
                            max_features=200_000, token_pattern=r"(?u)\b\w+\b")
 
@@ -80,23 +86,50 @@ class Baseline:
         return compute_metrics(self.task, self.labels, targets, self.scores(texts, pairs), self.threshold)
 
     def save(self, folder: Path) -> None:
-        import joblib
+        """``baseline.skops`` (the fitted pipeline) + ``baseline.json`` (task, labels, threshold).
 
-        folder.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self.pipeline, folder / "baseline.joblib")
-        (folder / "baseline.json").write_text(json.dumps(
-            {"kind": BASELINE_MODEL, "task": self.task, "labels": self.labels, "analyzer": self.analyzer,
-             "threshold": self.threshold}, ensure_ascii=False, indent=2), encoding="utf-8")
+        skops, not pickle/joblib: a run folder or an export can come from a teammate, and loading
+        a pickle runs whatever code it names; skops loads only the types listed as trusted."""
+        import skops.io as sio
+
+        from .files import atomic_path, write_json_atomic
+
+        with atomic_path(folder / BASELINE_FILE) as tmp:
+            sio.dump(self.pipeline, tmp)
+        write_json_atomic(folder / "baseline.json",
+                          {"kind": BASELINE_MODEL, "task": self.task, "labels": self.labels,
+                           "analyzer": self.analyzer, "threshold": self.threshold})
 
     @classmethod
     def load(cls, folder: Path) -> "Baseline":
-        import joblib
-
+        """Load a saved baseline; never unpickles (an old ``baseline.joblib`` is refused)."""
+        folder = Path(folder)
         meta = json.loads((folder / "baseline.json").read_text(encoding="utf-8"))
         obj = cls(meta["task"], meta["labels"])
         obj.analyzer, obj.threshold = meta.get("analyzer", "word"), float(meta.get("threshold", 0.5))
-        obj.pipeline = joblib.load(folder / "baseline.joblib")  # our own file, written by save()
+        obj.pipeline = load_pipeline(folder)
         return obj
+
+
+def load_pipeline(folder: Path) -> Any:
+    """The fitted scikit-learn pipeline from ``baseline.skops``, refusing any type skops does not
+    trust by default (``TRUSTED_TYPES`` is deliberately empty: a TF-IDF pipeline needs none)."""
+    import skops.io as sio
+
+    path = folder / BASELINE_FILE
+    if not path.is_file():
+        if (folder / LEGACY_FILE).is_file():
+            raise ModelLoadError(f"'{folder}' holds a TF-IDF model in the old pickle format (baseline.joblib), which "
+                                 "Tuneboard no longer opens because loading it can run any code. Train the run again "
+                                 "(model 'tfidf', same data) to re-create it in the safe format.")
+        raise ModelLoadError(f"'{folder}' has baseline.json but no {BASELINE_FILE}. "
+                             "The run is incomplete; train it again.")
+    try:
+        return sio.load(path, trusted=list(TRUSTED_TYPES))
+    except Exception as e:  # untrusted types, a torn or foreign file
+        raise ModelLoadError(f"The TF-IDF model in '{folder}' could not be loaded safely "
+                             f"({type(e).__name__}: {str(e).splitlines()[0][:160] if str(e) else ''}). "
+                             "Train the run again to re-create it.") from None
 
 
 def is_baseline_folder(folder: Path) -> bool:
@@ -106,7 +139,7 @@ def is_baseline_folder(folder: Path) -> bool:
 def _join(texts: list[str], pairs: list[str] | None) -> list[str]:
     if pairs is None:
         return [str(t) for t in texts]
-    return [f"{a} [SEP] {b}" for a, b in zip(texts, pairs)]
+    return [f"{a} [SEP] {b}" for a, b in zip(texts, pairs, strict=False)]
 
 
 def fit_baseline(texts: list[str], targets: np.ndarray, task: str, labels: list[str],

@@ -6,7 +6,6 @@ training loop re-splits batches after an out-of-memory error, and needs batches 
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,10 @@ from typing import Any, Iterator
 
 import numpy as np
 import torch
+
+from .errors import DiskFull
+from .files import atomic_path
+from .purge import record_cache_use
 
 PAD_MULTIPLE = 8  # tensor cores and CPU kernels like multiples of 8
 
@@ -46,9 +49,11 @@ def encode(tokenizer: Any, texts: list[str], pairs: list[str] | None, max_length
 
 
 def encode_cached(tokenizer: Any, texts: list[str], pairs: list[str] | None, max_length: int,
-                  targets: np.ndarray | None, cache_dir: Path | None) -> Encoded:
+                  targets: np.ndarray | None, cache_dir: Path | None, used_by: Path | None = None) -> Encoded:
     """``encode``, cached on disk as Arrow: a second run on the same data and tokenizer skips
-    tokenization. The key covers the texts, the tokenizer's full definition and ``max_length``."""
+    tokenization. The key covers the texts, the tokenizer's full definition and ``max_length``.
+    ``used_by`` (a run folder) records the entry's name there, so deleting the run can delete the
+    entry too (the token ids decode back to the training texts)."""
     if cache_dir is None:
         return encode(tokenizer, texts, pairs, max_length, targets)
     import pyarrow as pa
@@ -62,6 +67,8 @@ def encode_cached(tokenizer: Any, texts: list[str], pairs: list[str] | None, max
     for t in pairs or []:
         h.update(t.encode("utf-8", "surrogatepass") + b"\x00")
     path = Path(cache_dir) / f"{h.hexdigest()}.arrow"
+    if used_by is not None:
+        record_cache_use(Path(used_by), path)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     if path.is_file():
         try:
@@ -75,12 +82,10 @@ def encode_cached(tokenizer: Any, texts: list[str], pairs: list[str] | None, max
     if enc.token_type_ids is not None:
         columns["token_type_ids"] = pa.array(enc.token_type_ids, type=pa.list_(pa.int8()))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        feather.write_feather(pa.table(columns), tmp)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+        with atomic_path(path) as tmp:  # unique temp name: two runs may fill the same entry at once
+            feather.write_feather(pa.table(columns), tmp)
+    except (OSError, DiskFull):
+        pass  # a cache that cannot be written (disk full included) only costs time
     return enc
 
 
@@ -130,7 +135,7 @@ def pad_arrays(enc: Encoded, idx: list[int]) -> dict[str, np.ndarray]:
     ids = np.full((len(seqs), width), enc.pad_id, dtype=np.int64)
     mask = np.zeros((len(seqs), width), dtype=np.int64)
     types = np.zeros((len(seqs), width), dtype=np.int64) if enc.token_type_ids is not None else None
-    for row, (i, s) in enumerate(zip(idx, seqs)):
+    for row, (i, s) in enumerate(zip(idx, seqs, strict=False)):
         ids[row, :len(s)] = s
         mask[row, :len(s)] = 1
         if types is not None:

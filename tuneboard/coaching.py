@@ -84,9 +84,15 @@ def _baseline(metrics: dict[str, Any]) -> list[Tip]:
     higher = metrics.get("higher_is_better", True)
     gain = (ours - theirs) if higher else (theirs - ours)
     if gain < -0.005:
-        return [_tip("baseline_wins", "warning", "The simple baseline wins",
-                     f"TF-IDF + logistic regression scored {theirs:.3f} vs the fine-tuned model's {ours:.3f} {_nice(name)}; "
-                     "try more epochs or a larger model — or use the baseline: it is instant and tiny.")]
+        return [
+            _tip(
+                "baseline_wins",
+                "warning",
+                "The simple baseline wins",
+                f"TF-IDF + logistic regression scored {theirs:.3f} vs the fine-tuned model's {ours:.3f} {_nice(name)}; "
+                "try more epochs or a larger model — or use the baseline: it is instant and tiny.",
+            )
+        ]
     return [_tip("baseline_beaten", "success", "Better than the baseline",
                  f"The fine-tuned model beat TF-IDF + logistic regression by {abs(gain) * (100 if higher else 1):.1f}"
                  f"{' points' if higher else ''} of {_nice(name)} ({ours:.3f} vs {theirs:.3f}).")]

@@ -6,11 +6,13 @@ copy of a duplicated text gets the same fix.
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from pathlib import Path
 
 from .access import LOCAL, User, check
 from .errors import DataError
+from .files import write_text_atomic
 from .readers import read_table
 
 
@@ -44,8 +46,20 @@ def save_corrected_copy(data_path: str | Path, text_column: str, label_column: s
     relabel = hit & new_labels.notna()
     df.loc[relabel, label_column] = new_labels[relabel]
     out = df[~drop]
+    path = _new_copy_path(Path(data_path).stem)
+    write_text_atomic(path, out.to_csv(index=False))
+    return path, {"relabelled": int(relabel.sum()), "excluded": int(drop.sum()), "rows": len(out)}
+
+
+def _new_copy_path(stem: str) -> Path:
+    """A name no other copy has: two saves in the same second (two users, or a double click) must
+    not overwrite each other, so the time stamp gets a random suffix and the name is reserved."""
     folder = datasets_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{Path(data_path).stem}-corrected-{time.strftime('%Y%m%d-%H%M%S')}.csv"
-    out.to_csv(path, index=False, encoding="utf-8")
-    return path, {"relabelled": int(relabel.sum()), "excluded": int(drop.sum()), "rows": len(out)}
+    while True:
+        path = folder / f"{stem}-corrected-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.csv"
+        try:
+            path.touch(exist_ok=False)  # reserve it; the atomic write then replaces the empty file
+            return path
+        except FileExistsError:
+            continue

@@ -202,7 +202,12 @@ def _resolve_columns(df: pd.DataFrame, config: TrainConfig) -> tuple[str, str, t
     schema = detect_schema(df.drop(columns=list(exclude)) if exclude else df, config.label_delimiter)
     text_col = config.text_column or schema.text_column
     label_col = config.label_column or (",".join(label_columns) if label_columns else None)
-    if not label_col and schema.label_columns and config.task in ("auto", "multi_label") and text_col not in schema.label_columns:
+    if (
+        not label_col
+        and schema.label_columns
+        and config.task in ("auto", "multi_label")
+        and text_col not in schema.label_columns
+    ):
         label_columns, label_col = schema.label_columns, schema.label_column
         notes.append(f"Columns {', '.join(label_columns)} hold only 0/1 values: read them as multi-label tags.")
     if not label_col:
@@ -219,7 +224,9 @@ def _resolve_columns(df: pd.DataFrame, config: TrainConfig) -> tuple[str, str, t
 def _clean(df: pd.DataFrame, config: TrainConfig, text_col: str, label_col: str, label_columns: tuple[str, ...],
            task: str | None = None) -> tuple[pd.DataFrame, str, list[str], dict[str, int]]:
     """Trim texts and labels, drop unusable rows (counted by reason), canonicalise labels for ``task``."""
-    text_cols = {"text": text_col, "text_pair": config.text_pair_column} if config.text_pair_column else {"text": text_col}
+    text_cols = (
+        {"text": text_col, "text_pair": config.text_pair_column} if config.text_pair_column else {"text": text_col}
+    )
     out = pd.DataFrame({k: _trimmed(df[c]) for k, c in text_cols.items()})
     if label_columns:
         label, task = _join_binary_columns(df, list(label_columns), config.label_delimiter), task or "multi_label"
@@ -256,7 +263,9 @@ def _set_labels(out: pd.DataFrame, label: pd.Series, task: str, label_col: str, 
         nums = pd.to_numeric(label, errors="coerce")
         bad = int(nums.isna().sum())
         if bad == len(nums):
-            raise DataError(f"Regression needs numbers, but '{label_col}' holds none. Choose single-label classification.")
+            raise DataError(
+                f"Regression needs numbers, but '{label_col}' holds none. Choose single-label classification."
+            )
         if bad:
             dropped["label not a number"] = bad
         out["label"] = nums.astype(float)
@@ -276,8 +285,11 @@ def _set_labels(out: pd.DataFrame, label: pd.Series, task: str, label_col: str, 
 
 def _join_binary_columns(df: pd.DataFrame, cols: list[str], delim: str) -> pd.Series:
     flags = pd.DataFrame({c: _trimmed(df[c]).str.lower().isin(list(TRUE_VALUES)) for c in cols})
-    return pd.Series([delim.join(c for c, on in zip(cols, row) if on) for row in flags.itertuples(index=False)],
-                     index=df.index, dtype="str")
+    return pd.Series(
+        [delim.join(c for c, on in zip(cols, row, strict=False) if on) for row in flags.itertuples(index=False)],
+        index=df.index,
+        dtype="str",
+    )
 
 
 def _canonical_names(values: pd.Series) -> tuple[dict[str, str], list[str]]:
@@ -293,7 +305,9 @@ def _canonical_names(values: pd.Series) -> tuple[dict[str, str], list[str]]:
         for s in spellings:
             canon[s] = main
         if len(spellings) > 1:
-            notes.append(f"Merged labels that differ only by case or spaces: {', '.join(repr(s) for s in spellings)} → '{main}'.")
+            notes.append(
+                f"Merged labels that differ only by case or spaces: {', '.join(repr(s) for s in spellings)} → '{main}'."
+            )
     return canon, notes
 
 
@@ -313,7 +327,9 @@ def _label_list(frame: pd.DataFrame, task: str) -> list[str]:
             raise DataError(f"Class(es) {', '.join(rare)} have fewer than {MIN_PER_CLASS} examples, too few to learn "
                             "and validate. Add examples or remove those rows.")
     if task == "multi_label" and len(labels) < 2:
-        raise DataError("Multi-label training needs at least 2 different tags. Check the delimiter and the label column.")
+        raise DataError(
+            "Multi-label training needs at least 2 different tags. Check the delimiter and the label column."
+        )
     return labels
 
 
@@ -351,7 +367,11 @@ def _class_warnings(train: pd.DataFrame, task: str) -> list[str]:
         return []
     counts = train["label"].value_counts()
     few = [f"'{k}' ({v})" for k, v in counts.items() if v < WARN_PER_CLASS]
-    return [f"Few training examples for {', '.join(few)}: expect weak results on those classes; aim for 20+ each."] if few else []
+    return (
+        [f"Few training examples for {', '.join(few)}: expect weak results on those classes; aim for 20+ each."]
+        if few
+        else []
+    )
 
 
 def _sample(df: pd.DataFrame, n: int = SAMPLE_ROWS) -> pd.DataFrame:

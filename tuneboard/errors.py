@@ -72,3 +72,9 @@ def first_line(e: BaseException, limit: int = 200) -> str:
 def unexpected_reason(e: BaseException) -> str:
     """The one-line reason recorded for a run that failed on something that is not a ``TuneboardError``."""
     return f"Unexpected error ({type(e).__name__}: {first_line(e)})."
+
+
+class DiskFull(RunError):
+    """A write ran out of disk space (the temp file was removed; the old file, if any, is intact)."""
+
+    title = "Disk full"

@@ -56,30 +56,28 @@ def set_threshold(run_path: str | Path, threshold: float, user: User = LOCAL) ->
     """Save a decision threshold for a binary run (used by Predict, batch predictions and the CLI)
     and rewrite ``metrics.json`` at that threshold from the stored predictions. Only the run's owner
     or an admin may (``PermissionDenied``)."""
-    import json
-
     import pandas as pd
 
     from .baseline import is_baseline_folder
     from .errors import ConfigError
+    from .files import locked, update_json
 
     check(user, "set_threshold", open_run(run_path).path)
     if not 0.0 < threshold < 1.0:
         raise ConfigError(f"Threshold {threshold} must be between 0 and 1 (exclusive), e.g. 0.5.")
     run = open_run(run_path)
-    metrics = run.metrics() or {}
-    labels = metrics.get("labels") or []
-    if metrics.get("task") != "single_label" or len(labels) != 2:
-        raise ConfigError("A decision threshold applies to two-class (binary) runs only.")
-    meta = run.model_dir / ("baseline.json" if is_baseline_folder(run.model_dir) else "config.json")
-    data = json.loads(meta.read_text(encoding="utf-8"))
-    data["threshold" if meta.name == "baseline.json" else "tuneboard_threshold"] = float(threshold)
-    meta.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-    preds = pd.read_parquet(run.path / "predictions.parquet")
-    index = {n: i for i, n in enumerate(labels)}
-    scores = preds[[f"score_{n}" for n in labels]].to_numpy()
-    fresh = compute_metrics("single_label", labels, preds["label"].map(index).to_numpy(), scores, threshold)
-    keep = {k: v for k, v in metrics.items() if k not in fresh}
-    run.write_json("metrics.json", {**keep, **fresh})
+    with locked(run.path):  # two users saving at once: one read-modify-write after the other
+        metrics = run.metrics() or {}
+        labels = metrics.get("labels") or []
+        if metrics.get("task") != "single_label" or len(labels) != 2:
+            raise ConfigError("A decision threshold applies to two-class (binary) runs only.")
+        meta = run.model_dir / ("baseline.json" if is_baseline_folder(run.model_dir) else "config.json")
+        key = "threshold" if meta.name == "baseline.json" else "tuneboard_threshold"
+        update_json(meta, lambda data: data.update({key: float(threshold)}))
+        preds = pd.read_parquet(run.path / "predictions.parquet")
+        index = {n: i for i, n in enumerate(labels)}
+        scores = preds[[f"score_{n}" for n in labels]].to_numpy()
+        fresh = compute_metrics("single_label", labels, preds["label"].map(index).to_numpy(), scores, threshold)
+        update_json(run.path / "metrics.json", lambda data: data.update(fresh))
     return fresh
 

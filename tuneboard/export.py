@@ -1,20 +1,20 @@
 """Export a finished run as one zip: the model folder, its settings, its scores and a model card.
 
 The zip's root *is* the model folder (Hugging Face ``save_pretrained`` layout, or the TF-IDF
-baseline's ``baseline.joblib`` + ``baseline.json``), so after ``unzip run.zip -d my-model``
+baseline's ``baseline.skops`` + ``baseline.json``), so after ``unzip run.zip -d my-model``
 ``AutoModelForSequenceClassification.from_pretrained("my-model")`` (or ``Predictor.load``) works.
 Tuneboard's own ``config.json`` is stored as ``tuneboard_config.json`` so it does not clash with the
 model's ``config.json``.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 from .access import LOCAL, User, check
+from .baseline import BASELINE_FILE, LEGACY_FILE
 from .errors import RunError
+from .files import atomic_path
 from .protocol import HAS_MODEL
 from .runs import RunDir, open_run
 
@@ -44,22 +44,23 @@ def export_run(run_path: str | Path, dest_zip: Path | None = None, user: User = 
     if not ({"config.json", "baseline.json"} & names):
         raise RunError(f"Run {run.run_id} has no saved model (its model/ folder is missing or empty). "
                        "Train it again, then export.")
+    if "baseline.json" in names and BASELINE_FILE not in names:
+        raise RunError(f"Run {run.run_id} keeps its TF-IDF model in the old pickle format ({LEGACY_FILE}), which is "
+                       "unsafe to share. Train it again (model 'tfidf'), then export.")
+    files = [p for p in files if p.name != LEGACY_FILE]  # never ship a pickle
     dest = Path(dest_zip) if dest_zip else default_export_path(run)
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".export-", suffix=".zip")
-        os.close(fd)
-        # Weights barely compress; storing them keeps a 90 MB export at disk speed.
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        with atomic_path(dest, sum(p.stat().st_size for p in files)) as tmp, \
+                zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            # Weights barely compress; storing them keeps a 90 MB export at disk speed.
             for p in files:
-                binary = p.suffix in (".safetensors", ".bin", ".joblib")
+                binary = p.suffix in (".safetensors", ".bin", ".skops")
                 zf.write(p, p.relative_to(run.model_dir).as_posix(),
                          compress_type=zipfile.ZIP_STORED if binary else zipfile.ZIP_DEFLATED)
             zf.write(run.path / "config.json", "tuneboard_config.json")
             if (run.path / "metrics.json").is_file():
                 zf.write(run.path / "metrics.json", "metrics.json")
             zf.writestr("README.md", model_card(run))
-        os.replace(tmp, dest)
     except OSError as e:
         raise RunError(f"Cannot write the export to '{dest}': {e.strerror or e}. Choose another output file.") from None
     return dest
@@ -72,16 +73,22 @@ def model_card(run: RunDir) -> str:
     task = m.get("task") or cfg.task
     labels = m.get("labels") or []
     baseline = (run.model_dir / "baseline.json").is_file()
-    lines = [f"# {run.run_id}", "",
-             f"A text classifier trained with Tuneboard ({run.status().get('status')} run).", "",
-             f"- **Task:** {task.replace('_', ' ')}",
-             f"- **Labels:** {', '.join(map(str, labels)) or 'a number per text'}",
-             f"- **Base model:** {'TF-IDF + linear model (no transformer)' if baseline else cfg.model_label}"
-             + ("" if baseline or cfg.model_label == str(cfg.model) else f" (`{cfg.model}`)"),
-             f"- **Training data:** {Path(str(cfg.data)).name}"
-             + (f" ({m['n_train']:,} training / {m['n_val']:,} validation rows)" if "n_train" in m and "n_val" in m else ""),
-             f"- **Max length:** {cfg.max_length} tokens" if not baseline else "- **Max length:** not limited",
-             "", "## Validation scores", ""]
+    lines = [
+        f"# {run.run_id}",
+        "",
+        f"A text classifier trained with Tuneboard ({run.status().get('status')} run).",
+        "",
+        f"- **Task:** {task.replace('_', ' ')}",
+        f"- **Labels:** {', '.join(map(str, labels)) or 'a number per text'}",
+        f"- **Base model:** {'TF-IDF + linear model (no transformer)' if baseline else cfg.model_label}"
+        + ("" if baseline or cfg.model_label == str(cfg.model) else f" (`{cfg.model}`)"),
+        f"- **Training data:** {Path(str(cfg.data)).name}"
+        + (f" ({m['n_train']:,} training / {m['n_val']:,} validation rows)" if "n_train" in m and "n_val" in m else ""),
+        f"- **Max length:** {cfg.max_length} tokens" if not baseline else "- **Max length:** not limited",
+        "",
+        "## Validation scores",
+        "",
+    ]
     scores = [f"| {k} | {m[k]:.4f} |" for k in SHOWN_METRICS if isinstance(m.get(k), (int, float))]
     lines += ["| metric | value |", "|---|---|", *scores] if scores else ["(no metrics recorded)"]
     lines += ["", "## Load it", "", "Unzip this file into a folder (`unzip model.zip -d my-model`), then:", ""]
@@ -91,12 +98,13 @@ def model_card(run: RunDir) -> str:
 
 def _load_snippet(baseline: bool, task: str) -> list[str]:
     if baseline:
-        return ["```python", "import joblib, json", 'pipeline = joblib.load("my-model/baseline.joblib")  # scikit-learn',
+        return ["```python", "import json", "import skops.io as sio  # safe loading: no pickle",
+                'pipeline = sio.load("my-model/baseline.skops", trusted=[])  # a scikit-learn pipeline',
                 'labels = json.load(open("my-model/baseline.json"))["labels"]',
                 'scores = pipeline.predict_proba(["your text here"])' if task != "regression"
                 else 'values = pipeline.predict(["your text here"])', "```"]
-    head = "probs = logits.softmax(-1)" if task == "single_label" else (
-        "probs = logits.sigmoid()" if task == "multi_label" else "value = logits[0, 0]  # see tuneboard_target_mean/std in config.json")
+    head = {"single_label": "probs = logits.softmax(-1)", "multi_label": "probs = logits.sigmoid()"}.get(
+        task, "value = logits[0, 0]  # see tuneboard_target_mean/std in config.json")
     return ["```python", "from transformers import AutoModelForSequenceClassification, AutoTokenizer",
             'tok = AutoTokenizer.from_pretrained("my-model")',
             'model = AutoModelForSequenceClassification.from_pretrained("my-model")',

@@ -112,7 +112,9 @@ def health_report(data: PreparedData, *, tokenizer: Any = None, max_length: int 
     out = report.findings
     out.append(_rows_finding(report))
     for note in (info.notes if info else []) + data.notes:
-        out.append(Finding("note", "info", note, "No action needed; change the settings if this is not what you meant."))
+        out.append(
+            Finding("note", "info", note, "No action needed; change the settings if this is not what you meant.")
+        )
     out += _label_findings(rows, report)
     if tokenizer is not None:
         out += _token_findings(rows, report, tokenizer, max_length, sample_size)
@@ -137,7 +139,9 @@ def _frame_and_header(data: PreparedData) -> tuple[pd.DataFrame, HealthReport]:
 def _rows_finding(report: HealthReport) -> Finding:
     lost = report.rows_read - report.rows_usable
     why = ", ".join(f"{n:,} with {reason}" for reason, n in report.dropped.items())
-    title = f"{count(report.rows_read, 'row')} read, {report.rows_usable:,} usable" + (f" ({lost:,} dropped: {why})" if lost else "")
+    title = f"{count(report.rows_read, 'row')} read, {report.rows_usable:,} usable" + (
+        f" ({lost:,} dropped: {why})" if lost else ""
+    )
     advice = ("Fill in or remove the dropped rows if they matter." if lost else "Every row can be used.")
     return Finding("rows", "warning" if lost > 0.1 * report.rows_read else "info", title, advice,
                    {"rows_read": report.rows_read, "rows_usable": report.rows_usable, "dropped": report.dropped})
@@ -149,8 +153,15 @@ def _label_findings(rows: pd.DataFrame, report: HealthReport) -> list[Finding]:
         counts, edges = np.histogram(values, bins=min(20, max(1, values.nunique())))
         report.label_histogram = {"bins": edges.tolist(), "counts": counts.tolist(), "min": float(values.min()),
                                   "max": float(values.max()), "mean": float(values.mean())}
-        return [Finding("targets", "info", f"Numeric target from {values.min():g} to {values.max():g} (mean {values.mean():.3g})",
-                        "Check that the range is what you expect; predictions will stay near it.", report.label_histogram)]
+        return [
+            Finding(
+                "targets",
+                "info",
+                f"Numeric target from {values.min():g} to {values.max():g} (mean {values.mean():.3g})",
+                "Check that the range is what you expect; predictions will stay near it.",
+                report.label_histogram,
+            )
+        ]
     names = rows["label"].explode() if report.task == "multi_label" else rows["label"]
     counts = names.dropna().astype(str).value_counts()
     report.class_counts = {str(k): int(v) for k, v in counts.items()}
@@ -167,12 +178,26 @@ def _label_findings(rows: pd.DataFrame, report: HealthReport) -> list[Finding]:
     one = [k for k, v in report.class_counts.items() if v < 2]
     few = [k for k, v in report.class_counts.items() if 2 <= v < WARN_PER_CLASS]
     if one:
-        out.append(Finding("rare_classes", "error", f"{'Class' if len(one) == 1 else 'Classes'} with a single example: {_list(one)}",
-                           "Add at least a few more examples of each, or remove those rows; one example cannot be learned and validated.",
-                           {"classes": one}))
+        out.append(
+            Finding(
+                "rare_classes",
+                "error",
+                f"{'Class' if len(one) == 1 else 'Classes'} with a single example: {_list(one)}",
+                "Add at least a few more examples of each, or remove those rows; one example cannot be learned "
+                "and validated.",
+                {"classes": one},
+            )
+        )
     if few:
-        out.append(Finding("rare_classes", "warning", f"{'Class' if len(few) == 1 else 'Classes'} with fewer than {WARN_PER_CLASS} examples: {_list(few)}",
-                           "Expect weak results on these classes; aim for 20 or more examples each.", {"classes": few}))
+        out.append(
+            Finding(
+                "rare_classes",
+                "warning",
+                f"{'Class' if len(few) == 1 else 'Classes'} with fewer than {WARN_PER_CLASS} examples: {_list(few)}",
+                "Expect weak results on these classes; aim for 20 or more examples each.",
+                {"classes": few},
+            )
+        )
     return out
 
 
@@ -180,16 +205,28 @@ def _token_findings(rows: pd.DataFrame, report: HealthReport, tokenizer: Any, ma
                     sample_size: int) -> list[Finding]:
     sample = rows.sample(min(sample_size, len(rows)), random_state=0) if len(rows) > sample_size else rows
     pairs = sample["text_pair"].tolist() if "text_pair" in sample else None
-    ids = tokenizer(sample["text"].tolist(), pairs, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+    ids = tokenizer(sample["text"].tolist(), pairs, add_special_tokens=True, truncation=False, verbose=False)[
+        "input_ids"
+    ]
     lengths = np.array([len(x) for x in ids])
     truncated = float((lengths > max_length).mean())
     model_max = getattr(tokenizer, "model_max_length", 512) or 512
     p95 = int(np.percentile(lengths, 95))
-    suggested = min(next((s for s in LENGTH_STEPS if s >= p95), LENGTH_STEPS[-1]), max(model_max, 8) if model_max < 10**6 else 2048)
+    suggested = min(
+        next((s for s in LENGTH_STEPS if s >= p95), LENGTH_STEPS[-1]), max(model_max, 8) if model_max < 10**6 else 2048
+    )
     counts, edges = np.histogram(lengths, bins=min(30, max(1, len(np.unique(lengths)))))
-    report.token_lengths = {"bins": edges.tolist(), "counts": counts.tolist(), "p50": int(np.median(lengths)),
-                            "p95": p95, "max": int(lengths.max()), "max_length": max_length,
-                            "truncated_share": truncated, "suggested_max_length": int(suggested), "sampled": len(lengths)}
+    report.token_lengths = {
+        "bins": edges.tolist(),
+        "counts": counts.tolist(),
+        "p50": int(np.median(lengths)),
+        "p95": p95,
+        "max": int(lengths.max()),
+        "max_length": max_length,
+        "truncated_share": truncated,
+        "suggested_max_length": int(suggested),
+        "sampled": len(lengths),
+    }
     warn = truncated > TRUNCATION_WARN_SHARE
     out = [Finding("token_lengths", "warning" if warn else "info",
                    f"{truncated:.0%} of texts are longer than {max_length} tokens (95% fit in {p95})",
@@ -240,11 +277,20 @@ def _duplicate_findings(rows: pd.DataFrame, norm: pd.Series, task: str) -> list[
     dup = norm_codes.duplicated(keep=False)
     near = int(norm_codes.duplicated().sum()) - exact
     if exact or near:
-        out.append(Finding("duplicates", "warning" if (exact + near) > 0.01 * len(rows) else "info",
-                           " and ".join(p for p in (exact and count(exact, "exact duplicate row"), near and count(near, "near duplicate"))
-                                     if p) + " (same text after removing case and punctuation)",
-                           "Remove duplicates so the model does not over-weight them and validation is not inflated.",
-                           {"exact": exact, "near": near, "examples": rows["text"][dup].head(4).tolist()}))
+        out.append(
+            Finding(
+                "duplicates",
+                "warning" if (exact + near) > 0.01 * len(rows) else "info",
+                " and ".join(
+                    p
+                    for p in (exact and count(exact, "exact duplicate row"), near and count(near, "near duplicate"))
+                    if p
+                )
+                + " (same text after removing case and punctuation)",
+                "Remove duplicates so the model does not over-weight them and validation is not inflated.",
+                {"exact": exact, "near": near, "examples": rows["text"][dup].head(4).tolist()},
+            )
+        )
     if dup.any() and task != "regression":
         sub = pd.DataFrame({"norm": norm[dup], "text": rows["text"][dup],
                             "label": rows["label"][dup].map(lambda v: "|".join(v) if isinstance(v, list) else str(v))})
@@ -254,18 +300,35 @@ def _duplicate_findings(rows: pd.DataFrame, norm: pd.Series, task: str) -> list[
             rows_in = sub[sub["norm"].isin(clash)]
             examples = [{"text": g["text"].iloc[0], "labels": sorted(g["label"].unique())}
                         for _, g in list(rows_in.groupby("norm"))[:3]]
-            out.append(Finding("conflicts", "warning", f"{count(len(clash), 'text')} {'appears' if len(clash) == 1 else 'appear'} with different labels ({count(len(rows_in), 'row')})",
-                               "Decide on one label for each such text and fix the others.",
-                               {"texts": len(clash), "rows": len(rows_in), "examples": examples}))
+            out.append(
+                Finding(
+                    "conflicts",
+                    "warning",
+                    f"{count(len(clash), 'text')} {'appears' if len(clash) == 1 else 'appear'} with different "
+                    f"labels ({count(len(rows_in), 'row')})",
+                    "Decide on one label for each such text and fix the others.",
+                    {"texts": len(clash), "rows": len(rows_in), "examples": examples},
+                )
+            )
     if "split" in rows and (rows["split"] == "validation").any():
         train, val = norm[rows["split"] == "train"], norm[rows["split"] == "validation"]
         seen = pc.unique(pa.array(train))
         leaked = pd.Series(pc.is_in(pa.array(val), value_set=seen).to_numpy(zero_copy_only=False), index=val.index)
         if leaked.any():
-            out.append(Finding("leakage", "warning", f"{count(int(leaked.sum()), 'validation row')} ({leaked.mean():.0%}) also {'appears' if leaked.sum() == 1 else 'appear'} in training",
-                               "Remove duplicates before training so the validation score is honest.",
-                               {"rows": int(leaked.sum()), "share": float(leaked.mean()),
-                                "examples": rows["text"][val.index[leaked.to_numpy()]].head(3).tolist()}))
+            out.append(
+                Finding(
+                    "leakage",
+                    "warning",
+                    f"{count(int(leaked.sum()), 'validation row')} ({leaked.mean():.0%}) also "
+                    f"{'appears' if leaked.sum() == 1 else 'appear'} in training",
+                    "Remove duplicates before training so the validation score is honest.",
+                    {
+                        "rows": int(leaked.sum()),
+                        "share": float(leaked.mean()),
+                        "examples": rows["text"][val.index[leaked.to_numpy()]].head(3).tolist(),
+                    },
+                )
+            )
     return out
 
 
@@ -300,9 +363,15 @@ def _pii_findings(rows: pd.DataFrame) -> list[Finding]:
     if not any(counts.values()):
         return []
     title = "Likely personal data: " + ", ".join(f"{count(n, 'row')} with {k}" for k, n in counts.items() if n)
-    return [Finding("personal_data", "warning", title,
-                    "Remove or mask personal data before training unless you are allowed to use it; models can memorise it.",
-                    {"counts": counts, "examples": examples})]
+    return [
+        Finding(
+            "personal_data",
+            "warning",
+            title,
+            "Remove or mask personal data before training unless you are allowed to use it; models can memorise it.",
+            {"counts": counts, "examples": examples},
+        )
+    ]
 
 
 def mask(value: str) -> str:
@@ -350,8 +419,10 @@ def format_report(report: HealthReport) -> str:
         lines += [f"  {k:<{width}}  {v:>8,}" for k, v in list(report.class_counts.items())[:30]]
     tl = report.token_lengths
     if tl:
-        lines.append(f"token lengths (sample of {tl['sampled']:,}): median {tl['p50']}, 95% {tl['p95']}, max {tl['max']}; "
-                     f"suggested max length {tl['suggested_max_length']}")
+        lines.append(
+            f"token lengths (sample of {tl['sampled']:,}): median {tl['p50']}, 95% {tl['p95']}, max {tl['max']}; "
+            f"suggested max length {tl['suggested_max_length']}"
+        )
     lines.append("findings:")
     for item in report.findings:
         lines.append(f"  [{item.severity}] {item.title}. {item.advice}")

@@ -65,9 +65,8 @@ class Predictor:
     def load(cls, path: str | Path, device: str = "auto") -> "Predictor":
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        from .device import amp_dtype, pick_device
-
         from .baseline import is_baseline_folder
+        from .device import amp_dtype, pick_device
 
         p = Path(path)
         folder = p / "model" if (p / "model").is_dir() else p
@@ -140,4 +139,6 @@ class BaselinePredictor(Predictor):
 
 
 def task_from_problem_type(problem_type: str | None) -> str:
-    return {"multi_label_classification": "multi_label", "regression": "regression"}.get(problem_type or "", "single_label")
+    return {"multi_label_classification": "multi_label", "regression": "regression"}.get(
+        problem_type or "", "single_label"
+    )

@@ -49,7 +49,7 @@ def calibration(y_true: np.ndarray, proba: np.ndarray, bins: int = 10) -> dict[s
     correct = (proba.argmax(axis=1) == y_true).astype(float)
     edges = np.linspace(0, 1, bins + 1)
     rows, ece = [], 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in zip(edges[:-1], edges[1:], strict=False):
         inside = (conf > lo) & (conf <= hi) if lo > 0 else (conf >= lo) & (conf <= hi)
         if inside.any():
             gap = abs(correct[inside].mean() - conf[inside].mean())

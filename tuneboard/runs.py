@@ -25,10 +25,13 @@ from typing import Any
 from .access import LOCAL, User, check, record_owner
 from .config import TrainConfig
 from .errors import RunError
+from .files import jsonable as _jsonable
+from .files import locked, write_json_atomic
 from .liveness import alive, stale_s
 from .protocol import ACTIVE, FINAL, RunStatus, parse_status
 
 RUNS_DIR = Path(os.environ.get("TUNEBOARD_RUNS_DIR", Path(__file__).resolve().parent.parent / "models" / "runs"))
+RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
 
 def runs_root() -> Path:
@@ -55,14 +58,13 @@ class RunDir:
 
     # -- writing ---------------------------------------------------------------------------
     def write_json(self, name: str, data: Any) -> None:
-        tmp = self.path / f".{name}.tmp"
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_jsonable), encoding="utf-8")
-        os.replace(tmp, self.path / name)
+        """Atomic (unique temp file, fsync, rename): readers never see half a file."""
+        write_json_atomic(self.path / name, data)
 
     def set_status(self, status: RunStatus | str, reason: str | None = None, **extra: Any) -> dict[str, Any]:
         """Write the run's status (the one record of it on disk), with its reason and times."""
         status = RunStatus(status)
-        with self._lock:
+        with self._lock, locked(self.path):
             current = self.status() if (self.path / "status.json").exists() else {}
             now = time.time()
             current.update(status=status, reason=reason, updated_at=now, pid=os.getpid(), **extra)
@@ -116,11 +118,11 @@ class RunDir:
         """One row of the runs table."""
         st = self.status()
         try:
-            cfg = self.config().to_dict()
+            cfg, damaged = self.config().to_dict(), False
         except Exception:  # a half-written or foreign folder still gets listed, flagged
-            cfg = {}
+            cfg, damaged = {}, True
         m = self.metrics() or {}
-        return {"run_id": self.run_id, "status": st.get("status"), "reason": st.get("reason"),
+        return {"run_id": self.run_id, "status": st.get("status"), "reason": st.get("reason"), "damaged": damaged,
                 "model": cfg.get("model"), "data": Path(str(cfg.get("data", ""))).name, "task": m.get("task"),
                 "preset": cfg.get("preset"), "started_at": st.get("started_at"), "ended_at": st.get("ended_at"),
                 "duration_s": _duration(st), "main_metric": m.get("main_metric"),
@@ -161,12 +163,26 @@ def create_run(config: TrainConfig, owner: str | None = None) -> RunDir:
 
 
 def open_run(path_or_id: str | Path) -> RunDir:
-    """A run folder by path or by run id (under the runs root)."""
+    """A run folder by path or by run id (under the runs root). For the CLI and for paths the
+    engine itself listed; an id from a browser goes through ``run_by_id``."""
     p = Path(path_or_id)
     for candidate in (p, runs_root() / str(path_or_id)):
         if (candidate / "config.json").is_file():
             return RunDir(candidate)
     raise RunError(f"'{path_or_id}' is not a run folder (no config.json). Pass the folder printed by `train`.")
+
+
+def is_run_id(text: str) -> bool:
+    """A plain folder name (no separator, not hidden, not '.' or '..'), as ``create_run`` makes them."""
+    return bool(RUN_ID.fullmatch(str(text)))
+
+
+def run_by_id(run_id: str) -> RunDir:
+    """The run ``run_id`` under the runs root, and nothing else: for ids that come from a browser
+    (``?run=``), which must never name a path."""
+    if not is_run_id(run_id) or not (runs_root() / run_id / "config.json").is_file():
+        raise RunError(f"There is no run '{str(run_id)[:80]}'. Pick one on the Runs page.")
+    return RunDir(runs_root() / run_id)
 
 
 def list_runs(root: Path | None = None) -> list[RunDir]:
@@ -179,7 +195,8 @@ def list_runs(root: Path | None = None) -> list[RunDir]:
 
 
 def delete_run(run: RunDir, user: User = LOCAL) -> None:
-    """Remove a run folder for good; only its owner or an admin may (``PermissionDenied``)."""
+    """Delete the run folder (``purge.delete_for_good`` also removes what was derived from it); only its
+    owner or an admin may (``PermissionDenied``)."""
     check(user, "delete", run.path)
     if run.status().get("status") in ACTIVE:
         raise RunError(f"Run {run.run_id} is still active. Stop it first, then delete it.")
@@ -204,12 +221,3 @@ def _slug(text: str) -> str:
     s = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-._").lower()
     return s[:40] or "run"
 
-
-def _jsonable(o: Any) -> Any:
-    if hasattr(o, "tolist"):
-        return o.tolist()
-    if hasattr(o, "item"):
-        return o.item()
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")

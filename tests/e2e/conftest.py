@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
-from playwright.sync_api import expect as _expect
 from playwright.sync_api import Page
+from playwright.sync_api import expect as _expect
 
 from .harness import ROOT, launch_args, server_env, streamlit_server
 

@@ -103,7 +103,9 @@ def test_upload_train_evaluate_predict(page: Page, e2e_model: Path, runs_dir: Pa
     ui.key(page, "predict_button").get_by_role("button").click()
     expect(page.locator('[data-testid="stMetric"]').filter(has_text="Prediction")).to_be_visible()
     labels = set(json.loads((runs_dir / run_id / "metrics.json").read_text())["labels"])
-    predicted = page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").locator('[data-testid="stMetricValue"]')
+    predicted = (
+        page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").locator('[data-testid="stMetricValue"]')
+    )
     assert predicted.inner_text().strip() in labels
     bars = page.locator('[data-testid="stPlotlyChart"]').filter(has=page.locator(".barlayer"))
     expect(bars).to_be_visible()
@@ -129,7 +131,9 @@ def test_refresh_mid_training_keeps_the_run(page: Page, e2e_model: Path, runs_di
     ui.wait_idle(page)
     events = history(runs_dir, run_id)
     assert ui.chart_points(page, "train_live_loss") == sum(e["type"] == "train" for e in events)
-    assert ui.chart_points(page, "train_live_loss", trace=1) == sum(e["type"] == "eval" for e in events) == REFRESH_EPOCHS
+    assert (
+        ui.chart_points(page, "train_live_loss", trace=1) == sum(e["type"] == "eval" for e in events) == REFRESH_EPOCHS
+    )
     ui.expect_no_traceback(page)
 
 

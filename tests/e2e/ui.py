@@ -4,6 +4,7 @@ Every wait is an ``expect(...)`` on something the user would see; no fixed sleep
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect

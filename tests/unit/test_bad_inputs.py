@@ -9,8 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures_bad import ACCEPTED, REFUSED, Case, a_directory, empty_file, png_renamed, unbalanced_quote, \
-    unknown_text_column
+from tests.fixtures_bad import (
+    ACCEPTED,
+    REFUSED,
+    Case,
+    a_directory,
+    empty_file,
+    png_renamed,
+    unbalanced_quote,
+    unknown_text_column,
+)
 from tuneboard import errors
 from tuneboard.config import TrainConfig
 from tuneboard.data import prepare_data
@@ -27,7 +35,12 @@ def _load(case: Case) -> list[str]:
         return info.notes
     prepared = prepare_data(TrainConfig(data=str(case.path), **case.config))
     info = prepared.info
-    return prepared.notes + prepared.warnings + (info.notes if info else []) + ([info.encoding or "", info.format] if info else [])
+    return (
+        prepared.notes
+        + prepared.warnings
+        + (info.notes if info else [])
+        + ([info.encoding or "", info.format] if info else [])
+    )
 
 
 def test_there_are_at_least_30_refused_cases() -> None:

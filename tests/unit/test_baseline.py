@@ -1,7 +1,6 @@
 import json
 
 import numpy as np
-import pytest
 
 from tuneboard.baseline import analyzer_for, fit_baseline
 from tuneboard.config import TrainConfig

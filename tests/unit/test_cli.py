@@ -84,3 +84,62 @@ def test_real_bundled_model_learns_a_small_slice(tmp_path):
     assert r.returncode == 0, r.stderr
     m = json.loads((Path(r.stdout.strip().splitlines()[-1]) / "metrics.json").read_text())
     assert m["macro_f1"] > 0.5, m["macro_f1"]
+
+
+def test_train_tfidf_exits_0_and_prints_the_run_folder(tmp_path):
+    r = cli("train", DEMO, "--model", "tfidf", "--output", tmp_path / "runs")
+    assert r.returncode == 0, r.stderr
+    run_dir = Path(r.stdout.strip().splitlines()[-1])
+    assert (run_dir / "model" / "baseline.json").is_file()
+    assert r.stdout.splitlines()[-2].startswith("completed: macro_f1 ")
+
+
+def test_predict_output_csv_escapes_formula_cells(tmp_path):
+    r = cli("train", DEMO, "--model", "tfidf", "--output", tmp_path / "runs", "--quiet")
+    run_dir = Path(r.stdout.strip().splitlines()[-1])
+    pd.DataFrame({"message": ["=HYPERLINK(\"http://evil\",\"click\")", "@SUM(A1)", "where is my parcel"],
+                  "n": [-1, 2, 3]}).to_csv(tmp_path / "in.csv", index=False)
+    r = cli("predict", run_dir, "--input", tmp_path / "in.csv", "--output", tmp_path / "out.csv",
+            "--text-column", "message")
+    assert r.returncode == 0, r.stderr
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert out["message"].tolist() == ["'=HYPERLINK(\"http://evil\",\"click\")", "'@SUM(A1)", "where is my parcel"]
+    assert out["n"].tolist() == [-1, 2, 3]
+
+
+def _train_then_interrupt(tiny_model, tmp_path, presses):
+    import signal
+    import time
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "tuneboard", "train", str(DEMO), "--model", tiny_model,
+                             "--epochs", "100", "--batch-size", "8", "--max-length", "32",
+                             "--output", str(tmp_path / "runs")],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    for line in proc.stdout:  # wait until training steps are running
+        if line.startswith("epoch ") or time.time() > deadline:
+            break
+    for _ in range(presses):
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+    out, err = proc.communicate(timeout=180)
+    runs = list((tmp_path / "runs").iterdir())
+    assert len(runs) == 1
+    return proc.returncode, out, err, runs[0]
+
+
+def test_first_ctrl_c_stops_gracefully_and_keeps_the_model(tiny_model, tmp_path):
+    code, out, err, run_dir = _train_then_interrupt(tiny_model, tmp_path, presses=1)
+    assert code == 0, err
+    assert out.strip().splitlines()[-1] == str(run_dir)
+    assert json.loads((run_dir / "status.json").read_text())["status"] == "stopped"
+    assert (run_dir / "model" / "config.json").is_file() and (run_dir / "metrics.json").is_file()
+    assert "Ctrl-C again to abort" in err and "Traceback" not in err
+
+
+def test_second_ctrl_c_aborts(tiny_model, tmp_path):
+    code, out, err, run_dir = _train_then_interrupt(tiny_model, tmp_path, presses=2)
+    assert code == 130, err
+    assert json.loads((run_dir / "status.json").read_text())["status"] == "failed"
+    assert "Traceback" not in err

@@ -62,8 +62,14 @@ def test_suggest_pair_column_ignores_short_columns() -> None:
 
 
 def test_label_cleaning_merges_case_and_reports_drops(tmp_path: Path) -> None:
-    rows = [("great product", "Positive"), ("bad product", "negative"), ("fine", " positive "), ("", "negative"),
-            ("no label here", ""), ("awful", "NEGATIVE")] + [(f"text {i}", "positive" if i % 2 else "negative") for i in range(20)]
+    rows = [
+        ("great product", "Positive"),
+        ("bad product", "negative"),
+        ("fine", " positive "),
+        ("", "negative"),
+        ("no label here", ""),
+        ("awful", "NEGATIVE"),
+    ] + [(f"text {i}", "positive" if i % 2 else "negative") for i in range(20)]
     pd.DataFrame(rows, columns=["text", "label"]).to_csv(tmp_path / "l.csv", index=False)
     prepared = prepare_data(TrainConfig(data=str(tmp_path / "l.csv")))
     assert prepared.labels == ["negative", "positive"]

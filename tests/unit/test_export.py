@@ -1,4 +1,4 @@
-"""Export: a finished run becomes a zip that transformers (or joblib) loads as it is; unfinished runs are refused."""
+"""Export: a finished run becomes a zip that transformers (or skops) loads as it is; unfinished runs are refused."""
 from __future__ import annotations
 
 import json
@@ -58,9 +58,11 @@ def test_export_of_a_tfidf_run_holds_the_baseline_and_loads(sentiment_csv, tmp_p
     dest = export_run(run.path)
     assert dest == run.path.parent.parent / "exports" / f"{run.run_id}.zip"
     with zipfile.ZipFile(dest) as zf:
-        assert {"baseline.joblib", "baseline.json", "tuneboard_config.json", "README.md"} <= set(zf.namelist())
+        assert {"baseline.skops", "baseline.json", "tuneboard_config.json", "README.md"} <= set(zf.namelist())
+        assert not any(n.endswith(".joblib") for n in zf.namelist())
         zf.extractall(tmp_path / "tfidf")
-    assert "joblib.load" in (tmp_path / "tfidf" / "README.md").read_text()
+    card = (tmp_path / "tfidf" / "README.md").read_text()
+    assert "sio.load" in card and "joblib" not in card
     assert Predictor.load(tmp_path / "tfidf").predict(TEXTS[:2]) == Predictor.load(run.path).predict(TEXTS[:2])
 
 

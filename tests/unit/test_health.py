@@ -42,9 +42,14 @@ def test_clean_table_reports_rows_and_balance(tmp_path: Path) -> None:
 
 
 def test_duplicates_conflicts_leakage_short_and_pii(tmp_path: Path) -> None:
-    rows = BASE + [("The parcel number 1 arrived late today!", "late"), ("the parcel number 3 arrived late today", "ok"),
-                   ("ok", "ok"), ("mail me at jane.doe@example.com", "ok"), ("call +1 415-555-0100 now", "late"),
-                   ("card 4111111111111111 was charged", "late")]
+    rows = BASE + [
+        ("The parcel number 1 arrived late today!", "late"),
+        ("the parcel number 3 arrived late today", "ok"),
+        ("ok", "ok"),
+        ("mail me at jane.doe@example.com", "ok"),
+        ("call +1 415-555-0100 now", "late"),
+        ("card 4111111111111111 was charged", "late"),
+    ]
     report = health_report(prepare_data(TrainConfig(data=str(_table(tmp_path, rows)))))
     kinds = _kinds(report)
     assert kinds["duplicates"].data["exact"] == 1 and kinds["duplicates"].data["near"] == 1

@@ -95,8 +95,8 @@ def test_excel_sheet_choice_and_formulas_with_cached_values(tmp_path: Path) -> N
     wb.active.append(["just a note"])
     ws = wb.create_sheet("Data")
     ws.append(["text", "label"])
-    for t, l in ROWS:
-        ws.append([t, l])
+    for t, lab in ROWS:
+        ws.append([t, lab])
     wb.save(tmp_path / "b.xlsx")
     df, info = read_table(tmp_path / "b.xlsx", sheet="Data")
     assert info.sheets == ["Notes", "Data"] and df["label"].tolist() == [r[1] for r in ROWS]

@@ -1,0 +1,110 @@
+"""What "Delete for good" removes besides the run folder: everything derived from the run.
+
+- the run's export zip (``models/exports/<run_id>.zip``);
+- the token-cache entries the run recorded (``token_cache.txt``; the ids decode back to the texts);
+- the uploaded file and corrected copies the run trained on, when no other run uses them.
+
+Only files inside Tuneboard's own folders are ever removed, whatever a run's ``config.json`` says
+(a run folder may come from someone else).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .access import LOCAL, User
+from .files import locked, uploads_dir, write_text_atomic
+from .runs import RunDir, delete_run, list_runs, runs_root
+
+CACHE_KEYS_FILE = "token_cache.txt"  # in a run folder: the token-cache entries the run used
+_CACHE_NAME = re.compile(r"[0-9a-f]{40}\.arrow")
+
+
+def token_cache_dir() -> Path:
+    """Where ``encode_cached`` keeps its entries (the folder training passes to it)."""
+    return runs_root().parent / "cache" / "tokens"
+
+
+def record_cache_use(run_folder: Path, entry: Path) -> None:
+    """Append ``entry`` (a cache file) to the run's list of token-cache entries it used."""
+    listed = run_folder / CACHE_KEYS_FILE
+    with locked(run_folder):
+        known = set(listed.read_text(encoding="utf-8").split()) if listed.is_file() else set()
+        if entry.name not in known:
+            write_text_atomic(listed, "".join(f"{n}\n" for n in sorted(known | {entry.name})))
+
+
+def cache_entries_used(run_folder: Path) -> set[str]:
+    """Names of the token-cache files a run recorded (only plain ``<sha1>.arrow`` names)."""
+    listed = Path(run_folder) / CACHE_KEYS_FILE
+    try:
+        names = listed.read_text(encoding="utf-8").split()
+    except OSError:
+        return set()
+    return {n for n in names if _CACHE_NAME.fullmatch(n)}
+
+
+def delete_for_good(run: RunDir, user: User = LOCAL) -> list[str]:
+    """Delete the run folder and everything derived from it (export zip, token-cache entries, the
+    upload or corrected copy only it used); returns the paths removed, the run folder first. Only the
+    run's owner or an admin may (``PermissionDenied``)."""
+    extra = derived_files(run)
+    delete_run(run, user)  # refuses a teammate, or an active run, before anything is removed
+    return [str(run.path), *remove(extra)]
+
+
+def derived_files(run: RunDir) -> list[Path]:
+    """Files outside the run folder that exist only because of this run (safe to delete with it)."""
+    others = [r for r in _all_runs(run) if r.path.resolve() != run.path.resolve()]
+    found: list[Path] = []
+    export = run.path.parent.parent / "exports" / f"{run.run_id}.zip"
+    if export.is_file():
+        found.append(export)
+    shared_cache = set().union(*(cache_entries_used(r.path) for r in others)) if others else set()
+    for name in sorted(cache_entries_used(run.path) - shared_cache):
+        entry = token_cache_dir() / name
+        if entry.is_file():
+            found.append(entry)
+    used_elsewhere = set().union(*(_data_files(r) for r in others)) if others else set()
+    for data in sorted(_data_files(run) - used_elsewhere):
+        if data.is_file() and _inside_own_folders(data):
+            found.append(data)
+    return found
+
+
+def remove(paths: list[Path]) -> list[str]:
+    """Delete ``paths`` (and an upload's now-empty hash folder); returns what was removed."""
+    removed = []
+    for p in paths:
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(str(p))
+        if p.parent.parent == uploads_dir().resolve() and not any(p.parent.iterdir()):
+            p.parent.rmdir()
+    return removed
+
+
+def _all_runs(run: RunDir) -> list[RunDir]:
+    seen: dict[Path, RunDir] = {}
+    for root in {run.path.parent, runs_root()}:
+        for r in list_runs(root):
+            seen.setdefault(r.path.resolve(), r)
+    return list(seen.values())
+
+
+def _data_files(run: RunDir) -> set[Path]:
+    try:
+        cfg = run.config()
+    except Exception:  # a damaged config names no file we could trust anyway
+        return set()
+    return {Path(str(p)).resolve() for p in (cfg.data, cfg.validation) if p}
+
+
+def _inside_own_folders(path: Path) -> bool:
+    from .corrections import datasets_dir
+
+    path = path.resolve()
+    return any(path.is_relative_to(root.resolve()) and path != root.resolve()
+               for root in (uploads_dir(), datasets_dir()))
