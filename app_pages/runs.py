@@ -113,8 +113,7 @@ if st.session_state.get("_confirm_delete") == run_id:
     yes, no, _ = st.columns([1, 1, 4])
     if yes.button("Yes, delete it", key="runs_confirm_delete", type="primary"):
         try:
-            access.check(auth.current_user(), "delete", run.path)
-            st.session_state["_deleted"] = delete_for_good(open_run(run.path))
+            st.session_state["_deleted"] = delete_for_good(open_run(run.path), user=auth.current_user())
             state.select_run(None)
             st.session_state.pop("_confirm_delete", None)
             st.rerun()

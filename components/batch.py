@@ -95,13 +95,17 @@ def export_button(summary: dict[str, Any]) -> None:
 
 def _export_bytes(run_path: str) -> Any:
     """A deferred download: nothing is zipped until the button is pressed."""
+    user = auth.current_user()  # asked now, in the page's script run; the engine refuses a teammate's run
+
     def build() -> bytes:
+        from tuneboard.access import check
         from tuneboard.export import default_export_path, export_run
         from tuneboard.runs import open_run
 
+        check(user, "export", run_path)  # a zip made earlier for its owner is not handed to a teammate
         dest = default_export_path(open_run(run_path))
         if not dest.is_file() or dest.stat().st_mtime < cache.model_stamp(run_path):
-            export_run(run_path, dest)
+            export_run(run_path, dest, user=user)
         return Path(dest).read_bytes()
 
     return build

@@ -137,7 +137,7 @@ def threshold(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
         if may_save and st.button("Save threshold", key="eval_save_threshold", type="primary",
                                   disabled=abs(chosen - saved) < 1e-9, icon=":material/save:"):
             try:
-                set_threshold(run.path, chosen)
+                set_threshold(run.path, chosen, user=auth.current_user())
                 st.toast(f"Threshold {chosen:.2f} saved with the model.")
                 st.rerun()
             except TuneboardError as e:

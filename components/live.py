@@ -104,12 +104,17 @@ def _header(run_id: str, feed: dict[str, Any]) -> None:
     if feed["status"] in (S.QUEUED, S.RUNNING) and auth.allowed_run("stop", run_id):
         verb = "Cancel" if feed["status"] == S.QUEUED else "Stop training"
         if action.button(verb, key="stop_training", icon=":material/stop_circle:", width="stretch"):
-            state.registry().stop(run_id)
-            st.toast("Stopping: the best model so far is kept." if verb == "Stop training" else "Cancelled.")
-            st.rerun(scope="fragment")
+            _act(run_id, lambda user: state.registry().stop(run_id, user),
+                 "Stopping: the best model so far is kept." if verb == "Stop training" else "Cancelled.")
+    elif feed["status"] in (S.INTERRUPTED, S.FAILED) and _resumable(run_id) and auth.allowed_run("resume", run_id):
+        if action.button("Resume", key="train_resume", icon=":material/play_circle:", width="stretch",
+                         help="Queue it again; it continues from its last checkpoint."):
+            _act(run_id, lambda user: state.registry().resume(run_id, user), "Queued to continue.")
+    problem = st.session_state.get("_live_problem")
+    if problem and problem[0] == run_id:
+        st.error(problem[1], icon=":material/info:")
+        st.text(problem[2])  # text, not markdown: it names a run
     status, reason = feed["status"], feed.get("reason")
-    if status in (S.FAILED, S.INTERRUPTED):
-        _resume_button(run_id, action)
     if status == S.QUEUED:
         st.info("Waiting for the run ahead of it to finish; it starts by itself.", icon=":material/schedule:")
     elif status == S.COMPLETED:
@@ -120,26 +125,31 @@ def _header(run_id: str, feed: dict[str, Any]) -> None:
         st.error(reason or "The run ended without a reason on record.")
 
 
-def _resume_button(run_id: str, column: Any) -> None:
-    """Resume, for an interrupted run the user may resume: it goes on from its last checkpoint."""
+def _resumable(run_id: str) -> bool:
+    """An interrupted run, or a failed one that kept its checkpoint, can go on (``checkpoint.resumable``)."""
     from tuneboard.checkpoint import resumable
     from tuneboard.errors import TuneboardError
-    from tuneboard.runs import open_run
+    from tuneboard.runs import run_by_id
 
     try:
-        ok = resumable(open_run(run_id))
+        return resumable(run_by_id(run_id))
     except TuneboardError:
-        return
-    if not ok or not auth.allowed_run("resume", run_id):
-        return
-    if column.button("Resume", key="train_resume", icon=":material/play_circle:", width="stretch"):
-        try:
-            state.registry().resume(run_id, auth.current_user())
-        except TuneboardError as e:
-            st.error(str(e))
-            return
-        st.toast("Resuming from the last checkpoint.")
-        st.rerun()  # the whole page: the panel refreshes itself again while the run is active
+        return False
+
+
+def _act(run_id: str, action: Any, done: str) -> None:
+    """Stop or Resume as the current user; the engine's refusal (not the owner, nothing to stop, the run
+    ended meanwhile) stays on the panel as one line instead of a "Stopping…" that never ends."""
+    from tuneboard.errors import TuneboardError
+
+    st.session_state.pop("_live_problem", None)
+    try:
+        if action(auth.current_user()) is False:
+            raise TuneboardError("This run is no longer in this server's queue; it may have been deleted.")
+        st.toast(done)
+    except TuneboardError as e:
+        st.session_state["_live_problem"] = (run_id, e.title, str(e))
+    st.rerun()  # the whole page: a run that ended or started again changes more than this panel
 
 
 def _progress(feed: dict[str, Any], curves: dict[str, Any]) -> None:

@@ -148,7 +148,8 @@ def _save(run: Any, edits: dict[str, Any]) -> None:
     cfg = run.config()
     try:
         text_col, label_col = source_columns(cfg)
-        path, counts = save_corrected_copy(cfg.data, text_col, label_col, dict(edits), encoding=cfg.encoding)
+        path, counts = save_corrected_copy(cfg.data, text_col, label_col, dict(edits), encoding=cfg.encoding,
+                                           run_path=run.path, user=auth.current_user())
     except TuneboardError as e:
         show_error(e)
         return

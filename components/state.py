@@ -33,10 +33,14 @@ EXAMPLE_FILES = {
 
 @st.cache_resource(show_spinner=False)
 def registry() -> Any:
-    """One ``RunRegistry`` per server process: every session sees the same runs and queue."""
+    """One ``RunRegistry`` per server process: every session sees the same runs and queue. Made at the
+    server's first need of it, which picks up the queue the last server left (and marks the run it was
+    training interrupted)."""
     from tuneboard.jobs import RunRegistry
 
-    return RunRegistry()
+    registry = RunRegistry()
+    registry.recover()
+    return registry
 
 
 def registry_if_started() -> Any:

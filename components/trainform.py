@@ -5,7 +5,6 @@ from typing import Any
 
 import streamlit as st
 
-from tuneboard import access
 from tuneboard.config import DEFAULT_PRESET, PRESETS, TrainConfig
 from tuneboard.errors import TuneboardError
 from tuneboard.protocol import BASELINE_MODEL
@@ -136,8 +135,7 @@ def start_run() -> None:
     try:
         resolve_model(source or "default", allow_any_path=False)  # a browser may not train from any server folder
         config = state.dataset().to_config(model=source or "default", **settings)
-        live = state.registry().submit(config)
-        access.record_owner(live.run.path, user)
+        live = state.registry().submit(config, user=user)  # records the owner, checks the limits
     except TuneboardError as e:
         st.session_state["_start_error"] = f"**{e.title}.** {plain(str(e))}"
         return

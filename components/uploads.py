@@ -2,7 +2,8 @@
 
 Files land in ``models/uploads/<sha256[:12]>/<name>`` (git-ignored; ``TUNEBOARD_UPLOADS_DIR``
 overrides it), so the engine reads them like any other file and a re-upload of the same bytes
-reuses the same file.
+reuses the same file. Each upload is recorded with its uploader (``store.RunStore.record_upload``), and
+a person's uploads together stay under ``quotas.upload_limit_bytes()``.
 """
 from __future__ import annotations
 
@@ -15,11 +16,15 @@ import streamlit as st
 
 from tuneboard.files import atomic_path, uploads_dir
 
+from . import auth
+
 CHUNK = 4 * 1024 * 1024
 
 
 def save_upload(file: Any) -> dict[str, Any] | None:
-    """Write an ``UploadedFile`` to disk once (per upload) and return ``{path, name, sha}``."""
+    """Write an ``UploadedFile`` to disk once (per upload) and return ``{path, name, sha}``.
+
+    Raises ``LimitReached`` (one line) when it would pass the uploader's upload limit."""
     if file is None:
         return None
     seen = st.session_state.setdefault("_uploads", {})
@@ -38,8 +43,24 @@ def save_upload(file: Any) -> dict[str, Any] | None:
         while chunk := file.read(CHUNK):  # stream: a 500 MB upload is never copied whole
             out.write(chunk)
     record = {"path": str(path), "name": file.name, "sha": sha}
+    _count_against(auth.current_user(), record)
     seen[file.file_id] = record
     return record
+
+
+def _count_against(user: Any, record: dict[str, Any]) -> None:
+    """Record the upload as ``user``'s, or refuse it (and delete it unless someone else has it too)."""
+    from tuneboard import quotas
+    from tuneboard.store import RunStore
+
+    store, path = RunStore(), Path(record["path"])
+    size = path.stat().st_size
+    allowance = quotas.upload_allowance(store, user)
+    if allowance is not None and not store.has_upload(record["sha"], user.id) and size > allowance:
+        if not store.has_upload(record["sha"]):
+            path.unlink(missing_ok=True)
+        raise quotas.upload_refusal(size, allowance)
+    store.record_upload(record["sha"], user.id, path, size)
 
 
 def _safe_name(name: str) -> str:

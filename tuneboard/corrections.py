@@ -10,6 +10,7 @@ import secrets
 import time
 from pathlib import Path
 
+from .access import LOCAL, User, check
 from .errors import DataError
 from .files import write_text_atomic
 from .readers import read_table
@@ -22,9 +23,13 @@ def datasets_dir() -> Path:
 
 
 def save_corrected_copy(data_path: str | Path, text_column: str, label_column: str,
-                        edits: dict[str, str | None], encoding: str | None = None) -> tuple[Path, dict[str, int]]:
+                        edits: dict[str, str | None], encoding: str | None = None, *,
+                        run_path: str | Path | None = None, user: User = LOCAL) -> tuple[Path, dict[str, int]]:
     """Apply ``edits`` (text -> new label, or None to exclude) and write a UTF-8 CSV copy.
-    Returns the new file and counts of relabelled / excluded rows."""
+    Returns the new file and counts of relabelled / excluded rows. When the edits come from a run's
+    mistakes (``run_path``), only its owner or an admin may save them (``PermissionDenied``)."""
+    if run_path is not None:
+        check(user, "relabel", run_path)
     if not edits:
         raise DataError("No corrections to save: relabel or exclude at least one row first.")
     df, _ = read_table(data_path, encoding=encoding)

@@ -56,6 +56,12 @@ class PermissionDenied(TuneboardError):
     title = "Not allowed"
 
 
+class LimitReached(TuneboardError):
+    """A per-person limit of a shared server (queued runs, disk, uploads) would be passed."""
+
+    title = "Limit reached"
+
+
 def first_line(e: BaseException, limit: int = 200) -> str:
     """The first line of an exception's message, at most ``limit`` characters ('' when it has none):
     library errors can run to pages, and a user reads one line."""

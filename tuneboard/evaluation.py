@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .access import LOCAL, User, check
 from .config import TrainConfig
 from .data import prepare_data
 from .errors import DataError
@@ -51,15 +52,17 @@ def _targets(frame: Any, predictor: Predictor) -> np.ndarray:
     return encode_targets(frame, predictor.task, predictor.labels)  # regression: in the data's units
 
 
-def set_threshold(run_path: str | Path, threshold: float) -> dict[str, Any]:
+def set_threshold(run_path: str | Path, threshold: float, user: User = LOCAL) -> dict[str, Any]:
     """Save a decision threshold for a binary run (used by Predict, batch predictions and the CLI)
-    and rewrite ``metrics.json`` at that threshold from the stored predictions."""
+    and rewrite ``metrics.json`` at that threshold from the stored predictions. Only the run's owner
+    or an admin may (``PermissionDenied``)."""
     import pandas as pd
 
     from .baseline import is_baseline_folder
     from .errors import ConfigError
     from .files import locked, update_json
 
+    check(user, "set_threshold", open_run(run_path).path)
     if not 0.0 < threshold < 1.0:
         raise ConfigError(f"Threshold {threshold} must be between 0 and 1 (exclusive), e.g. 0.5.")
     run = open_run(run_path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from .access import LOCAL, User, check
 from .baseline import BASELINE_FILE, LEGACY_FILE
 from .errors import RunError
 from .files import atomic_path
@@ -26,12 +27,14 @@ def default_export_path(run: RunDir) -> Path:
     return run.path.parent.parent / "exports" / f"{run.run_id}.zip"
 
 
-def export_run(run_path: str | Path, dest_zip: Path | None = None) -> Path:
+def export_run(run_path: str | Path, dest_zip: Path | None = None, user: User = LOCAL) -> Path:
     """Write ``run_path``'s model, settings, metrics and a README model card into a zip; return its path.
 
-    Raises ``RunError`` when the run has not finished (completed or stopped) or saved no model.
+    Raises ``PermissionDenied`` unless ``user`` owns the run or is an admin, ``RunError`` when the run
+    has not finished (completed or stopped) or saved no model.
     """
     run = open_run(run_path)
+    check(user, "export", run.path)
     status = run.status().get("status")
     if status not in EXPORTABLE:
         raise RunError(f"Run {run.run_id} is {status}, so there is no finished model to export. "

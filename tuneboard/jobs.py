@@ -3,22 +3,37 @@
 The Streamlit server keeps one ``RunRegistry`` (via ``st.cache_resource``); pages read ``LiveRun``
 snapshots from it and never touch the worker thread. The worker never calls any UI code: progress
 reaches the page only through the ``LiveRun`` it writes to (and through ``history.jsonl``).
+
+The queue itself is durable (``store.RunStore``, SQLite): a restart loses no queued run, and
+``recover()`` marks the run that was training when the server died "interrupted" (its owner may
+``resume`` it). While a run trains, a ``liveness.Heartbeat`` says so every few seconds; a Stop asked in
+another server process reaches the worker through the same table.
 """
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
+from . import quotas
+from .access import LOCAL, User, check, run_owner
+from .checkpoint import check_resumable, read_config, reopen
 from .config import TrainConfig
 from .data import PreparedData
-from .errors import TuneboardError, unexpected_reason
+from .errors import RunError, TuneboardError, unexpected_reason
+from .liveness import Heartbeat, alive, stale_s
 from .protocol import ACTIVE, FINAL, RunStatus, Status, parse_event, update_progress
-from .runs import RunDir, create_run
+from .runs import RunDir, create_run, list_runs, open_run
+from .store import RUNNING_NOW, RunStore
 
 CANCELLED = "Cancelled before it started."
+INTERRUPTED = "The server stopped while this run was training (restart or crash). Resume it, or delete it."
+NO_FINAL_STATUS = "The training ended without saying how; see the run's history."
 
 
 @dataclass
@@ -64,6 +79,15 @@ class LiveRun:
             elif parsed is not None:
                 update_progress(self.latest, parsed)
 
+    def replay(self, events: list[dict[str, Any]]) -> None:
+        """Fold in the events a run logged before this object existed (a resumed run's first part),
+        keeping its current status."""
+        status = self._status
+        for event in events:
+            self.record(event)
+        with self._lock:
+            self._status = status
+
     def _move(self, status: RunStatus, reason: str | None = None) -> None:
         with self._lock:
             self._status = Status(status=status, reason=reason)
@@ -76,111 +100,263 @@ class LiveRun:
 
 
 class RunRegistry:
-    """Queue of runs; one worker thread trains them one after another (one run per device)."""
+    """The queue of runs; one worker thread trains them one after another (one run per device).
 
-    def __init__(self, executor: Callable[..., Any] | None = None) -> None:
+    ``executor`` replaces ``training.execute`` (tests); ``store`` the durable queue (default: the
+    database beside the runs root)."""
+
+    poll_s = 0.5  # how often a worker waiting for another process's run looks again
+
+    def __init__(self, executor: Callable[..., Any] | None = None, store: RunStore | None = None) -> None:
         self._lock = threading.Lock()
         self._runs: dict[str, LiveRun] = {}
-        self._queue: deque[tuple[LiveRun, PreparedData | None]] = deque()
+        self._data: dict[str, PreparedData | None] = {}
         self._worker: threading.Thread | None = None
         self._executor = executor
+        self.store = store or RunStore()
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
-    def submit(self, config: TrainConfig, data: PreparedData | None = None) -> LiveRun:
-        """Check ``config`` (raises ``TuneboardError`` before anything is written), queue it, start it
-        when the device is free."""
+    def submit(self, config: TrainConfig, data: PreparedData | None = None, user: User = LOCAL) -> LiveRun:
+        """Check ``config`` and the user's limits (raises ``TuneboardError`` before anything is written),
+        queue it as ``user``'s run, start it when the device is free."""
+        quotas.check_queue(self.store, user)
+        quotas.check_disk(user)
         if data is None:
             from .checks import check_config
 
             data = check_config(config)
-        live = LiveRun(run=create_run(config), config=config)
-        return self._enqueue(live, data)
-
-    def resume(self, run_id: str, user: Any = None) -> LiveRun:
-        """Queue an interrupted run to go on from its last checkpoint; its chart keeps its history.
-        Raises ``RunError`` (not resumable) or ``PermissionDenied`` (``user`` may not resume it)."""
-        from .access import check
-        from .checkpoint import check_resumable, read_config, reopen
-        from .runs import open_run
-
-        run = open_run(run_id)
-        if user is not None:
-            check(user, "resume", run.path)
-        config = read_config(run)
-        with self._lock:  # checked and marked queued at once: two clicks resume it once
-            check_resumable(run)
-            reopen(run)
-        live = LiveRun(run=run, config=config, resume=True)
-        for event in run.history():
-            live.record(event)
-        live._move(RunStatus.QUEUED)
-        return self._enqueue(live, None)
-
-    def _enqueue(self, live: LiveRun, data: PreparedData | None) -> LiveRun:
-        """Queue a run and start the worker if it is idle."""
+        live = LiveRun(run=create_run(config, owner=user.id), config=config)
         with self._lock:
             self._runs[live.run_id] = live
-            self._queue.append((live, data))
-            if self._worker is None or not self._worker.is_alive():
-                self._worker = threading.Thread(target=self._work, name="tuneboard-trainer", daemon=True)
-                self._worker.start()
+            self._data[live.run_id] = data
+            self.store.add(live.run_id, live.run.path, user.id)
+            self._ensure_worker()
         return live
 
-    def get(self, run_id: str | None) -> LiveRun | None:
+    def recover(self) -> list[str]:
+        """On server start: runs whose worker stopped beating become interrupted (``status.json`` too),
+        and the queue left by the last server starts again, in order. Returns the interrupted run ids."""
+        interrupted = [q.run_id for q in self.store.interrupt_stale(stale_s(), INTERRUPTED)]
+        for run_id in interrupted:
+            self._mark_interrupted(run_id)
+        interrupted += self._interrupt_unqueued()
         with self._lock:
-            return self._runs.get(run_id or "")
+            if self.store.queued():
+                self._ensure_worker()
+        return interrupted
+
+    def get(self, run_id: str | None) -> LiveRun | None:
+        """This process's live view of a run; None when it is not here, or when another server process took it
+        off the queue (then its folder tells its story)."""
+        with self._lock:
+            live = self._runs.get(run_id or "")
+        if live is not None and live.status == RunStatus.QUEUED:
+            row = self.store.get(live.run_id)
+            if row is not None and row.status != RunStatus.QUEUED and row.worker != self.worker_id:
+                with self._lock:
+                    self._runs.pop(live.run_id, None)
+                    self._data.pop(live.run_id, None)
+                return None
+        return live
 
     def active(self) -> LiveRun | None:
-        """The run training now, if any."""
+        """The run this process is training now, if any."""
         with self._lock:
             return next((r for r in self._runs.values() if r.status in ACTIVE - {RunStatus.QUEUED}), None)
 
     def queued(self) -> list[LiveRun]:
-        with self._lock:
-            return [live for live, _ in self._queue]
+        """The runs waiting, in the order they will start."""
+        out = []
+        for q in self.store.queued():
+            live = self._live(q.run_id, q.path)
+            if live is not None:
+                out.append(live)
+        return out
 
-    def stop(self, run_id: str) -> bool:
-        """Ask a run to stop: a running one stops at its next step (keeping its best model);
-        a queued one is taken out of the queue."""
+    def stop(self, run_id: str, user: User = LOCAL) -> bool:
+        """Ask a run to stop: a running one stops at its next step (keeping its best model); a queued one is
+        taken out of the queue. False for an unknown run; ``RunError`` (one line) for one nobody trains."""
+        path = self._path(run_id)
+        if path is None:
+            return False
+        check(user, "stop", path)
+        if self.store.cancel(run_id, CANCELLED):
+            RunDir(path).set_status(RunStatus.STOPPED, CANCELLED)  # no history: it never started
+            with self._lock:
+                live = self._runs.get(run_id)
+            if live is not None:
+                live._move(RunStatus.STOPPED, CANCELLED)
+            return True
+        row = self.store.get(run_id)
+        if row is not None and row.status in RUNNING_NOW and self.store.request_stop(run_id):
+            live = self.get(run_id)
+            if row.worker == self.worker_id and live is not None:
+                live.stop_event.set()  # a running run now reads as stopping
+                return True
+            if time.time() - (row.heartbeat_at or 0) < stale_s():
+                return True  # trained by another server process: its worker reads this at its next beat
+        return self._cannot_stop(run_id, path)
+
+    def resume(self, run_id: str, user: User = LOCAL) -> LiveRun:
+        """Queue an interrupted run again; the worker continues it from its checkpoint (``resume=True``)."""
+        path = self._path(run_id)
+        if path is None:
+            raise RunError(f"Run {run_id} was not found; it may have been deleted. Pick another on the Runs page.")
+        check(user, "resume", path)
+        run = RunDir(path)
+        check_resumable(run)  # interrupted, or failed with its checkpoint kept; a one-line RunError otherwise
+        config = read_config(run)
+        quotas.check_queue(self.store, user)
+        row = self.store.get(run_id)
+        if row is None:  # made before the queue was on disk, or by the CLI
+            self.store.adopt(run_id, path, run_owner(path), RunStatus.INTERRUPTED, INTERRUPTED)
+        elif row.status != RunStatus.INTERRUPTED:
+            self.store.allow_resume(run_id)
+        live = LiveRun(run=run, config=config)
+        live.replay(run.history())
         with self._lock:
-            live = self._runs.get(run_id)
-            if live is None:
-                return False
-            for item in list(self._queue):
-                if item[0] is live:
-                    self._queue.remove(item)
-                    live.run.set_status(RunStatus.STOPPED, CANCELLED)  # no history: it never started
-                    live._move(RunStatus.STOPPED, CANCELLED)
-                    return True
-        live.stop_event.set()  # a running run now reads as stopping
-        return True
+            if not self.store.requeue(run_id, resume=True):
+                raise RunError(f"Run {run_id} was resumed by someone else a moment ago; follow it on the Train page.")
+            reopen(run)  # status queued; a history line torn by the kill gets its line end
+            self._runs[run_id], self._data[run_id] = live, None
+            self._ensure_worker()
+        return live
 
     def wait(self, run_id: str, timeout: float = 60.0) -> str:
         """Block until a run reaches a final state (for tests and the CLI)."""
         deadline = time.time() + timeout
-        while time.time() < deadline:
-            live = self.get(run_id)
-            if live is None or live.status in FINAL:
-                return live.status if live else RunStatus.UNKNOWN
+        while True:
+            status = self._status(run_id)
+            if status in FINAL or status == RunStatus.UNKNOWN or time.time() > deadline:
+                return status
             time.sleep(0.05)
-        return self.get(run_id).status  # type: ignore[union-attr]
+
+    def _status(self, run_id: str) -> RunStatus:
+        live = self.get(run_id)
+        if live is not None:
+            return live.status
+        path = self._path(run_id)
+        return RunDir(path).status()["status"] if path is not None else RunStatus.UNKNOWN
+
+    # -- the worker --------------------------------------------------------------------------------
+    def _ensure_worker(self) -> None:
+        """Start the worker thread unless it runs (call with the lock held)."""
+        if self._worker is None or not self._worker.is_alive():
+            self._worker = threading.Thread(target=self._work, name="tuneboard-trainer", daemon=True)
+            self._worker.start()
 
     def _work(self) -> None:
         while True:
-            with self._lock:
-                if not self._queue:
-                    self._worker = None
-                    return
-                live, data = self._queue.popleft()
-                live._move(RunStatus.RUNNING)  # until its own status event says the same
-            self._run_one(live, data)
+            for q in self.store.interrupt_stale(stale_s(), INTERRUPTED):  # a worker elsewhere died mid-run
+                self._mark_interrupted(q.run_id)
+            claimed = self.store.claim_next(self.worker_id, stale_s())
+            if claimed is None:
+                with self._lock:
+                    if not self.store.queued():
+                        self._worker = None
+                        return
+                time.sleep(self.poll_s)  # the device is busy with another process's run
+                continue
+            self._train_claimed(claimed.run_id, claimed.path, claimed.resume)
 
-    def _run_one(self, live: LiveRun, data: PreparedData | None) -> None:
+    def _train_claimed(self, run_id: str, path: str, resume: bool) -> None:
+        """Train a run this worker took off the queue; record how it ended, once."""
+        live = self._live(run_id, path)
+        if live is None:
+            self.store.finish(run_id, RunStatus.FAILED, "Its run folder is gone or unreadable.")
+            return
+        with self._lock:
+            data = self._data.pop(run_id, None)
+            live._move(RunStatus.RUNNING)  # until its own status event says the same
+
+        def on_beat() -> None:
+            if self.store.beat(run_id, self.worker_id):
+                live.stop_event.set()
+
+        heartbeat = Heartbeat(live.run.path, on_beat=on_beat).start()
+        try:
+            self._run_one(live, data, resume)
+        finally:
+            heartbeat.stop()
+            unsaid = live.status not in FINAL  # an executor that returned without a final status
+            if unsaid:
+                live._move(RunStatus.FAILED, NO_FINAL_STATUS)
+            # Once: a worker declared dead meanwhile (its run interrupted) must not overwrite that.
+            if self.store.finish(run_id, live.status, live.reason) and unsaid:
+                live.run.set_status(RunStatus.FAILED, NO_FINAL_STATUS)
+
+    def _run_one(self, live: LiveRun, data: PreparedData | None, resume: bool) -> None:
         execute = self._executor
         if execute is None:
             from .training import execute
+        kwargs: dict[str, Any] = {"on_event": live.record, "stop": live.stop_event, "run": live.run, "data": data}
         try:
-            resume = {"resume": True} if live.resume else {}
-            execute(live.config, on_event=live.record, stop=live.stop_event, run=live.run, data=data, **resume)
+            if resume:
+                kwargs["resume"] = True
+            execute(live.config, **kwargs)
         except BaseException as e:  # never let the worker die silently; the run folder has the reason too
             if live.status not in FINAL:  # execute records its failure itself; this is for one that could not
-                live._move(RunStatus.FAILED, str(e) if isinstance(e, TuneboardError) else unexpected_reason(e))
+                reason = str(e) if isinstance(e, TuneboardError) else unexpected_reason(e)
+                live.run.set_status(RunStatus.FAILED, reason)
+                live._move(RunStatus.FAILED, reason)
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def _live(self, run_id: str, path: str | Path) -> LiveRun | None:
+        """This process's ``LiveRun`` of a run, made from its folder when another process queued it."""
+        with self._lock:
+            live = self._runs.get(run_id)
+            if live is None:
+                try:
+                    run = RunDir(Path(path))
+                    live = LiveRun(run=run, config=run.config())
+                except Exception:  # noqa: BLE001 -- a deleted or torn folder: the caller fails the run
+                    return None
+                self._runs[run_id] = live
+            return live
+
+    def _path(self, run_id: str) -> Path | None:
+        live, row = self.get(run_id), self.store.get(run_id)
+        if live is not None:
+            return live.run.path
+        if row is not None:
+            return Path(row.path)
+        try:
+            return open_run(run_id).path
+        except TuneboardError:
+            return None
+
+    def _mark_interrupted(self, run_id: str) -> None:
+        path = self._path(run_id)
+        if path is not None and (path / "status.json").exists():
+            RunDir(path).set_status(RunStatus.INTERRUPTED, INTERRUPTED)
+        live = self.get(run_id)
+        if live is not None:
+            live._move(RunStatus.INTERRUPTED, INTERRUPTED)
+
+    def _interrupt_unqueued(self) -> list[str]:
+        """Folders that say queued or running but that the queue does not know (queued by a server from
+        before the queue was on disk, or trained by a process that died): interrupted, on disk too."""
+        found, now = [], time.time()
+        for run in list_runs():
+            st = run.status()
+            stuck = st["status"] == RunStatus.INTERRUPTED and run.raw_status() in ACTIVE
+            # a queued folder younger than that may be a CLI run about to start (it beats from then on)
+            lost = st["status"] == RunStatus.QUEUED and now - (st.get("updated_at") or 0) > stale_s()
+            if (stuck or lost) and self.store.get(run.run_id) is None:
+                run.set_status(RunStatus.INTERRUPTED, INTERRUPTED)
+                found.append(run.run_id)
+        return found
+
+    def _cannot_stop(self, run_id: str, path: Path) -> bool:
+        run = RunDir(path)
+        status = run.status().get("status")
+        if status == RunStatus.INTERRUPTED and run.raw_status() in ACTIVE:
+            run.set_status(RunStatus.INTERRUPTED, INTERRUPTED)
+            self.store.finish(run_id, RunStatus.INTERRUPTED, INTERRUPTED)
+        if status in ACTIVE and alive(path):
+            raise RunError(f"Run {run_id} is trained by a command outside this server; stop it there (Ctrl-C).")
+        if status in ACTIVE or status == RunStatus.INTERRUPTED:
+            raise RunError(f"Run {run_id} is not training: nothing has said so for over {stale_s():.0f} s "
+                           "(the server restarted or crashed), so there is nothing to stop. It is now marked "
+                           "interrupted; resume it or delete it.")
+        raise RunError(f"Run {run_id} already ended ({status}); there is nothing to stop.")

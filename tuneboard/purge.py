@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .access import LOCAL, User
 from .files import locked, uploads_dir, write_text_atomic
 from .runs import RunDir, delete_run, list_runs, runs_root
 
@@ -43,11 +44,12 @@ def cache_entries_used(run_folder: Path) -> set[str]:
     return {n for n in names if _CACHE_NAME.fullmatch(n)}
 
 
-def delete_for_good(run: RunDir) -> list[str]:
+def delete_for_good(run: RunDir, user: User = LOCAL) -> list[str]:
     """Delete the run folder and everything derived from it (export zip, token-cache entries, the
-    upload or corrected copy only it used); returns the paths removed, the run folder first."""
+    upload or corrected copy only it used); returns the paths removed, the run folder first. Only the
+    run's owner or an admin may (``PermissionDenied``)."""
     extra = derived_files(run)
-    delete_run(run)  # refuses an active run before anything is removed
+    delete_run(run, user)  # refuses a teammate, or an active run, before anything is removed
     return [str(run.path), *remove(extra)]
 
 

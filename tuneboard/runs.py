@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import re
@@ -21,10 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .access import LOCAL, User, check, record_owner
 from .config import TrainConfig
 from .errors import RunError
 from .files import jsonable as _jsonable
 from .files import locked, write_json_atomic
+from .liveness import alive, stale_s
 from .protocol import ACTIVE, FINAL, RunStatus, parse_status
 
 RUNS_DIR = Path(os.environ.get("TUNEBOARD_RUNS_DIR", Path(__file__).resolve().parent.parent / "models" / "runs"))
@@ -87,10 +90,20 @@ class RunDir:
         except (OSError, ValueError):
             return {"status": RunStatus.UNKNOWN, "reason": "status.json is missing or unreadable"}
         data["status"] = parse_status(data.get("status"))
-        if data["status"] in ACTIVE and not _pid_alive(data.get("pid")):
+        # Liveness by the worker's heartbeat, not its PID: after a restart the PID is often alive again as
+        # another process (issue 13, finding 3). A queued run waits in the durable queue (store.py).
+        if data["status"] in (RunStatus.RUNNING, RunStatus.STOPPING) and not alive(self.path):
             data["status"] = RunStatus.INTERRUPTED
-            data["reason"] = "The process running it ended (server restart or crash)."
+            data["reason"] = (f"Nothing has trained it for over {stale_s():.0f} s: the process running it ended "
+                              "(server restart or crash).")
         return data
+
+    def raw_status(self) -> RunStatus:
+        """The status as written in ``status.json``, before the liveness check."""
+        try:
+            return parse_status(json.loads((self.path / "status.json").read_text(encoding="utf-8")).get("status"))
+        except (OSError, ValueError, AttributeError):
+            return RunStatus.UNKNOWN
 
     def history(self) -> list[dict[str, Any]]:
         return read_history(self.path / "history.jsonl")
@@ -131,8 +144,9 @@ def read_history(path: Path) -> list[dict[str, Any]]:
     return events
 
 
-def create_run(config: TrainConfig) -> RunDir:
-    """Make a new run folder with ``config.json`` and a ``queued`` status."""
+def create_run(config: TrainConfig, owner: str | None = None) -> RunDir:
+    """Make a new run folder with ``config.json``, ``owner.json`` and a ``queued`` status. The owner is the
+    signed-in user for a run queued by the server, else the operating-system user (a CLI run)."""
     parent = Path(config.output_dir) if config.output_dir else runs_root()
     stem = _slug(config.run_name or f"{Path(str(config.data)).stem}-{config.model_label}")
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}-{secrets.token_hex(2)}"
@@ -143,6 +157,7 @@ def create_run(config: TrainConfig) -> RunDir:
         raise RunError(f"Cannot create the run folder '{path}': {e.strerror}. Choose another output folder.") from None
     run = RunDir(path)
     config.save(path / "config.json")
+    record_owner(path, owner or _os_user())
     run.set_status(RunStatus.QUEUED)
     return run
 
@@ -179,8 +194,10 @@ def list_runs(root: Path | None = None) -> list[RunDir]:
     return sorted(found, key=lambda r: r.path.name, reverse=True)
 
 
-def delete_run(run: RunDir) -> None:
-    """Delete the run folder (``purge.delete_for_good`` also removes what was derived from it)."""
+def delete_run(run: RunDir, user: User = LOCAL) -> None:
+    """Delete the run folder (``purge.delete_for_good`` also removes what was derived from it); only its
+    owner or an admin may (``PermissionDenied``)."""
+    check(user, "delete", run.path)
     if run.status().get("status") in ACTIVE:
         raise RunError(f"Run {run.run_id} is still active. Stop it first, then delete it.")
     shutil.rmtree(run.path, ignore_errors=False)
@@ -193,18 +210,11 @@ def _duration(st: dict[str, Any]) -> float | None:
     return (st.get("ended_at") or time.time()) - start
 
 
-def _pid_alive(pid: Any) -> bool:
-    if not isinstance(pid, int):
-        return False
-    if pid == os.getpid():
-        return True
+def _os_user() -> str:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        return getpass.getuser()
+    except (OSError, KeyError):  # a container user with no passwd entry and no $USER
+        return "local"
 
 
 def _slug(text: str) -> str:

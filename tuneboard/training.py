@@ -18,6 +18,7 @@ from .checks import check_config
 from .device import free_memory
 from .errors import RunError, TuneboardError, unexpected_reason
 from .files import disk_full, is_disk_full
+from .liveness import Heartbeat
 from .protocol import BASELINE_MODEL, Baseline, Evaluation, Event, Notice, RunStatus, Status, scalars
 from .results import run_metrics, save_results
 from .runs import RunDir, create_run, runs_root
@@ -56,6 +57,7 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
         reopen(run)
     emit = _emitter(run, on_event)
     keep_checkpoint = False
+    heartbeat = Heartbeat(run.path).start()  # "still training", for liveness.alive (not the PID)
 
     def set_status(status: RunStatus, reason: str | None = None) -> None:
         run.set_status(status, reason)  # status.json: the truth on disk
@@ -95,6 +97,7 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
     finally:
         if not keep_checkpoint:
             discard_checkpoint(run.path)
+        heartbeat.stop()
         free_memory()
 
 

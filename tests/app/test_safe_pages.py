@@ -23,7 +23,7 @@ def app(page: str, run_id: str | None = None) -> AppTest:
     if run_id:
         at.query_params["run"] = run_id
     at.run()
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -70,8 +70,8 @@ def test_a_half_written_config_is_listed_as_damaged_and_can_be_deleted(sentiment
     (bad.path / "config.json").write_text(text[: len(text) // 2])
     at = app("runs", bad.run_id)
     assert any("damaged" in w.value for w in at.warning)
-    at.button(key="delete_run").click().run()
-    at.button(key="confirm_delete").click().run()
+    at.button(key="runs_delete").click().run()
+    at.button(key="runs_confirm_delete").click().run()
     assert not at.exception, at.exception
     assert [r.run_id for r in list_runs()] == [good.run_id]
     assert str(bad.path) in at.text[0].value
@@ -81,8 +81,8 @@ def test_delete_for_good_removes_the_export_and_says_so(sentiment_csv):
     run = execute(TrainConfig(data=str(sentiment_csv), model="tfidf")).run
     zipped = export_run(run.path)
     at = app("runs", run.run_id)
-    at.button(key="delete_run").click().run()
-    at.button(key="confirm_delete").click().run()
+    at.button(key="runs_delete").click().run()
+    at.button(key="runs_confirm_delete").click().run()
     assert not at.exception, at.exception
     assert not zipped.exists() and not run.path.exists()
     listed = at.text[0].value.splitlines()

@@ -3,6 +3,7 @@ import pytest
 
 from tuneboard.config import TrainConfig
 from tuneboard.errors import RunError
+from tuneboard.liveness import beat
 from tuneboard.runs import create_run, delete_run, list_runs, open_run
 
 
@@ -11,6 +12,7 @@ def test_run_folder_lifecycle(tmp_path):
     assert run.status()["status"] == "queued"
     assert "my-run" in run.run_id
     run.set_status("running")
+    beat(run.path)  # the worker's heartbeat: this run is being trained
     run.append_event({"type": "train", "step": 1, "loss": 1.0})
     with open(run.path / "history.jsonl", "a") as f:
         f.write('{"type": "train", "ste')  # a torn line being written right now
