@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--validation", help="a separate validation file")
     setting(val, "val_size")
     sp.add_argument("--model", default="default", help="'default', a local folder, or a hub id")
-    for name in ("preset", "epochs", "batch_size", "learning_rate", "max_length", "seed", "device"):
+    for name in ("preset", "epochs", "batch_size", "learning_rate", "max_length", "seed", "device", "mlflow"):
         setting(sp, name)
     sp.add_argument("--encoding")
     sp.add_argument("--output", help="parent folder of the run folder (default models/runs)")
@@ -127,7 +127,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                       text_pair_column=args.text_pair_column, task=args.task, model=args.model, preset=args.preset,
                       epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                       max_length=args.max_length, seed=args.seed, device=args.device, encoding=args.encoding,
-                      validation=args.validation, val_size=args.val_size, output_dir=args.output, run_name=args.name)
+                      validation=args.validation, val_size=args.val_size, output_dir=args.output, run_name=args.name,
+                      mlflow=args.mlflow)
     stop = threading.Event()
     printer = _ProgressPrinter(quiet=args.quiet)
     try:

@@ -116,6 +116,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             default=0.2, low=0.01, high=0.5, step=0.05, example=0.2, flag="--val-size"),
     Setting("device", str, "Device", "where to train (auto: a GPU when there is one)",
             default="auto", choices=("auto", "cpu", "cuda"), flag="--device"),
+    Setting("mlflow", bool, "Log to MLflow",
+            "Also log settings, curves and the model to MLflow (MLFLOW_TRACKING_URI, else models/mlflow.db).",
+            default=False, flag="--mlflow"),
 )}
 
 
@@ -139,6 +142,8 @@ def cli_args(name: str) -> tuple[str, dict[str, Any]]:
         text += f" (default {s.default})"
     elif s.name in PRESETS[DEFAULT_PRESET]:
         text += " (default: from the preset)"
+    if s.kind is bool:  # an on/off switch: the flag turns it on
+        return s.flag, {"action": "store_true", "default": bool(s.default), "help": text.replace("%", "%%")}
     # Plain types here: TrainConfig applies the same limits, so a bad value is one line and exit code 2.
     kwargs: dict[str, Any] = {"type": s.kind, "default": s.default, "help": text.replace("%", "%%")}
     if s.choices:

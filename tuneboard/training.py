@@ -19,6 +19,7 @@ from .errors import TuneboardError, unexpected_reason
 from .protocol import BASELINE_MODEL, Baseline, Evaluation, Event, Notice, RunStatus, Status, scalars
 from .results import run_metrics, save_results
 from .runs import RunDir, create_run, runs_root
+from .tracking import tracked
 from .trainer import Trainer
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
     if run is None:
         data = data or check_config(config)
         run = create_run(config)
-    emit = _emitter(run, on_event)
+    emit = tracked(_emitter(run, on_event), config, run)  # TensorBoard, and MLflow when asked (tracking.py)
 
     def set_status(status: RunStatus, reason: str | None = None) -> None:
         run.set_status(status, reason)  # status.json: the truth on disk
