@@ -21,8 +21,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import first_line
-from .protocol import (FINAL, HAS_MODEL, Baseline, Evaluation, Event, Notice, RunStatus, Start, Status, TrainStep,
-                       scalars)
+from .protocol import (
+    FINAL,
+    HAS_MODEL,
+    Baseline,
+    Evaluation,
+    Event,
+    Notice,
+    RunStatus,
+    Start,
+    Status,
+    TrainStep,
+    scalars,
+)
 
 if TYPE_CHECKING:
     from .config import TrainConfig
