@@ -266,12 +266,15 @@ class RegistryRunner:
     """Run each trial through the app's run queue (so it waits its turn behind other runs, and shows live
     like any run), watching its events from the queue's ``LiveRun``."""
 
-    def __init__(self, registry: RunRegistry, poll_s: float = 0.25) -> None:
-        self.registry, self.poll_s = registry, poll_s
+    def __init__(self, registry: RunRegistry, on_submit: Callable[[RunDir], None] | None = None,
+                 poll_s: float = 0.25) -> None:
+        self.registry, self.on_submit, self.poll_s = registry, on_submit, poll_s
 
     def __call__(self, config: TrainConfig, data: PreparedData, watch: Watch,
                  stop: threading.Event) -> tuple[RunDir, RunStatus]:
         live = self.registry.submit(config, data)
+        if self.on_submit:  # e.g. record who owns the run (team mode), as a Start press does
+            self.on_submit(live.run)
         seen = 0
         while True:
             snap = live.snapshot(since=seen)
@@ -286,11 +289,11 @@ class RegistryRunner:
 class SearchJob:
     """A search running in a background thread of the server; its trials go through ``registry``."""
 
-    def __init__(self, record: StudyRecord, budget: Budget, registry: RunRegistry,
-                 data: PreparedData | None = None) -> None:
+    def __init__(self, record: StudyRecord, budget: Budget, registry: RunRegistry, data: PreparedData | None = None,
+                 on_submit: Callable[[RunDir], None] | None = None) -> None:
         self.record, self.budget, self.stop_event = record, budget, threading.Event()
         self.error: str | None = None
-        self._thread = threading.Thread(target=self._work, args=(RegistryRunner(registry), data),
+        self._thread = threading.Thread(target=self._work, args=(RegistryRunner(registry, on_submit), data),
                                         name=f"tuneboard-search-{record.study_id[-4:]}", daemon=True)
         self._thread.start()
 
@@ -318,10 +321,12 @@ class SearchJob:
 
 
 def start_search(base: TrainConfig, budget: Budget, registry: RunRegistry, space: tuple[Param, ...] | None = None,
-                 enqueue: list[dict[str, Any]] | None = None) -> SearchJob:
-    """Check ``base`` (raises before anything is written), create the study and run it in the background."""
+                 enqueue: list[dict[str, Any]] | None = None,
+                 on_submit: Callable[[RunDir], None] | None = None) -> SearchJob:
+    """Check ``base`` (raises before anything is written), create the study and run it in the background;
+    ``on_submit`` is called with each trial's run folder as it is queued."""
     data = check_config(base)
-    return SearchJob(create_study(base, budget, data, space, enqueue), budget, registry, data)
+    return SearchJob(create_study(base, budget, data, space, enqueue), budget, registry, data, on_submit)
 
 
 def resume_search(study_id: str, budget: Budget, on_event: EventFn | None = None,
