@@ -13,6 +13,7 @@ Limits, and why:
 """
 from __future__ import annotations
 
+import argparse
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -142,10 +143,11 @@ def cli_args(name: str) -> tuple[str, dict[str, Any]]:
         text += f" (default {s.default})"
     elif s.name in PRESETS[DEFAULT_PRESET]:
         text += " (default: from the preset)"
-    if s.kind is bool:  # an on/off switch: the flag turns it on
-        return s.flag, {"action": "store_true", "default": bool(s.default), "help": text.replace("%", "%%")}
     # Plain types here: TrainConfig applies the same limits, so a bad value is one line and exit code 2.
     kwargs: dict[str, Any] = {"type": s.kind, "default": s.default, "help": text.replace("%", "%%")}
+    if s.kind is bool:  # --mlflow / --no-mlflow: argparse's bool("False") would be True
+        kwargs.pop("type")
+        kwargs["action"] = argparse.BooleanOptionalAction
     if s.choices:
         kwargs["choices"] = list(s.choices)
     return s.flag, kwargs
