@@ -8,6 +8,7 @@ from tuneboard.compare import compare_runs
 from tuneboard.errors import TuneboardError
 from tuneboard.protocol import BASELINE_MODEL, RunStatus
 from tuneboard.runs import list_runs
+from tuneboard.studies import best_runs
 
 SCORES = ("accuracy", "macro_f1", "micro_f1", "rmse", "r2", "eval_loss")
 
@@ -21,13 +22,14 @@ if len(runs) < 2:
     st.stop()
 
 summaries = {r.run_id: r.summary() for r in runs}
+best_of_study = best_runs()  # run id -> study id: the best run of each hyperparameter search
 completed = [i for i, s in summaries.items() if s.get("status") == RunStatus.COMPLETED] or list(summaries)
 # Newest first: the last finished run and the one before it, preferably on the same data.
 same_data = [i for i in completed[1:] if summaries[i]["data"] == summaries[completed[0]]["data"]]
 st.session_state.setdefault("compare_pick", [completed[0], (same_data or completed[1:] or list(summaries)[1:])[0]])
 st.session_state["compare_pick"] = [i for i in st.session_state["compare_pick"] if i in summaries]
 picked = st.multiselect("Runs", list(summaries), key="compare_pick",
-                        format_func=lambda i: run_label(summaries[i]))
+                        format_func=lambda i: run_label(summaries[i]) + (" · ★ best of study" * (i in best_of_study)))
 if len(picked) < 2:
     st.info("Pick at least two runs.")
     st.stop()
@@ -42,7 +44,7 @@ tasks = {row["task"] for row in result["rows"]}
 if len(tasks) > 1:
     st.warning("These runs solve different tasks, so their scores are not comparable: compare runs on the same data.")
 
-names = {rid: short_id(rid) for rid in result["histories"]}
+names = {rid: short_id(rid) + (" ★" if rid in best_of_study else "") for rid in result["histories"]}
 histories = {names[rid]: events for rid, events in result["histories"].items()}
 metric = result["rows"][0]["main_metric"] or "macro_f1"
 loss_col, metric_col = st.columns(2)

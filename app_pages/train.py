@@ -1,7 +1,7 @@
 """Train: pick a model and a preset, start a run, and watch it live (it keeps going if you leave)."""
 import streamlit as st
 
-from components import cache, nav, state, trainform
+from components import cache, nav, search, state, trainform
 from components.live import live_panel, run_feed
 from components.widgets import plain
 from tuneboard.protocol import ACTIVE
@@ -36,6 +36,7 @@ label = "Queue training" if state.registry().active() else "Start training"
 st.button(label, key="start_training", type="primary", icon=":material/rocket_launch:", on_click=trainform.start_run)
 if st.session_state.get("_start_error"):
     st.error(st.session_state["_start_error"])
+search.search_section()
 
 if feed is not None and not running:
     st.divider()

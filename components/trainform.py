@@ -18,7 +18,7 @@ OTHER = "__other__"
 PRESET_TEXT = {"fast": "A first look in minutes", "balanced": "The usual choice", "best": "Slower, the last points"}
 ADVANCED = ("epochs", "learning_rate", "batch_size", "max_length", "freeze_embeddings")
 # Widget key of each setting on the form; ``model_source`` and ``preset`` are stable keys tests and users rely on.
-KEYS = {name: f"train_{name}" for name in (*ADVANCED, "seed")} | {"preset": "preset"}
+KEYS = {name: f"train_{name}" for name in (*ADVANCED, "seed", "mlflow")} | {"preset": "preset"}
 MODEL_PICK, MODEL_SOURCE = "train_model_pick", "model_source"
 
 
@@ -109,6 +109,7 @@ def training_settings() -> dict[str, Any]:
             column.number_input(**widget_args(name), **sticky(KEYS[name], default[name]))
         freeze = KEYS["freeze_embeddings"]
         c.checkbox(**widget_args("freeze_embeddings"), **sticky(freeze, default["freeze_embeddings"]))
+        c.checkbox(**widget_args("mlflow"), **sticky(KEYS["mlflow"], SETTINGS["mlflow"].default))
     return current_settings()
 
 

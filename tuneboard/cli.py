@@ -1,4 +1,4 @@
-"""``python -m tuneboard inspect|train|evaluate|predict|compare|export``.
+"""``python -m tuneboard inspect|train|search|evaluate|predict|compare|export|serve``.
 
 Named errors become one line on stderr and exit code 2; anything else is a bug: one line, the
 full traceback in a log file, exit code 1. Nobody sees a traceback.
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--validation", help="a separate validation file")
     setting(val, "val_size")
     sp.add_argument("--model", default="default", help="'default', a local folder, or a hub id")
-    for name in ("preset", "epochs", "batch_size", "learning_rate", "max_length", "seed", "device"):
+    for name in ("preset", "epochs", "batch_size", "learning_rate", "max_length", "seed", "device", "mlflow"):
         setting(sp, name)
     sp.add_argument("--encoding")
     sp.add_argument("--output", help="parent folder of the run folder (default models/runs)")
@@ -80,7 +80,24 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=["hf", "onnx", "onnx-int8"], default="hf",
                     help="hf: the model folder (default); onnx / onnx-int8: ONNX fp32 / int8, parity-checked")
     add_serve_parsers(sub)
+    add_search_parser(sub, columns)
     return p
+
+
+def add_search_parser(sub: Any, columns: Any) -> None:
+    sp = sub.add_parser("search", help="search the best settings for DATA: several runs, bad ones pruned early")
+    sp.add_argument("data", nargs="?", help="the data file (not with --resume)")
+    columns(sp)
+    budget = sp.add_argument_group("budget (one or both; whichever ends first)")
+    budget.add_argument("--trials", type=int, help="number of runs to try (e.g. 6)")
+    budget.add_argument("--time-budget", type=float, metavar="MIN",
+                        help="minutes after which no new run starts (the one running finishes)")
+    sp.add_argument("--model", default="default", help="'default', a local folder, or a hub id")
+    for name in ("preset", "seed", "device", "mlflow"):
+        setting(sp, name)
+    sp.add_argument("--resume", metavar="STUDY_ID", help="go on with a study (after a restart) instead of a new one")
+    sp.add_argument("--json", action="store_true", help="print the study as JSON at the end")
+    sp.add_argument("--quiet", action="store_true", help="print only the trials and the best run")
 
 
 def setting(parser: Any, name: str) -> None:
@@ -98,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"inspect": cmd_inspect, "train": cmd_train, "evaluate": cmd_evaluate,
                 "predict": cmd_predict, "compare": cmd_compare,
-                "export": cmd_export, "serve": cmd_serve, "api-key": cmd_api_key}[args.command](args)
+                "export": cmd_export, "serve": cmd_serve, "api-key": cmd_api_key,
+                "search": cmd_search}[args.command](args)
     except TuneboardError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -137,7 +155,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                           preset=args.preset, epochs=args.epochs, batch_size=args.batch_size,
                           learning_rate=args.learning_rate, max_length=args.max_length, seed=args.seed,
                           device=args.device, encoding=args.encoding, validation=args.validation,
-                          val_size=args.val_size, output_dir=args.output, run_name=args.name)
+                          val_size=args.val_size, output_dir=args.output, run_name=args.name,
+                          mlflow=args.mlflow)
     result = _train_stoppable(cfg, _ProgressPrinter(quiet=args.quiet), run, resume)
     if not args.quiet:
         print(_result_line(result.status, result.metrics))
@@ -238,6 +257,53 @@ class _ProgressPrinter:
                   + ("  (best)" if e.is_best else ""), flush=True)
         elif isinstance(e, Notice):
             print(f"note: {e.message}", flush=True)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from .config import TrainConfig
+    from .errors import ConfigError
+    from .search import Budget, resume_search, run_search
+
+    budget = Budget(trials=args.trials, minutes=args.time_budget)
+    printer = _ProgressPrinter(quiet=args.quiet or args.json)
+    stop = threading.Event()
+
+    def on_trial(record: Any) -> None:
+        t = record.trials[-1]
+        value = f"{record.metric} {t.value:.4f}" if t.value is not None else "no score"
+        print(f"trial {t.number}: {t.status} after {t.evaluations} evaluation(s), {value}  {t.params}",
+              file=sys.stderr if args.json else sys.stdout, flush=True)
+
+    try:
+        if args.resume:
+            record = resume_search(args.resume, budget, on_event=printer, stop=stop)
+        else:
+            if not args.data:
+                raise ConfigError("No data file given. Pass DATA (a CSV, Excel, JSONL or Parquet file) or --resume.")
+            base = TrainConfig(data=args.data, text_column=args.text_column, label_column=args.label_column,
+                               model=args.model, preset=args.preset, seed=args.seed, device=args.device,
+                               mlflow=args.mlflow)
+            record = run_search(base, budget, on_event=printer, stop=stop, on_trial=on_trial)
+    except KeyboardInterrupt:
+        stop.set()
+        raise
+    if args.json:
+        print(json.dumps(asdict(record), ensure_ascii=False, default=str))
+        return 0
+    counts = ", ".join(f"{n} {status}" for status, n in record.counts().items())
+    print(f"study {record.study_id}: {record.status} ({counts})")
+    if record.best_run_id:
+        print(f"best: {record.metric} {record.best_value:.4f} with {record.best_params}")
+        print(_run_path(record.best_run_id))
+    return 0
+
+
+def _run_path(run_id: str) -> Path:
+    from .runs import runs_root
+
+    return runs_root() / run_id
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

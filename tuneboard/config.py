@@ -51,6 +51,7 @@ class TrainConfig:
     device: str = SETTINGS["device"].default
     output_dir: str | None = None
     run_name: str | None = None
+    mlflow: bool = SETTINGS["mlflow"].default  # also log to MLflow (tracking.py); TensorBoard is always written
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

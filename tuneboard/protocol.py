@@ -252,3 +252,13 @@ _KINDS = {k.value: k for k in EventKind}
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class TrialStatus(StrEnum):
+    """Where one trial of a hyperparameter search stands (``study.json``; see search.py and studies.py)."""
+
+    RUNNING = "running"
+    COMPLETE = "complete"
+    PRUNED = "pruned"  # stopped early by the search: its first evaluations were worse than the other trials'
+    FAILED = "failed"
+    STOPPED = "stopped"  # the search was stopped while this trial ran

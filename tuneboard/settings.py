@@ -13,6 +13,7 @@ Limits, and why:
 """
 from __future__ import annotations
 
+import argparse
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -116,6 +117,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             default=0.2, low=0.01, high=0.5, step=0.05, example=0.2, flag="--val-size"),
     Setting("device", str, "Device", "where to train (auto: a GPU when there is one)",
             default="auto", choices=("auto", "cpu", "cuda"), flag="--device"),
+    Setting("mlflow", bool, "Log to MLflow",
+            "Also log settings, curves and the model to MLflow (MLFLOW_TRACKING_URI, else models/mlflow.db).",
+            default=False, flag="--mlflow"),
 )}
 
 
@@ -141,6 +145,9 @@ def cli_args(name: str) -> tuple[str, dict[str, Any]]:
         text += " (default: from the preset)"
     # Plain types here: TrainConfig applies the same limits, so a bad value is one line and exit code 2.
     kwargs: dict[str, Any] = {"type": s.kind, "default": s.default, "help": text.replace("%", "%%")}
+    if s.kind is bool:  # --mlflow / --no-mlflow: argparse's bool("False") would be True
+        kwargs.pop("type")
+        kwargs["action"] = argparse.BooleanOptionalAction
     if s.choices:
         kwargs["choices"] = list(s.choices)
     return s.flag, kwargs

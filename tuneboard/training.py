@@ -22,6 +22,7 @@ from .liveness import Heartbeat
 from .protocol import BASELINE_MODEL, Baseline, Evaluation, Event, Notice, RunStatus, Status, scalars
 from .results import run_metrics, save_results
 from .runs import RunDir, create_run, runs_root
+from .tracking import tracked
 from .trainer import Trainer
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
         run = create_run(config)
     if resume:
         reopen(run)
-    emit = _emitter(run, on_event)
+    emit = tracked(_emitter(run, on_event), config, run)  # TensorBoard, and MLflow when asked (tracking.py)
     keep_checkpoint = False
     heartbeat = Heartbeat(run.path).start()  # "still training", for liveness.alive (not the PID)
 

@@ -1,0 +1,113 @@
+"""The Train page's hyperparameter search: a budget and Start, then the study's trials live, best marked."""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from tuneboard.errors import TuneboardError
+from tuneboard.protocol import TrialStatus
+from tuneboard.studies import StudyRecord, list_studies, load_study
+
+from . import auth, nav, state, trainform
+from .widgets import fmt_metric, short_id, show_error
+
+STUDY_KEY = "train_study"  # the study shown on the Train page
+BEST = "★ best"
+STATUS_TEXT = {TrialStatus.RUNNING: "running", TrialStatus.COMPLETE: "complete", TrialStatus.PRUNED: "pruned early",
+               TrialStatus.FAILED: "failed", TrialStatus.STOPPED: "stopped"}
+
+
+@st.cache_resource(show_spinner=False)
+def searches() -> dict[str, Any]:
+    """study id -> ``SearchJob``, one per server process (like the run registry)."""
+    return {}
+
+
+def search_section() -> None:
+    """An expander: search the settings for the chosen data, model and preset, by trial count or by minutes."""
+    with st.expander("Search the best settings (several runs, bad ones stopped early)", icon=":material/tune:"):
+        st.caption("Tries learning rate, epochs, batch size, max length and frozen embeddings; the first run is "
+                   "your preset, so the best is never worse. Runs wait in the same queue as any run.")
+        by, amount = st.columns([2, 1])
+        kind = by.radio("Budget", ["Trials", "Minutes"], horizontal=True, key="train_search_budget")
+        if kind == "Trials":
+            amount.number_input("Trials", 1, 200, 6, key="train_search_trials")
+        else:
+            amount.number_input("Minutes", 1, 7 * 24 * 60, 30, key="train_search_minutes")
+        st.button("Start search", key="train_search_start", icon=":material/travel_explore:", on_click=_start)
+        if st.session_state.get("_search_error"):
+            st.error(st.session_state["_search_error"])
+        studies = [s.study_id for s in list_studies()]
+        if studies:
+            current = st.session_state.get(STUDY_KEY)
+            st.selectbox("Study", studies, index=studies.index(current) if current in studies else 0,
+                         key="train_study_pick", on_change=_pick)
+            study_view(st.session_state.get(STUDY_KEY) or studies[0])
+
+
+def _start() -> None:
+    """``on_click`` of Start search: reads the widgets now (a callback's bound arguments are a render old)."""
+    from tuneboard import access
+    from tuneboard.search import Budget, start_search
+
+    s = st.session_state
+    s.pop("_search_error", None)
+    user = auth.current_user()
+    model, preset = str(s.get(trainform.MODEL_SOURCE) or "default").strip(), s.get("preset")
+    try:
+        budget = (Budget(trials=int(s["train_search_trials"])) if s["train_search_budget"] == "Trials"
+                  else Budget(minutes=float(s["train_search_minutes"])))
+        base = state.dataset().to_config(model=model or "default", preset=preset)
+        job = start_search(base, budget, state.registry(), on_submit=lambda run: access.record_owner(run.path, user))
+    except TuneboardError as e:
+        st.session_state["_search_error"] = f"**{e.title}.** {e}"
+        return
+    searches()[job.study_id] = job
+    st.session_state[STUDY_KEY] = st.session_state["train_study_pick"] = job.study_id
+
+
+def _pick() -> None:
+    st.session_state[STUDY_KEY] = st.session_state["train_study_pick"]
+
+
+def study_view(study_id: str) -> None:
+    """The study's trials (status, score, settings), its best run marked; live while it runs."""
+    job = searches().get(study_id)
+    st.fragment(run_every=2.0 if job is not None and job.running else None)(_study_body)(study_id)
+
+
+def _study_body(study_id: str) -> None:
+    try:
+        record = load_study(study_id)
+    except TuneboardError as e:
+        show_error(e)
+        return
+    job = searches().get(study_id)
+    counts = ", ".join(f"{n} {status}" for status, n in record.counts().items()) or "no trial yet"
+    st.text(f"Study {record.study_id}: {record.status} · {counts} · best {record.metric} "
+            f"{fmt_metric(record.metric, record.best_value)}")
+    if record.reason:
+        st.caption(record.reason)
+    if record.trials:
+        st.dataframe(trials_table(record), hide_index=True)
+    cols = st.columns(3)
+    if job is not None and job.running:
+        cols[0].button("Stop search", key="train_search_stop", icon=":material/stop_circle:", on_click=job.stop)
+    if record.best_run_id:
+        cols[1].button("Open best run", key="train_search_best", on_click=state.select_run, args=(record.best_run_id,))
+    if len(record.run_ids()) >= 2 and cols[2].button("Compare its runs", key="train_search_compare"):
+        st.session_state["compare_pick"] = record.run_ids()
+        nav.go(nav.COMPARE)
+
+
+def trials_table(record: StudyRecord) -> pd.DataFrame:
+    """One row per trial: number, status, score, its settings; the best run marked."""
+    rows = []
+    for t in sorted(record.trials, key=lambda t: t.number):
+        best = t.run_id is not None and t.run_id == record.best_run_id
+        rows.append({"Trial": t.number, "Status": STATUS_TEXT[t.status] + (f" · {BEST}" if best else ""),
+                     record.metric: fmt_metric(record.metric, t.value), "Evaluations": t.evaluations,
+                     **{k: str(v) for k, v in t.params.items()}, "Run": short_id(t.run_id or "—")})
+    return pd.DataFrame(rows)
