@@ -48,7 +48,7 @@ def main() -> None:
         flags = set(find_suspects(texts, noisy.tolist(), classes, seed=seed)["row"].tolist())
         took = time.perf_counter() - start
         hits = len(flags & set(flipped.tolist()))
-        precision, recall = hits / max(len(flags), 1), hits / len(flipped)
+        precision, recall = hits / max(len(flags), 1), hits / len(flipped) if len(flipped) else float("nan")
         results.append({"seed": seed, "flipped": len(flipped), "flagged": len(flags), "hits": hits,
                         "precision": precision, "recall": recall, "seconds": took})
         print(f"seed {seed}: {len(flipped)} flipped, {len(flags)} flagged, {hits} of them flipped -> "
