@@ -1,4 +1,4 @@
-"""``python -m tuneboard inspect|train|evaluate|predict|compare|export``.
+"""``python -m tuneboard inspect|train|evaluate|predict|compare|export|report``.
 
 Named errors become one line on stderr and exit code 2; anything else is a bug: one line, the
 full traceback in a log file, exit code 1. Nobody sees a traceback.
@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--input", help="a file to predict (writes --output)")
     sp.add_argument("--output", help="where --input's predictions go (CSV)")
     sp.add_argument("--text-column", help="text column of --input (default: the run's)")
+    sp.add_argument("--explain", action="store_true", help="with --text: the words that pushed toward the label")
     sp.add_argument("--json", action="store_true")
 
     sp = sub.add_parser("compare", help="compare two or more runs: metrics, baselines, settings")
@@ -79,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("export", help="zip a finished run's model with its settings, metrics and a model card")
     sp.add_argument("run_dir")
     sp.add_argument("--output", help="the zip file to write (default models/exports/<run>.zip)")
+
+    sp = sub.add_parser("report", help="write a self-contained HTML report of a finished run for stakeholders")
+    sp.add_argument("run_dir")
+    sp.add_argument("--output", help="the HTML file to write (default RUN_DIR/report.html)")
     return p
 
 
@@ -89,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"inspect": cmd_inspect, "train": cmd_train, "evaluate": cmd_evaluate,
                 "predict": cmd_predict, "compare": cmd_compare,
-                "export": cmd_export}[args.command](args)
+                "export": cmd_export, "report": cmd_report}[args.command](args)
     except TuneboardError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -187,6 +192,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if args.input and not args.output:
         raise ConfigError("--input needs --output: name the CSV file the predictions should be written to.")
     predictor = Predictor.load(run.path)
+    if args.text and args.explain:
+        return _print_explanations(predictor, args.text, args.json)
     if args.text:
         for r in predictor.predict(args.text):
             if args.json:
@@ -237,6 +244,27 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     path = export_run(args.run_dir, Path(args.output) if args.output else None)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def _print_explanations(predictor: Any, texts: list[str], as_json: bool) -> int:
+    from .explain import explain
+
+    for e in explain(predictor, texts):
+        if as_json:
+            print(json.dumps(e.to_dict(), ensure_ascii=False))
+            continue
+        toward = ", ".join(f"{w.text} ({w.weight:+.2f})" for w in e.top(5))
+        against = ", ".join(f"{w.text} ({w.weight:+.2f})" for w in e.top(5, toward=False))
+        print(f"{e.label}  ({e.score:.3f})\t{e.text}\n  toward: {toward or '-'}\n  against: {against or '-'}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    path = write_report(args.run_dir, args.output)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): open it in a browser, no server needed")
     return 0
 
 

@@ -7,9 +7,10 @@ Two attribution methods from Captum, both on a fine-tuned transformer loaded by 
 - ``ig`` (Captum ``LayerIntegratedGradients`` on the word embeddings, baseline ``[PAD]``).
 
 The default was chosen by measuring both (bench/bench_explain.py, figures in bench/RESULTS.md): on the
-demo, deleting IG's top-3 words dropped the label's probability by 0.335 on average (occlusion's: 0.293,
-3 random words: 0.035), at 186 ms per explanation on 2 CPU cores (occlusion: 215 ms). Token weights are summed into words with the tokenizer's ``word_ids`` and
-offsets, so sub-word pieces show as one word and each Chinese/Japanese/Korean character is a word.
+demo, deleting IG's top-3 words dropped the label's probability by 0.335 on average (occlusion's:
+0.293, 3 random words: 0.035), at 186 ms per explanation on 2 CPU cores (occlusion: 215 ms).
+Token weights are summed into words with the tokenizer's ``word_ids`` and offsets, so sub-word pieces
+show as one word and each Chinese/Japanese/Korean character is a word.
 """
 from __future__ import annotations
 
@@ -106,7 +107,7 @@ def _explain_one(predictor: Predictor, text: str, label: str, score: float, meth
     for t, u in enumerate(units):
         if u >= 0:
             weights[u] += token_weights[t]
-    words = [Word(text[s:e], s, e, float(w)) for (s, e), w in zip(spans, weights)]
+    words = [Word(text[s:e], s, e, float(w)) for (s, e), w in zip(spans, weights, strict=True)]
     last = int(enc["offset_mapping"][0][units >= 0][-1][1]) if (units >= 0).any() else 0
     return Explanation(text, label, float(score), method, words, truncated=bool(text[last:].strip()))
 
@@ -121,7 +122,7 @@ def word_units(enc: Any, text: str) -> tuple[np.ndarray, list[tuple[int, int]]]:
     units = np.full(len(word_ids), -1, dtype=int)
     spans: list[tuple[int, int]] = []
     key_to_unit: dict[Any, int] = {}
-    for t, (wid, seq) in enumerate(zip(word_ids, seq_ids)):
+    for t, (wid, seq) in enumerate(zip(word_ids, seq_ids, strict=True)):
         start, end = offsets[t]
         if wid is None or seq != 0 or end <= start:
             continue

@@ -162,7 +162,8 @@ def verdict(metrics: dict[str, Any]) -> str:
     ours = metrics.get(main or "")
     if not isinstance(ours, (int, float)):
         return "No score was recorded for this run."
-    said = f"On {metrics.get('n_val', metrics.get('n', '?'))} validation rows the model scores {name} {_fmt(main, ours)}."
+    rows = metrics.get("n_val", metrics.get("n", "?"))
+    said = f"On {rows} validation rows the model scores {name} {_fmt(main, ours)}."
     if metrics.get("model_kind") == "tfidf" or not isinstance(base.get(main), (int, float)):
         return said
     gain = (ours - base[main]) * (1 if metrics.get("higher_is_better", True) else -1)
@@ -196,7 +197,8 @@ def _examples(run: RunDir, metrics: dict[str, Any], frame: pd.DataFrame | None, 
     from .inference import Predictor
 
     ranked = frame.sort_values("confidence", ascending=False)
-    picked = pd.concat([ranked[ranked["correct"]].head(count - count // 2), ranked[~ranked["correct"]].head(count // 2)])
+    right, wrong = ranked[ranked["correct"]], ranked[~ranked["correct"]]
+    picked = pd.concat([right.head(count - min(count // 2, len(wrong))), wrong.head(count // 2)])
     try:
         explained = explain(Predictor.load(run.path, device="cpu"), picked["text"].astype(str).tolist(),
                             labels=[str(x) for x in picked["predicted"]] if metrics["task"] == "single_label" else None)
@@ -210,7 +212,7 @@ def _examples(run: RunDir, metrics: dict[str, Any], frame: pd.DataFrame | None, 
         f"<b class=\"{'right' if ok else 'wrong'}\">{html.escape(str(pred))}</b> ({conf:.0%} sure) · true label "
         f"<b>{html.escape(str(label))}</b></div></div>"
         for text, pred, conf, label, ok in zip(shown, picked["predicted"], picked["confidence"], picked["label"],
-                                               picked["correct"]))
+                                               picked["correct"], strict=True))
     return (f"<section><h2>Example predictions</h2><p class=\"muted\">{html.escape(note)} The most confident right "
             f"calls and the most confident mistakes.</p>{cards}</section>")
 

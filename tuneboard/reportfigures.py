@@ -56,9 +56,9 @@ def confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> 
     """Rows are true labels, columns predicted; the count in every cell."""
     labels = [str(x) for x in labels]
     size = max(360, 60 * len(labels) + 160)
-    heat = {"type": "heatmap", "z": [list(r) for r in matrix], "x": labels, "y": labels, "colorscale": [[0, "#F8FAFC"], [1, INDIGO]],
-            "showscale": False, "texttemplate": "%{z}", "hovertemplate": "true %{y}<br>predicted %{x}<br>"
-            "%{z} rows<extra></extra>"}
+    heat = {"type": "heatmap", "z": [list(r) for r in matrix], "x": labels, "y": labels,
+            "colorscale": [[0, "#F8FAFC"], [1, INDIGO]], "showscale": False,
+            "texttemplate": "%{z}", "hovertemplate": "true %{y}<br>predicted %{x}<br>%{z} rows<extra></extra>"}
     layout = _layout("Confusion matrix", height=size, xaxis={"title": {"text": "Predicted"}, "type": "category"},
                      yaxis={"title": {"text": "True"}, "type": "category", "autorange": "reversed"})
     layout["margin"]["l"] = 140
@@ -68,7 +68,7 @@ def confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> 
 def slices_figure(table: pd.DataFrame, limit: int = 12) -> Figure:
     """Accuracy per slice with its 95 % interval as error bars, worst first."""
     top = table.head(limit)
-    names = [f"{by}: {value}" for by, value in zip(top["by"], top["value"])]
+    names = [f"{by}: {value}" for by, value in zip(top["by"], top["value"], strict=True)]
     acc = top["accuracy"].tolist()
     bar = {"type": "bar", "orientation": "h", "y": names, "x": acc, "marker": {"color": AMBER},
            "error_x": {"type": "data", "symmetric": False, "array": (top["high"] - top["accuracy"]).tolist(),

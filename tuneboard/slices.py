@@ -61,7 +61,7 @@ def script_of(text: str) -> str:
 
 def length_bucket(text: str) -> str:
     n = len(str(text))
-    for lo, hi in zip(LENGTH_EDGES[:-1], LENGTH_EDGES[1:]):
+    for lo, hi in zip(LENGTH_EDGES[:-1], LENGTH_EDGES[1:], strict=True):
         if lo <= n < hi:
             return f"{lo}+ chars" if hi == np.inf else f"{lo}-{int(hi) - 1} chars"
     return "?"
