@@ -3,7 +3,7 @@
 A copy of the demo (examples/support_tickets.csv, 610 rows, 5 classes) gets 5 % of its labels flipped to
 another class at random; ``tuneboard.mislabels.find_suspects`` (cross-validated TF-IDF probabilities into
 cleanlab) flags rows; precision = flagged rows that were flipped / flagged, recall = flipped rows flagged /
-flipped. Averaged over several seeds. The demo's own labels may hold real mistakes too: a flagged row that
+flipped. Averaged over several seeds, for each of cleanlab's ``filter_by`` rules on the same probabilities. The demo's own labels may hold real mistakes too: a flagged row that
 was not flipped counts against precision here even when it is genuinely wrong.
 
 Run: ``.venv/bin/python bench/bench_mislabels.py [--rate 0.05] [--seeds 5]``.
@@ -20,6 +20,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+FILTERS = ("prune_by_noise_rate", "both", "confident_learning", "predicted_neq_given")  # cleanlab's filter_by
 
 
 def main() -> None:
@@ -31,7 +32,7 @@ def main() -> None:
 
     import pandas as pd
 
-    from tuneboard.mislabels import find_suspects
+    from tuneboard.mislabels import find_suspects, out_of_sample_scores
 
     df = pd.read_csv(args.data)
     text_col, label_col = df.columns[0], df.columns[1]
@@ -45,19 +46,22 @@ def main() -> None:
         for i in flipped:
             noisy[i] = rng.choice([c for c in classes if c != clean[i]])
         start = time.perf_counter()
-        flags = set(find_suspects(texts, noisy.tolist(), classes, seed=seed)["row"].tolist())
+        scores = out_of_sample_scores(texts, noisy.tolist(), classes, seed=seed)
         took = time.perf_counter() - start
-        hits = len(flags & set(flipped.tolist()))
-        precision, recall = hits / max(len(flags), 1), hits / len(flipped) if len(flipped) else float("nan")
-        results.append({"seed": seed, "flipped": len(flipped), "flagged": len(flags), "hits": hits,
-                        "precision": precision, "recall": recall, "seconds": took})
-        print(f"seed {seed}: {len(flipped)} flipped, {len(flags)} flagged, {hits} of them flipped -> "
-              f"precision {precision:.2f}, recall {recall:.2f}  ({took:.1f} s)", flush=True)
-    p = np.mean([r["precision"] for r in results])
-    r = np.mean([r["recall"] for r in results])
-    print(f"mean over {len(results)} seeds: precision {p:.3f}, recall {r:.3f}")
+        for filter_by in FILTERS:
+            flags = set(find_suspects(texts, noisy.tolist(), classes, scores=scores, filter_by=filter_by)["row"])
+            hits = len(flags & set(flipped.tolist()))
+            precision = hits / max(len(flags), 1)
+            recall = hits / len(flipped) if len(flipped) else float("nan")
+            results.append({"seed": seed, "filter_by": filter_by, "flipped": len(flipped), "flagged": len(flags),
+                            "hits": hits, "precision": precision, "recall": recall, "cv_seconds": took})
+            print(f"seed {seed} {filter_by:<20}: {len(flipped)} flipped, {len(flags)} flagged, {hits} of them flipped"
+                  f" -> precision {precision:.2f}, recall {recall:.2f}  (cross-validation {took:.1f} s)", flush=True)
+    for filter_by in FILTERS:
+        mine = [r for r in results if r["filter_by"] == filter_by]
+        print(f"{filter_by:<20} mean over {len(mine)} seeds: precision {np.mean([r['precision'] for r in mine]):.3f}, "
+              f"recall {np.mean([r['recall'] for r in mine]):.3f}, flagged {np.mean([r['flagged'] for r in mine]):.1f}")
     print(json.dumps(results))
-
 
 if __name__ == "__main__":
     main()

@@ -80,15 +80,20 @@ def with_data_columns(frame: pd.DataFrame, config: Any) -> pd.DataFrame:
             df = pd.concat([df, extra], ignore_index=True)
     except (TuneboardError, OSError):
         return frame
-    used = {config.text_column, config.label_column, config.text_pair_column, *config.label_columns}
-    if config.text_column not in df.columns:
+    from .data import detect_columns
+
+    text_col, label_col = config.text_column, config.label_column
+    if not (text_col and label_col):  # the run let Tuneboard detect them: detect them the same way
+        detected = detect_columns(df)
+        text_col, label_col = text_col or detected[0], label_col or detected[1]
+    used = {text_col, label_col, config.text_pair_column, *config.label_columns}
+    if text_col not in df.columns:
         return frame
-    keep = [c for c in df.columns if c not in used and c not in frame.columns
-            and 1 < df[c].nunique(dropna=True) <= MAX_VALUES]
+    keep = [c for c in df.columns if c not in used and c not in frame.columns and _sliceable(df[c])]
     if not keep:
         return frame
     side = df[keep].astype("string").fillna("(blank)")
-    side.insert(0, "_key", df[config.text_column].astype(str).str.strip())
+    side.insert(0, "_key", df[text_col].astype(str).str.strip())
     side = side.drop_duplicates("_key")
     joined = frame.assign(_key=frame["text"].astype(str).str.strip()).merge(side, on="_key", how="left")
     return joined.drop(columns="_key").set_axis(frame.index)
@@ -97,8 +102,13 @@ def with_data_columns(frame: pd.DataFrame, config: Any) -> pd.DataFrame:
 def slice_columns(frame: pd.DataFrame) -> list[str]:
     """Columns worth slicing by: extra columns with 2..MAX_VALUES values (added by ``with_data_columns``)."""
     own = {"text", "text_pair", "label", "predicted", "confidence", "correct", "error"}
-    return [c for c in frame.columns if c not in own and not str(c).startswith("score_")
-            and 1 < frame[c].nunique(dropna=True) <= MAX_VALUES]
+    return [c for c in frame.columns if c not in own and not str(c).startswith("score_") and _sliceable(frame[c])]
+
+
+def _sliceable(values: pd.Series) -> bool:
+    """A few distinct values, each shared by several rows on average (an id column is not a slice)."""
+    distinct = values.nunique(dropna=True)
+    return 1 < distinct <= min(MAX_VALUES, len(values) // 2)
 
 
 def slice_values(frame: pd.DataFrame, by: str) -> pd.Series:
