@@ -3,8 +3,9 @@
 A copy of the demo (examples/support_tickets.csv, 610 rows, 5 classes) gets 5 % of its labels flipped to
 another class at random; ``tuneboard.mislabels.find_suspects`` (cross-validated TF-IDF probabilities into
 cleanlab) flags rows; precision = flagged rows that were flipped / flagged, recall = flipped rows flagged /
-flipped. Averaged over several seeds, for each of cleanlab's ``filter_by`` rules on the same probabilities. The demo's own labels may hold real mistakes too: a flagged row that
-was not flipped counts against precision here even when it is genuinely wrong.
+flipped. Averaged over several seeds, for each of cleanlab's ``filter_by`` rules on the same probabilities.
+The demo's own labels may hold real mistakes too: a flagged row that was not flipped counts against
+precision here even when it is genuinely wrong.
 
 Run: ``.venv/bin/python bench/bench_mislabels.py [--rate 0.05] [--seeds 5]``.
 """

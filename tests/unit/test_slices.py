@@ -3,8 +3,17 @@ import pandas as pd
 import pytest
 
 from tuneboard.config import TrainConfig
-from tuneboard.slices import LENGTH, SCRIPT, judge, length_bucket, script_of, slice_rows, slice_table, wilson, \
-    with_data_columns
+from tuneboard.slices import (
+    LENGTH,
+    SCRIPT,
+    judge,
+    length_bucket,
+    script_of,
+    slice_rows,
+    slice_table,
+    wilson,
+    with_data_columns,
+)
 
 
 def frame_with(channel_right: dict[str, tuple[int, int]]) -> pd.DataFrame:
