@@ -48,14 +48,23 @@ def explain_mistakes(run: Any, wrong: pd.DataFrame) -> None:
             explained(predictor, str(rows["text"][pick]), str(rows["predicted"][pick]))
 
 
+@st.cache_data(max_entries=4, show_spinner="Slicing the validation rows…")
+def _sliced(run_path: str, frame: pd.DataFrame, metrics: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The judged predictions with the data file's extra columns, and their slice table (the file is read once)."""
+    from tuneboard.runs import open_run
+    from tuneboard.slices import judge, slice_table, with_data_columns
+
+    judged = with_data_columns(judge(frame, metrics), open_run(run_path).config())
+    return judged, slice_table(judged)
+
+
 def slices(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
     """Accuracy per slice (extra columns, text length, script), worst first; a click lists that slice's mistakes."""
-    from tuneboard.slices import judge, slice_rows, slice_table, with_data_columns
+    from tuneboard.slices import slice_rows
 
     if "correct" not in frame:
         return
-    judged = with_data_columns(judge(frame, metrics), run.config())
-    table = slice_table(judged)
+    judged, table = _sliced(str(run.path), frame, metrics)
     st.subheader("Slices: where the model is weaker")
     if table.empty:
         st.caption("No slice has enough rows to compare (at least 5 rows in two or more slices).")

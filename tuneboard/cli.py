@@ -192,6 +192,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if args.input and not args.output:
         raise ConfigError("--input needs --output: name the CSV file the predictions should be written to.")
     predictor = Predictor.load(run.path)
+    if args.explain and not args.text:
+        raise ConfigError("--explain works with --text: name the text(s) to explain.")
     if args.text and args.explain:
         return _print_explanations(predictor, args.text, args.json)
     if args.text:
