@@ -89,6 +89,9 @@ def test_cli_predict_explain_json(tiny_run):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert [w["text"] for w in out["words"]] == ["great", "love"] and out["method"] == "ig"
+    r = subprocess.run([sys.executable, "-m", "tuneboard", "predict", str(tiny_run), "--input", "x.csv",
+                        "--output", "y.csv", "--explain"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 2 and "--explain works with --text" in r.stderr
 
 
 def test_the_tfidf_baseline_says_it_cannot_be_explained(sentiment_csv):
