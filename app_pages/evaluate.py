@@ -2,7 +2,7 @@
 (and fixing those rows), and its scores on another file."""
 import streamlit as st
 
-from components import auth, cache, charts, evalviews, mistakes
+from components import auth, cache, charts, evalviews, insights, mistakes
 from components.sources import FILE_TYPES
 from components.uploads import save_upload
 from components.widgets import fmt_metric, headline, run_picker, show_error
@@ -29,6 +29,7 @@ frame = cache.predictions(str(predictions), predictions.stat().st_mtime) if pred
 
 evalviews.coaching(run.history(), metrics)
 evalviews.headline(metrics)
+insights.report_button(run)
 
 if task == "regression":
     evalviews.regression(frame)
@@ -41,7 +42,11 @@ if task == "single_label":
 
 if frame is not None and auth.allowed("view_texts", run.path):
     st.divider()
+    insights.slices(run, metrics, frame)
+    st.divider()
+    insights.mislabels(run, metrics)
     mistakes.error_analysis(run, metrics, frame)
+    insights.explain_mistakes(run, mistakes.wrong_rows(frame, metrics))
 elif frame is not None:
     st.info("The validation texts of this run are private to its owner: ask them to share the run (Runs page).")
 

@@ -4,7 +4,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from components import batch, cache, charts
+from components import batch, cache, charts, insights
 from components.widgets import fmt_metric, headline, run_picker, show_error
 from tuneboard.errors import TuneboardError
 from tuneboard.files import safe_csv
@@ -48,6 +48,9 @@ def typed_text() -> None:
         headline(numbers | {"Latency": f"{latency_ms:,.0f} ms"})
         if scores:
             st.plotly_chart(charts.probability_figure(scores), config=charts.PLOTLY_CONFIG)
+        if predictor.tokenizer is not None and predictor.task != "regression" and \
+                st.toggle("Why this label? Highlight the words that mattered", key="predict_explain"):
+            insights.explained(predictor, lines[0])
         return
     headline({"Texts": f"{len(results):,}", "Latency": f"{latency_ms:,.0f} ms",
               "Per text": f"{latency_ms / len(results):,.1f} ms"})

@@ -1,4 +1,4 @@
-"""``python -m tuneboard inspect|train|search|evaluate|predict|compare|export|serve``.
+"""``python -m tuneboard inspect|train|search|evaluate|predict|compare|export|report|serve``.
 
 Named errors become one line on stderr and exit code 2; anything else is a bug: one line, the
 full traceback in a log file, exit code 1. Nobody sees a traceback.
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--input", help="a file to predict (writes --output)")
     sp.add_argument("--output", help="where --input's predictions go (CSV)")
     sp.add_argument("--text-column", help="text column of --input (default: the run's)")
+    sp.add_argument("--explain", action="store_true", help="with --text: the words that pushed toward the label")
     sp.add_argument("--json", action="store_true")
 
     sp = sub.add_parser("compare", help="compare two or more runs: metrics, baselines, settings")
@@ -81,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="hf: the model folder (default); onnx / onnx-int8: ONNX fp32 / int8, parity-checked")
     add_serve_parsers(sub)
     add_search_parser(sub, columns)
+
+    sp = sub.add_parser("report", help="write a self-contained HTML report of a finished run for stakeholders")
+    sp.add_argument("run_dir")
+    sp.add_argument("--output", help="the HTML file to write (default RUN_DIR/report.html)")
     return p
 
 
@@ -116,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         return {"inspect": cmd_inspect, "train": cmd_train, "evaluate": cmd_evaluate,
                 "predict": cmd_predict, "compare": cmd_compare,
                 "export": cmd_export, "serve": cmd_serve, "api-key": cmd_api_key,
-                "search": cmd_search}[args.command](args)
+                "search": cmd_search, "report": cmd_report}[args.command](args)
     except TuneboardError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -332,6 +337,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if args.input and not args.output:
         raise ConfigError("--input needs --output: name the CSV file the predictions should be written to.")
     predictor = Predictor.load(run.path)
+    if args.explain and not args.text:
+        raise ConfigError("--explain works with --text: name the text(s) to explain.")
+    if args.text and args.explain:
+        return _print_explanations(predictor, args.text, args.json)
     if args.text:
         for r in predictor.predict(args.text):
             if args.json:
@@ -419,6 +428,27 @@ def cmd_api_key(args: argparse.Namespace) -> int:
     from .serving import add_api_key
 
     print(add_api_key(args.file, args.name))
+    return 0
+
+
+def _print_explanations(predictor: Any, texts: list[str], as_json: bool) -> int:
+    from .explain import explain
+
+    for e in explain(predictor, texts):
+        if as_json:
+            print(json.dumps(e.to_dict(), ensure_ascii=False))
+            continue
+        toward = ", ".join(f"{w.text} ({w.weight:+.2f})" for w in e.top(5))
+        against = ", ".join(f"{w.text} ({w.weight:+.2f})" for w in e.top(5, toward=False))
+        print(f"{e.label}  ({e.score:.3f})\t{e.text}\n  toward: {toward or '-'}\n  against: {against or '-'}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    path = write_report(args.run_dir, args.output)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): open it in a browser, no server needed")
     return 0
 
 

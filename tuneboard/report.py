@@ -1,0 +1,245 @@
+"""A stakeholder report of one finished run: one self-contained, printable HTML file.
+
+What was trained on what data, the headline numbers beside the TF-IDF baseline, per-class results, the
+confusion matrix, example predictions with their words highlighted, slices and the plain-words coaching.
+Charts are interactive Plotly figures drawn by the plotly.js copied into the file, so the report opens
+from disk, offline, with no server. Every string from the data or the user is HTML-escaped.
+"""
+from __future__ import annotations
+
+import html
+import importlib.util
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import reportfigures as figs
+from .errors import ConfigError, TuneboardError
+from .runs import RunDir, open_run
+
+HEADLINES = {"single_label": ("accuracy", "macro_f1", "weighted_f1"),
+             "multi_label": ("micro_f1", "macro_f1", "subset_accuracy"), "regression": ("rmse", "mae", "r2")}
+EXAMPLES = 6
+CSS = """
+body{font-family:Inter,'Source Sans Pro',Helvetica,Arial,sans-serif;color:#1F2937;max-width:1100px;margin:2em auto;
+padding:0 1.5em;line-height:1.5}
+h1{margin-bottom:.1em}h2{border-bottom:2px solid #E5E7EB;padding-bottom:.2em;margin-top:1.8em}
+.muted{color:#6B7280}table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #E5E7EB;padding:.3em .7em;
+text-align:left;vertical-align:top}th{background:#F9FAFB}.num{text-align:right;font-variant-numeric:tabular-nums}
+.tiles{display:flex;gap:1em;flex-wrap:wrap}.tile{border:1px solid #E5E7EB;border-radius:8px;padding:.6em 1em;
+min-width:9em}.tile b{display:block;font-size:1.6em}.tip{border-left:4px solid #4F46E5;padding:.3em .8em;
+margin:.5em 0;background:#F9FAFB}.tip.warning{border-color:#F59E0B}.tip.success{border-color:#10B981}
+.tip.error{border-color:#EF4444}.example{border:1px solid #E5E7EB;border-radius:8px;padding:.6em 1em;margin:.6em 0}
+.wrong{color:#B91C1C}.right{color:#047857}.chart{width:100%}
+@media print{body{max-width:none;margin:0}section{break-inside:avoid}.noprint{display:none}
+.example,.tip{break-inside:avoid}}
+"""
+
+
+def plotly_js() -> str:
+    """plotly.min.js from the installed plotly package, found without importing plotly (the engine never does)."""
+    spec = importlib.util.find_spec("plotly")
+    path = Path(spec.origin).parent / "package_data" / "plotly.min.js" if spec and spec.origin else None
+    if path is None or not path.is_file():
+        raise ConfigError("The report embeds plotly.js from the plotly package, which is not installed. "
+                          "Install the requirements (make run) and try again.")
+    return path.read_text(encoding="utf-8")
+
+
+def write_report(run_path: str | Path, output: str | Path | None = None, examples: int = EXAMPLES) -> Path:
+    """Write the report of ``run_path`` to ``output`` (default ``<run>/report.html``) atomically."""
+    run = open_run(run_path)
+    target = Path(output) if output else run.path / "report.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(build_report(run, examples), encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def build_report(run: RunDir, examples: int = EXAMPLES) -> str:
+    """The whole report as one HTML string."""
+    metrics = run.metrics()
+    if not metrics:
+        raise ConfigError(f"Run {run.run_id} has no scores yet (still training, or it stopped before the first "
+                          "evaluation). Report on a finished run.")
+    frame = _predictions(run, metrics)
+    charts: list[tuple[str, dict[str, Any]]] = []
+    body = [_header(run, metrics), _overview(run, metrics), _headline(metrics, charts), _per_class(metrics, charts),
+            _examples(run, metrics, frame, examples), _slices(run, frame, charts), _coaching(run, metrics)]
+    scripts = "".join(f"Plotly.newPlot({json.dumps(div)},{_safe_json(fig['data'])},{_safe_json(fig['layout'])},"
+                      '{"displaylogo":false,"responsive":true});\n' for div, fig in charts)
+    title = html.escape(f"Tuneboard report · {run.run_id}")
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{CSS}</style>"
+            f"<script>{plotly_js()}</script></head><body>{''.join(body)}"
+            f"<script>\n{scripts}</script></body></html>")
+
+
+def _safe_json(value: Any) -> str:
+    """JSON that cannot close the <script> it sits in, whatever the labels hold."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _chart(charts: list[tuple[str, dict[str, Any]]], fig: dict[str, Any]) -> str:
+    div = f"chart-{len(charts)}"
+    charts.append((div, fig))
+    return f'<div id="{div}" class="chart"></div>'
+
+
+def _predictions(run: RunDir, metrics: dict[str, Any]) -> pd.DataFrame | None:
+    from .slices import judge, with_data_columns
+
+    path = run.path / "predictions.parquet"
+    if not path.is_file():
+        return None
+    frame = judge(pd.read_parquet(path), metrics)
+    try:
+        return with_data_columns(frame, run.config())
+    except TuneboardError:
+        return frame
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    return "<table>" + "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows) + \
+        "</table>"
+
+
+def _header(run: RunDir, metrics: dict[str, Any]) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime())
+    return (f"<header><h1>Model report</h1><p class=\"muted\">Run {html.escape(run.run_id)} · "
+            f"generated {when} by Tuneboard · {html.escape(str(metrics.get('task', '')).replace('_', '-'))}</p>"
+            "<p class=\"noprint muted\">Charts are interactive: hover for numbers. Print this page for a paper "
+            "copy.</p></header>")
+
+
+def _overview(run: RunDir, metrics: dict[str, Any]) -> str:
+    cfg = run.config()
+    status = run.status()
+    labels = [str(x) for x in metrics.get("labels") or []]
+    model = "TF-IDF + logistic regression (baseline model)" if metrics.get("model_kind") == "tfidf" else \
+        ("all-MiniLM-L6-v2 (bundled)" if cfg.model == "default" else str(cfg.model))
+    rows = [("Model", model), ("Data", Path(str(cfg.data)).name),
+            ("Rows", f"{metrics.get('n_train', '?')} for training, {metrics.get('n_val', metrics.get('n', '?'))} "
+                     "held out for validation (never trained on)"),
+            ("Task", str(metrics.get("task", "")).replace("_", "-"))]
+    if labels:
+        rows.append((f"Labels ({len(labels)})", ", ".join(labels)))
+    rows.append(("Settings", f"preset {cfg.preset}, {cfg.epochs} epochs, learning rate {cfg.learning_rate}, "
+                             f"max length {cfg.max_length} tokens, seed {cfg.seed}"))
+    if metrics.get("wall_time_s"):
+        rows.append(("Training time", f"{metrics['wall_time_s']:.0f} s ({status.get('status', '?')})"))
+    return "<section><h2>What was trained</h2>" + _table(rows) + "</section>"
+
+
+def _fmt(key: str, value: Any) -> str:
+    if not isinstance(value, (int, float)):
+        return "n/a"
+    return f"{value:.3f}" if key in ("rmse", "mae", "r2") else f"{value:.1%}"
+
+
+def _headline(metrics: dict[str, Any], charts: list[tuple[str, dict[str, Any]]]) -> str:
+    keys = [k for k in HEADLINES.get(metrics.get("task", ""), ()) if k in metrics]
+    base = metrics.get("baseline") or {}
+    tiles = "".join(f'<div class="tile">{html.escape(figs.NAMES.get(k, k))}<b>{_fmt(k, metrics[k])}</b>'
+                    + (f'<span class="muted">baseline {_fmt(k, base[k])}</span>' if k in base else "") + "</div>"
+                    for k in keys)
+    return ("<section><h2>How good it is</h2>"
+            f"<p>{html.escape(verdict(metrics))}</p><div class=\"tiles\">{tiles}</div>"
+            + _chart(charts, figs.metrics_figure(metrics, keys)) + "</section>")
+
+
+def verdict(metrics: dict[str, Any]) -> str:
+    """One plain sentence: the main number, and whether fine-tuning beat the instant baseline."""
+    main, base = metrics.get("main_metric"), (metrics.get("baseline") or {})
+    name = figs.NAMES.get(main or "", main or "score")
+    ours = metrics.get(main or "")
+    if not isinstance(ours, (int, float)):
+        return "No score was recorded for this run."
+    rows = metrics.get("n_val", metrics.get("n", "?"))
+    said = f"On {rows} validation rows the model scores {name} {_fmt(main, ours)}."
+    if metrics.get("model_kind") == "tfidf" or not isinstance(base.get(main), (int, float)):
+        return said
+    gain = (ours - base[main]) * (1 if metrics.get("higher_is_better", True) else -1)
+    if abs(gain) < 0.005:
+        return said + f" That is practically a tie with the simple TF-IDF baseline ({_fmt(main, base[main])})."
+    verb = "better" if gain > 0 else "worse"
+    return said + f" That is {verb} than the simple TF-IDF baseline ({_fmt(main, base[main])})."
+
+
+def _per_class(metrics: dict[str, Any], charts: list[tuple[str, dict[str, Any]]]) -> str:
+    per = metrics.get("per_class")
+    if not per:
+        return ""
+    head = "<tr><th>Class</th><th>Precision</th><th>Recall</th><th>F1</th><th>Rows</th></tr>"
+    rows = "".join(f"<tr><td>{html.escape(str(n))}</td><td class=\"num\">{r['precision']:.1%}</td>"
+                   f"<td class=\"num\">{r['recall']:.1%}</td><td class=\"num\">{r['f1']:.1%}</td>"
+                   f"<td class=\"num\">{r['support']}</td></tr>" for n, r in per.items())
+    out = ("<section><h2>Per class</h2><p class=\"muted\">Precision: when the model says this class, how often it is "
+           "right. Recall: of the rows of this class, how many it finds.</p>"
+           f"<table>{head}{rows}</table>" + _chart(charts, figs.per_class_figure(per)))
+    matrix = metrics.get("confusion_matrix")
+    if matrix:
+        out += _chart(charts, figs.confusion_figure(matrix["labels"], matrix["matrix"]))
+    return out + "</section>"
+
+
+def _examples(run: RunDir, metrics: dict[str, Any], frame: pd.DataFrame | None, count: int) -> str:
+    if frame is None or "correct" not in frame or count <= 0 or metrics.get("task") == "regression":
+        return ""
+    from .explain import explain, highlight_html
+    from .inference import Predictor
+
+    ranked = frame.sort_values("confidence", ascending=False)
+    right, wrong = ranked[ranked["correct"]], ranked[~ranked["correct"]]
+    picked = pd.concat([right.head(count - min(count // 2, len(wrong))), wrong.head(count // 2)])
+    try:
+        explained = explain(Predictor.load(run.path, device="cpu"), picked["text"].astype(str).tolist(),
+                            labels=[str(x) for x in picked["predicted"]] if metrics["task"] == "single_label" else None)
+        shown = [highlight_html(e) for e in explained]
+        note = ("Green words pushed the model toward its prediction, red words against it "
+                "(Integrated Gradients); stronger colour, stronger push.")
+    except TuneboardError as e:
+        shown, note = [html.escape(t) for t in picked["text"].astype(str)], str(e)
+    cards = "".join(
+        f"<div class=\"example\"><div>{text}</div><div class=\"muted\">predicted "
+        f"<b class=\"{'right' if ok else 'wrong'}\">{html.escape(str(pred))}</b> ({conf:.0%} sure) · true label "
+        f"<b>{html.escape(str(label))}</b></div></div>"
+        for text, pred, conf, label, ok in zip(shown, picked["predicted"], picked["confidence"], picked["label"],
+                                               picked["correct"], strict=True))
+    return (f"<section><h2>Example predictions</h2><p class=\"muted\">{html.escape(note)} The most confident right "
+            f"calls and the most confident mistakes.</p>{cards}</section>")
+
+
+def _slices(run: RunDir, frame: pd.DataFrame | None, charts: list[tuple[str, dict[str, Any]]]) -> str:
+    from .slices import slice_table
+
+    if frame is None:
+        return ""
+    table = slice_table(frame)
+    if table.empty:
+        return ""
+    rows = "".join(f"<tr><td>{html.escape(str(r.by))}</td><td>{html.escape(str(r.value))}</td>"
+                   f"<td class=\"num\">{r.rows}</td><td class=\"num\">{r.accuracy:.1%}</td>"
+                   f"<td class=\"num\">{r.low:.0%}–{r.high:.0%}</td></tr>" for r in table.head(15).itertuples())
+    return ("<section><h2>Where it is weaker</h2><p class=\"muted\">Validation accuracy per slice of the data, "
+            "worst first, with a 95 % interval: a wide interval means too few rows to be sure.</p>"
+            "<table><tr><th>Slice by</th><th>Value</th><th>Rows</th><th>Accuracy</th><th>95 % interval</th></tr>"
+            f"{rows}</table>" + _chart(charts, figs.slices_figure(table)) + "</section>")
+
+
+def _coaching(run: RunDir, metrics: dict[str, Any]) -> str:
+    from .coaching import BASELINE_TIPS, coach
+
+    # The baseline verdict is said once, in "How good it is" (coaching's 0.5-point tie rule differs).
+    tips = [t for t in coach(run.history(), metrics) if t["kind"] not in BASELINE_TIPS]
+    if not tips:
+        return ""
+    body = "".join(f"<div class=\"tip {html.escape(t['severity'])}\"><b>{html.escape(t['title'])}.</b> "
+                   f"{html.escape(t['advice'].replace('`', ''))}</div>" for t in tips)
+    return f"<section><h2>What to do next</h2>{body}</section>"

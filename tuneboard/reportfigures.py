@@ -1,0 +1,81 @@
+"""Plotly figures of the stakeholder report as plain JSON-ready dicts (``{"data": [...], "layout": {...}}``).
+
+The engine never imports plotly (the CLI and the tests run without the UI layer); a figure is just the
+JSON ``Plotly.newPlot`` takes, drawn in the browser by the plotly.js embedded in the report.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import pandas as pd
+
+INDIGO, AMBER, GREEN, SLATE, RED = "#4F46E5", "#F59E0B", "#10B981", "#64748B", "#EF4444"
+FONT = {"family": "Inter, 'Source Sans Pro', Helvetica, Arial, sans-serif", "size": 14, "color": "#1F2937"}
+NAMES = {"accuracy": "Accuracy", "macro_f1": "Macro-F1", "weighted_f1": "Weighted F1", "micro_f1": "Micro-F1",
+         "subset_accuracy": "Exact match", "rmse": "RMSE", "mae": "MAE", "r2": "R²"}
+
+Figure = dict[str, Any]
+
+
+def _layout(title: str, height: int = 360, **extra: Any) -> dict[str, Any]:
+    return {"title": {"text": title, "x": 0, "xanchor": "left"}, "height": height, "font": FONT,
+            "margin": {"l": 60, "r": 20, "t": 50, "b": 60}, "plot_bgcolor": "white", "paper_bgcolor": "white",
+            **extra}
+
+
+def metrics_figure(metrics: dict[str, Any], keys: Sequence[str]) -> Figure:
+    """The headline numbers of the model beside the TF-IDF baseline's, as grouped bars."""
+    keys = [k for k in keys if isinstance(metrics.get(k), (int, float))]
+    names = [NAMES.get(k, k) for k in keys]
+    data = [{"type": "bar", "name": "Fine-tuned model", "x": names, "y": [metrics[k] for k in keys],
+             "marker": {"color": INDIGO}, "text": [f"{metrics[k]:.3f}" for k in keys], "textposition": "outside"}]
+    base = metrics.get("baseline") or {}
+    if metrics.get("model_kind") != "tfidf" and any(isinstance(base.get(k), (int, float)) for k in keys):
+        data.append({"type": "bar", "name": "TF-IDF baseline", "x": names, "y": [base.get(k) for k in keys],
+                     "marker": {"color": SLATE}, "text": [f"{base[k]:.3f}" if k in base else "" for k in keys],
+                     "textposition": "outside"})
+    bounded = all(k not in ("rmse", "mae") for k in keys)
+    yaxis = {"range": [0, 1.1], "tickformat": ".0%"} if bounded else {"rangemode": "tozero"}
+    return {"data": data, "layout": _layout("Model vs baseline", barmode="group", yaxis=yaxis,
+                                            legend={"orientation": "h", "y": -0.15})}
+
+
+def per_class_figure(per_class: dict[str, dict[str, float]]) -> Figure:
+    """Precision, recall and F1 per class, grouped bars."""
+    names = list(per_class)
+    data = [{"type": "bar", "name": title, "x": names, "y": [per_class[n][key] for n in names],
+             "marker": {"color": color}}
+            for key, title, color in (("precision", "Precision", SLATE), ("recall", "Recall", AMBER),
+                                      ("f1", "F1", INDIGO))]
+    return {"data": data, "layout": _layout("Per class", barmode="group",
+                                            yaxis={"range": [0, 1.05], "tickformat": ".0%"},
+                                            legend={"orientation": "h", "y": -0.2})}
+
+
+def confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> Figure:
+    """Rows are true labels, columns predicted; the count in every cell."""
+    labels = [str(x) for x in labels]
+    size = max(360, 60 * len(labels) + 160)
+    heat = {"type": "heatmap", "z": [list(r) for r in matrix], "x": labels, "y": labels,
+            "colorscale": [[0, "#F8FAFC"], [1, INDIGO]], "showscale": False,
+            "texttemplate": "%{z}", "hovertemplate": "true %{y}<br>predicted %{x}<br>%{z} rows<extra></extra>"}
+    layout = _layout("Confusion matrix", height=size, xaxis={"title": {"text": "Predicted"}, "type": "category"},
+                     yaxis={"title": {"text": "True"}, "type": "category", "autorange": "reversed"})
+    layout["margin"]["l"] = 140
+    return {"data": [heat], "layout": layout}
+
+
+def slices_figure(table: pd.DataFrame, limit: int = 12) -> Figure:
+    """Accuracy per slice with its 95 % interval as error bars, worst first."""
+    top = table.head(limit)
+    names = [f"{by}: {value}" for by, value in zip(top["by"], top["value"], strict=True)]
+    acc = top["accuracy"].tolist()
+    bar = {"type": "bar", "orientation": "h", "y": names, "x": acc, "marker": {"color": AMBER},
+           "error_x": {"type": "data", "symmetric": False, "array": (top["high"] - top["accuracy"]).tolist(),
+                       "arrayminus": (top["accuracy"] - top["low"]).tolist(), "color": SLATE},
+           "customdata": top["rows"].tolist(),
+           "hovertemplate": "%{y}<br>accuracy %{x:.1%}<br>%{customdata} rows<extra></extra>"}
+    layout = _layout("Accuracy by slice (95 % interval)", height=max(300, 34 * len(names) + 120),
+                     xaxis={"range": [0, 1.05], "tickformat": ".0%"}, yaxis={"autorange": "reversed"})
+    layout["margin"]["l"] = 220
+    return {"data": [bar], "layout": layout}
