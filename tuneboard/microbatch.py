@@ -35,6 +35,9 @@ class MicroBatcher:
         self.fn, self.max_wait, self.max_rows = fn, max_wait_ms / 1000.0, max_rows
         self.batches = 0  # forward passes run, for /health and the tests
         self.rows = 0
+        self.requests = 0
+        self.forward_s = 0.0  # time inside ``fn``: what the model costs
+        self.wait_s = 0.0  # request arrival -> its batch starting: what batching and queueing cost
         self._queue: asyncio.Queue[_Job] | None = None
         self._task: asyncio.Task | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tuneboard-model")
@@ -58,6 +61,13 @@ class MicroBatcher:
         job = _Job(list(texts), list(pairs) if pairs is not None else None, asyncio.get_running_loop().create_future())
         await self._queue.put(job)
         return await job.future
+
+    def stats(self) -> dict[str, float]:
+        """Counters for ``/health``: forward passes, rows, mean rows per pass, mean forward and queue ms."""
+        return {"forward_passes": self.batches, "rows": self.rows,
+                "rows_per_pass": round(self.rows / max(self.batches, 1), 2),
+                "forward_ms_mean": round(1000 * self.forward_s / max(self.batches, 1), 2),
+                "queue_ms_mean": round(1000 * self.wait_s / max(self.requests, 1), 2)}
 
     async def _collect(self) -> None:
         assert self._queue is not None
@@ -88,6 +98,7 @@ class MicroBatcher:
         loop = asyncio.get_running_loop()
         texts = [t for j in jobs for t in j.texts]
         pairs = [p for j in jobs for p in j.pairs] if jobs[0].pairs is not None else None
+        begin = time.perf_counter()
         try:
             scores = await loop.run_in_executor(self._pool, self.fn, texts, pairs)
         except Exception:
@@ -99,6 +110,9 @@ class MicroBatcher:
             return
         self.batches += 1
         self.rows += len(texts)
+        self.requests += len(jobs)
+        self.forward_s += time.perf_counter() - begin
+        self.wait_s += sum(begin - j.arrived for j in jobs)
         start = 0
         for job in jobs:
             _settle(job.future, result=scores[start:start + len(job.texts)])
