@@ -1,14 +1,17 @@
 """Serving benchmark: `tuneboard serve` against a naive server, same model, same machine, same run.
 
 The naive server is what a team writes by hand: FastAPI + ``transformers.pipeline``, one request per
-forward pass. Both run as their own process, one after the other, and get the same clients:
+forward pass. Both run as their own process, one after the other (``--rounds N``: N times, in turns), and
+get the same client: ``bench/loadgen.py``, one asyncio loop on keep-alive sockets, ~0.05 ms of CPU per
+request, so the load generator takes little from the cores the servers run on:
 
 - one client, short texts, sequential: p50 latency (tuneboard with the onnx-int8 backend);
-- 16 concurrent clients for a fixed time: requests per second;
+- 16 concurrent clients for a fixed time: requests per second, and the server's CPU milliseconds per
+  request (from /proc: what a request costs, which a busy machine changes far less than requests/s);
 - the int8 ONNX file against the fp32 safetensors; accuracy of int8 against PyTorch (validation rows).
 
     .venv/bin/python bench/bench_serve.py                      # trains the bundled MiniLM briefly first
-    .venv/bin/python bench/bench_serve.py --run models/runs/<id> --seconds 8 --backends onnx-int8,torch
+    .venv/bin/python bench/bench_serve.py --run models/runs/<id> --seconds 8 --backends onnx-int8,torch --rounds 2
 
 Prints the ratios and writes bench/results-serve.json.
 """
@@ -21,13 +24,13 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -58,11 +61,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def post(url: str, text: str) -> list:
-    req = urllib.request.Request(url, data=json.dumps({"inputs": text}).encode(),
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        return json.loads(r.read())
+def server_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and all its threads so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start(cmd: list[str], port: int) -> subprocess.Popen:
@@ -80,33 +82,21 @@ def start(cmd: list[str], port: int) -> subprocess.Popen:
     raise SystemExit("server did not start in 300 s")
 
 
-def measure(url: str, texts: list[str], single: int, seconds: float, clients: int) -> dict:
-    for t in texts[:5]:  # warm-up
-        post(url, t)
-    lat = []
-    for i in range(single):
-        t0 = time.perf_counter()
-        post(url, texts[i % len(texts)])
-        lat.append((time.perf_counter() - t0) * 1000)
-    done = [0] * clients
-    stop = time.perf_counter() + seconds
+def measure(port: int, pid: int, texts: list[str], single: int, seconds: float, clients: int) -> dict:
+    """One sequential client (p50/p95), then ``clients`` concurrent ones for ``seconds`` (requests/s and
+    the server's CPU milliseconds per request, which a busy machine does not change much)."""
+    from loadgen import run_load
 
-    def client(k: int) -> None:
-        i = k
-        while time.perf_counter() < stop:
-            post(url, texts[i % len(texts)])
-            done[k] += 1
-            i += clients
-
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
-    t0 = time.perf_counter()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    elapsed = time.perf_counter() - t0
-    return {"p50_ms": statistics.median(lat), "p95_ms": sorted(lat)[int(0.95 * (len(lat) - 1))],
-            "concurrent_rps": sum(done) / elapsed, "concurrent_requests": sum(done)}
+    bodies = [{"inputs": t} for t in texts]
+    run_load("127.0.0.1", port, "/predict", bodies, 1, count=10)  # warm-up
+    one = run_load("127.0.0.1", port, "/predict", bodies, 1, count=single)
+    cpu0 = server_cpu_s(pid)
+    many = run_load("127.0.0.1", port, "/predict", bodies, clients, seconds=seconds)
+    cpu = server_cpu_s(pid) - cpu0
+    return {"p50_ms": one["p50_ms"], "p95_ms": one["p95_ms"], "concurrent_rps": many["rps"],
+            "concurrent_requests": many["requests"], "concurrent_p50_ms": many["p50_ms"],
+            "server_cpu_ms_per_request": cpu * 1000 / max(many["requests"], 1),
+            "client_cpu_ms_per_request": many["client_cpu_ms_per_request"]}
 
 
 def train_run() -> str:
@@ -123,6 +113,7 @@ def main() -> None:
     p.add_argument("--single", type=int, default=40, help="sequential requests for the p50")
     p.add_argument("--seconds", type=float, default=8.0, help="duration of the 16-client phase")
     p.add_argument("--clients", type=int, default=16)
+    p.add_argument("--rounds", type=int, default=1, help="measure every server this many times, in turns (medians)")
     p.add_argument("--backends", default="onnx-int8", help="tuneboard backends to measure, comma-separated")
     p.add_argument("--naive-server", nargs=2, metavar=("RUN", "PORT"), help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -142,15 +133,19 @@ def main() -> None:
     servers = [("naive", [sys.executable, __file__, "--naive-server", run])]
     backends = args.backends.split(",")
     servers += [(b, [sys.executable, "-m", "tuneboard", "serve", run, "--backend", b]) for b in backends]
-    for name, cmd in servers:
-        port = free_port()
-        proc = start(cmd + ([str(port)] if name == "naive" else ["--port", str(port)]), port)
-        try:
-            results[name] = measure(f"http://127.0.0.1:{port}/predict", texts, args.single, args.seconds, args.clients)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-        print(name, json.dumps(results[name]), flush=True)
+    rounds: dict[str, list[dict]] = {name: [] for name, _ in servers}
+    for r in range(args.rounds):  # servers take turns, so a change in the machine's load hits all of them
+        for name, cmd in servers:
+            port = free_port()
+            proc = start(cmd + ([str(port)] if name == "naive" else ["--port", str(port)]), port)
+            try:
+                rounds[name].append(measure(port, proc.pid, texts, args.single, args.seconds, args.clients))
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+            print(f"round {r + 1}", name, json.dumps(rounds[name][-1]), flush=True)
+    for name, measured in rounds.items():
+        results[name] = {k: statistics.median(m[k] for m in measured) for k in measured[0]} | {"rounds": measured}
     model = Path(run) / "model"
     int8 = ensure_onnx(run, "onnx-int8")
     parity = read_parity(int8) or {}
@@ -161,6 +156,8 @@ def main() -> None:
     results["ratios"] = {
         "p50_latency_vs_naive": results[best]["p50_ms"] / results["naive"]["p50_ms"],
         "throughput_16_clients_vs_naive": results[best]["concurrent_rps"] / results["naive"]["concurrent_rps"],
+        "server_cpu_per_request_naive_vs": (results["naive"]["server_cpu_ms_per_request"]
+                                            / results[best]["server_cpu_ms_per_request"]),
         "int8_size_vs_safetensors": results["int8_onnx_mb"] / results["safetensors_mb"],
         "accuracy_delta_pt": ((results["int8_accuracy"] - results["torch_accuracy"]) * 100
                               if parity.get("accuracy") is not None else None)}

@@ -26,10 +26,11 @@ OWNER_FILE = "owner.json"
 LOCAL_ID = "local"
 # Every action the UI or the engine asks about. ``view`` is open to all teammates; ``view_texts`` to the
 # owner, admins, and everyone when the run is shared; the rest to the owner and admins only.
-ACTIONS = ("view", "view_texts", "stop", "delete", "set_threshold", "relabel", "export", "resume", "share")
+ACTIONS = ("view", "view_texts", "stop", "delete", "set_threshold", "relabel", "export", "resume", "share",
+           "deploy")
 _VERBS = {"view": "open", "view_texts": "see the texts of", "stop": "stop", "delete": "delete",
           "set_threshold": "change the threshold of", "relabel": "relabel the data of", "export": "export",
-          "resume": "resume", "share": "change the sharing of"}
+          "resume": "resume", "share": "change the sharing of", "deploy": "start or stop the API of"}
 
 
 def normalize(user_id: str) -> str:

@@ -126,12 +126,12 @@ def length_batches(lengths: np.ndarray, batch_size: int, shuffle: bool, seed: in
     return batches
 
 
-def pad_arrays(enc: Encoded, idx: list[int]) -> dict[str, np.ndarray]:
-    """The examples ``idx`` padded to the batch's longest (rounded up to a multiple of 8), as int64 arrays:
-    ``input_ids``, ``attention_mask`` and, when the tokenizer makes them, ``token_type_ids``."""
+def pad_arrays(enc: Encoded, idx: list[int], multiple: int = PAD_MULTIPLE) -> dict[str, np.ndarray]:
+    """The examples ``idx`` padded to the batch's longest (rounded up to a multiple of ``multiple``), as int64
+    arrays: ``input_ids``, ``attention_mask`` and, when the tokenizer makes them, ``token_type_ids``."""
     seqs = [enc.input_ids[i] for i in idx]
     width = max(len(s) for s in seqs)
-    width = -(-width // PAD_MULTIPLE) * PAD_MULTIPLE
+    width = -(-width // multiple) * multiple
     ids = np.full((len(seqs), width), enc.pad_id, dtype=np.int64)
     mask = np.zeros((len(seqs), width), dtype=np.int64)
     types = np.zeros((len(seqs), width), dtype=np.int64) if enc.token_type_ids is not None else None

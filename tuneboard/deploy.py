@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from . import access
 from .errors import RunError
 from .runs import open_run, runs_root
 
@@ -96,9 +97,11 @@ def free_port(start: int = FIRST_PORT, host: str = "127.0.0.1") -> int:
 
 
 def start_deployment(run_path: str | Path, backend: str = "torch", port: int | None = None,
-                     api_keys: str | None = None, store_texts: bool = False) -> Deployment:
-    """Serve the run in a subprocess (or return the one already serving it)."""
+                     api_keys: str | None = None, store_texts: bool = False, *, user: access.User) -> Deployment:
+    """Serve the run in a subprocess (or return the one already serving it). Only the run's owner or an
+    admin may (``PermissionDenied`` otherwise): an API serves the run's model to whoever can reach the port."""
     run = open_run(run_path)
+    access.check(user, "deploy", run.path)
     existing = get_deployment(run.run_id)
     if existing is not None:
         return existing
@@ -118,11 +121,12 @@ def start_deployment(run_path: str | Path, backend: str = "torch", port: int | N
     return dep
 
 
-def stop_deployment(run_id: str, wait_s: float = 10.0) -> bool:
-    """Stop the run's server (SIGTERM, then SIGKILL); False when it was not running."""
+def stop_deployment(run_id: str, wait_s: float = 10.0, *, user: access.User) -> bool:
+    """Stop the run's server (SIGTERM, then SIGKILL); False when it was not running. Owner or admin only."""
     dep = get_deployment(run_id)
     if dep is None:
         return False
+    access.check(user, "deploy", dep.run_path)
     os.kill(dep.pid, signal.SIGTERM)
     deadline = time.time() + wait_s
     while time.time() < deadline and _exists(dep.pid):

@@ -127,6 +127,35 @@ def _quantize(src: Path, dest: Path) -> None:
         root.setLevel(level)
 
 
+def tight_batches(lengths: np.ndarray, batch_size: int, slack: float = 0.9) -> list[list[int]]:
+    """Index batches, longest first, where no row is shorter than ``slack`` times its batch's longest.
+    On a CPU every padding token costs as much as a real one and batching saves little per row
+    (int8 MiniLM, one thread: 2.4 ms CPU per row in a padded batch of 16 server texts, 2.0 ms when
+    rows of one length run together), so a batch is cut where padding would start to cost."""
+    order = np.argsort(-np.asarray(lengths), kind="stable")
+    batches: list[list[int]] = []
+    for i in order.tolist():
+        if batches and len(batches[-1]) < batch_size and lengths[i] >= slack * lengths[batches[-1][0]]:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
+
+
+def session_options() -> Any:
+    """onnxruntime settings for a CPU box shared with the web server and other work.
+
+    By default onnxruntime's intra-op threads spin-wait between operators. In the server the event loop
+    and the model thread share the cores with those spinners: under 16 clients on 2 busy cores the int8
+    model cost 5.0-5.6 ms of server CPU per request with spinning and 2.6-2.7 ms without, and served
+    2.4-3.2x the requests per second (bench/RESULTS.md, serving)."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return so
+
+
 class OnnxPredictor(Predictor):
     """An exported model on onnxruntime behind the ``Predictor`` surface (``scores``, ``predict``, ...)."""
 
@@ -152,20 +181,21 @@ class OnnxPredictor(Predictor):
         try:
             config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
             tokenizer = AutoTokenizer.from_pretrained(folder, use_fast=True)
-            session = ort.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"])
+            session = ort.InferenceSession(str(folder / "model.onnx"), session_options(),
+                                           providers=["CPUExecutionProvider"])
         except Exception as e:
             raise ModelLoadError(f"The ONNX model in '{folder}' could not be loaded ({str(e).splitlines()[0][:160]}). "
                                  "Export it again with `python -m tuneboard export RUN --format onnx`.") from None
         return cls(session, tokenizer, config, folder)
 
     def logits(self, texts: list[str], pairs: list[str] | None = None) -> np.ndarray:
-        from .batching import encode, length_batches, pad_arrays
+        from .batching import encode, pad_arrays
 
         enc = encode(self.tokenizer, [str(t) for t in texts],
                      [str(t) for t in pairs] if pairs is not None else None, self.max_length)
         out: np.ndarray | None = None
-        for idx in length_batches(enc.lengths, self.batch_size, shuffle=False):
-            arrays = pad_arrays(enc, idx)
+        for idx in tight_batches(enc.lengths, self.batch_size):
+            arrays = pad_arrays(enc, idx, multiple=1)
             arrays.setdefault("token_type_ids", np.zeros_like(arrays["input_ids"]))
             logits = self.session.run(["logits"], {k: arrays[k] for k in self.input_names})[0]
             if out is None:

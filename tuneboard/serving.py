@@ -263,7 +263,7 @@ def create_app(run_path: str | Path, backend: str = "torch", api_keys: str | Pat
     @app.get("/health")
     async def health() -> dict[str, Any]:
         return {"status": "ok", "run_id": run.run_id, "backend": backend, "uptime_s": round(time.time() - started, 1),
-                "forward_passes": batcher.batches, "rows": batcher.rows}
+                **batcher.stats()}
 
     @app.get("/info", dependencies=[Depends(authorized)])
     async def get_info() -> dict[str, Any]:

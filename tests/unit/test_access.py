@@ -10,7 +10,7 @@ from tuneboard.errors import PermissionDenied
 
 ALICE, BOB = User("alice@example.com", "Alice"), User("bob@example.com", "Bob")
 ADMIN = User("ops@example.com", "Ops", is_admin=True)
-CHANGES = ("stop", "delete", "set_threshold", "relabel", "export", "resume", "share")
+CHANGES = ("stop", "delete", "set_threshold", "relabel", "export", "resume", "share", "deploy")
 
 
 @pytest.mark.parametrize("action", CHANGES)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tuneboard import deploy, monitor
+from tuneboard import access, deploy, monitor
 
 
 def synthetic_log(run_path, confidences, labels, store_texts=False):
@@ -65,9 +65,9 @@ def test_deploy_starts_a_server_per_model_answers_and_stops(sentiment_csv):
     from tuneboard.training import execute
 
     run = execute(TrainConfig(data=str(sentiment_csv), model="tfidf")).run
-    dep = deploy.start_deployment(run.path)
+    dep = deploy.start_deployment(run.path, user=access.LOCAL)
     try:
-        assert deploy.start_deployment(run.path).pid == dep.pid  # one server per model
+        assert deploy.start_deployment(run.path, user=access.LOCAL).pid == dep.pid  # one server per model
         deadline = time.time() + 90
         while deploy.health(dep) is None and time.time() < deadline:
             time.sleep(0.3)
@@ -82,7 +82,7 @@ def test_deploy_starts_a_server_per_model_answers_and_stops(sentiment_csv):
         assert [d.run_id for d in deploy.list_deployments()] == [run.run_id]
         assert "curl" in deploy.snippets(dep.url) and dep.url in deploy.snippets(dep.url)["InferenceClient"]
     finally:
-        assert deploy.stop_deployment(run.run_id)
+        assert deploy.stop_deployment(run.run_id, user=access.LOCAL)
     assert deploy.get_deployment(run.run_id) is None and deploy.list_deployments() == []
     time.sleep(1.0)  # the server flushes its monitor log on shutdown
     assert len(monitor.read_log(run.path)) == 1
