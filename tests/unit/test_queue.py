@@ -208,7 +208,7 @@ def test_an_interrupted_run_is_resumed_by_its_owner_only(dead_worker):
     assert resumed.status in ("queued", "running", "completed")
     assert after.wait(live.run_id, 20) == "completed"
     assert after._executor.calls == [(live.run_id, True)]  # continued from its checkpoint, once
-    with pytest.raises(RunError, match="only an interrupted run can be resumed"):
+    with pytest.raises(RunError, match="nothing to resume"):
         after.resume(live.run_id, ALICE)
     hold.set()
 

@@ -56,6 +56,14 @@ def assert_same_outcome(resumed_path, reference_path):
     assert max(steps_of(resumed_path)) == max(steps_of(reference_path))
 
 
+def stale_heartbeat(run_path) -> None:
+    """Age the run's heartbeat past the liveness window: what a killed worker's run looks like a while later."""
+    from tuneboard.liveness import HEARTBEAT_FILE, stale_s
+
+    old = time.time() - 10 * stale_s()
+    os.utime(Path(run_path) / HEARTBEAT_FILE, (old, old))
+
+
 def test_a_run_killed_mid_epoch_resumes_to_the_same_steps_and_scores(tiny_model, sentiment_csv, monkeypatch):
     reference = training.execute(quick(tiny_model, sentiment_csv))
     assert not checkpoint_dir(reference.run.path).exists()  # a finished run keeps no checkpoint
@@ -89,6 +97,7 @@ def test_a_run_interrupted_before_its_first_checkpoint_restarts_from_the_beginni
     assert not has_checkpoint(run.path)
     status = json.loads((run.path / "status.json").read_text())
     run.write_json("status.json", {**status, "status": "running", "pid": 2**22 + 17})  # as kill -9 leaves it
+    stale_heartbeat(run.path)
     assert run.status()["status"] == RunStatus.INTERRUPTED and check_resumable(run) is False
     events = []
     result = training.execute(read_config(run), on_event=events.append, run=run, resume=True)
@@ -168,6 +177,7 @@ def test_cli_train_killed_with_sigkill_resumes_and_matches_an_uninterrupted_run(
     proc.wait(timeout=60)
     run_dir = next(runs.iterdir())
     assert json.loads((run_dir / "status.json").read_text())["status"] == "running"  # nothing ran on kill -9
+    stale_heartbeat(run_dir)  # as if the liveness window had passed since the kill
     assert max(steps_of(run_dir)) < 80
 
     r = cli("train", "--resume", run_dir)
