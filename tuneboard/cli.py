@@ -1,4 +1,4 @@
-"""``python -m tuneboard inspect|train|evaluate|predict|compare|export``.
+"""``python -m tuneboard inspect|train|evaluate|predict|compare|export|serve|distill``.
 
 Named errors become one line on stderr and exit code 2; anything else is a bug: one line, the
 full traceback in a log file, exit code 1. Nobody sees a traceback.
@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=["hf", "onnx", "onnx-int8"], default="hf",
                     help="hf: the model folder (default); onnx / onnx-int8: ONNX fp32 / int8, parity-checked")
     add_serve_parsers(sub)
+    add_distill_parser(sub)
     return p
 
 
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return {"inspect": cmd_inspect, "train": cmd_train, "evaluate": cmd_evaluate,
-                "predict": cmd_predict, "compare": cmd_compare,
+                "predict": cmd_predict, "compare": cmd_compare, "distill": cmd_distill,
                 "export": cmd_export, "serve": cmd_serve, "api-key": cmd_api_key}[args.command](args)
     except TuneboardError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -282,6 +283,38 @@ def cmd_api_key(args: argparse.Namespace) -> int:
     from .serving import add_api_key
 
     print(add_api_key(args.file, args.name))
+    return 0
+
+
+def add_distill_parser(sub: Any) -> None:
+    sp = sub.add_parser("distill", help="make a finished run smaller: train a student on its soft labels")
+    sp.add_argument("run_dir", help="the teacher: a completed classification run")
+    sp.add_argument("--layers", type=int, help="student = the teacher's first K layers (default: half of them)")
+    sp.add_argument("--student", help="or: a smaller local model folder to train as the student")
+    sp.add_argument("--temperature", type=float, default=2.0, help="softens the teacher's labels (default 2)")
+    sp.add_argument("--alpha", type=float, default=0.5,
+                    help="share of the teacher's soft labels in the loss; the rest is the true labels (default 0.5)")
+    sp.add_argument("--epochs", type=int, help="epochs (default: the teacher's)")
+    sp.add_argument("--unlabeled", help="a file of extra unlabeled rows that only the teacher labels")
+    sp.add_argument("--quiet", action="store_true", help="print only the student's run folder")
+
+
+def cmd_distill(args: argparse.Namespace) -> int:
+    from .distill import DistillSettings, distill
+
+    settings = DistillSettings(layers=args.layers, student=args.student, temperature=args.temperature,
+                               alpha=args.alpha, epochs=args.epochs, unlabeled=args.unlabeled)
+    stop = threading.Event()
+    try:
+        result = distill(args.run_dir, settings, on_event=_ProgressPrinter(quiet=args.quiet), stop=stop)
+    except KeyboardInterrupt:
+        stop.set()
+        raise
+    m = result.metrics
+    if not args.quiet:
+        print(f"{result.status}: student of {m['distilled_from']}: {m['main_metric']} {m[m['main_metric']]:.4f} "
+              f"on {m['n_val']} validation rows, {m['wall_time_s']:.1f} s")
+    print(result.run.path)
     return 0
 
 

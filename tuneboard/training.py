@@ -78,7 +78,7 @@ def _train(config: TrainConfig, data: PreparedData, run: RunDir, emit: Emit,
     if config.model == BASELINE_MODEL:
         return _baseline_run(data, config.seed, run, emit), False
     baseline = _baseline(data, config.seed, run, emit)
-    trainer = Trainer(config, data, emit, stop)
+    trainer = make_trainer(config, data, emit, stop)
     trainer.encode(cache=runs_root().parent / "cache" / "tokens")
     stopped = trainer.fit()
     best = trainer.evaluate()
@@ -86,6 +86,15 @@ def _train(config: TrainConfig, data: PreparedData, run: RunDir, emit: Emit,
     metrics = run_metrics(data, best.metrics, best_step=best.step, best_epoch=best.epoch,
                           baseline=baseline.metrics if baseline else None, **trainer.throughput())
     return save_results(run, data, best.scores, metrics), stopped
+
+
+def make_trainer(config: TrainConfig, data: PreparedData, emit: Emit, stop: threading.Event) -> Trainer:
+    """The run's trainer: a distillation's when its config names a teacher (``extra["distill"]``, distill.py)."""
+    if config.extra.get("distill"):
+        from .distill import DistillTrainer
+
+        return DistillTrainer(config, data, emit, stop)
+    return Trainer(config, data, emit, stop)
 
 
 def _baseline(data: PreparedData, seed: int, run: RunDir, emit: Emit,

@@ -1,0 +1,347 @@
+"""Make a finished run smaller: knowledge distillation into a student model.
+
+The student is the teacher's first ``layers`` encoder layers (its embeddings, those layers and its
+head copied from the teacher's run folder) or any smaller local model folder. It trains on the same
+split of the same data (the teacher's ``TrainConfig``, so ``prepare_data`` splits it identically)
+against a mix of the teacher's soft labels and the true labels::
+
+    loss = alpha * KL(teacher_T || student_T) * T^2 + (1 - alpha) * CE(student, true label)
+
+(sigmoid targets and binary cross-entropy for multi-label), plus, optionally, extra unlabeled rows
+that only the teacher labels. The teacher's logits are computed once before training, not per step.
+
+The student is a normal run: its ``config.json`` is the teacher's with ``model`` set to the teacher's
+model folder (or the student folder) and ``extra = {"teacher_run": id, "distill": {...}}``, which is
+what makes ``training.execute`` train it with ``DistillTrainer``; ``metrics.json`` carries
+``distilled_from``. Evaluate, Predict, export and serve read it like any other run.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+from .batching import Encoded, encode_cached
+from .catalog import load_model_config, quiet_transformers, resolve_model
+from .config import TrainConfig
+from .data import PreparedData, detect_columns, prepare_data
+from .errors import ConfigError, DataError, RunError
+from .inference import Predictor, batched_logits, inference_batch_size
+from .protocol import BASELINE_MODEL, HAS_MODEL, Notice
+from .runs import RunDir, open_run, runs_root
+from .targets import encode_targets, text_pairs
+from .trainer import Trainer
+
+if TYPE_CHECKING:
+    from .training import RunResult
+
+TASKS = ("single_label", "multi_label")
+INT8_ROW = "student, int8 ONNX"
+
+
+@dataclass(frozen=True)
+class DistillSettings:
+    """How to distil: the student (``layers`` of the teacher, or a ``student`` model folder), the
+    temperature, the share ``alpha`` of the soft-label loss, epochs (the teacher's when ``None``) and
+    an optional file of unlabeled rows. Validates itself."""
+
+    layers: int | None = None
+    student: str | None = None
+    temperature: float = 2.0
+    alpha: float = 0.5
+    epochs: int | None = None
+    unlabeled: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.layers is not None and self.student:
+            raise ConfigError("Give either a number of layers or a student model folder, not both.")
+        if self.layers is not None and self.layers < 1:
+            raise ConfigError(f"A student needs at least 1 layer (got {self.layers}). Pass --layers 1 or more.")
+        if not 0.0 < self.temperature <= 20.0:
+            raise ConfigError(f"Temperature {self.temperature} is out of range. Use a value in (0, 20]; 2 is usual.")
+        if not 0.0 <= self.alpha <= 1.0:
+            raise ConfigError(f"Alpha {self.alpha} is out of range. Use 0 (true labels only) to 1 (teacher only).")
+        if self.epochs is not None and not 1 <= self.epochs <= 100:
+            raise ConfigError(f"Epochs {self.epochs} is out of range. Use 1 to 100.")
+        if self.unlabeled and self.alpha == 0.0:
+            raise ConfigError("Alpha 0 ignores the teacher, so unlabeled rows would teach nothing. "
+                              "Raise alpha above 0 or leave out the unlabeled file.")
+
+
+def plan(teacher_path: str | Path, settings: DistillSettings) -> tuple[TrainConfig, PreparedData]:
+    """The student's ``TrainConfig`` and its data (the teacher's split), or one clear refusal."""
+    teacher = open_run(teacher_path)
+    cfg = teacher.config()
+    status = teacher.status().get("status")
+    if status not in HAS_MODEL or not (teacher.model_dir / "config.json").is_file():
+        if cfg.model == BASELINE_MODEL:
+            raise ConfigError("The TF-IDF model is already tiny and fast; there is nothing to distil. "
+                              "Distil a fine-tuned transformer run instead.")
+        raise RunError(f"Run {teacher.run_id} has no finished model ({status}). Distil a completed run.")
+    metrics = teacher.metrics() or {}
+    task = metrics.get("task") or cfg.task
+    if task not in TASKS:
+        raise ConfigError(f"Distillation supports classification runs; run {teacher.run_id} is {task}. "
+                          "Pick a single-label or multi-label run.")
+    total = teacher_layers(teacher)
+    layers = settings.layers if settings.student is None else None
+    if settings.student is None:
+        layers = layers or suggested_layers(total)
+        if layers >= total:
+            raise ConfigError(f"The teacher has {total} layers, so a student of {layers} would not be smaller. "
+                              f"Pick 1 to {total - 1} layers.")
+    else:
+        resolve_model(settings.student)  # a missing folder fails here, before any run folder is made
+    recipe = {**asdict(settings), "layers": layers, "teacher_path": str(teacher.path), "teacher_layers": total}
+    student = cfg.replace(model=settings.student or str(teacher.model_dir), epochs=settings.epochs or cfg.epochs,
+                          output_dir=str(teacher.path.parent), run_name=f"{teacher.run_id[16:]}-student",
+                          extra={**_own_extra(cfg), "teacher_run": teacher.run_id, "distill": recipe})
+    data = prepare_data(student)
+    if metrics.get("labels") and list(metrics["labels"]) != list(data.labels):
+        raise DataError(f"The data file's classes changed since run {teacher.run_id} trained "
+                        f"({', '.join(data.labels[:5])}...), so its split cannot be reproduced. Train a new teacher.")
+    if settings.unlabeled:
+        unlabeled_rows(settings.unlabeled, student, data)  # an unreadable file fails here too
+    return student, data
+
+
+def distill(teacher_path: str | Path, settings: DistillSettings,
+            on_event: Callable[[dict[str, Any]], None] | None = None, stop: threading.Event | None = None) -> RunResult:
+    """Plan and train the student now (the CLI's path; the app queues ``plan``'s config instead)."""
+    from .training import execute
+
+    config, data = plan(teacher_path, settings)
+    return execute(config, on_event=on_event, stop=stop, data=data)
+
+
+def teacher_layers(teacher: RunDir) -> int:
+    """How many encoder layers the teacher has."""
+    layers = getattr(load_model_config(resolve_model(str(teacher.model_dir))), "num_hidden_layers", None)
+    if not layers:
+        raise ConfigError("The teacher's model does not say how many layers it has (no num_hidden_layers), "
+                          "so its first layers cannot be copied. Pass a smaller student model folder instead.")
+    return int(layers)
+
+
+def build_student(teacher_model_dir: str | Path, layers: int) -> Any:
+    """The teacher's classifier cut to its first ``layers`` encoder layers: its embeddings, those layers
+    (and pooler) and its head are the teacher's weights; the layers above are left out."""
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    cfg = AutoConfig.from_pretrained(teacher_model_dir, trust_remote_code=False)
+    cfg.num_hidden_layers = int(layers)
+    if hasattr(cfg, "tuneboard_threshold"):  # the teacher's decision threshold need not suit the student
+        del cfg.tuneboard_threshold
+    with quiet_transformers():  # "unused weights" of the dropped layers is expected
+        return AutoModelForSequenceClassification.from_pretrained(teacher_model_dir, config=cfg,
+                                                                  trust_remote_code=False)
+
+
+def distillation_loss(logits: Any, packed: Any, task: str, temperature: float, alpha: float) -> Any:
+    """``alpha * soft + (1 - alpha) * hard``. ``packed`` rows are ``[has_label, hard target(s), teacher
+    logits]``: the soft term (KL at temperature T, times T^2 so its gradients keep their scale) covers
+    every row, the hard term only rows with a true label."""
+    import torch
+    import torch.nn.functional as F
+
+    k, t = logits.shape[1], float(temperature)
+    s = logits.float()
+    has, hard, teacher = packed[:, 0], packed[:, 1:-k], packed[:, -k:].float()
+    if task == "single_label":
+        soft = F.kl_div(F.log_softmax(s / t, -1), F.log_softmax(teacher / t, -1), log_target=True,
+                        reduction="batchmean")
+        per_row = F.cross_entropy(s, hard[:, 0].long(), reduction="none")
+    else:  # multi-label: each class a Bernoulli; KL = BCE(student, p) - BCE(teacher, p)
+        p = torch.sigmoid(teacher / t)
+        soft = (F.binary_cross_entropy_with_logits(s / t, p) - F.binary_cross_entropy_with_logits(teacher / t, p))
+        per_row = F.binary_cross_entropy_with_logits(s, hard.float(), reduction="none").mean(1)
+    hard_loss = (per_row * has).sum() / has.sum().clamp(min=1.0)
+    return alpha * soft * t * t + (1.0 - alpha) * hard_loss
+
+
+class DistillTrainer(Trainer):
+    """``Trainer`` for a student: the teacher's logits (and any unlabeled rows) join the training
+    targets, the loss is ``distillation_loss``, and the model is the cut teacher or the student folder."""
+
+    def __init__(self, config: TrainConfig, data: PreparedData, emit: Any, stop: threading.Event) -> None:
+        super().__init__(config, data, emit, stop)
+        self.recipe = dict(config.extra["distill"])
+        t, a = float(self.recipe["temperature"]), float(self.recipe["alpha"])
+        self.loss_fn = lambda out, batch: distillation_loss(out.logits, batch["labels"], self.task, t, a)
+
+    @property
+    def target_dtype(self) -> Any:
+        import torch
+
+        return torch.float32  # packed rows: flag, true target(s), teacher logits
+
+    def encode(self, cache: Path) -> None:
+        """Tokenize as usual, then add the unlabeled rows and pack the teacher's logits into the targets."""
+        super().encode(cache)
+        cfg, data = self.cfg, self.data
+        texts, pairs = data.train["text"].tolist(), text_pairs(data.train)
+        hard = encode_targets(data.train, self.task, data.labels).reshape(len(texts), -1)
+        has = np.ones(len(texts), dtype=np.float32)
+        if self.recipe.get("unlabeled"):
+            extra = unlabeled_rows(self.recipe["unlabeled"], cfg, data)
+            self.emit(Notice(message=f"Distilling on {len(extra)} unlabeled rows besides the {len(texts)} labeled."))
+            more = encode_cached(self.tokenizer, extra["text"].tolist(), text_pairs(extra), cfg.max_length, None, cache)
+            self.train_enc = join(self.train_enc, more)
+            texts, pairs = texts + extra["text"].tolist(), (pairs + extra["text_pair"].tolist()) if pairs else None
+            hard = np.vstack([hard, np.zeros((len(extra), hard.shape[1]), dtype=hard.dtype)])
+            has = np.concatenate([has, np.zeros(len(extra), dtype=np.float32)])
+        logits = teacher_logits(self.recipe["teacher_path"], texts, pairs, self.device, cache)
+        self.train_enc.targets = np.column_stack([has, hard.astype(np.float32), logits]).astype(np.float32)
+
+    def _load_model(self) -> Any:
+        if self.recipe.get("student"):
+            return super()._load_model()
+        model = build_student(Path(self.recipe["teacher_path"]) / "model", int(self.recipe["layers"]))
+        if self.cfg.freeze_embeddings:
+            model.get_input_embeddings().weight.requires_grad_(False)
+        return model.to(self.device)
+
+    def throughput(self) -> dict[str, Any]:
+        """The run's speed figures plus ``distilled_from`` (the ``RunMetrics`` fields a student adds)."""
+        return {**super().throughput(), "distilled_from": self.cfg.extra["teacher_run"]}
+
+
+def teacher_logits(teacher_path: str | Path, texts: list[str], pairs: list[str] | None, device: Any,
+                   cache: Path | None = None) -> np.ndarray:
+    """The teacher's raw outputs on ``texts``, computed once (its own tokenizer and max length)."""
+    from .device import free_memory
+
+    teacher = Predictor.load(teacher_path, device=device.type)
+    enc = encode_cached(teacher.tokenizer, texts, pairs, teacher.max_length, None, cache)
+    logits = batched_logits(teacher.model, enc, inference_batch_size(device), device, teacher.amp)
+    del teacher
+    free_memory()
+    return logits
+
+
+def unlabeled_rows(path: str | Path, cfg: TrainConfig, data: PreparedData) -> Any:
+    """Rows of an unlabeled file as a frame with ``text`` (and ``text_pair``): the teacher's text column
+    when the file has it, else the detected one; empty texts and validation texts (a leak) left out."""
+    from .readers import read_table
+
+    df, _ = read_table(str(path))
+    column = cfg.text_column if cfg.text_column in df.columns else detect_columns(df)[0]
+    if column is None or column not in df.columns:
+        raise DataError(f"No text column found in the unlabeled file '{Path(path).name}'. "
+                        f"Name its text column '{cfg.text_column}', as in the teacher's data.")
+    out = df[[column]].rename(columns={column: "text"})
+    if cfg.text_pair_column:
+        if cfg.text_pair_column not in df.columns:
+            raise DataError(f"The unlabeled file has no '{cfg.text_pair_column}' column, which the teacher reads "
+                            "as its second text. Add that column.")
+        out["text_pair"] = df[cfg.text_pair_column].fillna("").astype(str)
+    out["text"] = out["text"].fillna("").astype(str).str.strip()
+    out = out[(out["text"] != "") & ~out["text"].isin(set(data.val["text"]))].reset_index(drop=True)
+    if out.empty:
+        raise DataError(f"The unlabeled file '{Path(path).name}' has no usable texts (all empty or in the "
+                        "validation split). Upload rows the teacher has not been scored on.")
+    return out
+
+
+def join(a: Encoded, b: Encoded) -> Encoded:
+    """Two encodings of the same tokenizer, one after the other (targets are set afterwards)."""
+    both = a.token_type_ids is not None and b.token_type_ids is not None
+    types = a.token_type_ids + b.token_type_ids if both else None
+    return Encoded(a.input_ids + b.input_ids, types, None, a.pad_id)
+
+
+def _own_extra(cfg: TrainConfig) -> dict[str, Any]:
+    """The teacher's extra settings minus its own distillation record (a student of a student)."""
+    return {k: v for k, v in cfg.extra.items() if k not in ("teacher_run", "distill")}
+
+
+def students_of(teacher_path: str | Path) -> list[RunDir]:
+    """Runs distilled from this teacher (beside it, newest first)."""
+    from .runs import list_runs
+
+    teacher = open_run(teacher_path)
+    found = []
+    for run in list_runs(teacher.path.parent if teacher.path.parent.is_dir() else runs_root()):
+        try:
+            if run.config().extra.get("teacher_run") == teacher.run_id:
+                found.append(run)
+        except Exception:  # noqa: BLE001 -- a half-written folder is not a student
+            continue
+    return found
+
+
+def suggested_layers(total: int) -> int:
+    """Half the teacher's layers: about half the latency, and most of the accuracy kept (bench/RESULTS.md)."""
+    return max(1, total // 2)
+
+
+def compare(student_path: str | Path, single: int = 20, batch_rows: int = 256,
+            int8: bool = False) -> dict[str, Any]:
+    """Teacher vs student, measured on this machine's CPU: parameters, size, one-text p50 latency,
+    rows/s, and accuracy / macro-F1 on the shared validation split (with ``int8``, the student's int8
+    ONNX export too). ``{"rows": [...], "summary": str}``."""
+    from .footprint import timings
+    from .onnx_export import OnnxPredictor, ensure_onnx, validation_rows
+
+    student = open_run(student_path)
+    teacher_id = student.config().extra.get("teacher_run")
+    if not teacher_id:
+        raise RunError(f"Run {student.run_id} was not distilled from another run, so it has no teacher to compare.")
+    teacher = open_run(student.config().extra["distill"]["teacher_path"])
+    rows_frame = validation_rows(student, limit=10**9)
+    texts = rows_frame["text"].astype(str).tolist()
+    pairs = rows_frame["text_pair"].astype(str).tolist() if "text_pair" in rows_frame.columns else None
+    entries = [("teacher", teacher, "torch", Predictor.load(teacher.path, device="cpu")),
+               ("student", student, "torch", Predictor.load(student.path, device="cpu"))]
+    if int8:
+        onnx = OnnxPredictor.load(ensure_onnx(student.path, "onnx-int8"))
+        entries.append((INT8_ROW, student, "onnx-int8", onnx))
+    rows = []
+    for name, run, fmt, predictor in entries:
+        p50, rps = timings(predictor, texts, pairs, single, batch_rows)
+        scores = predictor.scores(texts, pairs)
+        rows.append({"model": name, "format": fmt, "run_id": run.run_id, **_size(run, fmt), "p50_ms": p50,
+                     "rows_per_s": rps, **_quality(predictor, rows_frame, scores)})
+    return {"rows": rows, "summary": summary(rows)}
+
+
+def _size(run: RunDir, fmt: str) -> dict[str, Any]:
+    """Parameters, encoder layers and weight-file megabytes of a run's model (or its int8 export)."""
+    from .catalog import describe_model
+
+    card = describe_model(str(run.model_dir))
+    size = card.weights_bytes
+    if fmt != "torch":
+        from .onnx_export import onnx_folder
+
+        size = (onnx_folder(run, fmt) / "model.onnx").stat().st_size
+    return {"parameters": card.parameters, "layers": card.layers, "size_mb": size / 1e6}
+
+
+def _quality(predictor: Any, rows: Any, scores: np.ndarray) -> dict[str, float]:
+    from .metrics import compute_metrics
+
+    labels = predictor.labels
+    frame = rows.assign(label=[x.split("|") if x else [] for x in rows["label"]]) \
+        if predictor.task == "multi_label" else rows
+    m = compute_metrics(predictor.task, labels, encode_targets(frame, predictor.task, labels), scores,
+                        predictor.threshold)
+    return {"accuracy": m.get("accuracy", m.get("subset_accuracy")), "macro_f1": m["macro_f1"]}
+
+
+def summary(rows: list[dict[str, Any]]) -> str:
+    """One sentence: what the student keeps and what it saves, against the teacher."""
+    by = {r["model"]: r for r in rows}
+    t, s = by["teacher"], by["student"]
+    kept = s["macro_f1"] / t["macro_f1"] if t["macro_f1"] else float("nan")
+    out = (f"The student keeps {kept:.1%} of the teacher's macro-F1 at {s['p50_ms'] / t['p50_ms']:.2f}x its "
+           f"one-text latency, {s['size_mb'] / t['size_mb']:.2f}x its size and "
+           f"{s['rows_per_s'] / t['rows_per_s']:.1f}x its rows/s.")
+    q = by.get(INT8_ROW)
+    if q:
+        out += (f" As int8 ONNX: {q['macro_f1'] / t['macro_f1']:.1%} of the macro-F1 at "
+                f"{q['p50_ms'] / t['p50_ms']:.2f}x the latency and {q['size_mb'] / t['size_mb']:.2f}x the size.")
+    return out
