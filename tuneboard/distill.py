@@ -74,19 +74,8 @@ class DistillSettings:
 def plan(teacher_path: str | Path, settings: DistillSettings) -> tuple[TrainConfig, PreparedData]:
     """The student's ``TrainConfig`` and its data (the teacher's split), or one clear refusal."""
     teacher = open_run(teacher_path)
-    cfg = teacher.config()
-    status = teacher.status().get("status")
-    if status not in HAS_MODEL or not (teacher.model_dir / "config.json").is_file():
-        if cfg.model == BASELINE_MODEL:
-            raise ConfigError("The TF-IDF model is already tiny and fast; there is nothing to distil. "
-                              "Distil a fine-tuned transformer run instead.")
-        raise RunError(f"Run {teacher.run_id} has no finished model ({status}). Distil a completed run.")
-    metrics = teacher.metrics() or {}
-    task = metrics.get("task") or cfg.task
-    if task not in TASKS:
-        raise ConfigError(f"Distillation supports classification runs; run {teacher.run_id} is {task}. "
-                          "Pick a single-label or multi-label run.")
-    total = teacher_layers(teacher)
+    cfg, metrics = teacher.config(), teacher.metrics() or {}
+    total = check_teacher(teacher)
     layers = settings.layers if settings.student is None else None
     if settings.student is None:
         layers = layers or suggested_layers(total)
@@ -106,6 +95,21 @@ def plan(teacher_path: str | Path, settings: DistillSettings) -> tuple[TrainConf
     if settings.unlabeled:
         unlabeled_rows(settings.unlabeled, student, data)  # an unreadable file fails here too
     return student, data
+
+
+def check_teacher(teacher: RunDir) -> int:
+    """Refuse a run that cannot teach (unfinished, TF-IDF, regression) in one line; else its layer count."""
+    cfg, status = teacher.config(), teacher.status().get("status")
+    if cfg.model == BASELINE_MODEL:
+        raise ConfigError("The TF-IDF model is already tiny and fast; there is nothing to distil. "
+                          "Distil a fine-tuned transformer run instead.")
+    if status not in HAS_MODEL or not (teacher.model_dir / "config.json").is_file():
+        raise RunError(f"Run {teacher.run_id} has no finished model ({status}). Distil a completed run.")
+    task = (teacher.metrics() or {}).get("task") or cfg.task
+    if task not in TASKS:
+        raise ConfigError(f"Distillation supports classification runs; run {teacher.run_id} is {task}. "
+                          "Pick a single-label or multi-label run.")
+    return teacher_layers(teacher)
 
 
 def distill(teacher_path: str | Path, settings: DistillSettings,
