@@ -9,7 +9,7 @@ from tests.conftest import WORDS
 from tuneboard import cli, training
 from tuneboard.config import TrainConfig
 from tuneboard.distill import DistillSettings, build_student, compare, distill, distillation_loss, plan
-from tuneboard.errors import ConfigError, DataError, RunError
+from tuneboard.errors import ConfigError, DataError, ModelLoadError, RunError
 from tuneboard.evaluation import evaluate_file
 from tuneboard.inference import Predictor
 from tuneboard.runs import open_run
@@ -174,3 +174,16 @@ def test_cli_distill_exits_0_and_prints_the_student_folder(teacher, capsys):
     assert open_run(folder).metrics()["distilled_from"] == teacher.run_id
     assert cli.main(["distill", str(teacher.path), "--layers", "2"]) == 2
     assert "would not be smaller" in capsys.readouterr().err
+
+
+def test_any_local_model_folder_can_be_the_student(teacher, tmp_path):
+    from tests.conftest import build_tiny_model
+
+    folder = build_tiny_model(tmp_path / "other-student")
+    result = distill(teacher.path, DistillSettings(student=str(folder), epochs=4))
+    cfg = result.run.config()
+    assert cfg.model == str(folder) and cfg.extra["distill"]["layers"] is None
+    assert result.metrics["distilled_from"] == teacher.run_id
+    assert result.metrics["accuracy"] >= 0.8  # a fresh head learnt the task from teacher and labels
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        plan(teacher.path, DistillSettings(student=str(tmp_path / "missing")))
