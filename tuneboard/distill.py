@@ -18,7 +18,7 @@ what makes ``training.execute`` train it with ``DistillTrainer``; ``metrics.json
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -84,9 +84,10 @@ def plan(teacher_path: str | Path, settings: DistillSettings) -> tuple[TrainConf
                               f"Pick 1 to {total - 1} layers.")
     else:
         resolve_model(settings.student)  # a missing folder fails here, before any run folder is made
+    who = f"student-{layers}-layers" if layers else f"student-{Path(str(settings.student)).name}"
     recipe = {**asdict(settings), "layers": layers, "teacher_path": str(teacher.path), "teacher_layers": total}
     student = cfg.replace(model=settings.student or str(teacher.model_dir), epochs=settings.epochs or cfg.epochs,
-                          output_dir=str(teacher.path.parent), run_name=f"{teacher.run_id[16:]}-student",
+                          output_dir=str(teacher.path.parent), run_name=f"{Path(str(cfg.data)).stem}-{who}",
                           extra={**_own_extra(cfg), "teacher_run": teacher.run_id, "distill": recipe})
     data = prepare_data(student)
     if metrics.get("labels") and list(metrics["labels"]) != list(data.labels):
@@ -185,6 +186,9 @@ class DistillTrainer(Trainer):
     def encode(self, cache: Path) -> None:
         """Tokenize as usual, then add the unlabeled rows and pack the teacher's logits into the targets."""
         super().encode(cache)
+        if not self.recipe.get("student"):  # "model" is the folder's name; say what the student is
+            name = f"first {self.recipe['layers']} layers of {self.cfg.extra['teacher_run']}"
+            self.source = replace(self.source, name=name)
         cfg, data = self.cfg, self.data
         texts, pairs = data.train["text"].tolist(), text_pairs(data.train)
         hard = encode_targets(data.train, self.task, data.labels).reshape(len(texts), -1)

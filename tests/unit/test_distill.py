@@ -60,6 +60,8 @@ def test_distillation_makes_a_normal_run_linked_to_its_teacher(teacher, sentimen
     assert predictor.predict(["great love happy wonderful"])[0]["label"] == "positive"
     assert evaluate_file(run.path, sentiment_csv)["accuracy"] >= 0.8
     assert any(e["type"] == "eval" for e in events)
+    start = next(e for e in events if e["type"] == "start")
+    assert start["model"] == f"first 1 layers of {teacher.run_id}" and "-student-1-layers-" in run.run_id
 
     table = compare(run.path, single=3, batch_rows=16)
     by = {r["model"]: r for r in table["rows"]}
