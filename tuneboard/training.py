@@ -89,9 +89,9 @@ def _train(config: TrainConfig, data: PreparedData, run: RunDir, emit: Emit,
 
 
 def make_trainer(config: TrainConfig, data: PreparedData, emit: Emit, stop: threading.Event) -> Trainer:
-    """The run's trainer: a distillation's when its config names a teacher (``extra["distill"]``, distill.py)."""
+    """The run's trainer: a distillation's when its config names a teacher (``extra["distill"]``, student.py)."""
     if config.extra.get("distill"):
-        from .distill import DistillTrainer
+        from .student import DistillTrainer
 
         return DistillTrainer(config, data, emit, stop)
     return Trainer(config, data, emit, stop)

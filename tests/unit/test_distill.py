@@ -8,11 +8,12 @@ import torch
 from tests.conftest import WORDS
 from tuneboard import cli, training
 from tuneboard.config import TrainConfig
-from tuneboard.distill import DistillSettings, build_student, compare, distill, distillation_loss, plan
+from tuneboard.distill import DistillSettings, compare, distill, plan
 from tuneboard.errors import ConfigError, DataError, ModelLoadError, RunError
 from tuneboard.evaluation import evaluate_file
 from tuneboard.inference import Predictor
 from tuneboard.runs import open_run
+from tuneboard.student import build_student, distillation_loss
 
 
 def teacher_config(tiny_model, data, **kw):
