@@ -33,7 +33,7 @@ def main() -> int:
     ap.add_argument("--layers", type=int, default=3)
     ap.add_argument("--generate", type=int, default=2000, help="rows of the generated set (0: demo only)")
     ap.add_argument("--int8", action="store_true", help="also export the student to int8 ONNX and measure it")
-    ap.add_argument("--single", type=int, default=100, help="one-text calls per model for the p50")
+    ap.add_argument("--single", type=int, default=200, help="one-text calls per model for the p50 (interleaved)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results-distill.json"))
     args = ap.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
@@ -71,7 +71,8 @@ def one(name: str, path: Path, args: argparse.Namespace) -> dict:
         print(f"{r['model']:<20} {r['layers']:>6} {r['parameters']:>11,} {r['size_mb']:>7.1f} {r['p50_ms']:>7.2f} "
               f"{r['rows_per_s']:>7.1f} {r['accuracy']:>6.3f} {r['macro_f1']:>8.3f}")
     print(f"student / teacher: macro-F1 kept {s['macro_f1'] / t['macro_f1']:.1%}, "
-          f"latency x{s['p50_ms'] / t['p50_ms']:.2f}, rows/s x{s['rows_per_s'] / t['rows_per_s']:.2f}, size x{s['size_mb'] / t['size_mb']:.2f}")
+          f"latency x{s['p50_ms'] / t['p50_ms']:.2f}, rows/s x{s['rows_per_s'] / t['rows_per_s']:.2f}, "
+          f"size x{s['size_mb'] / t['size_mb']:.2f}")
     print(table["summary"])
     return {"data": name, "n_train": teacher.metrics["n_train"], "n_val": teacher.metrics["n_val"],
             "teacher_train_s": t1 - t0, "student_train_s": t2 - t1, "rows": table["rows"],

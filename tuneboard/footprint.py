@@ -22,7 +22,7 @@ def _size(paths: list[Path]) -> int:
     return sum(p.stat().st_size for p in paths if p.is_file())
 
 
-def timings(predictor: Any, texts: list[str], pairs: list[str] | None, single: int,
+def _timings(predictor: Any, texts: list[str], pairs: list[str] | None, single: int,
              batch_rows: int) -> tuple[float, float]:
     """(p50 ms for one text, rows/s over ``batch_rows`` rows)."""
     one_pair = [pairs[0]] if pairs else None
@@ -65,7 +65,7 @@ def compare_formats(run_path: str | Path, formats: tuple[str, ...] = ("torch", "
             folder = ensure_onnx(run.path, fmt)
             predictor = OnnxPredictor.load(folder)
             size, parity = _size([folder / "model.onnx"]), read_parity(folder) or {}
-        p50, rps = timings(predictor, texts, pairs, single, batch_rows)
+        p50, rps = _timings(predictor, texts, pairs, single, batch_rows)
         quality = "accuracy" if "accuracy" in parity else "mae"
         rows.append({"format": fmt, "name": FORMAT_NAMES[fmt], "size_mb": size / 1e6, "p50_ms": p50,
                      "rows_per_s": rps, "metric": quality, "value": parity.get(quality),

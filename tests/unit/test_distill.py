@@ -64,7 +64,7 @@ def test_distillation_makes_a_normal_run_linked_to_its_teacher(teacher, sentimen
     start = next(e for e in events if e["type"] == "start")
     assert start["model"] == f"first 1 layers of {teacher.run_id}" and "-student-1-layers-" in run.run_id
 
-    table = compare(run.path, single=3, batch_rows=16)
+    table = compare(run.path, single=3, rounds=1)
     by = {r["model"]: r for r in table["rows"]}
     assert by["teacher"]["layers"] == 2 and by["student"]["layers"] == 1
     assert by["student"]["parameters"] < by["teacher"]["parameters"]
