@@ -88,7 +88,8 @@ def plan(teacher_path: str | Path, settings: DistillSettings) -> tuple[TrainConf
     who = f"student-{layers}-layers" if layers else f"student-{Path(str(settings.student)).name}"
     recipe = {**asdict(settings), "layers": layers, "teacher_path": str(teacher.path), "teacher_layers": total}
     student = cfg.replace(model=settings.student or str(teacher.model_dir),
-                          epochs=settings.epochs or student_epochs(cfg), output_dir=str(teacher.path.parent), run_name=f"{Path(str(cfg.data)).stem}-{who}",
+                          epochs=settings.epochs or student_epochs(cfg), output_dir=str(teacher.path.parent),
+                          run_name=f"{Path(str(cfg.data)).stem}-{who}",
                           extra={**_own_extra(cfg), "teacher_run": teacher.run_id, "distill": recipe})
     data = prepare_data(student)
     if metrics.get("labels") and list(metrics["labels"]) != list(data.labels):
