@@ -174,7 +174,10 @@ def compare(student_path: str | Path, single: int = 30, rounds: int = 2, int8: b
     recipe = student.config().extra.get("distill")
     if not recipe:
         raise RunError(f"Run {student.run_id} was not distilled from another run, so it has no teacher to compare.")
-    teacher = open_run(recipe["teacher_path"])
+    try:
+        teacher = open_run(recipe["teacher_path"])
+    except RunError:  # the runs folder moved: look the teacher up by id
+        teacher = open_run(student.config().extra["teacher_run"])
     frame = validation_rows(student, limit=10**9)
     texts = frame["text"].astype(str).tolist()
     pairs = frame["text_pair"].astype(str).tolist() if "text_pair" in frame.columns else None
