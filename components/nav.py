@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 HOME, DATA, TRAIN, RUNS, COMPARE, EVALUATE, PREDICT = "home", "data", "train", "runs", "compare", "evaluate", "predict"
-DEPLOY, MONITOR = "deploy", "monitor"
+DEPLOY, MONITOR, DISTILL = "deploy", "monitor", "distill"
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ PAGES = {
     COMPARE: Screen("app_pages/compare.py", "Compare", ":material/compare_arrows:"),
     EVALUATE: Screen("app_pages/evaluate.py", "Evaluate", ":material/fact_check:"),
     PREDICT: Screen("app_pages/predict.py", "Predict", ":material/bolt:"),
+    DISTILL: Screen("app_pages/distill.py", "Make it smaller", ":material/compress:"),
     DEPLOY: Screen("app_pages/deploy.py", "Deploy", ":material/cloud_upload:"),
     MONITOR: Screen("app_pages/monitor.py", "Monitor", ":material/monitoring:"),
 }

@@ -1,4 +1,4 @@
-"""``python -m tuneboard inspect|train|search|evaluate|predict|compare|export|report|serve``.
+"""``python -m tuneboard inspect|train|search|evaluate|predict|compare|export|report|serve|distill``.
 
 Named errors become one line on stderr and exit code 2; anything else is a bug: one line, the
 full traceback in a log file, exit code 1. Nobody sees a traceback.
@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("report", help="write a self-contained HTML report of a finished run for stakeholders")
     sp.add_argument("run_dir")
     sp.add_argument("--output", help="the HTML file to write (default RUN_DIR/report.html)")
+    add_distill_parser(sub)
     return p
 
 
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         return {"inspect": cmd_inspect, "train": cmd_train, "evaluate": cmd_evaluate,
                 "predict": cmd_predict, "compare": cmd_compare,
                 "export": cmd_export, "serve": cmd_serve, "api-key": cmd_api_key,
-                "search": cmd_search, "report": cmd_report}[args.command](args)
+                "search": cmd_search, "report": cmd_report, "distill": cmd_distill}[args.command](args)
     except TuneboardError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -449,6 +450,38 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     path = write_report(args.run_dir, args.output)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): open it in a browser, no server needed")
+    return 0
+
+
+def add_distill_parser(sub: Any) -> None:
+    sp = sub.add_parser("distill", help="make a finished run smaller: train a student on its soft labels")
+    sp.add_argument("run_dir", help="the teacher: a completed classification run")
+    sp.add_argument("--layers", type=int, help="student = the teacher's first K layers (default: half of them)")
+    sp.add_argument("--student", help="or: a smaller local model folder to train as the student")
+    sp.add_argument("--temperature", type=float, default=2.0, help="softens the teacher's labels (default 2)")
+    sp.add_argument("--alpha", type=float, default=0.5,
+                    help="share of the teacher's soft labels in the loss; the rest is the true labels (default 0.5)")
+    sp.add_argument("--epochs", type=int, help="epochs (default: twice the teacher's)")
+    sp.add_argument("--unlabeled", help="a file of extra unlabeled rows that only the teacher labels")
+    sp.add_argument("--quiet", action="store_true", help="print only the student's run folder")
+
+
+def cmd_distill(args: argparse.Namespace) -> int:
+    from .distill import DistillSettings, distill
+
+    settings = DistillSettings(layers=args.layers, student=args.student, temperature=args.temperature,
+                               alpha=args.alpha, epochs=args.epochs, unlabeled=args.unlabeled)
+    stop = threading.Event()
+    try:
+        result = distill(args.run_dir, settings, on_event=_ProgressPrinter(quiet=args.quiet), stop=stop)
+    except KeyboardInterrupt:
+        stop.set()
+        raise
+    m = result.metrics
+    if not args.quiet:
+        print(f"{result.status}: student of {m['distilled_from']}: {m['main_metric']} {m[m['main_metric']]:.4f} "
+              f"on {m['n_val']} validation rows, {m['wall_time_s']:.1f} s")
+    print(result.run.path)
     return 0
 
 

@@ -220,9 +220,11 @@ class RunMetrics:
     wall_time_s: float | None = None
     batch_size_final: int | None = None
     baseline: dict[str, Any] | None = None  # the TF-IDF baseline's scores beside a fine-tuned model
+    distilled_from: str | None = None  # the teacher run's id, for a student made by distill.py
 
     def to_dict(self) -> dict[str, Any]:
-        head = ("task", "labels", "main_metric", "higher_is_better", "model_kind", "best_step", "best_epoch")
+        head = ("task", "labels", "main_metric", "higher_is_better", "model_kind", "distilled_from", "best_step",
+                "best_epoch")
         speed = ("train_runtime_s", "train_samples_per_second", "train_cpu_s", "train_tokens_per_second",
                  "wall_time_s", "batch_size_final")
         out = {k: getattr(self, k) for k in head if getattr(self, k) is not None}

@@ -30,6 +30,7 @@ from .protocol import Evaluation, Event, Notice, Start, TrainStep, scalars
 from .targets import encode_targets, regression_scaler, text_pairs
 
 EventFn = Callable[[Event], None]
+LossFn = Callable[[Any, dict[str, Any]], Any]  # (model outputs, batch with its "labels") -> loss
 PROBLEM_TYPES = {"single_label": "single_label_classification", "multi_label": "multi_label_classification",
                  "regression": "regression"}
 
@@ -46,6 +47,8 @@ class EvalResult:
 
 class Trainer:
     """One fine-tuning: ``encode()``, ``fit()``, ``evaluate()``, ``save()`` in that order."""
+
+    loss_fn: LossFn | None = None  # None: the model's own loss; a subclass may train on other targets (distill.py)
 
     def __init__(self, config: TrainConfig, data: PreparedData, emit: EventFn, stop: threading.Event) -> None:
         self.cfg, self.data, self.emit, self.stop = config, data, emit, stop
@@ -147,7 +150,7 @@ class Trainer:
             ts, cs = time.perf_counter(), time.process_time()
             batch = collate(self.train_enc, idx, self.device, self.target_dtype)
             try:
-                loss = train_step(model, batch, self.amp)
+                loss = train_step(model, batch, self.amp, self.loss_fn)
             except Exception as e:
                 if not is_oom(e):
                     raise
@@ -235,7 +238,8 @@ class Trainer:
 
         def try_batch(b: int) -> None:
             idx = [int(order[i % n]) for i in range(b)]
-            train_step(self.model, collate(self.train_enc, idx, self.device, self.target_dtype), self.amp)
+            train_step(self.model, collate(self.train_enc, idx, self.device, self.target_dtype), self.amp,
+                       self.loss_fn)
             optimizer.zero_grad(set_to_none=True)
 
         old = self.batch_size
@@ -313,13 +317,17 @@ class Progress:
         self.cpu_time += cpu_seconds
 
 
-def train_step(model: Any, batch: dict[str, Any], amp: Any) -> Any:
-    """Forward + backward on one batch; returns the detached loss (tests patch this to inject OOM)."""
+def train_step(model: Any, batch: dict[str, Any], amp: Any, loss_fn: LossFn | None = None) -> Any:
+    """Forward + backward on one batch; returns the detached loss (tests patch this to inject OOM).
+    With ``loss_fn`` the model sees the inputs only and ``loss_fn(outputs, batch)`` is the loss."""
     import torch
 
     device_type = batch["input_ids"].device.type
     with torch.autocast(device_type, dtype=amp or torch.float32, enabled=amp is not None):
-        loss = model(**batch).loss
+        if loss_fn is None:
+            loss = model(**batch).loss
+        else:
+            loss = loss_fn(model(**{k: v for k, v in batch.items() if k != "labels"}), batch)
     loss.backward()
     return loss.detach()
 

@@ -108,7 +108,7 @@ def _train(config: TrainConfig, data: PreparedData, run: RunDir, emit: Emit,
     if config.model == BASELINE_MODEL:
         return _baseline_run(data, config.seed, run, emit), False
     baseline = _baseline(data, config.seed, run, emit)
-    trainer = Trainer(config, data, emit, stop)
+    trainer = make_trainer(config, data, emit, stop)
     trainer.encode(cache=runs_root().parent / "cache" / "tokens", used_by=run.path)
     stopped = trainer.fit(checkpoint_dir(run.path), resume)
     best = trainer.evaluate()
@@ -116,6 +116,15 @@ def _train(config: TrainConfig, data: PreparedData, run: RunDir, emit: Emit,
     metrics = run_metrics(data, best.metrics, best_step=best.step, best_epoch=best.epoch,
                           baseline=baseline.metrics if baseline else None, **trainer.throughput())
     return save_results(run, data, best.scores, metrics), stopped
+
+
+def make_trainer(config: TrainConfig, data: PreparedData, emit: Emit, stop: threading.Event) -> Trainer:
+    """The run's trainer: a distillation's when its config names a teacher (``extra["distill"]``, student.py)."""
+    if config.extra.get("distill"):
+        from .student import DistillTrainer
+
+        return DistillTrainer(config, data, emit, stop)
+    return Trainer(config, data, emit, stop)
 
 
 def _baseline(data: PreparedData, seed: int, run: RunDir, emit: Emit,
