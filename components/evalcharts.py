@@ -20,10 +20,11 @@ DIAGONAL = dict(color=SLATE, dash="dot", width=2)
 def clickable_confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> go.Figure:
     """``charts.confusion_figure`` plus an invisible marker on every cell: Plotly cannot select heatmap cells,
     so a click on a cell selects its marker, whose x/y are the predicted and true labels."""
-    from .charts import confusion_figure
+    from .charts import confusion_figure, plain_text
 
-    fig = confusion_figure(labels, matrix, title=None)
-    cells = [(str(p), str(t), matrix[i][j]) for i, t in enumerate(labels) for j, p in enumerate(labels)]
+    fig = confusion_figure(labels, matrix, title=None)  # its axes show the labels escaped: so do the markers
+    cells = [(plain_text(str(p)), plain_text(str(t)), matrix[i][j])
+             for i, t in enumerate(labels) for j, p in enumerate(labels)]
     clear = dict(opacity=0)
     fig.add_scatter(x=[c[0] for c in cells], y=[c[1] for c in cells], mode="markers", customdata=[c[2] for c in cells],
                     marker=dict(symbol="square", size=44, color="rgba(0,0,0,0)"), selected=dict(marker=clear),

@@ -2,6 +2,7 @@
 sorted by confidence, exported to CSV), fixed in place, saved as a corrected copy, retrained in one click."""
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,9 @@ def take_cell() -> None:
     """``on_select`` of the confusion matrix: the clicked cell becomes the true/predicted filter."""
     points = st.session_state[CHART_KEY].selection.points
     if points:
-        st.session_state[FILTER_KEYS[0]], st.session_state[FILTER_KEYS[1]] = str(points[0]["y"]), str(points[0]["x"])
+        # the chart shows labels escaped (charts.plain_text): turn the clicked cell back into the labels
+        true, predicted = html.unescape(str(points[0]["y"])), html.unescape(str(points[0]["x"]))
+        st.session_state[FILTER_KEYS[0]], st.session_state[FILTER_KEYS[1]] = true, predicted
 
 
 def wrong_rows(frame: pd.DataFrame, metrics: dict[str, Any]) -> pd.DataFrame:

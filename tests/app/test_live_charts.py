@@ -70,3 +70,17 @@ def test_long_runs_stay_bounded():
     loss, _, lr = live.figures(charts.training_curves(_events(5000, [(2500, 0.5, 0.8)])))
     assert len(loss.data[0].x) <= charts.MAX_POINTS and len(lr.data[0].x) <= charts.MAX_POINTS
     assert list(loss.data[0].x)[-1] == 5000
+
+
+def test_a_label_that_is_html_is_drawn_as_text_by_every_chart():
+    from components import charts, evalcharts
+
+    hostile = '<a href="http://evil.example/">Admin</a>'
+    figures = [charts.confusion_figure([hostile, "ok"], [[1, 0], [0, 1]]),
+               evalcharts.clickable_confusion_figure([hostile, "ok"], [[1, 0], [0, 1]]),
+               charts.class_balance_figure({hostile: 3, "ok": 4}),
+               charts.probability_figure({hostile: 0.7, "ok": 0.3})]
+    for fig in figures:
+        drawn = [str(v) for trace in fig.data for attr in ("x", "y", "name") for v in (trace[attr] or [])]
+        assert not any("<a" in v for v in drawn), drawn
+        assert any("&lt;a href" in v for v in drawn)
