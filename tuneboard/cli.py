@@ -17,6 +17,10 @@ from typing import Any
 
 from .errors import TuneboardError, first_line
 
+# Settings of issue 15 (early stopping, regularisation, imbalanced classes, LoRA): flags named in the settings table.
+SMART = ("eval_every", "early_stopping_patience", "early_stopping_min_delta", "weight_decay", "hidden_dropout",
+         "attention_dropout", "class_weighting", "lora", "lora_rank", "lora_alpha", "lora_dropout")
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m tuneboard", description="Fine-tune a transformer on a labeled table.")
@@ -45,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--validation", help="a separate validation file")
     setting(val, "val_size")
     sp.add_argument("--model", default="default", help="'default', a local folder, or a hub id")
-    for name in ("preset", "epochs", "batch_size", "learning_rate", "max_length", "seed", "device"):
+    for name in ("preset", "epochs", "batch_size", "learning_rate", "max_length", "seed", "device", *SMART):
         setting(sp, name)
     sp.add_argument("--encoding")
     sp.add_argument("--output", help="parent folder of the run folder (default models/runs)")
@@ -85,7 +89,7 @@ def setting(parser: Any, name: str) -> None:
     from .settings import cli_args
 
     flag, kwargs = cli_args(name)
-    parser.add_argument(flag, **kwargs)
+    parser.add_argument(flag, dest=name, **kwargs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,7 +131,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                       text_pair_column=args.text_pair_column, task=args.task, model=args.model, preset=args.preset,
                       epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                       max_length=args.max_length, seed=args.seed, device=args.device, encoding=args.encoding,
-                      validation=args.validation, val_size=args.val_size, output_dir=args.output, run_name=args.name)
+                      validation=args.validation, val_size=args.val_size, output_dir=args.output, run_name=args.name,
+                      **{name: getattr(args, name) for name in SMART})
     stop = threading.Event()
     printer = _ProgressPrinter(quiet=args.quiet)
     try:
@@ -148,7 +153,7 @@ class _ProgressPrinter:
         self.quiet, self.last, self.total = quiet, 0.0, None
 
     def __call__(self, line: dict[str, Any]) -> None:
-        from .protocol import Evaluation, Notice, Start, TrainStep, parse_event
+        from .protocol import EarlyStop, Evaluation, Notice, Start, TrainStep, parse_event
 
         e = parse_event(line)
         if self.quiet or e is None:
@@ -170,6 +175,9 @@ class _ProgressPrinter:
                   + ("  (best)" if e.is_best else ""), flush=True)
         elif isinstance(e, Notice):
             print(f"note: {e.message}", flush=True)
+        elif isinstance(e, EarlyStop):
+            print(f"stopped early at epoch {e.epoch:.2f} (step {e.step}): {e.reason}; "
+                  f"kept the best checkpoint (step {e.best_step})", flush=True)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

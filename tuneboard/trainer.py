@@ -17,15 +17,17 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import balance, lora
 from .batching import collate, encode_cached, length_batches
-from .catalog import load_classifier, load_tokenizer, quiet_transformers, resolve_model
+from .catalog import dropout_overrides, load_classifier, load_tokenizer, quiet_transformers, resolve_model
 from .config import TrainConfig
 from .data import PreparedData
 from .device import amp_dtype, free_memory, is_oom, pick_device
 from .errors import OutOfMemory, Stopped
 from .inference import batched_logits, inference_batch_size, to_scores
 from .metrics import compute_metrics, is_better, main_metric
-from .protocol import Evaluation, Event, Notice, Start, TrainStep, scalars
+from .protocol import EarlyStop, Evaluation, Event, Notice, Start, TrainStep, scalars
+from .stopping import EarlyStopped, EarlyStopper, eval_steps
 from .targets import encode_targets, regression_scaler, text_pairs
 
 EventFn = Callable[[Event], None]
@@ -56,6 +58,8 @@ class Trainer:
         self.scaler = regression_scaler(self.task, data.train)  # None for classification
         self.best: EvalResult | None = None
         self.model: Any = None
+        self.loss_fn: Callable[[Any, Any], Any] | None = None  # a class-weighted loss, else the model's own
+        self.extras: dict[str, Any] = {}  # RunMetrics fields: stop_reason, class_weighting, imbalance_ratio, lora
 
     def encode(self, cache: Path) -> None:
         """Load the tokenizer and tokenize both splits (token ids cached on disk under ``cache``)."""
@@ -67,11 +71,13 @@ class Trainer:
             for f in (self.data.train, self.data.val))
 
     def fit(self) -> bool:
-        """Train for the configured epochs, evaluating after each and keeping the best weights;
-        returns whether the user stopped it."""
+        """Train for the configured epochs, evaluating after each (or every ``eval_every`` steps) and
+        keeping the best weights; stops early when the score stops improving (``early_stopping_patience``).
+        Returns whether the user stopped it."""
         cfg = self.cfg
         seed_everything(cfg.seed)
         model = self.model = self._load_model()
+        self._balance_classes()
         optimizer = make_optimizer(model, cfg, self.device)
         self.trainable = [q for q in model.parameters() if q.requires_grad]  # clipped every step
         if self.device.type == "cuda" and cfg.auto_batch_size:
@@ -81,17 +87,52 @@ class Trainer:
                         n_train=n, n_val=len(self.val_enc), total_steps=math.ceil(n / self.batch_size) * cfg.epochs,
                         batch_size=self.batch_size, epochs=cfg.epochs, model=self.source.name))
         self.p = Progress(total=n * cfg.epochs, n=n)
-        best_state, stopped = None, False
+        self.eval_steps, self.last_eval, self.best_state, stopped = eval_steps(cfg.eval_every), -1, None, False
+        self.stopper = EarlyStopper(int(cfg.early_stopping_patience), cfg.early_stopping_min_delta,
+                                    *main_metric(self.task))
         try:
             for epoch in range(cfg.epochs):
                 self._epoch(optimizer, epoch)
-                if self._record(self._evaluate()):
-                    best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+                if self.eval_steps is None or (epoch == cfg.epochs - 1 and self.last_eval != self.p.step):
+                    self._checkpoint()
         except Stopped:
             stopped = True
-        if best_state is not None:
-            model.load_state_dict(best_state)
+        except EarlyStopped:
+            pass
+        if self.best_state is not None:
+            model.load_state_dict(self.best_state)
         return stopped
+
+    def _checkpoint(self) -> None:
+        """Evaluate, keep the weights when best, and stop early when the score has stopped improving."""
+        result = self._evaluate()
+        if self._record(result):
+            self.best_state = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
+        self.last_eval = self.p.step
+        name = main_metric(self.task)[0]
+        if self.stopper.update(result.metrics[name]) and self.p.seen < self.p.total:
+            reason = self.stopper.reason()
+            self.extras["stop_reason"] = reason
+            self.emit(EarlyStop(step=self.p.step, epoch=self.p.seen / self.p.n, metric=name,
+                                best=self.stopper.best, best_step=self.best.step if self.best else None,
+                                reason=reason))
+            raise EarlyStopped()
+
+    def _balance_classes(self) -> None:
+        """Apply ``class_weighting`` (a weighted loss or balanced batches) and note what was done."""
+        if self.task != "single_label":
+            return
+        targets, k = self.train_enc.targets, len(self.data.labels)
+        ratio = balance.imbalance_ratio(targets, k)
+        how = balance.resolve(self.cfg.class_weighting, self.task, ratio)
+        self.extras.update(class_weighting=how, imbalance_ratio=round(ratio, 2))
+        if how == balance.WEIGHTED:
+            self.loss_fn = balance.weighted_loss(balance.class_weights(targets, k), self.device)
+        if how != balance.NONE or ratio >= balance.AUTO_RATIO:
+            did = {"none": "no class weighting", "weighted": "a class-weighted loss",
+                   "sampling": "class-balanced batches"}[how]
+            self.emit(Notice(message=f"The largest class has {ratio:.1f}x the rows of the smallest; "
+                                     f"training with {did} (class weighting: {self.cfg.class_weighting})."))
 
     def evaluate(self) -> EvalResult:
         """The kept model's evaluation (evaluated now when a stop came before the first one)."""
@@ -103,12 +144,17 @@ class Trainer:
     def save(self, folder: Path) -> None:
         """The model and tokenizer (``save_pretrained``, safetensors) with what Tuneboard needs to
         predict: the task, the max length and the regression scaler."""
-        cfg = self.model.config
+        cfg = (self.model.get_base_model() if lora.is_lora(self.model) else self.model).config
         cfg.tuneboard_task = self.task
         cfg.tuneboard_max_length = int(self.cfg.max_length)
         if self.scaler is not None:
             cfg.tuneboard_target_mean, cfg.tuneboard_target_std = self.scaler.mean, self.scaler.std
         with quiet_transformers():
+            if lora.is_lora(self.model):  # the adapter beside model/, then the merged plain model in model/
+                size = lora.save_adapter(self.model, Path(folder).parent / lora.ADAPTER_DIR)
+                self.tokenizer.save_pretrained(Path(folder).parent / lora.ADAPTER_DIR)
+                self.extras["lora"] = {**self.extras.get("lora", {}), "adapter_bytes": size}
+                self.model = lora.merged(self.model)
             self.model.save_pretrained(folder, safe_serialization=True)
             self.tokenizer.save_pretrained(folder)
 
@@ -126,7 +172,11 @@ class Trainer:
 
         cfg, p, lengths, model = self.cfg, self.p, self.train_enc.lengths, self.model
         model.train()
-        queue = deque(length_batches(lengths, self.batch_size, shuffle=True, seed=cfg.seed + epoch))
+        if self.extras.get("class_weighting") == balance.SAMPLING:
+            batches = balance.balanced_batches(self.train_enc.targets, lengths, self.batch_size, cfg.seed + epoch)
+        else:
+            batches = length_batches(lengths, self.batch_size, shuffle=True, seed=cfg.seed + epoch)
+        queue = deque(batches)
         loss_sum, loss_n, last_log = torch.zeros((), device=self.device), 0, time.perf_counter()
         while queue:
             if self.stop.is_set():
@@ -135,7 +185,7 @@ class Trainer:
             ts, cs = time.perf_counter(), time.process_time()
             batch = collate(self.train_enc, idx, self.device, self.target_dtype)
             try:
-                loss = train_step(model, batch, self.amp)
+                loss = train_step(model, batch, self.amp, self.loss_fn)
             except Exception as e:
                 if not is_oom(e):
                     raise
@@ -155,6 +205,8 @@ class Trainer:
             if time.perf_counter() - last_log >= 0.5 or not queue:  # ~2 points a second for the live chart
                 self._log_train(float(loss_sum / loss_n), lr)
                 loss_sum, loss_n, last_log = torch.zeros((), device=self.device), 0, time.perf_counter()
+            if self.eval_steps and p.step % self.eval_steps == 0:
+                self._checkpoint()
 
     def _record(self, result: EvalResult) -> bool:
         """Emit an evaluation; remember it if it is the best so far (returns whether it is)."""
@@ -177,10 +229,19 @@ class Trainer:
         labels = self.data.labels
         num = 1 if self.task == "regression" else len(labels)
         id2label = {i: n for i, n in enumerate(labels)} if labels else None
-        model = load_classifier(self.source, num, PROBLEM_TYPES[self.task], id2label).to(self.device)
-        if self.cfg.freeze_embeddings:
+        cfg = self.cfg
+        dropout = dropout_overrides(self.source, cfg.hidden_dropout, cfg.attention_dropout)
+        model = load_classifier(self.source, num, PROBLEM_TYPES[self.task], id2label, dropout)
+        if cfg.lora:  # base weights frozen by peft, embeddings included
+            model = lora.apply_lora(model, cfg.lora_rank, cfg.lora_alpha, cfg.lora_dropout)
+            trainable, total = lora.trainable_parameters(model)
+            self.extras["lora"] = {"rank": cfg.lora_rank, "alpha": cfg.lora_alpha, "trainable_parameters": trainable,
+                                   "parameters": total}
+            self.emit(Notice(message=f"LoRA rank {cfg.lora_rank}: training {trainable:,} of {total:,} parameters "
+                                     f"({trainable / total:.1%})."))
+        elif cfg.freeze_embeddings:
             model.get_input_embeddings().weight.requires_grad_(False)
-        return model
+        return model.to(self.device)
 
     def _probe_batch_size(self, optimizer: Any) -> None:
         """Grow the batch to the largest that fits on the GPU (worst case: the longest examples),
@@ -271,13 +332,18 @@ class Progress:
         self.cpu_time += cpu_seconds
 
 
-def train_step(model: Any, batch: dict[str, Any], amp: Any) -> Any:
-    """Forward + backward on one batch; returns the detached loss (tests patch this to inject OOM)."""
+def train_step(model: Any, batch: dict[str, Any], amp: Any, loss_fn: Callable[[Any, Any], Any] | None = None) -> Any:
+    """Forward + backward on one batch; returns the detached loss (tests patch this to inject OOM).
+    ``loss_fn(logits, labels)`` replaces the model's own loss (a class-weighted one)."""
     import torch
 
     device_type = batch["input_ids"].device.type
     with torch.autocast(device_type, dtype=amp or torch.float32, enabled=amp is not None):
-        loss = model(**batch).loss
+        if loss_fn is None:
+            loss = model(**batch).loss
+        else:
+            inputs = {k: v for k, v in batch.items() if k != "labels"}
+            loss = loss_fn(model(**inputs).logits, batch["labels"])
     loss.backward()
     return loss.detach()
 

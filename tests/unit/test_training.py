@@ -15,7 +15,7 @@ from tuneboard.runs import list_runs
 
 def quick(tiny_model, data, **kw):
     base = dict(data=str(data), model=tiny_model, epochs=4, batch_size=16, learning_rate=3e-3,
-                freeze_embeddings=False, max_length=32)
+                freeze_embeddings=False, max_length=32, early_stopping_patience=0)
     return TrainConfig(**{**base, **kw})
 
 
@@ -70,10 +70,10 @@ def test_stop_keeps_the_best_model_so_far(tiny_model, sentiment_csv):
 def test_out_of_memory_halves_the_batch_and_goes_on(tiny_model, sentiment_csv, monkeypatch):
     real_step = trainer.train_step
 
-    def flaky(model, batch, amp):
+    def flaky(model, batch, amp, loss_fn=None):
         if batch["input_ids"].shape[0] > 4:
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return real_step(model, batch, amp)
+        return real_step(model, batch, amp, loss_fn)
 
     monkeypatch.setattr(trainer, "train_step", flaky)
     events = []
@@ -87,7 +87,7 @@ def test_out_of_memory_halves_the_batch_and_goes_on(tiny_model, sentiment_csv, m
 
 
 def test_out_of_memory_at_batch_one_fails_with_a_plain_message(tiny_model, sentiment_csv, monkeypatch):
-    def always_oom(model, batch, amp):
+    def always_oom(model, batch, amp, loss_fn=None):
         raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 99 GB")
 
     monkeypatch.setattr(trainer, "train_step", always_oom)
