@@ -73,7 +73,8 @@ class Setting:
         if self.or_steps and value not in self.choices:
             if steps_of(value) is not None:
                 return None
-            return f"{self.label} {value!r} is not allowed: use '{self.choices[0]}' or a whole number of steps (e.g. 50)."
+            return (f"{self.label} {value!r} is not allowed: use '{self.choices[0]}' or a whole number of steps "
+                    "(e.g. 50).")
         if self.choices:
             if value in self.choices:
                 return None

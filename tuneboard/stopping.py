@@ -48,7 +48,7 @@ class EarlyStopper:
         return gain > self.min_delta
 
     def reason(self) -> str:
-        """The sentence the live panel and the CLI show, e.g. "validation macro-F1 did not improve for 3 evaluations"."""
+        """What the live panel and the CLI show: "validation macro-F1 did not improve for 3 evaluations"."""
         name = METRIC_NAMES.get(self.metric, self.metric.replace("_", " "))
         by = f" by more than {self.min_delta:g}" if self.min_delta > 0 else ""
         count = "1 evaluation" if self.patience == 1 else f"{self.patience} evaluations"

@@ -152,7 +152,6 @@ class Trainer:
         with quiet_transformers():
             if lora.is_lora(self.model):  # the adapter beside model/, then the merged plain model in model/
                 size = lora.save_adapter(self.model, Path(folder).parent / lora.ADAPTER_DIR)
-                self.tokenizer.save_pretrained(Path(folder).parent / lora.ADAPTER_DIR)
                 self.extras["lora"] = {**self.extras.get("lora", {}), "adapter_bytes": size}
                 self.model = lora.merged(self.model)
             self.model.save_pretrained(folder, safe_serialization=True)
