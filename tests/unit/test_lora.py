@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from tuneboard import training
@@ -49,6 +50,10 @@ def test_the_merged_model_loads_in_a_plain_pipeline_and_agrees_with_the_predicto
     ours = Predictor.load(lora_run.run.path).predict(texts)
     assert [r["label"] for r in plain(texts)] == [r["label"] for r in ours]
     assert {r["label"] for r in ours} == {"positive", "negative"}
+    # merged = trained: the merged weights predict what the kept evaluation predicted, row for row
+    preds = pd.read_parquet(lora_run.run.path / "predictions.parquet")
+    again = Predictor.load(lora_run.run.path).predict(preds["text"].tolist())
+    assert [r["label"] for r in again] == preds["predicted"].tolist()
 
 
 def test_memory_estimate_with_lora_keeps_optimizer_state_for_the_adapters_only(tiny_model):
