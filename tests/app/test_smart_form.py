@@ -39,3 +39,19 @@ def test_smart_settings_are_on_the_form_with_the_table_limits_and_follow_the_pre
     values = {name: at.session_state[key] for name, key in trainform.KEYS.items()}
     config = TrainConfig(data="x.csv", **values)   # what Start builds from the form
     assert config.lora is True and config.eval_every == "25" and config.early_stopping_patience == 2
+
+
+def test_the_metric_chart_marks_where_training_stopped_early_and_why():
+    from components import charts
+    from tuneboard.protocol import EarlyStop, Evaluation
+
+    events = [Evaluation(is_best=i == 1, metrics={"macro_f1": f, "accuracy": f}, eval_loss=0.5, step=10 * (i + 1),
+                         epoch=i + 1.0) for i, f in enumerate((0.6, 0.8, 0.7, 0.75))]
+    events.append(EarlyStop(step=40, epoch=4.0, metric="macro_f1", best=0.8, best_step=20,
+                            reason="validation macro-F1 did not improve for 2 evaluations"))
+    curves = charts.training_curves(events)
+    assert curves["stop_step"] == 40 and curves["best_step"] == 20
+    notes = {a.text: (a.x, a.hovertext) for a in charts.metric_figure(curves).layout.annotations}
+    assert notes["stopped early"] == (40, "validation macro-F1 did not improve for 2 evaluations")
+    assert notes["kept"][0] == 20
+    assert charts.metric_figure(charts.training_curves(events[:-1])).layout.annotations[0].text == "kept"
