@@ -91,7 +91,8 @@ def per_class(metrics: dict[str, Any], select_key: str | None = None, on_select:
         "Recall": st.column_config.NumberColumn(format="percent", width="small"),
         "F1": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent", width="small"),
         "Rows": st.column_config.NumberColumn(width="small")})
-    left.caption(weighting_note(metrics))
+    if note := weighting_note(metrics):
+        left.caption(note)
     matrix = metrics.get("confusion_matrix")
     if matrix:
         right.subheader("Confusion matrix")
