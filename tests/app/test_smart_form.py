@@ -38,7 +38,8 @@ def test_smart_settings_are_on_the_form_with_the_table_limits_and_follow_the_pre
     assert not at.exception, at.exception
     values = {name: at.session_state[key] for name, key in trainform.KEYS.items()}
     config = TrainConfig(data="x.csv", **values)   # what Start builds from the form
-    assert config.lora is True and config.eval_every == "25" and config.early_stopping_patience == 2
+    assert config.lora is True and config.eval_every == "25"
+    assert config.early_stopping_patience == PRESETS["best"]["early_stopping_patience"]
 
 
 def test_the_metric_chart_marks_where_training_stopped_early_and_why():
