@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 import plotly.graph_objects as go
 
-from tuneboard.protocol import Evaluation, Event, Start, TrainStep, parse_event
+from tuneboard.protocol import EarlyStop, Evaluation, Event, Start, TrainStep, parse_event
 
 MAX_POINTS = 500
 PLOTLY_CONFIG = {"displaylogo": False}  # the chart toolbar of every st.plotly_chart, without the Plotly logo
@@ -43,13 +43,16 @@ def training_curves(events: Sequence[Event | dict[str, Any]]) -> dict[str, Any]:
         elif isinstance(e, Start) and e.resumed_from is not None:  # resumed: what came after its checkpoint is void
             train = [t for t in train if t.step <= e.resumed_from]
             evals = [v for v in evals if v.step <= e.resumed_from]
+    stop = next((e for e in (parse_event(e) if isinstance(e, dict) else e for e in events)
+                 if isinstance(e, EarlyStop)), None)
     metric_keys = [k for k in ("macro_f1", "accuracy", "micro_f1", "rmse", "mae", "r2")
                    if evals and k in evals[-1].metrics]
     return {"step": [e.step for e in train], "loss": [e.loss for e in train],
             "lr": [e.learning_rate for e in train],
             "eval_step": [e.step for e in evals], "eval_loss": [e.eval_loss for e in evals],
             "metrics": {k: [e.metrics.get(k) for e in evals] for k in metric_keys},
-            "best_step": next((e.step for e in reversed(evals) if e.is_best), None)}
+            "best_step": next((e.step for e in reversed(evals) if e.is_best), None),
+            "stop_step": stop.step if stop else None, "stop_reason": stop.reason if stop else None}
 
 
 def loss_figure(curves: dict[str, Any], height: int = 340) -> go.Figure:
@@ -77,6 +80,10 @@ def metric_figure(curves: dict[str, Any], height: int = 340) -> go.Figure:
     if curves.get("best_step") is not None:
         fig.add_vline(x=curves["best_step"], line=dict(color=SLATE, dash="dot"),
                       annotation_text="kept", annotation_position="top left")
+    if curves.get("stop_step") is not None:  # early stopping: where and why (the reason is engine text)
+        fig.add_vline(x=curves["stop_step"], line=dict(color=RED, dash="dash"),
+                      annotation_text="stopped early", annotation_position="bottom right",
+                      annotation_hovertext=curves.get("stop_reason"))
     bounded = all(k in ("macro_f1", "accuracy", "micro_f1") for k in curves["metrics"])
     fig = style(fig, "Validation", height, x_title="Step")
     fig.update_xaxes(rangemode="tozero")  # one evaluation is a point at its step, not an axis of 60..62
@@ -126,7 +133,8 @@ class LiveCharts:
 
         now = time.monotonic() if now is None else now
         evals = (tuple(curves["eval_step"]), tuple(curves["eval_loss"]))
-        metrics = (evals, tuple((k, tuple(v)) for k, v in curves["metrics"].items()), curves.get("best_step"))
+        metrics = (evals, tuple((k, tuple(v)) for k, v in curves["metrics"].items()), curves.get("best_step"),
+                   curves.get("stop_step"))
         train = downsample(curves["step"], curves["loss"])
         lr = downsample(curves["step"], curves["lr"])
         lr_due = not live or now - self._moved.get("lr", -1e9) >= self.slow_every

@@ -91,6 +91,8 @@ def per_class(metrics: dict[str, Any], select_key: str | None = None, on_select:
         "Recall": st.column_config.NumberColumn(format="percent", width="small"),
         "F1": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent", width="small"),
         "Rows": st.column_config.NumberColumn(width="small")})
+    if note := weighting_note(metrics):
+        left.caption(note)
     matrix = metrics.get("confusion_matrix")
     if matrix:
         right.subheader("Confusion matrix")
@@ -100,6 +102,19 @@ def per_class(metrics: dict[str, Any], select_key: str | None = None, on_select:
                            key=select_key)
     else:
         right.plotly_chart(evalcharts.per_label_figure(metrics["per_class"]), config=PLOTLY_CONFIG)
+
+
+WEIGHTING_TEXT = {"weighted": "a class-weighted loss (rare classes count more)",
+                  "sampling": "class-balanced batches (rare classes drawn more often)", "none": "no class weighting"}
+
+
+def weighting_note(metrics: dict[str, Any]) -> str:
+    """Which class weighting the run trained with, and how imbalanced its classes were (read the recall above)."""
+    how, ratio = metrics.get("class_weighting"), metrics.get("imbalance_ratio")
+    if how is None:
+        return ""
+    imbalance = f"The largest class had {ratio:g}x the training rows of the smallest; " if ratio else ""
+    return f"{imbalance}trained with {WEIGHTING_TEXT.get(how, how)}."
 
 
 def binary(run: Any, metrics: dict[str, Any], frame: pd.DataFrame | None) -> None:

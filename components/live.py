@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from tuneboard.protocol import ACTIVE, Event, Notice, RunStatus, parse_events, parse_status, update_progress
+from tuneboard.protocol import ACTIVE, EarlyStop, Event, Notice, RunStatus, parse_events, parse_status, update_progress
 
 from . import auth, charts, state
 from .widgets import fmt_duration, fmt_metric, guard, plain, short_id
@@ -117,6 +117,9 @@ def _header(run_id: str, feed: dict[str, Any]) -> None:
     status, reason = feed["status"], feed.get("reason")
     if status == S.QUEUED:
         st.info("Waiting for the run ahead of it to finish; it starts by itself.", icon=":material/schedule:")
+    elif status == S.COMPLETED and (early := _early_stop(feed["parsed"])) is not None:
+        st.info(f"Stopped early at epoch {early.epoch:.1f}: {early.reason}. The best checkpoint (step "
+                f"{early.best_step}) was saved.", icon=":material/front_hand:")
     elif status == S.COMPLETED:
         st.success("Training finished. The best checkpoint was saved. See it on **Evaluate** or try it on **Predict**.")
     elif status == S.STOPPED:
@@ -178,6 +181,10 @@ def _progress(feed: dict[str, Any], curves: dict[str, Any]) -> None:
         numbers["GPU memory"] = f"{latest['gpu_memory_gb']:.1f} GB"
     for col, (k, v) in zip(st.columns(len(numbers)), numbers.items(), strict=False):
         col.metric(k, v, border=True)
+
+
+def _early_stop(events: list[Event]) -> EarlyStop | None:
+    return next((e for e in reversed(events) if isinstance(e, EarlyStop)), None)
 
 
 def _notices(events: list[Event]) -> None:

@@ -17,8 +17,11 @@ from .widgets import plain
 OTHER = "__other__"
 PRESET_TEXT = {"fast": "A first look in minutes", "balanced": "The usual choice", "best": "Slower, the last points"}
 ADVANCED = ("epochs", "learning_rate", "batch_size", "max_length", "freeze_embeddings")
+# Issue 15: early stopping and regularisation, imbalanced classes, LoRA (one row each in the settings table).
+SMART = ("eval_every", "early_stopping_patience", "early_stopping_min_delta", "weight_decay", "hidden_dropout",
+         "attention_dropout", "class_weighting", "lora", "lora_rank", "lora_alpha", "lora_dropout")
 # Widget key of each setting on the form; ``model_source`` and ``preset`` are stable keys tests and users rely on.
-KEYS = {name: f"train_{name}" for name in (*ADVANCED, "seed", "mlflow")} | {"preset": "preset"}
+KEYS = {name: f"train_{name}" for name in (*ADVANCED, "seed", "mlflow", *SMART)} | {"preset": "preset"}
 MODEL_PICK, MODEL_SOURCE = "train_model_pick", "model_source"
 
 
@@ -88,7 +91,8 @@ def model_summary(source: str, settings: dict[str, Any]) -> None:
     cols[1].metric("Weights", f"{card.weights_bytes / 2**20:,.0f} MB" if card.weights_bytes else "—", border=True)
     dev = state.device() or {"type": "cpu", "free_gb": 0.0}
     est = estimate_for(card, settings["batch_size"], settings["max_length"], settings["freeze_embeddings"],
-                       half_precision=dev["type"] == "cuda")
+                       half_precision=dev["type"] == "cuda",
+                       lora_rank=settings.get("lora_rank") if settings.get("lora") else None)
     verdict, advice = fit_verdict(est, float(dev.get("free_gb") or 0.0))
     where = "GPU" if dev["type"] == "cuda" else "memory"
     {"ok": st.success, "tight": st.warning, "no": st.error}[verdict](f"**Training {where}:** {advice}")
@@ -101,7 +105,7 @@ def training_settings() -> dict[str, Any]:
     preset = st.radio("Preset", list(PRESETS), format_func=str.capitalize, horizontal=True,
                       captions=[PRESET_TEXT.get(p, "") for p in PRESETS],
                       **{**sticky("preset", SETTINGS["preset"].default), "on_change": _apply_preset, "args": ()})
-    default = PRESETS[preset] | {"seed": SETTINGS["seed"].default}
+    default = {name: SETTINGS[name].default for name in KEYS} | PRESETS[preset]
     with st.expander("Advanced settings"):
         a, b, c = st.columns(3)
         places = {"epochs": a, "learning_rate": b, "batch_size": c, "max_length": a, "seed": b}
@@ -110,7 +114,26 @@ def training_settings() -> dict[str, Any]:
         freeze = KEYS["freeze_embeddings"]
         c.checkbox(**widget_args("freeze_embeddings"), **sticky(freeze, default["freeze_embeddings"]))
         c.checkbox(**widget_args("mlflow"), **sticky(KEYS["mlflow"], SETTINGS["mlflow"].default))
+        smart_settings(default)
     return current_settings()
+
+
+def smart_settings(default: dict[str, Any]) -> None:
+    """Early stopping, regularisation, class weighting and LoRA inputs (limits and help: the settings table)."""
+    def draw(column: Any, name: str) -> None:
+        s, args = SETTINGS[name], {**widget_args(name), **sticky(KEYS[name], default[name])}
+        widget = (column.checkbox if s.kind is bool else column.text_input if s.or_steps
+                  else column.selectbox if s.choices else column.number_input)
+        widget(**args)
+
+    st.markdown("**Early stopping and regularisation**")
+    a, b, c = st.columns(3)
+    for name, column in zip(SMART[:6], (a, b, c, a, b, c), strict=True):
+        draw(column, name)
+    st.markdown("**Imbalanced classes and LoRA**")
+    a, b, c = st.columns(3)
+    for name, column in zip(SMART[6:], (a, b, c, a, b), strict=True):
+        draw(column, name)
 
 
 def current_settings() -> dict[str, Any]:
@@ -122,7 +145,7 @@ def current_settings() -> dict[str, Any]:
 def _apply_preset() -> None:
     preset = st.session_state["preset"]
     st.session_state["_sticky"]["preset"] = preset
-    for name in ADVANCED:
+    for name in (n for n in PRESETS[preset] if n in KEYS):
         st.session_state[KEYS[name]] = st.session_state["_sticky"][KEYS[name]] = PRESETS[preset][name]
 
 

@@ -152,12 +152,26 @@ def load_tokenizer(source: ModelSource) -> Any:
         raise _load_error(source, e) from None
 
 
+# Where encoders keep their dropout rates: BERT / RoBERTa / DeBERTa / ELECTRA, DistilBERT, others.
+HIDDEN_DROPOUT = ("hidden_dropout_prob", "dropout", "hidden_dropout")
+ATTENTION_DROPOUT = ("attention_probs_dropout_prob", "attention_dropout")
+
+
+def dropout_overrides(source: ModelSource, hidden: float, attention: float) -> dict[str, float]:
+    """Config overrides that set the model's hidden and attention dropout, under the names its config uses."""
+    cfg = load_model_config(source)
+    out = {name: hidden for name in HIDDEN_DROPOUT if isinstance(getattr(cfg, name, None), (int, float))}
+    out |= {name: attention for name in ATTENTION_DROPOUT if isinstance(getattr(cfg, name, None), (int, float))}
+    return out
+
+
 def load_classifier(source: ModelSource, num_labels: int, problem_type: str,
-                    id2label: dict[int, str] | None = None) -> Any:
-    """``AutoModelForSequenceClassification`` with a head sized to the task (safetensors preferred)."""
+                    id2label: dict[int, str] | None = None, overrides: dict[str, Any] | None = None) -> Any:
+    """``AutoModelForSequenceClassification`` with a head sized to the task (safetensors preferred);
+    ``overrides`` are config attributes to change (e.g. ``dropout_overrides``)."""
     from transformers import AutoModelForSequenceClassification
 
-    kwargs: dict[str, Any] = {"num_labels": num_labels, "problem_type": problem_type}
+    kwargs: dict[str, Any] = {"num_labels": num_labels, "problem_type": problem_type, **(overrides or {})}
     if id2label:
         kwargs.update(id2label=id2label, label2id={v: k for k, v in id2label.items()})
     try:

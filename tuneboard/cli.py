@@ -19,6 +19,10 @@ from typing import Any
 from .errors import TuneboardError, first_line
 from .protocol import RunStatus
 
+# Settings of issue 15 (early stopping, regularisation, imbalanced classes, LoRA): flags named in the settings table.
+SMART = ("eval_every", "early_stopping_patience", "early_stopping_min_delta", "weight_decay", "hidden_dropout",
+         "attention_dropout", "class_weighting", "lora", "lora_rank", "lora_alpha", "lora_dropout")
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m tuneboard", description="Fine-tune a transformer on a labeled table.")
@@ -48,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--validation", help="a separate validation file")
     setting(val, "val_size")
     sp.add_argument("--model", default="default", help="'default', a local folder, or a hub id")
-    for name in ("preset", "epochs", "batch_size", "learning_rate", "max_length", "seed", "device", "mlflow"):
+    for name in ("preset", "epochs", "batch_size", "learning_rate", "max_length", "seed", "device", "mlflow", *SMART):
         setting(sp, name)
     sp.add_argument("--encoding")
     sp.add_argument("--output", help="parent folder of the run folder (default models/runs)")
@@ -111,7 +115,7 @@ def setting(parser: Any, name: str) -> None:
     from .settings import cli_args
 
     flag, kwargs = cli_args(name)
-    parser.add_argument(flag, **kwargs)
+    parser.add_argument(flag, dest=name, **kwargs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,7 +166,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                           learning_rate=args.learning_rate, max_length=args.max_length, seed=args.seed,
                           device=args.device, encoding=args.encoding, validation=args.validation,
                           val_size=args.val_size, output_dir=args.output, run_name=args.name,
-                          mlflow=args.mlflow)
+                          mlflow=args.mlflow, **{name: getattr(args, name) for name in SMART})
     result = _train_stoppable(cfg, _ProgressPrinter(quiet=args.quiet), run, resume)
     if not args.quiet:
         print(_result_line(result.status, result.metrics))
@@ -241,7 +245,7 @@ class _ProgressPrinter:
         self.quiet, self.last, self.total = quiet, 0.0, None
 
     def __call__(self, line: dict[str, Any]) -> None:
-        from .protocol import Evaluation, Notice, Start, TrainStep, parse_event
+        from .protocol import EarlyStop, Evaluation, Notice, Start, TrainStep, parse_event
 
         e = parse_event(line)
         if self.quiet or e is None:
@@ -263,6 +267,9 @@ class _ProgressPrinter:
                   + ("  (best)" if e.is_best else ""), flush=True)
         elif isinstance(e, Notice):
             print(f"note: {e.message}", flush=True)
+        elif isinstance(e, EarlyStop):
+            print(f"stopped early at epoch {e.epoch:.2f} (step {e.step}): {e.reason}; "
+                  f"kept the best checkpoint (step {e.best_step})", flush=True)
 
 
 def cmd_search(args: argparse.Namespace) -> int:

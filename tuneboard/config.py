@@ -41,7 +41,17 @@ class TrainConfig:
     max_length: int | None = None
     freeze_embeddings: bool | None = None
     warmup_ratio: float | None = None
-    weight_decay: float = 0.01
+    weight_decay: float = SETTINGS["weight_decay"].default
+    eval_every: str | None = None  # "epoch" or a step count ("50"); from the preset
+    early_stopping_patience: int | None = None  # evaluations without improvement before stopping; 0 = off
+    early_stopping_min_delta: float = SETTINGS["early_stopping_min_delta"].default
+    hidden_dropout: float = SETTINGS["hidden_dropout"].default
+    attention_dropout: float = SETTINGS["attention_dropout"].default
+    class_weighting: str = SETTINGS["class_weighting"].default
+    lora: bool = SETTINGS["lora"].default
+    lora_rank: int = SETTINGS["lora_rank"].default
+    lora_alpha: int = SETTINGS["lora_alpha"].default
+    lora_dropout: float = SETTINGS["lora_dropout"].default
     auto_batch_size: bool = True  # on a GPU, probe the largest batch that fits (see memory.py)
     seed: int = SETTINGS["seed"].default
     val_size: float = SETTINGS["val_size"].default
@@ -66,6 +76,7 @@ class TrainConfig:
                "No model given. Use 'default', a local folder, or a Hugging Face hub id.")
         for name in SETTINGS:  # limits and messages come from the settings table (tuneboard/settings.py)
             check(name, getattr(self, name))
+        object.__setattr__(self, "eval_every", str(self.eval_every).strip())  # 50 and "50" are one setting
         _check(bool(self.label_delimiter), "The multi-label delimiter cannot be empty; the usual one is '|'.")
         if self.text_column and self.text_column == self.label_column:
             raise ConfigError(f"The text column and the label column are both '{self.text_column}'. "

@@ -44,15 +44,25 @@ def estimate_memory(parameters: int, trainable: int, hidden: int, layers: int, h
 
 
 def estimate_for(card: Any, batch_size: int, max_length: int, freeze_embeddings: bool,
-                 half_precision: bool = False) -> MemoryEstimate:
-    """``estimate_memory`` from a ``catalog.ModelCard``."""
+                 half_precision: bool = False, lora_rank: int | None = None) -> MemoryEstimate:
+    """``estimate_memory`` from a ``catalog.ModelCard``; with ``lora_rank`` only the adapters, the pooler
+    and the head are trainable, so gradients and AdamW state shrink to theirs."""
     hidden = card.hidden_size or 768
     vocab = card.vocab_size or 0
-    trainable = card.parameters - (vocab * hidden if freeze_embeddings else 0)
+    if lora_rank:
+        trainable = lora_trainable(hidden, card.layers or 12, lora_rank)
+    else:
+        trainable = card.parameters - (vocab * hidden if freeze_embeddings else 0)
     heads = max(1, hidden // 64)
     seq = min(max_length, card.max_positions or max_length)
     return estimate_memory(card.parameters, max(trainable, 0), hidden, card.layers or 12, heads,
                            batch_size, seq, half_precision)
+
+
+def lora_trainable(hidden: int, layers: int, rank: int, labels: int = 8) -> int:
+    """Trainable parameters of a LoRA run: an A (r x h) and a B (h x r) matrix on the query and value
+    layers of every layer, plus the pooler (h x h) and the classification head (h x labels) in full."""
+    return layers * 2 * 2 * rank * hidden + hidden * hidden + hidden * (labels + 1)
 
 
 def fit_verdict(estimate: MemoryEstimate, free_gb: float) -> tuple[str, str]:

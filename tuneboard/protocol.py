@@ -42,6 +42,7 @@ class EventKind(StrEnum):
     STATUS = "status"
     NOTICE = "notice"
     BASELINE = "baseline"
+    EARLY_STOP = "early_stop"
 
 
 @dataclass
@@ -159,9 +160,25 @@ class Baseline(_Event):
     time: float | None = None
 
 
-Event = Union[Start, TrainStep, Evaluation, Status, Notice, Baseline]
+@dataclass
+class EarlyStop(_Event):
+    """Training stopped before its last epoch because the validation score stopped improving.
+
+    ``reason`` is the sentence the live panel and the CLI show; ``best_step`` is the kept checkpoint's step."""
+
+    kind: ClassVar[EventKind] = EventKind.EARLY_STOP
+    step: int = 0
+    epoch: float = 0.0
+    metric: str = ""
+    best: float | None = None
+    best_step: int | None = None
+    reason: str = ""
+    time: float | None = None
+
+
+Event = Union[Start, TrainStep, Evaluation, Status, Notice, Baseline, EarlyStop]
 EVENT_TYPES: dict[str, type[_Event]] = {c.kind.value: c
-                                        for c in (Start, TrainStep, Evaluation, Status, Notice, Baseline)}
+                                        for c in (Start, TrainStep, Evaluation, Status, Notice, Baseline, EarlyStop)}
 
 
 def parse_event(data: dict[str, Any]) -> Event | None:
@@ -221,6 +238,10 @@ class RunMetrics:
     batch_size_final: int | None = None
     baseline: dict[str, Any] | None = None  # the TF-IDF baseline's scores beside a fine-tuned model
     distilled_from: str | None = None  # the teacher run's id, for a student made by distill.py
+    stop_reason: str | None = None  # why training ended before its last epoch (early stopping)
+    class_weighting: str | None = None  # what the run did about imbalanced classes: none | weighted | sampling
+    imbalance_ratio: float | None = None  # largest class / smallest class in the training rows
+    lora: dict[str, Any] | None = None  # LoRA runs: rank, alpha, trainable parameters, adapter bytes
 
     def to_dict(self) -> dict[str, Any]:
         head = ("task", "labels", "main_metric", "higher_is_better", "model_kind", "distilled_from", "best_step",
@@ -233,6 +254,9 @@ class RunMetrics:
         out.update(n_train=self.n_train, n_val=self.n_val)
         if self.baseline is not None:
             out["baseline"] = self.baseline
+        for k in ("stop_reason", "class_weighting", "imbalance_ratio", "lora"):
+            if getattr(self, k) is not None:
+                out[k] = getattr(self, k)
         return out
 
 

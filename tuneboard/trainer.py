@@ -17,8 +17,9 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import balance, lora
 from .batching import collate, encode_cached
-from .catalog import load_classifier, load_tokenizer, quiet_transformers, resolve_model
+from .catalog import dropout_overrides, load_classifier, load_tokenizer, quiet_transformers, resolve_model
 from .checkpoint import Checkpoint, EpochPosition, epoch_queue, load_checkpoint, restore_rng, save_checkpoint
 from .config import TrainConfig
 from .data import PreparedData
@@ -26,7 +27,8 @@ from .device import amp_dtype, free_memory, is_oom, pick_device
 from .errors import OutOfMemory, Stopped
 from .inference import batched_logits, inference_batch_size, to_scores
 from .metrics import compute_metrics, is_better, main_metric
-from .protocol import Evaluation, Event, Notice, Start, TrainStep, scalars
+from .protocol import EarlyStop, Evaluation, Event, Notice, Start, TrainStep, scalars
+from .stopping import EarlyStopped, EarlyStopper, eval_steps
 from .targets import encode_targets, regression_scaler, text_pairs
 
 EventFn = Callable[[Event], None]
@@ -60,6 +62,7 @@ class Trainer:
         self.scaler = regression_scaler(self.task, data.train)  # None for classification
         self.best: EvalResult | None = None
         self.model: Any = None
+        self.extras: dict[str, Any] = {}  # RunMetrics fields: stop_reason, class_weighting, imbalance_ratio, lora
 
     def encode(self, cache: Path, used_by: Path | None = None) -> None:
         """Load the tokenizer and tokenize both splits (token ids cached on disk under ``cache``; the
@@ -72,12 +75,14 @@ class Trainer:
             for f in (self.data.train, self.data.val))
 
     def fit(self, checkpoints: Path | None = None, resume: bool = False) -> bool:
-        """Train for the configured epochs, evaluating after each and keeping the best weights;
-        returns whether the user stopped it. With ``checkpoints``, a resumable checkpoint is saved
-        there after each evaluation, and ``resume`` goes on from the latest one."""
+        """Train for the configured epochs, evaluating after each (or every ``eval_every`` steps) and
+        keeping the best weights; stops early when the score stops improving (``early_stopping_patience``).
+        Returns whether the user stopped it. With ``checkpoints``, a resumable checkpoint is saved there at
+        each evaluation, and ``resume`` goes on from the latest one."""
         cfg = self.cfg
         seed_everything(cfg.seed)
         model = self.model = self._load_model()
+        self._balance_classes()
         optimizer = make_optimizer(model, cfg, self.device)
         self.trainable = [q for q in model.parameters() if q.requires_grad]  # clipped every step
         saved = load_checkpoint(checkpoints, model, optimizer) if resume and checkpoints else None
@@ -91,21 +96,62 @@ class Trainer:
                         batch_size=self.batch_size, epochs=cfg.epochs, model=self.source.name,
                         resumed_from=(saved.step if saved else 0) if resume else None))
         self.p = Progress(total=n * cfg.epochs, n=n)
-        best_state, stopped, pos = None, False, EpochPosition(0, self.batch_size)
+        self.checkpoints, self.optimizer = checkpoints, optimizer
+        self.eval_steps, self.last_eval, self.best_state, stopped = eval_steps(cfg.eval_every), -1, None, False
+        self.stopper = EarlyStopper(int(cfg.early_stopping_patience), cfg.early_stopping_min_delta,
+                                    *main_metric(self.task))
+        pos = EpochPosition(0, self.batch_size)
         if saved is not None:
-            best_state, pos = self._restore(saved)
+            self.best_state, pos = self._restore(saved)
         try:
             while pos.epoch < cfg.epochs:
                 self._epoch(optimizer, pos)
-                if self._record(self._evaluate()):
-                    best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-                pos = EpochPosition(pos.epoch + 1, self.batch_size)
-                self._checkpoint(checkpoints, optimizer, pos, best_state)
+                done = EpochPosition(pos.epoch + 1, self.batch_size)
+                if self.eval_steps is None or (done.epoch == cfg.epochs and self.last_eval != self.p.step):
+                    self._eval_point(done)
+                pos = done
         except Stopped:
             stopped = True
-        if best_state is not None:
-            model.load_state_dict(best_state)
+        except EarlyStopped:
+            pass
+        if self.best_state is not None:
+            model.load_state_dict(self.best_state)
         return stopped
+
+    def _eval_point(self, pos: EpochPosition) -> None:
+        """Evaluate, keep the weights when best, save a resumable checkpoint at ``pos``, and stop early when
+        the score has stopped improving."""
+        result = self._evaluate()
+        if self._record(result):
+            self.best_state = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
+        self.last_eval = self.p.step
+        name = main_metric(self.task)[0]
+        stalled = self.stopper.update(result.metrics[name]) and self.p.seen < self.p.total
+        self._checkpoint(pos)
+        if stalled:
+            reason = self.stopper.reason()
+            self.extras["stop_reason"] = reason
+            self.emit(EarlyStop(step=self.p.step, epoch=self.p.seen / self.p.n, metric=name,
+                                best=self.stopper.best, best_step=self.best.step if self.best else None,
+                                reason=reason))
+            raise EarlyStopped()
+
+    def _balance_classes(self) -> None:
+        """Apply ``class_weighting`` (a weighted loss or balanced batches) and note what was done."""
+        if self.task != "single_label" or self.loss_fn is not None:  # a subclass's own loss (distillation) wins
+            return
+        targets, k = self.train_enc.targets, len(self.data.labels)
+        ratio = balance.imbalance_ratio(targets, k)
+        how = balance.resolve(self.cfg.class_weighting, self.task, ratio)
+        self.extras.update(class_weighting=how, imbalance_ratio=round(ratio, 2))
+        if how == balance.WEIGHTED:
+            weighted = balance.weighted_loss(balance.class_weights(targets, k), self.device)
+            self.loss_fn = lambda outputs, batch: weighted(outputs.logits, batch["labels"])
+        if how != balance.NONE or ratio >= balance.AUTO_RATIO:
+            did = {"none": "no class weighting", "weighted": "a class-weighted loss",
+                   "sampling": "class-balanced batches"}[how]
+            self.emit(Notice(message=f"The largest class has {ratio:.1f}x the rows of the smallest; "
+                                     f"training with {did} (class weighting: {self.cfg.class_weighting})."))
 
     def evaluate(self) -> EvalResult:
         """The kept model's evaluation (evaluated now when a stop came before the first one)."""
@@ -117,12 +163,16 @@ class Trainer:
     def save(self, folder: Path) -> None:
         """The model and tokenizer (``save_pretrained``, safetensors) with what Tuneboard needs to
         predict: the task, the max length and the regression scaler."""
-        cfg = self.model.config
+        cfg = (self.model.get_base_model() if lora.is_lora(self.model) else self.model).config
         cfg.tuneboard_task = self.task
         cfg.tuneboard_max_length = int(self.cfg.max_length)
         if self.scaler is not None:
             cfg.tuneboard_target_mean, cfg.tuneboard_target_std = self.scaler.mean, self.scaler.std
         with quiet_transformers():
+            if lora.is_lora(self.model):  # the adapter beside model/, then the merged plain model in model/
+                size = lora.save_adapter(self.model, Path(folder).parent / lora.ADAPTER_DIR)
+                self.extras["lora"] = {**self.extras.get("lora", {}), "adapter_bytes": size}
+                self.model = lora.merged(self.model)
             self.model.save_pretrained(folder, safe_serialization=True)
             self.tokenizer.save_pretrained(folder)
 
@@ -141,7 +191,12 @@ class Trainer:
 
         cfg, p, lengths, model = self.cfg, self.p, self.train_enc.lengths, self.model
         model.train()
-        queue = epoch_queue(lengths, pos, self.batch_size, cfg.seed)
+        if self.extras.get("class_weighting") == balance.SAMPLING:  # (a resume re-cuts at the saved size)
+            batches = balance.balanced_batches(self.train_enc.targets, lengths, pos.order_batch_size,
+                                               cfg.seed + pos.epoch)
+            queue = deque(batches[pos.batches_done:])
+        else:
+            queue = epoch_queue(lengths, pos, self.batch_size, cfg.seed)
         loss_sum, loss_n, last_log = torch.zeros((), device=self.device), 0, time.perf_counter()
         while queue:
             if self.stop.is_set():
@@ -171,6 +226,8 @@ class Trainer:
             if time.perf_counter() - last_log >= 0.5 or not queue:  # ~2 points a second for the live chart
                 self._log_train(float(loss_sum / loss_n), lr)
                 loss_sum, loss_n, last_log = torch.zeros((), device=self.device), 0, time.perf_counter()
+            if self.eval_steps and p.step % self.eval_steps == 0:
+                self._eval_point(pos)
 
     def _record(self, result: EvalResult) -> bool:
         """Emit an evaluation; remember it if it is the best so far (returns whether it is)."""
@@ -183,8 +240,9 @@ class Trainer:
                              step=result.step, epoch=result.epoch))
         return improved
 
-    def _checkpoint(self, folder: Path | None, optimizer: Any, pos: EpochPosition, best_state: dict | None) -> None:
+    def _checkpoint(self, pos: EpochPosition) -> None:
         """Save what a resume needs; a checkpoint that cannot be written costs the resume, not the run."""
+        folder, optimizer, best_state = self.checkpoints, self.optimizer, self.best_state
         if folder is None:
             return
         best, p = self.best, self.p
@@ -192,7 +250,9 @@ class Trainer:
                            progress={"seen": p.seen, "step": p.step, "tokens": p.tokens, "train_time": p.train_time,
                                      "cpu_time": p.cpu_time, "elapsed": time.perf_counter() - p.t0},
                            best={"metrics": best.metrics, "step": best.step, "epoch": best.epoch} if best else None,
-                           best_scores=best.scores if best else None, best_weights=best_state)
+                           best_scores=best.scores if best else None, best_weights=best_state,
+                           extra={"stopper": {"best": self.stopper.best, "bad": self.stopper.bad},
+                                  "last_eval": self.last_eval})
         try:
             save_checkpoint(folder, self.model, optimizer, state)
         except OSError as e:
@@ -209,6 +269,9 @@ class Trainer:
             self.best = EvalResult(saved.best["metrics"], saved.best_scores, saved.best["step"], saved.best["epoch"])
         self.emit(Notice(message=f"Resumed from step {saved.step} ({self.p.seen / self.p.n:.2f} of {self.cfg.epochs} "
                                  "epochs done), with the state saved at its last evaluation."))
+        stopper = saved.extra.get("stopper") or {}
+        self.stopper.best, self.stopper.bad = stopper.get("best"), int(stopper.get("bad", 0))
+        self.last_eval = int(saved.extra.get("last_eval", -1))
         restore_rng(saved.rng)  # last: nothing may draw a random number between this and the next step
         return saved.best_weights, saved.position
 
@@ -222,10 +285,19 @@ class Trainer:
         labels = self.data.labels
         num = 1 if self.task == "regression" else len(labels)
         id2label = {i: n for i, n in enumerate(labels)} if labels else None
-        model = load_classifier(self.source, num, PROBLEM_TYPES[self.task], id2label).to(self.device)
-        if self.cfg.freeze_embeddings:
+        cfg = self.cfg
+        dropout = dropout_overrides(self.source, cfg.hidden_dropout, cfg.attention_dropout)
+        model = load_classifier(self.source, num, PROBLEM_TYPES[self.task], id2label, dropout)
+        if cfg.lora:  # base weights frozen by peft, embeddings included
+            model = lora.apply_lora(model, cfg.lora_rank, cfg.lora_alpha, cfg.lora_dropout)
+            trainable, total = lora.trainable_parameters(model)
+            self.extras["lora"] = {"rank": cfg.lora_rank, "alpha": cfg.lora_alpha, "trainable_parameters": trainable,
+                                   "parameters": total}
+            self.emit(Notice(message=f"LoRA rank {cfg.lora_rank}: training {trainable:,} of {total:,} parameters "
+                                     f"({trainable / total:.1%})."))
+        elif cfg.freeze_embeddings:
             model.get_input_embeddings().weight.requires_grad_(False)
-        return model
+        return model.to(self.device)
 
     def _probe_batch_size(self, optimizer: Any) -> None:
         """Grow the batch to the largest that fits on the GPU (worst case: the longest examples),
@@ -319,7 +391,8 @@ class Progress:
 
 def train_step(model: Any, batch: dict[str, Any], amp: Any, loss_fn: LossFn | None = None) -> Any:
     """Forward + backward on one batch; returns the detached loss (tests patch this to inject OOM).
-    With ``loss_fn`` the model sees the inputs only and ``loss_fn(outputs, batch)`` is the loss."""
+    With ``loss_fn`` the model sees the inputs only and ``loss_fn(outputs, batch)`` is the loss (a
+    class-weighted loss, or distillation's)."""
     import torch
 
     device_type = batch["input_ids"].device.type

@@ -80,7 +80,8 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
             emit(Notice(message="The run was interrupted before its first checkpoint; it restarts from the beginning."))
         metrics, stopped = _train(config, data, run, emit, stop, resume)
         status = RunStatus.STOPPED if stopped else RunStatus.COMPLETED
-        set_status(status, STOPPED_REASON if stopped else None)
+        early = metrics.get("stop_reason")
+        set_status(status, STOPPED_REASON if stopped else f"Stopped early: {early}." if early else None)
         return RunResult(run, status, metrics)
     except TuneboardError as e:
         fail(str(e))
@@ -114,7 +115,8 @@ def _train(config: TrainConfig, data: PreparedData, run: RunDir, emit: Emit,
     best = trainer.evaluate()
     trainer.save(run.model_dir)
     metrics = run_metrics(data, best.metrics, best_step=best.step, best_epoch=best.epoch,
-                          baseline=baseline.metrics if baseline else None, **trainer.throughput())
+                          baseline=baseline.metrics if baseline else None, **trainer.throughput(),
+                          **trainer.extras)
     return save_results(run, data, best.scores, metrics), stopped
 
 

@@ -15,7 +15,7 @@ from tuneboard.runs import list_runs
 
 def quick(tiny_model, data, **kw):
     base = dict(data=str(data), model=tiny_model, epochs=4, batch_size=16, learning_rate=3e-3,
-                freeze_embeddings=False, max_length=32)
+                freeze_embeddings=False, max_length=32, early_stopping_patience=0)
     return TrainConfig(**{**base, **kw})
 
 
