@@ -6,11 +6,13 @@ widgets and charts in components/, the engine in tuneboard/.
 """
 import streamlit as st
 
-from components import auth, nav, state, widgets
+from components import auth, lang, nav, state, widgets
 
 st.set_page_config(page_title="Tuneboard", page_icon=":material/tune:", layout="wide")
 state.init_state()
+lang.init_language()  # the browser's language (or ?lang=) for the login screen
 user = auth.gate()  # team mode: a login screen until logged in; single-user: no login
+lang.init_language(user.id)  # and now the person's own choice, when they saved one
 
 page = nav.navigation()
 
@@ -19,6 +21,7 @@ with st.sidebar:
     st.caption("Fine-tune a text classifier on your own data.")
     widgets.sidebar_status()
     auth.sidebar(user)
+    lang.switcher(user.id)
 
 with widgets.guard():
     page.run()

@@ -1,0 +1,60 @@
+"""The language of the page: the person's choice (a sidebar switcher), remembered in the URL
+(``?lang=zh``) and, for a signed-in person, on the server; else the browser's language.
+
+Every page's words come from ``tuneboard.i18n.t``; this module only decides the language of each
+script run and draws the switcher.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import streamlit as st
+
+from tuneboard import i18n
+from tuneboard.files import write_json_atomic
+from tuneboard.runs import runs_root
+
+KEY = "lang"  # session state and query parameter
+SWITCHER_KEY = "sidebar_language"
+
+
+def _prefs_file(user_id: str):
+    safe = re.sub(r"[^A-Za-z0-9_.@-]", "_", user_id)[:120] or "local"
+    return runs_root().parent / "prefs" / f"{safe}.json"
+
+
+def _saved(user_id: str) -> str | None:
+    try:
+        return json.loads(_prefs_file(user_id).read_text(encoding="utf-8")).get(KEY)
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def init_language(user_id: str | None = None) -> str:
+    """Decide this run's language (URL, then this session, then the person's saved choice, then the
+    browser) and set it for ``t``. app.py calls it before the login screen (``user_id`` None: nothing
+    is remembered yet) and again once it knows who is there."""
+    wanted = st.query_params.get(KEY) or st.session_state.get(KEY) or (_saved(user_id) if user_id else None)
+    if wanted not in i18n.LANGUAGES:
+        wanted = i18n.pick_language(getattr(st.context, "locale", None))
+    if user_id is not None:
+        st.session_state[KEY] = wanted
+    i18n.set_language(wanted)
+    return wanted
+
+
+def switcher(user_id: str = "local") -> None:
+    """The sidebar's language picker; a change is remembered (URL and the person's preferences)."""
+    codes = list(i18n.LANGUAGES)
+    current = st.session_state.get(KEY, i18n.DEFAULT)
+    chosen = st.selectbox("Language / 语言", codes, index=codes.index(current), format_func=i18n.LANGUAGES.get,
+                          key=SWITCHER_KEY)
+    if chosen != current:
+        st.session_state[KEY] = chosen
+        st.query_params[KEY] = chosen
+        try:
+            write_json_atomic(_prefs_file(user_id), {KEY: chosen})
+        except OSError:  # a read-only disk costs the memory of the choice, not the page
+            pass
+        st.rerun()
