@@ -32,11 +32,11 @@ def interrupted_run(tiny_model, tmp_path, monkeypatch):
     data.write_text("review,sentiment\n" + "\n".join(f"{t},{label}" for t, label in sentiment_rows()))
     real, calls = trainer.train_step, [0]
 
-    def dying(model, batch, amp):
+    def dying(model, batch, amp, loss_fn=None):
         calls[0] += 1
         if calls[0] == 15:
             raise Killed()
-        return real(model, batch, amp)
+        return real(model, batch, amp, loss_fn)
 
     monkeypatch.setattr(trainer, "train_step", dying)
     with pytest.raises(Killed):

@@ -34,11 +34,11 @@ class Killed(BaseException):
 def kill_at_step(monkeypatch, step):
     real, calls = trainer.train_step, [0]
 
-    def dying(model, batch, amp):
+    def dying(model, batch, amp, loss_fn=None):
         calls[0] += 1
         if calls[0] == step:  # once: the resumed run trains on
             raise Killed()
-        return real(model, batch, amp)
+        return real(model, batch, amp, loss_fn)
 
     monkeypatch.setattr(trainer, "train_step", dying)
 
