@@ -86,7 +86,8 @@ def sidebar(user: access.User) -> None:
     if user is access.LOCAL:
         return
     st.caption(t("auth.logged_in"))
-    st.text(t("auth.admin", user=user.label) if user.is_admin else user.label)  # text, not markdown: names are user data
+    # text, not markdown: names are user data
+    st.text(t("auth.admin", user=user.label) if user.is_admin else user.label)
     if st.button(t("auth.log_out"), key="auth_logout", icon=":material/logout:"):
         # The browser goes to the provider's end-session page, then back to the login screen. No st.rerun()
         # after it: measured in tests/e2e/test_login.py, a rerun drops the redirect (the provider never

@@ -79,8 +79,8 @@ def _sidebar_body() -> None:
         st.page_link(nav.page(nav.TRAIN), label=f"{short_id(active.run_id)}{pct}", icon=":material/play_circle:",
                      query_params={"run": active.run_id})
     for live in queued:
-        st.page_link(nav.page(nav.TRAIN), label=f"{short_id(live.run_id)} · {t('widgets.queued')}", icon=":material/schedule:",
-                     query_params={"run": live.run_id})
+        st.page_link(nav.page(nav.TRAIN), label=f"{short_id(live.run_id)} · {t('widgets.queued')}",
+                     icon=":material/schedule:", query_params={"run": live.run_id})
     if active is None and not queued:
         st.markdown(t("widgets.no_run"))
 
@@ -92,7 +92,8 @@ def short_id(run_id: str) -> str:
 
 
 def run_label(summary: dict[str, Any]) -> str:
-    when = time.strftime(t("widgets.date_format"), time.localtime(summary["started_at"])) if summary.get("started_at") else ""
+    started = summary.get("started_at")
+    when = time.strftime(t("widgets.date_format"), time.localtime(started)) if started else ""
     value, name = summary.get("main_value"), summary.get("main_metric")
     score = f" · {pretty(name)} {fmt_metric(name, value)}" if isinstance(value, (int, float)) else ""
     return f"{status_icon(summary.get('status'))} {short_id(summary['run_id'])} · {when}{score}"
