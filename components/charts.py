@@ -271,7 +271,8 @@ def token_length_figure(lengths: dict[str, Any], height: int = 300) -> go.Figure
                   annotation_text=t("chart.max_length", n=lengths["max_length"]), annotation_position="top right")
     if lengths["suggested_max_length"] != lengths["max_length"] and lengths["suggested_max_length"] <= edges[-1] * 1.2:
         fig.add_vline(x=lengths["suggested_max_length"], line=dict(color=GREEN, dash="dot"),
-                      annotation_text=t("chart.suggested", n=lengths["suggested_max_length"]), annotation_position="top left")
+                      annotation_text=t("chart.suggested", n=lengths["suggested_max_length"]),
+                      annotation_position="top left")
     fig = style(fig, t("chart.tokens_per_text"), height, x_title=t("chart.tokens_axis"), legend=False)
     fig.update_layout(bargap=0.05)
     return fig

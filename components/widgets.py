@@ -99,6 +99,11 @@ def run_label(summary: dict[str, Any]) -> str:
     return f"{status_icon(summary.get('status'))} {short_id(summary['run_id'])} · {when}{score}"
 
 
+def status_word(status: str | None) -> str:
+    """A run status in the current language (keys status.<status>: one per ``RunStatus``)."""
+    return t(f"status.{status}") if status in set(S) else str(status or t("status.unknown"))
+
+
 def status_icon(status: str | None) -> str:
     """A run status as one plain symbol ('?' for none)."""
     return STATUS_ICONS.get(status or S.UNKNOWN, "")
