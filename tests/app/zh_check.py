@@ -6,8 +6,9 @@ names) and returns those that still contain an English word: a run of 3+ ASCII l
 the allow-list. Allowed: names that stay as they are in Chinese (models, formats, metrics, units, code)
 plus whatever the test passes in ``allow`` — the data's own labels, columns, file names, run names.
 
-Markdown noise is dropped before the check: icons (``:material/tune:``), colour directives
-(``:red[...]`` keeps its text), inline code (code stays code) and links' addresses.
+Markdown noise is dropped before the check: icons (``:material/tune:``), colour and badge directives
+(``:red[...]`` keeps its text), inline code (code stays code), links' addresses, HTML entities and
+``plain()``'s backslash escapes.
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ WORD = re.compile(r"[A-Za-z]{3,}")
 # Names a Chinese UI keeps as they are (case-insensitive, whole words)
 ALLOWED_WORDS = {
     # product, libraries, companies
-    "tuneboard", "hugging", "face", "transformers", "pytorch", "torch", "cuda", "mps", "apple", "nvidia", "streamlit",
+    "tuneboard", "hugging", "face", "transformer", "transformers", "pytorch", "torch", "cuda", "mps", "apple",
+    "nvidia", "streamlit",
     "plotly", "python", "onnx", "onnxruntime", "skops", "mlflow", "tensorboard", "optuna", "peft", "captum", "cleanlab",
     # models and methods
     "minilm", "bert", "distilbert", "roberta", "deberta", "xlm", "lora", "idf", "adamw", "softmax", "logits", "logit",
@@ -30,7 +32,9 @@ ALLOWED_WORDS = {
     # formats, protocols, units
     "csv", "tsv", "json", "jsonl", "parquet", "xlsx", "xls", "excel", "txt", "url", "urls", "http", "https", "api",
     "cli", "gpu", "gpus", "cpu", "cpus", "ram", "vram", "mib", "gib", "kib", "tib", "eta", "utf", "token", "tokens",
-    "batch", "epoch", "epochs", "fp16", "bf16", "int8", "oidc", "sso", "yaml", "toml", "zip",
+    "batch", "epoch", "epochs", "fp16", "bf16", "int8", "oidc", "sso", "yaml", "toml", "zip", "faq",
+    # hyperparameter names Chinese ML interfaces keep
+    "dropout", "alpha",
 }
 # Multi-part names that would otherwise split into words (removed as wholes before the check)
 ALLOWED_PHRASES = ("TF-IDF", "macro-F1", "all-MiniLM-L6-v2", "Hugging Face", "F1", "R²")
@@ -39,14 +43,17 @@ ALLOWED_PHRASES = ("TF-IDF", "macro-F1", "all-MiniLM-L6-v2", "Hugging Face", "F1
 SKIPPED_KEYS = {"sidebar_language"}
 
 _ICON = re.compile(r":material/[a-z0-9_]+:")
-_COLOUR = re.compile(r":(?:red|orange|green|blue|violet|gray|grey|rainbow|primary)(?:-background)?\[")
+_COLOUR = re.compile(r":(?:red|orange|green|blue|violet|gray|grey|rainbow|primary)(?:-background|-badge)?\[")
+_ENTITY = re.compile(r"&[a-z]+;")
 _CODE = re.compile(r"`[^`]*`")
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")
 _URL = re.compile(r"https?://\S+")
+_ESCAPE = re.compile(r"\\(.)")  # plain()'s backslash escapes: support\_tickets\.csv is support_tickets.csv
 
 
 def _clean(text: str) -> str:
-    for pattern in (_ICON, _CODE, _URL):
+    text = _ESCAPE.sub(r"\1", text)
+    for pattern in (_ICON, _CODE, _URL, _ENTITY):
         text = pattern.sub(" ", text)
     return _COLOUR.sub("[", _LINK_TARGET.sub("]", text))
 
