@@ -94,3 +94,23 @@ def test_runs_and_compare_pages_are_in_chinese(tiny_run, tiny_model, sentiment_c
     # the compare charts are drawn by components/evalcharts.py (the `eval` catalog part's)
     assert [s for s in english_leftovers(compare, allow=names, charts=False)
             if not any(e in s for e in ENGINE_OWNED)] == []
+
+
+def test_every_dynamic_key_of_the_app_part_is_in_both_catalogs():
+    """Keys built at run time (page titles, statuses, presets, settings and their choices) exist in en and zh."""
+    from components import trainform
+    from components.live import BADGES
+    from tuneboard import i18n
+    from tuneboard.config import PRESETS
+    from tuneboard.protocol import RunStatus, TrialStatus
+    from tuneboard.settings import SETTINGS
+
+    keys = {f"nav.{name}" for name in nav.PAGES} | {f"status.{s}" for s in RunStatus}
+    keys |= {f"live.badge.{s}" for s in BADGES} | {f"search.trial.{s}" for s in TrialStatus}
+    keys |= {f"train.preset.{p}" for p in PRESETS} | {f"train.preset.{p}.text" for p in PRESETS}
+    for name in set(trainform.KEYS) - {"preset"}:
+        keys |= {f"setting.{name}", f"setting.{name}.help"}
+        if SETTINGS[name].choices and not SETTINGS[name].or_steps:
+            keys |= {f"setting.{name}.{choice}" for choice in SETTINGS[name].choices}
+    for lang in ("en", "zh"):
+        assert sorted(keys - set(i18n.catalog(lang))) == [], lang
