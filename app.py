@@ -7,6 +7,7 @@ widgets and charts in components/, the engine in tuneboard/.
 import streamlit as st
 
 from components import auth, lang, nav, state, widgets
+from tuneboard.i18n import t
 
 st.set_page_config(page_title="Tuneboard", page_icon=":material/tune:", layout="wide")
 state.init_state()
@@ -18,7 +19,7 @@ page = nav.navigation()
 
 with st.sidebar:
     st.markdown("## :material/tune: Tuneboard")
-    st.caption("Fine-tune a text classifier on your own data.")
+    st.caption(t("app.tagline"))
     widgets.sidebar_status()
     auth.sidebar(user)
     lang.switcher(user.id)

@@ -4,15 +4,16 @@ import streamlit as st
 from components import cache, nav, sources, state, trainform
 from components.widgets import headline, plain, show_error
 from tuneboard.errors import TuneboardError
+from tuneboard.i18n import t
 
 TASKS = {
-    "single_label": "One label per text",
-    "multi_label": "Several tags per text",
-    "regression": "A number per text",
+    "single_label": t("data.task.single_label"),
+    "multi_label": t("data.task.multi_label"),
+    "regression": t("data.task.regression"),
 }
 
-st.title("Data")
-st.caption("Step 1 of 5 · Choose the labeled table the model learns from.")
+st.title(t("nav.data"))
+st.caption(t("data.caption"))
 
 sources.source_picker()
 ds = state.dataset()
@@ -22,13 +23,13 @@ except TuneboardError as e:
     show_error(e)
     st.stop()
 
-origin = "example" if ds.example else "uploaded file"
-st.markdown(f"**{plain(ds.name)}** ({origin}) · {len(df):,} rows · {len(df.columns)} columns · "
-            f"{info.format.upper()}{' · ' + info.encoding if info.encoding else ''}")
-with st.expander("Preview the first rows", expanded=True):
+origin = t("data.origin_example") if ds.example else t("data.origin_upload")
+st.markdown(f"**{plain(ds.name)}** ({origin}) · " + t("data.shape", rows=f"{len(df):,}", columns=len(df.columns))
+            + f" · {info.format.upper()}{' · ' + info.encoding if info.encoding else ''}")
+with st.expander(t("data.preview"), expanded=True):
     st.dataframe(df.head(200), hide_index=True, height=260)
 
-st.subheader("What each column means")
+st.subheader(t("data.columns_mean"))
 choice = sources.column_mapper(df, ds)
 choice |= sources.validation_picker(ds)
 ds = ds.replace(**choice)
@@ -41,20 +42,20 @@ except TuneboardError as e:
     show_error(e)
     st.stop()
 
-st.subheader("Check")
-dropped = sum(prepared.dropped.values())
-headline({"Training rows": f"{len(prepared.train):,}", "Validation rows": f"{len(prepared.val):,}",
-          "Classes": f"{len(prepared.labels)}" if prepared.labels else "—",
-          "Rows dropped": f"{dropped:,}"},
-         help={"Rows dropped": "Rows with an empty text or label are left out."})
-st.markdown(f"**Task:** {TASKS.get(prepared.task, prepared.task)} (detected from the label column).")
+st.subheader(t("data.check"))
+dropped, dropped_name = sum(prepared.dropped.values()), t("data.rows_dropped")
+headline({t("data.training_rows"): f"{len(prepared.train):,}", t("data.validation_rows"): f"{len(prepared.val):,}",
+          t("data.classes"): f"{len(prepared.labels)}" if prepared.labels else "—",
+          dropped_name: f"{dropped:,}"},
+         help={dropped_name: t("data.rows_dropped_help")})
+st.markdown(t("data.task", task=TASKS.get(prepared.task, prepared.task)))
 tokens = sources.token_checks(config)
 chart, notes = st.columns([3, 2], gap="large")
 with chart:
     sources.balance_chart(prepared)
 with notes:
     sources.findings_panel(config, prepared, extra=tokens["findings"])
-st.subheader("Length in tokens")
+st.subheader(t("data.length_in_tokens"))
 sources.token_chart(tokens)
-if st.button("Next: train a model", type="primary", icon=":material/arrow_forward:", key="data_to_train"):
+if st.button(t("data.next"), type="primary", icon=":material/arrow_forward:", key="data_to_train"):
     nav.go(nav.TRAIN)

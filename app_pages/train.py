@@ -4,11 +4,11 @@ import streamlit as st
 from components import cache, nav, search, state, trainform
 from components.live import live_panel, run_feed
 from components.widgets import plain
+from tuneboard.i18n import t
 from tuneboard.protocol import ACTIVE
 
-st.title("Train")
-st.caption("Step 2 of 5 · Fine-tune a model on your data. Training runs on the server: you can leave this page, "
-           "refresh, or share the link, and the run keeps going.")
+st.title(t("nav.train"))
+st.caption(t("train.caption"))
 
 run_id = state.selected_run_id()
 feed = run_feed(run_id) if run_id else None
@@ -16,14 +16,14 @@ running = feed is not None and feed["status"] in ACTIVE
 if running:  # the live run first: that is what people are here to watch
     live_panel(run_id)
     st.divider()
-    st.subheader("Queue another run")
+    st.subheader(t("train.queue_another"))
 
 ds = state.dataset()
 text_col, label_col = (ds.text_column, ds.label_column) if ds.text_column else cache.detect(ds.path, ds.sha)
-columns = f"text {plain(repr(text_col))} → label {plain(repr(label_col))}"
+columns = t("train.columns", text=plain(repr(text_col)), label=plain(repr(label_col)))
 data_line, change = st.columns([4, 1], vertical_alignment="center")
-data_line.markdown(f"**Data:** {plain(ds.name)} · {columns}")
-change.page_link(nav.page(nav.DATA), label="Change data", icon=":material/table_chart:")
+data_line.markdown(t("train.data_line", name=plain(ds.name), columns=columns))
+change.page_link(nav.page(nav.DATA), label=t("train.change_data"), icon=":material/table_chart:")
 
 settings_col, model_col = st.columns([3, 2], gap="large")
 with settings_col:
@@ -32,7 +32,7 @@ with settings_col:
 with model_col:
     trainform.model_summary(source, settings)
 
-label = "Queue training" if state.registry().active() else "Start training"
+label = t("train.queue") if state.registry().active() else t("train.start")
 st.button(label, key="start_training", type="primary", icon=":material/rocket_launch:", on_click=trainform.start_run)
 if st.session_state.get("_start_error"):
     st.error(st.session_state["_start_error"])

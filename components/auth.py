@@ -15,6 +15,7 @@ import streamlit as st
 
 from tuneboard import access, team
 from tuneboard.errors import PermissionDenied
+from tuneboard.i18n import t
 
 log = logging.getLogger("tuneboard.app")
 
@@ -33,13 +34,11 @@ def gate() -> access.User:
     secrets = settings()
     if not team.team_mode(secrets):
         if _on_network():
-            _only(lambda: st.error("This server listens on the network but is not in team mode, so anyone could "
-                                   "use it without logging in. Start it with `make serve-team` (login required) "
-                                   "or `make run` (this computer only)."))
+            _only(lambda: st.error(t("auth.open_on_network")))
         return access.LOCAL
     problem = team.auth_problem(secrets)
     if problem:
-        _only(lambda: st.error(f"Team mode needs login, and it is not configured: {problem}"))
+        _only(lambda: st.error(t("auth.not_configured", problem=problem)))
     if not st.user.is_logged_in:
         _only(lambda: _login_screen(team.providers(secrets["auth"])))
     try:
@@ -86,9 +85,10 @@ def sidebar(user: access.User) -> None:
     """Who is logged in and a Log out button (team mode only: a local user has nothing to log out of)."""
     if user is access.LOCAL:
         return
-    st.caption("LOGGED IN")
-    st.text(f"{user.label} (admin)" if user.is_admin else user.label)  # text, not markdown: names are user data
-    if st.button("Log out", key="auth_logout", icon=":material/logout:"):
+    st.caption(t("auth.logged_in"))
+    # text, not markdown: names are user data
+    st.text(t("auth.admin", user=user.label) if user.is_admin else user.label)
+    if st.button(t("auth.log_out"), key="auth_logout", icon=":material/logout:"):
         # The browser goes to the provider's end-session page, then back to the login screen. No st.rerun()
         # after it: measured in tests/e2e/test_login.py, a rerun drops the redirect (the provider never
         # hears of the logout).
@@ -104,9 +104,9 @@ def _only(draw: Any) -> None:
 
 def _login_screen(providers: list[str]) -> None:
     st.title("Tuneboard")
-    st.write("This Tuneboard is shared by a team. Log in with your work account to see and train models.")
+    st.write(t("auth.intro"))
     for name in providers:
-        label = "Log in" if name == "default" else f"Log in with {name.capitalize()}"
+        label = t("auth.log_in") if name == "default" else t("auth.log_in_with", provider=name.capitalize())
         if st.button(label, key=f"auth_login_{name}", type="primary", icon=":material/login:"):
             st.login(None if name == "default" else name)
 

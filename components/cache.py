@@ -1,7 +1,9 @@
 """Engine calls cached across reruns (and sessions), so a page rerun costs almost nothing.
 
 Data is keyed by path plus content hash (an upload with the same name but new bytes is re-read);
-loaded models are kept as resources, a few at a time.
+loaded models are kept as resources, a few at a time. The caches' own spinners are off: their text
+is fixed when the module loads, so each public call shows its own spinner in the page's language
+(``st.spinner`` waits 0.5 s before showing, as the caches' spinner does).
 """
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+
+from tuneboard.i18n import t
 
 
 def _stamp(path: str) -> float:
@@ -18,7 +22,7 @@ def _stamp(path: str) -> float:
         return 0.0
 
 
-@st.cache_data(max_entries=8, show_spinner="Reading the table…")
+@st.cache_data(max_entries=8, show_spinner=False)
 def _read(path: str, sha: str | None, mtime: float) -> tuple[Any, Any]:
     from tuneboard.readers import read_table
 
@@ -27,14 +31,15 @@ def _read(path: str, sha: str | None, mtime: float) -> tuple[Any, Any]:
 
 def read(path: str, sha: str | None = None) -> tuple[Any, Any]:
     """``read_table`` result (frame, info); raises ``DataError``."""
-    return _read(path, sha, _stamp(path))
+    with st.spinner(t("cache.reading_table")):
+        return _read(path, sha, _stamp(path))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _detect(path: str, sha: str | None, mtime: float) -> tuple[str | None, str | None]:
     from tuneboard.data import detect_columns
 
-    return detect_columns(read(path, sha)[0])
+    return detect_columns(_read(path, sha, _stamp(path))[0])
 
 
 def detect(path: str, sha: str | None = None) -> tuple[str | None, str | None]:
@@ -42,7 +47,7 @@ def detect(path: str, sha: str | None = None) -> tuple[str | None, str | None]:
     return _detect(path, sha, _stamp(path))
 
 
-@st.cache_data(max_entries=16, show_spinner="Checking the data…")
+@st.cache_data(max_entries=16, show_spinner=False)
 def _prepare(config: dict[str, Any], stamps: tuple[float, ...]) -> Any:
     from tuneboard.config import TrainConfig
     from tuneboard.data import prepare_data
@@ -53,10 +58,11 @@ def _prepare(config: dict[str, Any], stamps: tuple[float, ...]) -> Any:
 def prepare(config: Any) -> Any:
     """``prepare_data(config)`` (PreparedData); raises ``DataError``/``ConfigError``."""
     files = (config.data, config.validation or "")
-    return _prepare(config.to_dict(), tuple(_stamp(f) for f in files if f))
+    with st.spinner(t("cache.checking_data")):
+        return _prepare(config.to_dict(), tuple(_stamp(f) for f in files if f))
 
 
-@st.cache_data(max_entries=16, show_spinner="Checking the data's health…")
+@st.cache_data(max_entries=16, show_spinner=False)
 def _findings(config: dict[str, Any], stamps: tuple[float, ...]) -> list[Any]:
     from tuneboard.health import health_report
 
@@ -67,19 +73,31 @@ def _findings(config: dict[str, Any], stamps: tuple[float, ...]) -> list[Any]:
 def findings(config: Any) -> list[Any]:
     """The data health report's ``Finding``s for ``config``'s data (each keeps its ``kind``)."""
     files = (config.data, config.validation or "")
-    return _findings(config.to_dict(), tuple(_stamp(f) for f in files if f))
+    with st.spinner(t("cache.checking_health")):
+        return _findings(config.to_dict(), tuple(_stamp(f) for f in files if f))
 
 
-@st.cache_data(max_entries=16, show_spinner="Reading the model card…")
 def model_card(source: str) -> Any:
+    """``describe_model`` of the Train page's model box (cached)."""
+    with st.spinner(t("cache.reading_model_card")):
+        return _model_card(source)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _model_card(source: str) -> Any:
     from tuneboard.catalog import describe_model
 
     return describe_model(source, allow_any_path=False)  # the box is a browser's text: models/ and hub ids only
 
 
-@st.cache_resource(max_entries=2, show_spinner="Loading the model…")
 def predictor(run_path: str, mtime: float) -> Any:
     """A loaded ``Predictor``; ``mtime`` of the model folder invalidates it when a run is retrained."""
+    with st.spinner(t("cache.loading_model")):
+        return _predictor(run_path, mtime)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _predictor(run_path: str, mtime: float) -> Any:
     from tuneboard.inference import Predictor
 
     predictor = Predictor.load(run_path)

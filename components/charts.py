@@ -2,6 +2,8 @@
 
 Every builder bounds what it sends to the browser (``MAX_POINTS`` per line) so a long run costs the
 page the same as a short one, and shares one look (``style``) that reads well on a projector.
+Titles, axis titles, legend names and hover words are in the current language (``tuneboard.i18n.t``);
+the data's own labels never are translated.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any, Sequence
 
 import plotly.graph_objects as go
 
+from tuneboard.i18n import language, t
 from tuneboard.protocol import EarlyStop, Evaluation, Event, Start, TrainStep, parse_event
 
 MAX_POINTS = 500
@@ -59,12 +62,12 @@ def loss_figure(curves: dict[str, Any], height: int = 340) -> go.Figure:
     """Train loss (line) and validation loss (markers + line) against the step, on one chart."""
     fig = go.Figure()
     x, y = downsample(curves["step"], curves["loss"])
-    fig.add_scatter(x=x, y=y, name="Train loss", mode="lines", line=dict(color=INDIGO, width=3))
+    fig.add_scatter(x=x, y=y, name=t("chart.train_loss"), mode="lines", line=dict(color=INDIGO, width=3))
     if curves["eval_step"]:
         x, y = downsample(curves["eval_step"], curves["eval_loss"])
-        fig.add_scatter(x=x, y=y, name="Validation loss", mode="lines+markers",
+        fig.add_scatter(x=x, y=y, name=t("chart.validation_loss"), mode="lines+markers",
                         line=dict(color=AMBER, width=3), marker=dict(size=10))
-    fig = style(fig, "Loss", height, x_title="Step")
+    fig = style(fig, t("chart.loss"), height, x_title=t("chart.step"))
     fig.update_xaxes(rangemode="tozero")  # the three live charts share one step axis from 0
     return fig
 
@@ -79,13 +82,13 @@ def metric_figure(curves: dict[str, Any], height: int = 340) -> go.Figure:
                         line=dict(color=color, width=3), marker=dict(size=10))
     if curves.get("best_step") is not None:
         fig.add_vline(x=curves["best_step"], line=dict(color=SLATE, dash="dot"),
-                      annotation_text="kept", annotation_position="top left")
+                      annotation_text=t("chart.kept"), annotation_position="top left")
     if curves.get("stop_step") is not None:  # early stopping: where and why (the reason is engine text)
         fig.add_vline(x=curves["stop_step"], line=dict(color=RED, dash="dash"),
-                      annotation_text="stopped early", annotation_position="bottom right",
+                      annotation_text=t("chart.stopped_early"), annotation_position="bottom right",
                       annotation_hovertext=curves.get("stop_reason"))
     bounded = all(k in ("macro_f1", "accuracy", "micro_f1") for k in curves["metrics"])
-    fig = style(fig, "Validation", height, x_title="Step")
+    fig = style(fig, t("chart.validation"), height, x_title=t("chart.step"))
     fig.update_xaxes(rangemode="tozero")  # one evaluation is a point at its step, not an axis of 60..62
     if bounded and curves["metrics"]:
         values = [v for vs in curves["metrics"].values() for v in vs if v is not None]
@@ -97,8 +100,8 @@ def metric_figure(curves: dict[str, Any], height: int = 340) -> go.Figure:
 def lr_figure(curves: dict[str, Any], height: int = 220) -> go.Figure:
     x, y = downsample(curves["step"], curves["lr"])
     fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", line=dict(color=SLATE, width=2), fill="tozeroy",
-                               fillcolor="rgba(100,116,139,0.12)", name="Learning rate"))
-    fig = style(fig, "Learning rate", height, x_title="Step", legend=False)
+                               fillcolor="rgba(100,116,139,0.12)", name=t("chart.learning_rate")))
+    fig = style(fig, t("chart.learning_rate"), height, x_title=t("chart.step"), legend=False)
     fig.update_xaxes(rangemode="tozero")
     fig.update_yaxes(tickformat=".1e")
     return fig
@@ -144,7 +147,7 @@ class LiveCharts:
 
     def _get(self, name: str, shape: Any, build: Any, curves: dict[str, Any],
              line: tuple[list[Any], list[Any]] | None, now: float) -> go.Figure:
-        kept = self._built.get(name)
+        kept, shape = self._built.get(name), (language(), shape)  # a new language redraws the words too
         if kept is None or kept[0] != shape:
             fig = build(curves)
             self._built[name] = (shape, fig)
@@ -166,28 +169,31 @@ def class_balance_figure(
     """Horizontal stacked bars: examples per class in training and validation."""
     labels = sorted(train, key=lambda k: train[k] + (val or {}).get(k, 0))
     fig = go.Figure()
-    fig.add_bar(y=labels, x=[train[k] for k in labels], name="Training", orientation="h", marker_color=INDIGO)
+    fig.add_bar(y=labels, x=[train[k] for k in labels], name=t("chart.training"), orientation="h",
+                marker_color=INDIGO)
     if val:
-        fig.add_bar(y=labels, x=[val.get(k, 0) for k in labels], name="Validation", orientation="h",
+        fig.add_bar(y=labels, x=[val.get(k, 0) for k in labels], name=t("chart.validation"), orientation="h",
                     marker_color=AMBER)
     fig.update_layout(barmode="stack", legend_traceorder="normal")
-    fig = style(fig, "Examples per class", height or max(340, 80 + 40 * len(labels)), x_title="Rows")
+    fig = style(fig, t("chart.examples_per_class"), height or max(340, 80 + 40 * len(labels)), x_title=t("chart.rows"))
     fig.update_yaxes(automargin=True)
     return fig
 
 
 def confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[int]], height: int | None = None,
-                     title: str | None = "Confusion matrix") -> go.Figure:
-    """Confusion matrix as a heatmap, coloured by share of each true class (row), annotated with counts."""
+                     title: str | None = "") -> go.Figure:
+    """Confusion matrix as a heatmap, coloured by share of each true class (row), annotated with counts.
+    ``title`` "" is the usual title in the current language; None is none."""
+    title = t("chart.confusion_matrix") if title == "" else title
     shares = [[c / max(sum(row), 1) for c in row] for row in matrix]
     text = [[f"{c}" for c in row] for row in matrix]
     fig = go.Figure(go.Heatmap(z=shares, x=list(labels), y=list(labels), text=text, texttemplate="%{text}",
                                textfont=dict(size=16), colorscale=[[0, "#F8FAFC"], [1, INDIGO]], zmin=0, zmax=1,
                                showscale=False,
-                               hovertemplate="true %{y}<br>predicted %{x}<br>%{text} rows (%{z:.0%})<extra></extra>"))
-    fig = style(fig, title, height or max(320, 120 + 48 * len(labels)), x_title="Predicted",
+                               hovertemplate=t("chart.confusion_hover") + "<extra></extra>"))
+    fig = style(fig, title, height or max(320, 120 + 48 * len(labels)), x_title=t("chart.predicted"),
                  legend=False)
-    fig.update_yaxes(title="True", autorange="reversed", automargin=True)
+    fig.update_yaxes(title=t("chart.true"), autorange="reversed", automargin=True)
     fig.update_xaxes(side="bottom", automargin=True, showgrid=False)
     return fig
 
@@ -206,10 +212,10 @@ def probability_figure(scores: dict[str, float], height: int | None = None) -> g
 
 
 def pretty(name: str) -> str:
-    """Human name of a metric key."""
-    return {"macro_f1": "Macro-F1", "micro_f1": "Micro-F1", "accuracy": "Accuracy", "rmse": "RMSE", "mae": "MAE",
-            "r2": "R²", "eval_loss": "Validation loss", "weighted_f1": "Weighted F1",
-            "subset_accuracy": "Exact-match accuracy"}.get(name, name.replace("_", " ").capitalize())
+    """Human name of a metric key, in the current language."""
+    return {"macro_f1": "Macro-F1", "micro_f1": "Micro-F1", "accuracy": t("metric.accuracy"), "rmse": "RMSE",
+            "mae": "MAE", "r2": "R²", "eval_loss": t("chart.validation_loss"), "weighted_f1": t("metric.weighted_f1"),
+            "subset_accuracy": t("metric.subset_accuracy")}.get(name, name.replace("_", " ").capitalize())
 
 
 def plain_text(value: Any) -> Any:
@@ -246,10 +252,10 @@ def style(fig: go.Figure, title: str | None, height: int, x_title: str | None = 
     return fig
 
 
-def histogram_figure(values: Sequence[float], title: str = "Target values", height: int = 300) -> go.Figure:
-    """Distribution of a numeric target (regression data)."""
+def histogram_figure(values: Sequence[float], title: str = "", height: int = 300) -> go.Figure:
+    """Distribution of a numeric target (regression data); ``title`` "": the usual one in the current language."""
     fig = go.Figure(go.Histogram(x=list(values)[:100_000], marker_color=INDIGO, nbinsx=30))
-    fig = style(fig, title, height, x_title="Value", legend=False)
+    fig = style(fig, title or t("chart.target_values"), height, x_title=t("chart.value"), legend=False)
     fig.update_layout(bargap=0.05)
     return fig
 
@@ -260,12 +266,13 @@ def token_length_figure(lengths: dict[str, Any], height: int = 300) -> go.Figure
     mids = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:], strict=False)]
     colours = [RED if m > lengths["max_length"] else INDIGO for m in mids]
     fig = go.Figure(go.Bar(x=mids, y=counts, width=[b - a for a, b in zip(edges[:-1], edges[1:], strict=False)],
-                           marker_color=colours, hovertemplate="%{x:.0f} tokens: %{y} texts<extra></extra>"))
+                           marker_color=colours, hovertemplate=t("chart.tokens_hover") + "<extra></extra>"))
     fig.add_vline(x=lengths["max_length"], line=dict(color=RED, dash="dash"),
-                  annotation_text=f"max length {lengths['max_length']}", annotation_position="top right")
+                  annotation_text=t("chart.max_length", n=lengths["max_length"]), annotation_position="top right")
     if lengths["suggested_max_length"] != lengths["max_length"] and lengths["suggested_max_length"] <= edges[-1] * 1.2:
         fig.add_vline(x=lengths["suggested_max_length"], line=dict(color=GREEN, dash="dot"),
-                      annotation_text=f"suggested {lengths['suggested_max_length']}", annotation_position="top left")
-    fig = style(fig, "Tokens per text", height, x_title="Tokens (sampled texts)", legend=False)
+                      annotation_text=t("chart.suggested", n=lengths["suggested_max_length"]),
+                      annotation_position="top left")
+    fig = style(fig, t("chart.tokens_per_text"), height, x_title=t("chart.tokens_axis"), legend=False)
     fig.update_layout(bargap=0.05)
     return fig

@@ -11,15 +11,16 @@ from typing import Any
 
 import streamlit as st
 
+from tuneboard.i18n import t
 from tuneboard.protocol import ACTIVE, EarlyStop, Event, Notice, RunStatus, parse_events, parse_status, update_progress
 
 from . import auth, charts, state
 from .widgets import fmt_duration, fmt_metric, guard, plain, short_id
 
 S = RunStatus
-BADGES = {S.QUEUED: ("Queued", "gray"), S.RUNNING: ("Training", "green"), S.STOPPING: ("Stopping", "orange"),
-          S.COMPLETED: ("Completed", "blue"), S.STOPPED: ("Stopped", "violet"), S.FAILED: ("Failed", "red"),
-          S.INTERRUPTED: ("Interrupted", "orange")}
+# Badge colour per status; its word is the catalog's live.badge.<status> (one key per status here)
+BADGES = {S.QUEUED: "gray", S.RUNNING: "green", S.STOPPING: "orange", S.COMPLETED: "blue", S.STOPPED: "violet",
+          S.FAILED: "red", S.INTERRUPTED: "orange"}
 REFRESH_S = 1.0
 
 
@@ -60,7 +61,7 @@ def live_panel(run_id: str) -> None:
     """Draw a run; while it is queued or running, refresh about every second."""
     feed = run_feed(run_id)
     if feed is None:
-        st.warning(f"Run '{plain(run_id)}' was not found. It may have been deleted; pick another on the Runs page.")
+        st.warning(t("live.not_found", run=plain(run_id)))
         return
     active = feed["status"] in ACTIVE
     st.fragment(run_every=REFRESH_S if active else None)(_panel)(run_id, active)
@@ -98,34 +99,36 @@ def _figures(feed: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _header(run_id: str, feed: dict[str, Any]) -> None:
-    label, color = BADGES.get(feed["status"], (feed["status"].capitalize(), "gray"))
+    status = feed["status"]
+    label, color = (t(f"live.badge.{status}"), BADGES[status]) if status in BADGES else (status.capitalize(), "gray")
     title, action = st.columns([4, 1], vertical_alignment="center")
     title.markdown(f"### {plain(short_id(run_id))} &nbsp; :{color}-badge[{label}]")
     if feed["status"] in (S.QUEUED, S.RUNNING) and auth.allowed_run("stop", run_id):
-        verb = "Cancel" if feed["status"] == S.QUEUED else "Stop training"
+        queued = feed["status"] == S.QUEUED
+        verb = t("live.cancel") if queued else t("live.stop")
         if action.button(verb, key="stop_training", icon=":material/stop_circle:", width="stretch"):
             _act(run_id, lambda user: state.registry().stop(run_id, user),
-                 "Stopping: the best model so far is kept." if verb == "Stop training" else "Cancelled.")
+                 t("live.cancelled") if queued else t("live.stopping"))
     elif feed["status"] in (S.INTERRUPTED, S.FAILED) and _resumable(run_id) and auth.allowed_run("resume", run_id):
-        if action.button("Resume", key="train_resume", icon=":material/play_circle:", width="stretch",
-                         help="Queue it again; it continues from its last checkpoint."):
-            _act(run_id, lambda user: state.registry().resume(run_id, user), "Queued to continue.")
+        if action.button(t("live.resume"), key="train_resume", icon=":material/play_circle:", width="stretch",
+                         help=t("live.resume_help")):
+            _act(run_id, lambda user: state.registry().resume(run_id, user), t("live.resumed"))
     problem = st.session_state.get("_live_problem")
     if problem and problem[0] == run_id:
         st.error(problem[1], icon=":material/info:")
         st.text(problem[2])  # text, not markdown: it names a run
     status, reason = feed["status"], feed.get("reason")
     if status == S.QUEUED:
-        st.info("Waiting for the run ahead of it to finish; it starts by itself.", icon=":material/schedule:")
+        st.info(t("live.waiting"), icon=":material/schedule:")
     elif status == S.COMPLETED and (early := _early_stop(feed["parsed"])) is not None:
-        st.info(f"Stopped early at epoch {early.epoch:.1f}: {early.reason}. The best checkpoint (step "
-                f"{early.best_step}) was saved.", icon=":material/front_hand:")
+        st.info(t("live.stopped_early", epoch=f"{early.epoch:.1f}", reason=early.reason, step=early.best_step),
+                icon=":material/front_hand:")
     elif status == S.COMPLETED:
-        st.success("Training finished. The best checkpoint was saved. See it on **Evaluate** or try it on **Predict**.")
+        st.success(t("live.finished"))
     elif status == S.STOPPED:
-        st.info(reason or "Stopped by the user; the best model so far was kept.")
+        st.info(reason or t("live.stopped"))
     elif status in (S.FAILED, S.INTERRUPTED):
-        st.error(reason or "The run ended without a reason on record.")
+        st.error(reason or t("live.no_reason"))
 
 
 def _resumable(run_id: str) -> bool:
@@ -148,7 +151,7 @@ def _act(run_id: str, action: Any, done: str) -> None:
     st.session_state.pop("_live_problem", None)
     try:
         if action(auth.current_user()) is False:
-            raise TuneboardError("This run is no longer in this server's queue; it may have been deleted.")
+            raise TuneboardError(t("live.not_in_queue"))
         st.toast(done)
     except TuneboardError as e:
         st.session_state["_live_problem"] = (run_id, e.title, str(e))
@@ -163,22 +166,23 @@ def _progress(feed: dict[str, Any], curves: dict[str, Any]) -> None:
     if total:
         epochs = int(latest.get("epochs") or 1)
         epoch = min(int(latest.get("epoch") or 0) + 1, epochs)
-        text = f"Step {step:,} of {total:,} · epoch {epoch} of {epochs}"
+        text = t("live.step_of", step=f"{step:,}", total=f"{total:,}", epoch=epoch, epochs=epochs)
     else:
-        text = "Preparing data and loading the model…" if feed["status"] in ACTIVE else ""
+        text = t("live.preparing") if feed["status"] in ACTIVE else ""
     st.progress(min(progress, 1.0), text=text)
     metrics = curves["metrics"]
     name = next(iter(metrics), None)
     best = curves["eval_step"].index(curves["best_step"]) if curves.get("best_step") in curves["eval_step"] else -1
     numbers = {
-        "Train loss": fmt_metric("loss", curves["loss"][-1]) if curves["loss"] else "—",
-        f"Best {charts.pretty(name) if name else 'score'}": fmt_metric(name, metrics[name][best]) if name else "—",
-        "Elapsed": fmt_duration(latest.get("elapsed")),
-        "Time left": "—" if done or latest.get("eta") is None else fmt_duration(latest["eta"]),
-        "Samples / s": f"{latest['samples_per_second']:,.0f}" if latest.get("samples_per_second") else "—",
+        t("live.train_loss"): fmt_metric("loss", curves["loss"][-1]) if curves["loss"] else "—",
+        t("live.best", metric=charts.pretty(name) if name else t("live.score")):
+            fmt_metric(name, metrics[name][best]) if name else "—",
+        t("live.elapsed"): fmt_duration(latest.get("elapsed")),
+        t("live.time_left"): "—" if done or latest.get("eta") is None else fmt_duration(latest["eta"]),
+        t("live.samples_per_s"): f"{latest['samples_per_second']:,.0f}" if latest.get("samples_per_second") else "—",
     }
     if latest.get("gpu_memory_gb") is not None:
-        numbers["GPU memory"] = f"{latest['gpu_memory_gb']:.1f} GB"
+        numbers[t("live.gpu_memory")] = f"{latest['gpu_memory_gb']:.1f} GB"
     for col, (k, v) in zip(st.columns(len(numbers)), numbers.items(), strict=False):
         col.metric(k, v, border=True)
 
@@ -190,6 +194,6 @@ def _early_stop(events: list[Event]) -> EarlyStop | None:
 def _notices(events: list[Event]) -> None:
     notes = [e for e in events if isinstance(e, Notice)]
     if notes:
-        with st.expander(f"Notes from this run ({len(notes)})"):
+        with st.expander(t("live.notes", n=len(notes))):
             for e in notes:
                 st.markdown(f"- {plain(e.message)}")  # notes name columns and labels

@@ -11,13 +11,16 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from tuneboard.i18n import t
+
 HOME, DATA, TRAIN, RUNS, COMPARE, EVALUATE, PREDICT = "home", "data", "train", "runs", "compare", "evaluate", "predict"
 DEPLOY, MONITOR, DISTILL = "deploy", "monitor", "distill"
 
 
 @dataclass(frozen=True)
 class Screen:
-    """One page: its script (relative to app.py; its name is the URL path), title and icon."""
+    """One page: its script (relative to app.py; its name is the URL path), English title and icon
+    (the title shown is ``title_of(name)``, in the page's language)."""
 
     file: str
     title: str
@@ -42,7 +45,12 @@ def page(name: str) -> st.Page:
     """The ``st.Page`` of page ``name`` (for ``st.navigation``, ``st.page_link`` and ``st.switch_page``).
     Built per call: an ``st.Page`` can only be made while a script runs."""
     screen = PAGES[name]
-    return st.Page(screen.file, title=screen.title, icon=screen.icon, default=name == HOME)
+    return st.Page(screen.file, title=title_of(name), icon=screen.icon, default=name == HOME)
+
+
+def title_of(name: str) -> str:
+    """Page ``name``'s title in the current language (keys nav.home … nav.monitor: one per PAGES row)."""
+    return t(f"nav.{name}")
 
 
 def navigation() -> st.Page:

@@ -7,16 +7,20 @@ import pandas as pd
 import streamlit as st
 
 from tuneboard.errors import TuneboardError
+from tuneboard.i18n import t
 from tuneboard.protocol import TrialStatus
 from tuneboard.studies import StudyRecord, list_studies, load_study
 
 from . import auth, nav, state, trainform
-from .widgets import fmt_metric, short_id, show_error
+from .widgets import fmt_metric, short_id, show_error, status_word
 
 STUDY_KEY = "train_study"  # the study shown on the Train page
-BEST = "★ best"
-STATUS_TEXT = {TrialStatus.RUNNING: "running", TrialStatus.COMPLETE: "complete", TrialStatus.PRUNED: "pruned early",
-               TrialStatus.FAILED: "failed", TrialStatus.STOPPED: "stopped"}
+BUDGETS = ("Trials", "Minutes")  # the radio's values; shown as search.trials / search.minutes
+
+
+def status_text(status: TrialStatus | str) -> str:
+    """A trial's status in the current language (keys search.trial.<status>, one per ``TrialStatus``)."""
+    return t(f"search.trial.{status}")
 
 
 @st.cache_resource(show_spinner=False)
@@ -27,22 +31,22 @@ def searches() -> dict[str, Any]:
 
 def search_section() -> None:
     """An expander: search the settings for the chosen data, model and preset, by trial count or by minutes."""
-    with st.expander("Search the best settings (several runs, bad ones stopped early)", icon=":material/tune:"):
-        st.caption("Tries learning rate, epochs, batch size, max length and frozen embeddings; the first run is "
-                   "your preset, so the best is never worse. Runs wait in the same queue as any run.")
+    with st.expander(t("search.title"), icon=":material/tune:"):
+        st.caption(t("search.caption"))
         by, amount = st.columns([2, 1])
-        kind = by.radio("Budget", ["Trials", "Minutes"], horizontal=True, key="train_search_budget")
+        shown = {"Trials": t("search.trials"), "Minutes": t("search.minutes")}
+        kind = by.radio(t("search.budget"), BUDGETS, horizontal=True, key="train_search_budget", format_func=shown.get)
         if kind == "Trials":
-            amount.number_input("Trials", 1, 200, 6, key="train_search_trials")
+            amount.number_input(shown["Trials"], 1, 200, 6, key="train_search_trials")
         else:
-            amount.number_input("Minutes", 1, 7 * 24 * 60, 30, key="train_search_minutes")
-        st.button("Start search", key="train_search_start", icon=":material/travel_explore:", on_click=_start)
+            amount.number_input(shown["Minutes"], 1, 7 * 24 * 60, 30, key="train_search_minutes")
+        st.button(t("search.start"), key="train_search_start", icon=":material/travel_explore:", on_click=_start)
         if st.session_state.get("_search_error"):
             st.error(st.session_state["_search_error"])
         studies = [s.study_id for s in list_studies()]
         if studies:
             current = st.session_state.get(STUDY_KEY)
-            st.selectbox("Study", studies, index=studies.index(current) if current in studies else 0,
+            st.selectbox(t("search.study"), studies, index=studies.index(current) if current in studies else 0,
                          key="train_study_pick", on_change=_pick)
             study_view(st.session_state.get(STUDY_KEY) or studies[0])
 
@@ -85,19 +89,20 @@ def _study_body(study_id: str) -> None:
         show_error(e)
         return
     job = searches().get(study_id)
-    counts = ", ".join(f"{n} {status}" for status, n in record.counts().items()) or "no trial yet"
-    st.text(f"Study {record.study_id}: {record.status} · {counts} · best {record.metric} "
-            f"{fmt_metric(record.metric, record.best_value)}")
+    counts = ", ".join(f"{n} {status_text(status)}" for status, n in record.counts().items()) or t("search.no_trial")
+    st.text(t("search.summary", study=record.study_id, status=status_word(record.status), counts=counts,
+              metric=record.metric, best=fmt_metric(record.metric, record.best_value)))
     if record.reason:
         st.caption(record.reason)
     if record.trials:
         st.dataframe(trials_table(record), hide_index=True)
     cols = st.columns(3)
     if job is not None and job.running:
-        cols[0].button("Stop search", key="train_search_stop", icon=":material/stop_circle:", on_click=job.stop)
+        cols[0].button(t("search.stop"), key="train_search_stop", icon=":material/stop_circle:", on_click=job.stop)
     if record.best_run_id:
-        cols[1].button("Open best run", key="train_search_best", on_click=state.select_run, args=(record.best_run_id,))
-    if len(record.run_ids()) >= 2 and cols[2].button("Compare its runs", key="train_search_compare"):
+        cols[1].button(t("search.open_best"), key="train_search_best", on_click=state.select_run,
+                       args=(record.best_run_id,))
+    if len(record.run_ids()) >= 2 and cols[2].button(t("search.compare"), key="train_search_compare"):
         st.session_state["compare_pick"] = record.run_ids()
         nav.go(nav.COMPARE)
 
@@ -105,9 +110,12 @@ def _study_body(study_id: str) -> None:
 def trials_table(record: StudyRecord) -> pd.DataFrame:
     """One row per trial: number, status, score, its settings; the best run marked."""
     rows = []
-    for t in sorted(record.trials, key=lambda t: t.number):
-        best = t.run_id is not None and t.run_id == record.best_run_id
-        rows.append({"Trial": t.number, "Status": STATUS_TEXT[t.status] + (f" · {BEST}" if best else ""),
-                     record.metric: fmt_metric(record.metric, t.value), "Evaluations": t.evaluations,
-                     **{k: str(v) for k, v in t.params.items()}, "Run": short_id(t.run_id or "—")})
+    best_mark = f" · ★ {t('search.best')}"
+    for trial in sorted(record.trials, key=lambda trial: trial.number):
+        best = trial.run_id is not None and trial.run_id == record.best_run_id
+        rows.append({t("search.col.trial"): trial.number,
+                     t("runs.col.status"): status_text(trial.status) + (best_mark if best else ""),
+                     record.metric: fmt_metric(record.metric, trial.value),
+                     t("search.col.evaluations"): trial.evaluations,
+                     **{k: str(v) for k, v in trial.params.items()}, t("runs.col.run"): short_id(trial.run_id or "—")})
     return pd.DataFrame(rows)

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from tuneboard.i18n import t
 from tuneboard.protocol import BASELINE_MODEL
 from tuneboard.settings import SETTINGS
 
@@ -28,16 +29,13 @@ def source_picker() -> None:
     """An upload box and an example picker; whichever was used last becomes the current data."""
     upload_col, example_col = st.columns([3, 2], gap="large")
     with upload_col:
-        file = st.file_uploader("Upload a labeled table", type=FILE_TYPES, key="data_upload",
-                                help="CSV, TSV, Excel, JSON Lines or Parquet, with a header row. One column holds "
-                                     "the text, another the label. Any encoding; up to 500 MB.")
+        file = st.file_uploader(t("data.upload"), type=FILE_TYPES, key="data_upload", help=t("data.upload_help"))
     with example_col:
         names = list(state.EXAMPLE_FILES)
-        pick = st.selectbox("…or try an example", names, key="data_example_pick",
-                            format_func=lambda n: state.EXAMPLE_FILES[n][0],
-                            help="Small synthetic tables that ship with Tuneboard (see examples/README.md).")
-        st.caption(state.EXAMPLE_FILES[pick][1])
-        if st.button("Use this example", key="data_use_example", icon=":material/dataset:"):
+        pick = st.selectbox(t("data.example"), names, key="data_example_pick",
+                            format_func=lambda n: t(state.EXAMPLE_FILES[n][0]), help=t("data.example_help"))
+        st.caption(t(state.EXAMPLE_FILES[pick][1]))
+        if st.button(t("data.use_example"), key="data_use_example", icon=":material/dataset:"):
             trainform.use_dataset(state.demo_dataset(state.EXAMPLES / pick))
     if file is not None and st.session_state.get("_applied_upload") != file.file_id:
         record = save_upload(file)
@@ -60,32 +58,32 @@ def column_mapper(df: pd.DataFrame, ds: Dataset) -> dict[str, Any]:
         if new_table or st.session_state.get(key) not in columns + [NONE]:
             st.session_state[key] = default
     text_col, label_col, pair_col = st.columns(3)
-    text = text_col.selectbox("Text column", columns, key="text_column",
-                              help="The column with the sentences the model reads.")
-    label = label_col.selectbox("Label column", columns, key="label_column",
-                                help="The column with the class (or classes, or score) to predict.")
+    text = text_col.selectbox(t("data.text_column"), columns, key="text_column", help=t("data.text_column_help"))
+    label = label_col.selectbox(t("data.label_column"), columns, key="label_column",
+                                help=t("data.label_column_help"))
     pairs = [NONE] + [c for c in columns if c not in (text, label)]
     if st.session_state.get(PAIR_KEY) not in pairs:
         st.session_state[PAIR_KEY] = NONE
-    pair = pair_col.selectbox("Second text (optional)", pairs, key=PAIR_KEY,
-                              help="For pairs such as question + answer: both texts are given to the model.")
+    pair = pair_col.selectbox(t("data.pair_column"), pairs, key=PAIR_KEY, help=t("data.pair_column_help"),
+                              format_func=lambda c: t("data.none") if c == NONE else c)
     return {"text_column": text, "label_column": label, "text_pair_column": None if pair == NONE else pair}
 
 
 def validation_picker(ds: Dataset) -> dict[str, Any]:
     """Hold out a share of the rows, or use a separate labeled file."""
     mode_col, value_col = st.columns([1, 2], gap="large")
-    modes = ["Hold out a share", "Separate file"]
-    mode = mode_col.radio("Validation data", modes, index=1 if ds.validation else 0, key="data_val_mode",
-                          help="The model is scored on rows it never trains on.")
+    modes = ["Hold out a share", "Separate file"]  # the values (tests and session state); shown translated
+    shown = {modes[0]: t("data.val_share_mode"), modes[1]: t("data.val_file_mode")}
+    mode = mode_col.radio(t("data.validation"), modes, index=1 if ds.validation else 0, key="data_val_mode",
+                          help=t("data.validation_help"), format_func=shown.get)
     if mode == modes[0]:
-        share = value_col.slider("Share of rows held out for validation", SHARE_STEP, int(VAL_SIZE.high * 100),
+        share = value_col.slider(t("data.val_share"), SHARE_STEP, int(VAL_SIZE.high * 100),
                                  int(round(ds.val_size * 100)), step=SHARE_STEP, format="%d%%", key="data_val_share")
         return {"val_size": share / 100, "validation": None}
-    file = value_col.file_uploader("Validation file (same columns)", type=FILE_TYPES, key="data_validation_upload")
+    file = value_col.file_uploader(t("data.val_file"), type=FILE_TYPES, key="data_validation_upload")
     record = save_upload(file)
     if record is None and not ds.validation:
-        value_col.info("Upload the validation file, or hold out a share instead.")
+        value_col.info(t("data.val_file_missing"))
     return {"validation": record["path"] if record else ds.validation}
 
 
@@ -122,20 +120,20 @@ def findings_panel(config: Any, prepared: Any, extra: list[Any] = ()) -> None:
     for f in sorted(problems, key=lambda f: f.severity != "error"):
         (st.error if f.severity == "error" else st.warning)(f"**{plain(f.title.rstrip('.'))}.** {plain(f.advice)}")
     if not problems:
-        st.success("No problems found: the table is ready to train on.")
+        st.success(t("data.no_problems"))
     fine = [f.title.rstrip(".") for f in items if f.severity not in PROBLEMS]
     if fine:
-        st.markdown("\n".join(f"- :green[:material/check:] {plain(t)}" for t in fine))
+        st.markdown("\n".join(f"- :green[:material/check:] {plain(title)}" for title in fine))
 
 
-@st.cache_resource(max_entries=2, show_spinner="Loading the model's tokenizer…")
+@st.cache_resource(max_entries=2, show_spinner=False)
 def _tokenizer(model: str) -> Any:
     from tuneboard.catalog import load_tokenizer, resolve_model
 
     return load_tokenizer(resolve_model(model, allow_any_path=False))
 
 
-@st.cache_data(max_entries=16, show_spinner="Counting tokens…")
+@st.cache_data(max_entries=16, show_spinner=False)
 def _token_report(config: dict[str, Any], stamps: tuple[float, ...], model: str,
                   max_length: int) -> tuple[dict[str, Any] | None, list[Any]]:
     """Token lengths and [UNK] coverage on a sample (the report's other checks already ran on every row)."""
@@ -162,15 +160,16 @@ def token_checks(config: Any) -> dict[str, Any]:
     model, max_length = trainform.chosen_model()
     out: dict[str, Any] = {"model": model, "lengths": None, "findings": [], "skipped": None}
     if model == BASELINE_MODEL:
-        out["skipped"] = "The TF-IDF baseline reads whole words: no token limit and no unknown tokens to check."
+        out["skipped"] = t("data.tfidf_no_tokens")
         return out
     stamps = tuple(Path(f).stat().st_mtime for f in (config.data, config.validation) if f and Path(f).exists())
     try:
-        out["lengths"], items = _token_report(config.to_dict(), stamps, model, max_length)
+        with st.spinner(t("data.counting_tokens")):
+            out["lengths"], items = _token_report(config.to_dict(), stamps, model, max_length)
     except TuneboardError as e:
-        out["skipped"] = f"Token checks skipped: {e}"
+        out["skipped"] = t("data.token_checks_skipped", reason=str(e))
         return out
-    out["findings"] = [replace(f, title=f"{f.title.rstrip('.')} — pick a multilingual model")
+    out["findings"] = [replace(f, title=t("data.pick_multilingual", title=f.title.rstrip(".")))
                        if f.kind == "tokenizer_coverage" and f.severity == "warning" else f for f in items]
     return out
 
@@ -186,9 +185,8 @@ def token_chart(checks: dict[str, Any]) -> None:
     chart, notes = st.columns([3, 2], gap="large")
     chart.plotly_chart(token_length_figure(lengths), config=PLOTLY_CONFIG)
     with notes:
-        st.metric(f"Cut at max length {lengths['max_length']}", f"{lengths['truncated_share']:.0%}",
-                  help="Share of (sampled) texts longer than the max length chosen on Train; their ends are cut.")
-        st.metric("Suggested max length", f"{lengths['suggested_max_length']}",
-                  help=f"Fits 95% of texts (95% take {lengths['p95']} tokens or fewer).")
-        st.caption(f"Tokenizer of {plain(checks['model'])} on {lengths['sampled']:,} texts. Change the model or the "
-                   "max length on the Train page.")
+        st.metric(t("data.cut_at", max_length=lengths["max_length"]), f"{lengths['truncated_share']:.0%}",
+                  help=t("data.cut_at_help"))
+        st.metric(t("data.suggested_max_length"), f"{lengths['suggested_max_length']}",
+                  help=t("data.suggested_help", p95=lengths["p95"]))
+        st.caption(t("data.tokenizer_of", model=plain(checks["model"]), sampled=f"{lengths['sampled']:,}"))

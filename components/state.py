@@ -21,13 +21,13 @@ from tuneboard.settings import SETTINGS
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 DEMO = EXAMPLES / "support_tickets.csv"
-# The bundled example tables: file → (title, what it shows).
+# The bundled example tables: file → catalog keys of (title, what it shows); show them with t().
 EXAMPLE_FILES = {
-    "support_tickets.csv": ("Support tickets", "610 customer messages in 5 intents: the main demo."),
-    "support_tickets_multilabel.csv": ("Support tickets, several tags", "400 messages with one or more tags."),
-    "review_ratings.csv": ("Review ratings", "400 product reviews with a 1–5 score (regression)."),
-    "faq_pairs.csv": ("FAQ pairs", "400 question + answer pairs: does the answer fit?"),
-    "zh_reviews.csv": ("Chinese reviews", "200 short reviews, positive or negative."),
+    "support_tickets.csv": ("example.support_tickets.title", "example.support_tickets.text"),
+    "support_tickets_multilabel.csv": ("example.multilabel.title", "example.multilabel.text"),
+    "review_ratings.csv": ("example.review_ratings.title", "example.review_ratings.text"),
+    "faq_pairs.csv": ("example.faq_pairs.title", "example.faq_pairs.text"),
+    "zh_reviews.csv": ("example.zh_reviews.title", "example.zh_reviews.text"),
 }
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from tuneboard.config import DEFAULT_PRESET, PRESETS, TrainConfig
 from tuneboard.errors import TuneboardError
+from tuneboard.i18n import t
 from tuneboard.protocol import BASELINE_MODEL
 from tuneboard.settings import SETTINGS, widget_args
 
@@ -15,7 +16,6 @@ from .state import Dataset, sticky
 from .widgets import plain
 
 OTHER = "__other__"
-PRESET_TEXT = {"fast": "A first look in minutes", "balanced": "The usual choice", "best": "Slower, the last points"}
 ADVANCED = ("epochs", "learning_rate", "batch_size", "max_length", "freeze_embeddings")
 # Issue 15: early stopping and regularisation, imbalanced classes, LoRA (one row each in the settings table).
 SMART = ("eval_every", "early_stopping_patience", "early_stopping_min_delta", "weight_decay", "hidden_dropout",
@@ -50,18 +50,16 @@ def model_picker() -> str:
     """A list of known models that fills an editable source box (any local folder or hub id works)."""
     from tuneboard.catalog import list_local_models
 
-    options = {"default": "all-MiniLM-L6-v2 · bundled (default)", BASELINE_MODEL: "TF-IDF baseline (instant, CPU)"}
-    options |= {m.location: f"{m.name} · on this machine" for m in list_local_models()[:20]}
-    options[OTHER] = "Another folder or Hugging Face id…"
+    options = {"default": t("train.model_default"), BASELINE_MODEL: t("train.model_baseline")}
+    options |= {m.location: t("train.model_local", name=m.name) for m in list_local_models()[:20]}
+    options[OTHER] = t("train.model_other")
     sticky(MODEL_PICK, "default")
     if st.session_state[MODEL_PICK] not in options:
         st.session_state[MODEL_PICK] = OTHER
-    st.selectbox("Model", list(options), format_func=options.get, key=MODEL_PICK, on_change=_copy_pick)
+    st.selectbox(t("train.model"), list(options), format_func=options.get, key=MODEL_PICK, on_change=_copy_pick)
     return st.text_input(
-        "Model folder or Hugging Face id",
-        **sticky(MODEL_SOURCE, "default"),
-        help=f"'default' is the bundled MiniLM, '{BASELINE_MODEL}' the classical baseline. A folder saved with "
-        "save_pretrained (or a run folder) works as is; a hub id needs the hub or a downloaded copy.",
+        t("train.model_source"), **sticky(MODEL_SOURCE, "default"),
+        help=t("train.model_source_help", baseline=BASELINE_MODEL),
     ).strip()
 
 
@@ -77,8 +75,7 @@ def model_summary(source: str, settings: dict[str, Any]) -> None:
     from tuneboard.memory import estimate_for, fit_verdict
 
     if source == BASELINE_MODEL:  # no network, no GPU, nothing to fit in memory: say so instead of a model card
-        st.success("**TF-IDF + logistic regression:** trains in seconds on the CPU, tiny on disk. A fair first "
-                   "model, and the bar every fine-tuned run is measured against.")
+        st.success(t("train.baseline_card"))
         return
     try:
         card = cache.model_card(source or "default")
@@ -87,33 +84,35 @@ def model_summary(source: str, settings: dict[str, Any]) -> None:
         return
     size = _count(card.parameters) if card.parameters else "—"
     cols = st.columns(2)
-    cols[0].metric("Parameters", size, border=True)
-    cols[1].metric("Weights", f"{card.weights_bytes / 2**20:,.0f} MB" if card.weights_bytes else "—", border=True)
+    cols[0].metric(t("train.parameters"), size, border=True)
+    weights = f"{card.weights_bytes / 2**20:,.0f} MB" if card.weights_bytes else "—"
+    cols[1].metric(t("train.weights"), weights, border=True)
     dev = state.device() or {"type": "cpu", "free_gb": 0.0}
     est = estimate_for(card, settings["batch_size"], settings["max_length"], settings["freeze_embeddings"],
                        half_precision=dev["type"] == "cuda",
                        lora_rank=settings.get("lora_rank") if settings.get("lora") else None)
     verdict, advice = fit_verdict(est, float(dev.get("free_gb") or 0.0))
-    where = "GPU" if dev["type"] == "cuda" else "memory"
-    {"ok": st.success, "tight": st.warning, "no": st.error}[verdict](f"**Training {where}:** {advice}")
-    st.caption(f"{card.architecture} · {card.layers or '?'} layers · hidden size {card.hidden_size} · "
-               f"vocabulary {card.vocab_size or '—'}")
+    where = t("train.fit_gpu") if dev["type"] == "cuda" else t("train.fit_memory")
+    {"ok": st.success, "tight": st.warning, "no": st.error}[verdict](f"**{where}:** {advice}")
+    st.caption(t("train.card_shape", architecture=card.architecture, layers=card.layers or "?",
+                 hidden=card.hidden_size, vocab=card.vocab_size or "—"))
 
 
 def training_settings() -> dict[str, Any]:
     """Preset plus the advanced overrides; returns TrainConfig fields. Limits, steps and help: the settings table."""
-    preset = st.radio("Preset", list(PRESETS), format_func=str.capitalize, horizontal=True,
-                      captions=[PRESET_TEXT.get(p, "") for p in PRESETS],
+    # keys train.preset.<name> and train.preset.<name>.text for every preset in tuneboard.config.PRESETS
+    preset = st.radio(t("train.preset"), list(PRESETS), format_func=lambda p: t(f"train.preset.{p}"), horizontal=True,
+                      captions=[t(f"train.preset.{p}.text") for p in PRESETS],
                       **{**sticky("preset", SETTINGS["preset"].default), "on_change": _apply_preset, "args": ()})
     default = {name: SETTINGS[name].default for name in KEYS} | PRESETS[preset]
-    with st.expander("Advanced settings"):
+    with st.expander(t("train.advanced")):
         a, b, c = st.columns(3)
         places = {"epochs": a, "learning_rate": b, "batch_size": c, "max_length": a, "seed": b}
         for name, column in places.items():
-            column.number_input(**widget_args(name), **sticky(KEYS[name], default[name]))
+            column.number_input(**shown_args(name), **sticky(KEYS[name], default[name]))
         freeze = KEYS["freeze_embeddings"]
-        c.checkbox(**widget_args("freeze_embeddings"), **sticky(freeze, default["freeze_embeddings"]))
-        c.checkbox(**widget_args("mlflow"), **sticky(KEYS["mlflow"], SETTINGS["mlflow"].default))
+        c.checkbox(**shown_args("freeze_embeddings"), **sticky(freeze, default["freeze_embeddings"]))
+        c.checkbox(**shown_args("mlflow"), **sticky(KEYS["mlflow"], SETTINGS["mlflow"].default))
         smart_settings(default)
     return current_settings()
 
@@ -121,19 +120,28 @@ def training_settings() -> dict[str, Any]:
 def smart_settings(default: dict[str, Any]) -> None:
     """Early stopping, regularisation, class weighting and LoRA inputs (limits and help: the settings table)."""
     def draw(column: Any, name: str) -> None:
-        s, args = SETTINGS[name], {**widget_args(name), **sticky(KEYS[name], default[name])}
+        s, args = SETTINGS[name], {**shown_args(name), **sticky(KEYS[name], default[name])}
         widget = (column.checkbox if s.kind is bool else column.text_input if s.or_steps
                   else column.selectbox if s.choices else column.number_input)
         widget(**args)
 
-    st.markdown("**Early stopping and regularisation**")
+    st.markdown(f"**{t('train.early_stopping')}**")
     a, b, c = st.columns(3)
     for name, column in zip(SMART[:6], (a, b, c, a, b, c), strict=True):
         draw(column, name)
-    st.markdown("**Imbalanced classes and LoRA**")
+    st.markdown(f"**{t('train.imbalance_lora')}**")
     a, b, c = st.columns(3)
     for name, column in zip(SMART[6:], (a, b, c, a, b), strict=True):
         draw(column, name)
+
+
+def shown_args(name: str) -> dict[str, Any]:
+    """``widget_args(name)`` with the label, help and choices in the page's language (keys setting.<name>,
+    setting.<name>.help and setting.<name>.<choice>: one for each setting on the form, in the app catalog)."""
+    args = widget_args(name) | {"label": t(f"setting.{name}"), "help": t(f"setting.{name}.help")}
+    if "options" in args:
+        args["format_func"] = lambda choice: t(f"setting.{name}.{choice}")
+    return args
 
 
 def current_settings() -> dict[str, Any]:

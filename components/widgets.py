@@ -10,6 +10,7 @@ from typing import Any, Iterator
 import streamlit as st
 
 from tuneboard.errors import TuneboardError
+from tuneboard.i18n import t
 from tuneboard.protocol import RunStatus
 
 from . import nav, state
@@ -32,8 +33,7 @@ def guard() -> Iterator[None]:
         show_error(e)
     except Exception as e:
         log.exception("unexpected error in a page")
-        st.error(f"Something unexpected went wrong ({type(e).__name__}). Try again; if it keeps happening, "
-                 "the server log has the details.")
+        st.error(t("widgets.unexpected", kind=type(e).__name__))
 
 
 def show_error(e: TuneboardError) -> None:
@@ -63,14 +63,15 @@ def sidebar_status() -> None:
 
 def _sidebar_body() -> None:
     dev, reg = state.device(), state.registry_if_started()
-    st.caption("DEVICE")
+    st.caption(t("widgets.device"))
     if dev is None:
-        st.markdown("Detecting…")
+        st.markdown(t("widgets.detecting"))
     elif dev["type"] == "cuda":
-        st.markdown(f"**{dev['name']}**  \n{dev['free_gb']:.1f} of {dev['total_gb']:.1f} GB free")
+        st.markdown(f"**{dev['name']}**  \n" + t("widgets.gb_free", free=f"{dev['free_gb']:.1f}",
+                                                       total=f"{dev['total_gb']:.1f}"))
     else:
-        st.markdown(f"**{dev['name']}**  \nNo GPU found: training uses the CPU.")
-    st.caption("TRAINING")
+        st.markdown(f"**{dev['name']}**  \n" + t("widgets.no_gpu"))
+    st.caption(t("widgets.training"))
     active, queued = (reg.active(), reg.queued()) if reg is not None else (None, [])
     if active is not None:
         latest = active.snapshot(since=10**9)["latest"]
@@ -78,10 +79,10 @@ def _sidebar_body() -> None:
         st.page_link(nav.page(nav.TRAIN), label=f"{short_id(active.run_id)}{pct}", icon=":material/play_circle:",
                      query_params={"run": active.run_id})
     for live in queued:
-        st.page_link(nav.page(nav.TRAIN), label=f"{short_id(live.run_id)} · queued", icon=":material/schedule:",
-                     query_params={"run": live.run_id})
+        st.page_link(nav.page(nav.TRAIN), label=f"{short_id(live.run_id)} · {t('widgets.queued')}",
+                     icon=":material/schedule:", query_params={"run": live.run_id})
     if active is None and not queued:
-        st.markdown("No run in progress.")
+        st.markdown(t("widgets.no_run"))
 
 
 def short_id(run_id: str) -> str:
@@ -91,10 +92,16 @@ def short_id(run_id: str) -> str:
 
 
 def run_label(summary: dict[str, Any]) -> str:
-    when = time.strftime("%d %b %H:%M", time.localtime(summary["started_at"])) if summary.get("started_at") else ""
+    started = summary.get("started_at")
+    when = time.strftime(t("widgets.date_format"), time.localtime(started)) if started else ""
     value, name = summary.get("main_value"), summary.get("main_metric")
     score = f" · {pretty(name)} {fmt_metric(name, value)}" if isinstance(value, (int, float)) else ""
     return f"{status_icon(summary.get('status'))} {short_id(summary['run_id'])} · {when}{score}"
+
+
+def status_word(status: str | None) -> str:
+    """A run status in the current language (keys status.<status>: one per ``RunStatus``)."""
+    return t(f"status.{status}") if status in set(S) else str(status or t("status.unknown"))
 
 
 def status_icon(status: str | None) -> str:
@@ -109,15 +116,15 @@ def run_picker(with_model: bool = True) -> dict[str, Any] | None:
     runs = [r for r in list_runs() if not with_model or (r.model_dir / "config.json").is_file()
             or (r.model_dir / "baseline.json").is_file()]
     if not runs:
-        st.info("No trained model yet. Train one on the **Train** page first.")
-        st.page_link(nav.page(nav.TRAIN), label="Go to Train", icon=":material/rocket_launch:")
+        st.info(t("widgets.no_model"))
+        st.page_link(nav.page(nav.TRAIN), label=t("widgets.go_train"), icon=":material/rocket_launch:")
         st.stop()
     summaries = {r.run_id: r.summary() for r in runs}
     ids = list(summaries)
     wanted = state.selected_run_id()
     if st.session_state.get("run_pick") not in ids or (wanted in ids and wanted != st.session_state["run_pick"]):
         st.session_state["run_pick"] = wanted if wanted in ids else ids[0]
-    run_id = st.selectbox("Run", ids, key="run_pick", format_func=lambda i: run_label(summaries[i]))
+    run_id = st.selectbox(t("widgets.run"), ids, key="run_pick", format_func=lambda i: run_label(summaries[i]))
     if run_id != state.selected_run_id():
         state.select_run(run_id)
     return summaries[run_id]
