@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -25,6 +26,9 @@ _expect.set_options(timeout=30_000)
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 DOC_SHOTS = ROOT / "docs" / "screenshots"
 TINY_NAME = "tiny-bert"
+# The team's people, as the OIDC provider knows them (its authorize form takes the ``sub``).
+ALICE = {"sub": "alice", "email": "alice@example.com", "email_verified": True, "name": "Alice Example"}
+BOB = {"sub": "bob", "email": "bob@example.com", "email_verified": True, "name": "Bob Example"}
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +56,25 @@ def app_url(e2e_work: Path, e2e_model: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def runs_dir(e2e_work: Path) -> Path:
     return e2e_work / "runs"
+
+
+@pytest.fixture
+def provider() -> Iterator[str]:
+    """A real OpenID Connect provider (``oidc-provider-mock``: discovery, authorization code flow, signed ID
+    tokens, end session) on a free port of 127.0.0.1, knowing ALICE and BOB; yields its base URL (the issuer)."""
+    from oidc_provider_mock import User, app
+    from werkzeug.serving import make_server
+
+    users = [User(sub=u["sub"], claims={k: v for k, v in u.items() if k != "sub"}) for u in (ALICE, BOB)]
+    server = make_server("127.0.0.1", 0, app(user_claims=users), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
 
 
 @pytest.fixture(scope="session")

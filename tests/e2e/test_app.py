@@ -27,17 +27,7 @@ REFRESH_EPOCHS = 15  # long enough (~15 s on an idle machine) that the reload la
 
 
 def start_training(page: Page, model: Path, epochs: int, batch_size: int = 8) -> str:
-    """On the Train page: the tiny model, the fast preset with a short fixed-epoch config, Start.
-    Returns the run id."""
-    ui.set_input(page, "model_source", str(model))
-    ui.choose_radio(page, "preset", "fast")
-    page.get_by_text("Advanced settings").click()
-    ui.set_input(page, "train_epochs", str(epochs))
-    ui.set_input(page, "train_batch_size", str(batch_size))
-    ui.key(page, "start_training").get_by_role("button").click()
-    expect(ui.key(page, "stop_training")).to_be_visible(timeout=RUN_TIMEOUT)  # the live panel is up
-    expect(page).to_have_url(ui.re_query("run"))
-    return ui.query_param(page, "run")
+    return ui.start_training(page, model, epochs, batch_size, timeout=RUN_TIMEOUT)
 
 
 def history(runs_dir: Path, run_id: str) -> list[dict]:
