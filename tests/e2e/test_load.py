@@ -33,7 +33,7 @@ from .harness import free_port, server_env, team_server, write_team_secrets
 
 pytestmark = pytest.mark.e2e
 
-LONG_EPOCHS = 16  # Alice's first run: still training when the server restarts after its 2nd epoch
+LONG_EPOCHS = 20  # Alice's first run: still training when the server restarts after its 2nd epoch
 SHORT_EPOCHS = 2
 STALE_S = 5  # a run whose worker has not beaten for this long reads as interrupted (default 30 s)
 RUN_TIMEOUT = 150_000  # a queued run waits for the ones ahead of it
@@ -99,16 +99,22 @@ def expect_no_error(page: Page, label: str) -> None:
         assert EXPECTED_ERRORS.search(text), f"tab {label} shows an error: {text!r}"
 
 
-def expect_hands_off(page: Page, run_id: str, owner: str) -> None:
-    """``page``'s user sees ``run_id`` (owned by ``owner``) but no Stop/Cancel on Train, no Delete on Runs."""
+def expect_no_train_actions(page: Page, run_id: str, badge: str) -> None:
+    """On the Train page, ``run_id`` shows with its status ``badge`` (a regex) but without Stop, Cancel or
+    Resume."""
     open_train(page, run_id)
-    expect(page.get_by_text(re.compile(r"^(Queued|Training|Completed)$")).first).to_be_visible()
+    expect(page.get_by_text(re.compile(f"^({badge})$")).first).to_be_visible()
     expect(ui.key(page, "stop_training")).to_have_count(0)
     expect(ui.key(page, "train_resume")).to_have_count(0)
+
+
+def expect_no_runs_actions(page: Page, run_id: str, owner: str) -> None:
+    """On the Runs page, ``run_id`` shows its owner but neither Delete nor Share."""
     page.goto(f"/runs?run={run_id}")
     expect(page.get_by_text(f"Owner: {owner}")).to_be_visible()
+    ui.wait_idle(page)
     expect(ui.key(page, "runs_delete")).to_have_count(0)
-    expect(ui.key(page, "runs_share_" + run_id)).to_have_count(0)
+    expect(ui.key(page, f"runs_share_{run_id}")).to_have_count(0)
 
 
 def check_files(runs_root: Path) -> int:
@@ -141,21 +147,19 @@ def test_two_people_five_tabs_and_a_restart_every_run_finishes_once(
         for page, user in ((a_train, ALICE), (b_train, BOB)):  # one login per person: the tabs share it
             page.goto("/")
             ui.log_in(page, provider, user)
-        owners = {}
-
-        # Four runs: Alice's long one trains, three short ones queue behind it.
-        for name, page, epochs, owner in (("A1", a_train, LONG_EPOCHS, ALICE), ("B1", b_train, SHORT_EPOCHS, BOB),
-                                          ("A2", a_queue, SHORT_EPOCHS, ALICE), ("B2", b_queue, SHORT_EPOCHS, BOB)):
+        # Four runs: Alice's long one trains, three short ones queue behind it. The forms are filled first and
+        # the four Start buttons pressed one after the other, so the queue is full while the long run trains.
+        starts = {"A1": (a_train, LONG_EPOCHS), "B1": (b_train, SHORT_EPOCHS), "A2": (a_queue, SHORT_EPOCHS),
+                  "B2": (b_queue, SHORT_EPOCHS)}
+        for page, epochs in starts.values():
             open_train(page)
-            owners[name] = (ui.start_training(page, e2e_model, epochs, timeout=RUN_TIMEOUT), owner)
-        ids = {name: run_id for name, (run_id, _) in owners.items()}
+            ui.fill_train_form(page, e2e_model, epochs)
+        ids = {}
+        for name, (page, _) in starts.items():
+            ui.click_start(page)
+            ids[name] = ui.wait_run_started(page, timeout=RUN_TIMEOUT)
         expect(b_queue.get_by_text("Queued", exact=True)).to_be_visible()
         queued_at = time.monotonic() - began
-
-        # Hands off: Alice looks at Bob's queued run, Bob at Alice's training run.
-        expect_hands_off(a_watch, ids["B1"], BOB["email"])
-        expect_hands_off(b_queue, ids["A1"], ALICE["email"])
-        open_train(b_queue, ids["B2"])
 
         # Restart once the long run has scored two epochs (its checkpoint is on disk by then).
         ui.wait_chart_points(a_train, "train_live_loss", 1, trace=1, timeout=RUN_TIMEOUT)
@@ -164,25 +168,25 @@ def test_two_people_five_tabs_and_a_restart_every_run_finishes_once(
         restart_s = team.restart()
 
         # The run that was training: interrupted, with Resume for its owner only.
-        a_train.reload()
         expect(ui.key(a_train, "train_resume")).to_be_visible(timeout=60_000)
         expect(a_train.get_by_text("Interrupted", exact=True)).to_be_visible()
         expect_no_error(a_train, "alice-train (interrupted)")
-        open_train(a_watch, ids["A1"])  # Alice's other tab sees it the same way
-        expect(ui.key(a_watch, "train_resume")).to_be_visible()
-        open_train(b_train, ids["A1"])  # Bob sees it interrupted, without a Resume of his own
-        expect(b_train.get_by_text("Interrupted", exact=True)).to_be_visible()
-        expect(ui.key(b_train, "train_resume")).to_have_count(0)
-        open_train(b_train, ids["B1"])
+        expect_no_train_actions(b_queue, ids["A1"], "Interrupted")
+        expect_no_runs_actions(b_queue, ids["A1"], ALICE["email"])
+        expect_no_train_actions(a_watch, ids["B2"], "Queued|Training")  # Alice looks at Bob's run
+        expect_no_runs_actions(a_watch, ids["B2"], BOB["email"])
 
         ui.key(a_train, "train_resume").get_by_role("button").click()
+        expect(a_train.get_by_text("Queued", exact=True)).to_be_visible()
+        expect_no_train_actions(b_queue, ids["A1"], "Queued|Training")  # no Cancel for Bob either
+        open_train(b_queue, ids["B2"])
         for name, page in (("B1", b_train), ("A2", a_queue), ("B2", b_queue), ("A1", a_train)):
             assert ui.query_param(page, "run") == ids[name]
             expect(page.get_by_text("Training finished")).to_be_visible(timeout=RUN_TIMEOUT)
         finished_at = time.monotonic() - began
 
-        # A finished run: still hands off for the other person; Delete for its owner.
-        expect_hands_off(a_watch, ids["B2"], BOB["email"])
+        # Finished runs: still hands off for the other person; Delete for the owner.
+        expect_no_runs_actions(a_watch, ids["B1"], BOB["email"])
         a_watch.goto(f"/runs?run={ids['A1']}")
         expect(ui.key(a_watch, "runs_delete")).to_be_visible()
         for label, page in tabs.items():
