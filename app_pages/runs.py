@@ -6,7 +6,7 @@ import streamlit as st
 
 from components import auth, charts, nav, state
 from components.live import run_feed
-from components.widgets import fmt_duration, fmt_metric, headline, plain, short_id, show_error, status_icon
+from components.widgets import fmt_duration, fmt_metric, headline, model_name, plain, short_id, show_error, status_icon
 from tuneboard import access
 from tuneboard.errors import TuneboardError
 from tuneboard.protocol import ACTIVE, RunStatus
@@ -35,7 +35,7 @@ table = pd.DataFrame(
         "Started": [
             time.strftime("%Y-%m-%d %H:%M", time.localtime(r["started_at"])) if r["started_at"] else "—" for r in rows
         ],
-        "Model": [r["model"] or "—" for r in rows],
+        "Model": [model_name(r["model"]) for r in rows],
         "Data": [r["data"] for r in rows],
         "Preset": [r["preset"] for r in rows],
         "Duration": [fmt_duration(r["duration_s"]) for r in rows],

@@ -51,8 +51,11 @@ def model_picker() -> str:
     options |= {m.location: f"{m.name} · on this machine" for m in list_local_models()[:20]}
     options[OTHER] = "Another folder or Hugging Face id…"
     sticky(MODEL_PICK, "default")
-    if st.session_state[MODEL_PICK] not in options:
-        st.session_state[MODEL_PICK] = OTHER
+    # The list follows the box: a model typed (or set by another page) shows as itself or as "Another…",
+    # not as the default still picked above it. "Another…" stays while the user types.
+    typed = str(st.session_state.get(MODEL_SOURCE, "default")).strip()
+    if st.session_state[MODEL_PICK] not in (OTHER, typed) or st.session_state[MODEL_PICK] not in options:
+        st.session_state[MODEL_PICK] = st.session_state["_sticky"][MODEL_PICK] = typed if typed in options else OTHER
     st.selectbox("Model", list(options), format_func=options.get, key=MODEL_PICK, on_change=_copy_pick)
     return st.text_input(
         "Model folder or Hugging Face id",

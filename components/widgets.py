@@ -5,6 +5,7 @@ import logging
 import re
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator
 
 import streamlit as st
@@ -88,6 +89,14 @@ def short_id(run_id: str) -> str:
     """``20250101-120000-name-ab12`` → ``name-ab12`` (the date is shown elsewhere)."""
     parts = run_id.split("-", 2)
     return parts[2] if len(parts) == 3 and parts[0].isdigit() else run_id
+
+
+def model_name(model: str | None) -> str:
+    """A model as a table shows it: a folder on the server by its name (its full path is in the run's
+    settings), a hub id or ``default`` as is."""
+    if not model:
+        return "—"
+    return Path(model).name if Path(model).is_absolute() else model
 
 
 def run_label(summary: dict[str, Any]) -> str:

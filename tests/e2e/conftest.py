@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Page
 from playwright.sync_api import expect as _expect
 
-from .harness import ROOT, launch_args, server_env, streamlit_server
+from .harness import ROOT, launch_args, server_env, stop_deployments, streamlit_server
 
 # Every expect() waits this long unless told otherwise: the 2-core CI machine trains while the browser waits.
 _expect.set_options(timeout=30_000)
@@ -49,8 +49,11 @@ def app_url(e2e_work: Path, e2e_model: Path) -> Iterator[str]:
     """``streamlit run app.py`` on a free port; stopped at the end of the session."""
     env = server_env(e2e_work, TUNEBOARD_MODELS_DIR=str(e2e_model.parent),
                      TUNEBOARD_UPLOADS_DIR=str(e2e_work / "uploads"))
-    with streamlit_server(env, ARTIFACTS / "server.log") as url:
-        yield url
+    try:
+        with streamlit_server(env, ARTIFACTS / "server.log") as url:
+            yield url
+    finally:
+        stop_deployments(e2e_work)  # an API a failed test left serving (each runs in its own session)
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +88,7 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any], app_url: str) -> dict[str, Any]:
     # A projector-sized window: what the screenshots in docs/ show.
-    return {**browser_context_args, "base_url": app_url, "viewport": {"width": 1400, "height": 900}}
+    return {**browser_context_args, "base_url": app_url, "viewport": {"width": 1440, "height": 900}}
 
 
 @pytest.fixture

@@ -126,6 +126,18 @@ def stop_process_group(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
+def stop_deployments(work: Path) -> None:
+    """SIGTERM every prediction API the server under ``work`` started and left running (tuneboard/deploy.py
+    records each in <work>/deployments/<run>.json; each is the leader of its own process group)."""
+    import json
+
+    for record in (work / "deployments").glob("*.json"):
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            pid = int(json.loads(record.read_text())["pid"])
+            if b"serve" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                os.killpg(pid, signal.SIGTERM)
+
+
 def launch_args(executable: str | None = None) -> dict[str, Any]:
     """Keyword arguments of ``playwright.chromium.launch`` for Debian's Chromium (or ``executable``)."""
     if not Path(CHROMIUM).exists():

@@ -34,7 +34,7 @@ def team_url(provider: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def fresh_page(browser: Browser, team_url: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=team_url, viewport={"width": 1400, "height": 900})
+    context = browser.new_context(base_url=team_url, viewport={"width": 1440, "height": 900})
     page = context.new_page()
     page.set_default_timeout(30_000)
     try:
