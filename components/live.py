@@ -171,7 +171,7 @@ def _progress(feed: dict[str, Any], curves: dict[str, Any]) -> None:
         "Train loss": fmt_metric("loss", curves["loss"][-1]) if curves["loss"] else "—",
         f"Best {charts.pretty(name) if name else 'score'}": fmt_metric(name, metrics[name][best]) if name else "—",
         "Elapsed": fmt_duration(latest.get("elapsed")),
-        "Time left": "—" if done or latest.get("eta") is None else fmt_duration(latest["eta"]),
+        "Time left": "—" if feed["status"] not in ACTIVE or latest.get("eta") is None else fmt_duration(latest["eta"]),
         "Samples / s": f"{latest['samples_per_second']:,.0f}" if latest.get("samples_per_second") else "—",
     }
     if latest.get("gpu_memory_gb") is not None:

@@ -88,7 +88,8 @@ def model_summary(source: str, settings: dict[str, Any]) -> None:
     size = _count(card.parameters) if card.parameters else "—"
     cols = st.columns(2)
     cols[0].metric("Parameters", size, border=True)
-    cols[1].metric("Weights", f"{card.weights_bytes / 2**20:,.0f} MB" if card.weights_bytes else "—", border=True)
+    mb = (card.weights_bytes or 0) / 2**20
+    cols[1].metric("Weights", "—" if not mb else f"{mb:,.0f} MB" if mb >= 1 else "< 1 MB", border=True)
     dev = state.device() or {"type": "cpu", "free_gb": 0.0}
     est = estimate_for(card, settings["batch_size"], settings["max_length"], settings["freeze_embeddings"],
                        half_precision=dev["type"] == "cuda")

@@ -73,6 +73,7 @@ def team(provider: str, tmp_path: Path, e2e_model: Path) -> Iterator[TeamServer]
                      TUNEBOARD_STALE_S=str(STALE_S))
     log = ARTIFACTS / "load-server.log"
     log.unlink(missing_ok=True)
+    (ARTIFACTS / "load").mkdir(parents=True, exist_ok=True)
     server = TeamServer(env, port, secrets_file, log)
     server.start()
     try:
@@ -171,6 +172,7 @@ def test_two_people_five_tabs_and_a_restart_every_run_finishes_once(
         expect(ui.key(a_train, "train_resume")).to_be_visible(timeout=60_000)
         expect(a_train.get_by_text("Interrupted", exact=True)).to_be_visible()
         expect_no_error(a_train, "alice-train (interrupted)")
+        a_train.screenshot(path=str(ARTIFACTS / "load" / "interrupted.png"))
         expect_no_train_actions(b_queue, ids["A1"], "Interrupted")
         expect_no_runs_actions(b_queue, ids["A1"], ALICE["email"])
         expect_no_train_actions(a_watch, ids["B2"], "Queued|Training")  # Alice looks at Bob's run
