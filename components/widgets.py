@@ -75,12 +75,13 @@ def _sidebar_body() -> None:
     active, queued = (reg.active(), reg.queued()) if reg is not None else (None, [])
     if active is not None:
         latest = active.snapshot(since=10**9)["latest"]
-        pct = f" · {latest['progress']:.0%}" if latest.get("progress") is not None else ""
-        st.page_link(nav.page(nav.TRAIN), label=f"{short_id(active.run_id)}{pct}", icon=":material/play_circle:",
-                     query_params={"run": active.run_id})
+        pct = f"{latest['progress']:.0%} · " if latest.get("progress") is not None else ""
+        # The state first: a long run name is cut at the sidebar's edge (the full name is the tooltip).
+        st.page_link(nav.page(nav.TRAIN), label=f"{pct}{short_id(active.run_id)}", icon=":material/play_circle:",
+                     query_params={"run": active.run_id}, help=active.run_id)
     for live in queued:
-        st.page_link(nav.page(nav.TRAIN), label=f"{short_id(live.run_id)} · queued", icon=":material/schedule:",
-                     query_params={"run": live.run_id})
+        st.page_link(nav.page(nav.TRAIN), label=f"queued · {short_id(live.run_id)}", icon=":material/schedule:",
+                     query_params={"run": live.run_id}, help=live.run_id)
     if active is None and not queued:
         st.markdown("No run in progress.")
 

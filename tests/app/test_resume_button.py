@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from tests.conftest import sentiment_rows
 from tuneboard import trainer
 from tuneboard.checkpoint import has_checkpoint
 from tuneboard.config import TrainConfig
+from tuneboard.liveness import HEARTBEAT_FILE
 from tuneboard.runs import list_runs
 from tuneboard.training import execute
 
@@ -42,6 +45,8 @@ def interrupted_run(tiny_model, tmp_path, monkeypatch):
     run = list_runs()[0]
     status = json.loads((run.path / "status.json").read_text())
     run.write_json("status.json", {**status, "status": "running", "pid": 2**22 + 17, "reason": None})
+    old = time.time() - 3600  # and nothing has beaten for it since (liveness is by heartbeat, not PID)
+    os.utime(run.path / HEARTBEAT_FILE, (old, old))
     assert run.status()["status"] == "interrupted" and has_checkpoint(run.path)
     return run
 

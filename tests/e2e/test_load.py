@@ -171,6 +171,7 @@ def test_two_people_five_tabs_and_a_restart_every_run_finishes_once(
         # The run that was training: interrupted, with Resume for its owner only.
         expect(ui.key(a_train, "train_resume")).to_be_visible(timeout=60_000)
         expect(a_train.get_by_text("Interrupted", exact=True)).to_be_visible()
+        ui.wait_idle(a_train)
         expect_no_error(a_train, "alice-train (interrupted)")
         a_train.screenshot(path=str(ARTIFACTS / "load" / "interrupted.png"))
         expect_no_train_actions(b_queue, ids["A1"], "Interrupted")
