@@ -30,8 +30,10 @@ def status() -> None:
         st.info("Not deployed. Pick a format and press **Start the API**.")
         return
     alive = deploy.health(dep, timeout=0.5)
-    headline({"Status": "serving" if alive else "starting…", "URL": dep.url, "Backend": dep.backend,
+    headline({"Status": "serving" if alive else "starting…", "Backend": dep.backend,
               "Predictions": f"{alive['rows']:,}" if alive else "-"})
+    with st.container(key="deploy_url"):  # a code box, not a metric: the address is too long for one
+        st.code(dep.url, language=None)
     if alive is None:
         st.caption("Loading the model (a first ONNX start also exports it). The server's last lines:")
         st.code(deploy.log_tail(dep) or "(nothing yet)", language=None)

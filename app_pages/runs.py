@@ -6,7 +6,17 @@ import streamlit as st
 
 from components import auth, charts, nav, state
 from components.live import run_feed
-from components.widgets import fmt_duration, fmt_metric, headline, plain, short_id, show_error, status_icon, status_word
+from components.widgets import (
+    fmt_duration,
+    fmt_metric,
+    headline,
+    model_name,
+    plain,
+    short_id,
+    show_error,
+    status_icon,
+    status_word,
+)
 from tuneboard import access
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
@@ -37,7 +47,7 @@ table = pd.DataFrame(
         t("runs.col.started"): [
             time.strftime("%Y-%m-%d %H:%M", time.localtime(r["started_at"])) if r["started_at"] else "—" for r in rows
         ],
-        t("runs.col.model"): [r["model"] or "—" for r in rows],
+        t("runs.col.model"): [model_name(r["model"]) for r in rows],
         t("runs.col.data"): [r["data"] for r in rows],
         t("runs.col.preset"): [r["preset"] for r in rows],
         t("runs.col.duration"): [fmt_duration(r["duration_s"]) for r in rows],

@@ -178,7 +178,8 @@ def _progress(feed: dict[str, Any], curves: dict[str, Any]) -> None:
         t("live.best", metric=charts.pretty(name) if name else t("live.score")):
             fmt_metric(name, metrics[name][best]) if name else "—",
         t("live.elapsed"): fmt_duration(latest.get("elapsed")),
-        t("live.time_left"): "—" if done or latest.get("eta") is None else fmt_duration(latest["eta"]),
+        t("live.time_left"): "—" if feed["status"] not in ACTIVE or latest.get("eta") is None
+        else fmt_duration(latest["eta"]),
         t("live.samples_per_s"): f"{latest['samples_per_second']:,.0f}" if latest.get("samples_per_second") else "—",
     }
     if latest.get("gpu_memory_gb") is not None:

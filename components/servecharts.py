@@ -19,9 +19,13 @@ def _look(fig: go.Figure, title: str, height: int, x_title: str, y_title: str) -
 
 def requests_figure(per_minute: Any, height: int = 280) -> go.Figure:
     """Served predictions per minute (a Series indexed by minute)."""
+    # Each bar one minute wide, one tick per minute: with a single minute of traffic Plotly's automatic
+    # axis otherwise zooms to sub-millisecond ticks (08:05:59.9996) under one bar filling the chart.
     fig = go.Figure(go.Bar(x=list(per_minute.index), y=list(per_minute.values), marker_color=INDIGO,
-                           name="predictions"))
-    return _look(fig, "Predictions per minute", height, "minute", "predictions")
+                           name="predictions", width=[60_000] * len(per_minute)))
+    fig = _look(fig, "Predictions per minute", height, "minute", "predictions")
+    fig.update_xaxes(type="date", tickformat="%H:%M", dtick=60_000)
+    return fig
 
 
 def _shares(counts: Sequence[float]) -> list[float]:

@@ -54,8 +54,11 @@ def model_picker() -> str:
     options |= {m.location: t("train.model_local", name=m.name) for m in list_local_models()[:20]}
     options[OTHER] = t("train.model_other")
     sticky(MODEL_PICK, "default")
-    if st.session_state[MODEL_PICK] not in options:
-        st.session_state[MODEL_PICK] = OTHER
+    # The list follows the box: a model typed (or set by another page) shows as itself or as "Another…",
+    # not as the default still picked above it. "Another…" stays while the user types.
+    typed = str(st.session_state.get(MODEL_SOURCE, "default")).strip()
+    if st.session_state[MODEL_PICK] not in (OTHER, typed) or st.session_state[MODEL_PICK] not in options:
+        st.session_state[MODEL_PICK] = st.session_state["_sticky"][MODEL_PICK] = typed if typed in options else OTHER
     st.selectbox(t("train.model"), list(options), format_func=options.get, key=MODEL_PICK, on_change=_copy_pick)
     return st.text_input(
         t("train.model_source"), **sticky(MODEL_SOURCE, "default"),
@@ -85,8 +88,8 @@ def model_summary(source: str, settings: dict[str, Any]) -> None:
     size = _count(card.parameters) if card.parameters else "—"
     cols = st.columns(2)
     cols[0].metric(t("train.parameters"), size, border=True)
-    weights = f"{card.weights_bytes / 2**20:,.0f} MB" if card.weights_bytes else "—"
-    cols[1].metric(t("train.weights"), weights, border=True)
+    mb = (card.weights_bytes or 0) / 2**20
+    cols[1].metric(t("train.weights"), "—" if not mb else f"{mb:,.0f} MB" if mb >= 1 else "< 1 MB", border=True)
     dev = state.device() or {"type": "cpu", "free_gb": 0.0}
     est = estimate_for(card, settings["batch_size"], settings["max_length"], settings["freeze_embeddings"],
                        half_precision=dev["type"] == "cuda",

@@ -5,6 +5,7 @@ import logging
 import re
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator
 
 import streamlit as st
@@ -75,12 +76,13 @@ def _sidebar_body() -> None:
     active, queued = (reg.active(), reg.queued()) if reg is not None else (None, [])
     if active is not None:
         latest = active.snapshot(since=10**9)["latest"]
-        pct = f" · {latest['progress']:.0%}" if latest.get("progress") is not None else ""
-        st.page_link(nav.page(nav.TRAIN), label=f"{short_id(active.run_id)}{pct}", icon=":material/play_circle:",
-                     query_params={"run": active.run_id})
+        pct = f"{latest['progress']:.0%} · " if latest.get("progress") is not None else ""
+        # The state first: a long run name is cut at the sidebar's edge (the full name is the tooltip).
+        st.page_link(nav.page(nav.TRAIN), label=f"{pct}{short_id(active.run_id)}", icon=":material/play_circle:",
+                     query_params={"run": active.run_id}, help=active.run_id)
     for live in queued:
-        st.page_link(nav.page(nav.TRAIN), label=f"{short_id(live.run_id)} · {t('widgets.queued')}",
-                     icon=":material/schedule:", query_params={"run": live.run_id})
+        st.page_link(nav.page(nav.TRAIN), label=f"{t('widgets.queued')} · {short_id(live.run_id)}",
+                     icon=":material/schedule:", query_params={"run": live.run_id}, help=live.run_id)
     if active is None and not queued:
         st.markdown(t("widgets.no_run"))
 
@@ -89,6 +91,14 @@ def short_id(run_id: str) -> str:
     """``20250101-120000-name-ab12`` → ``name-ab12`` (the date is shown elsewhere)."""
     parts = run_id.split("-", 2)
     return parts[2] if len(parts) == 3 and parts[0].isdigit() else run_id
+
+
+def model_name(model: str | None) -> str:
+    """A model as a table shows it: a folder on the server by its name (its full path is in the run's
+    settings), a hub id or ``default`` as is."""
+    if not model:
+        return "—"
+    return Path(model).name if Path(model).is_absolute() else model
 
 
 def run_label(summary: dict[str, Any]) -> str:

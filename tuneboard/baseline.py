@@ -59,6 +59,7 @@ class Baseline:
         from sklearn.linear_model import LogisticRegression, Ridge
         from sklearn.multiclass import OneVsRestClassifier
         from sklearn.pipeline import make_pipeline
+        from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
         if self.task == "regression":
             head: Any = Ridge(alpha=1.0)
@@ -68,7 +69,10 @@ class Baseline:
             head = LogisticRegression(max_iter=2000, C=10.0, random_state=seed)
         self.analyzer = analyzer_for(texts)
         self.pipeline = make_pipeline(_vectorizer(self.analyzer), head)
-        self.pipeline.fit(texts, targets)
+        # One BLAS thread: L-BFGS's vector steps are too small to share, and OpenBLAS threads spin while they
+        # wait. On a busy 2-core server the demo's fit took 10-18 s with 2 threads, 1.2-2.5 s with one.
+        with threadpool_limits(limits=1, user_api="blas"):
+            self.pipeline.fit(texts, targets)
         return self
 
     def scores(self, texts: list[str], pairs: list[str] | None = None) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -17,7 +18,7 @@ import pytest
 from playwright.sync_api import Page
 from playwright.sync_api import expect as _expect
 
-from .harness import ROOT, launch_args, server_env, streamlit_server
+from .harness import ROOT, launch_args, server_env, stop_deployments, streamlit_server
 
 # Every expect() waits this long unless told otherwise: the 2-core CI machine trains while the browser waits.
 _expect.set_options(timeout=30_000)
@@ -25,6 +26,9 @@ _expect.set_options(timeout=30_000)
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 DOC_SHOTS = ROOT / "docs" / "screenshots"
 TINY_NAME = "tiny-bert"
+# The team's people, as the OIDC provider knows them (its authorize form takes the ``sub``).
+ALICE = {"sub": "alice", "email": "alice@example.com", "email_verified": True, "name": "Alice Example"}
+BOB = {"sub": "bob", "email": "bob@example.com", "email_verified": True, "name": "Bob Example"}
 
 
 @pytest.fixture(scope="session")
@@ -45,13 +49,35 @@ def app_url(e2e_work: Path, e2e_model: Path) -> Iterator[str]:
     """``streamlit run app.py`` on a free port; stopped at the end of the session."""
     env = server_env(e2e_work, TUNEBOARD_MODELS_DIR=str(e2e_model.parent),
                      TUNEBOARD_UPLOADS_DIR=str(e2e_work / "uploads"))
-    with streamlit_server(env, ARTIFACTS / "server.log") as url:
-        yield url
+    try:
+        with streamlit_server(env, ARTIFACTS / "server.log") as url:
+            yield url
+    finally:
+        stop_deployments(e2e_work)  # an API a failed test left serving (each runs in its own session)
 
 
 @pytest.fixture(scope="session")
 def runs_dir(e2e_work: Path) -> Path:
     return e2e_work / "runs"
+
+
+@pytest.fixture
+def provider() -> Iterator[str]:
+    """A real OpenID Connect provider (``oidc-provider-mock``: discovery, authorization code flow, signed ID
+    tokens, end session) on a free port of 127.0.0.1, knowing ALICE and BOB; yields its base URL (the issuer)."""
+    from oidc_provider_mock import User, app
+    from werkzeug.serving import make_server
+
+    users = [User(sub=u["sub"], claims={k: v for k, v in u.items() if k != "sub"}) for u in (ALICE, BOB)]
+    server = make_server("127.0.0.1", 0, app(user_claims=users), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +88,7 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any], app_url: str) -> dict[str, Any]:
     # A projector-sized window: what the screenshots in docs/ show.
-    return {**browser_context_args, "base_url": app_url, "viewport": {"width": 1400, "height": 900}}
+    return {**browser_context_args, "base_url": app_url, "viewport": {"width": 1440, "height": 900}}
 
 
 @pytest.fixture

@@ -65,6 +65,38 @@ def streamlit_server(env: dict[str, str], log: Path, timeout: float = 90.0,
         stop_process_group(proc)
 
 
+def write_team_secrets(path: Path, url: str, provider: str) -> Path:
+    """A secrets.toml whose [auth] logs in through the OIDC provider at ``provider`` for a server at ``url``.
+    The cookie secret is fixed per file, so a server restarted with the same file keeps everyone logged in."""
+    import secrets
+
+    path.write_text(
+        "[auth]\n"
+        f'redirect_uri = "{url}/oauth2callback"\n'
+        f'cookie_secret = "{secrets.token_hex(32)}"\n'
+        'client_id = "tuneboard"\n'
+        f'client_secret = "{secrets.token_hex(16)}"\n'
+        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n')
+    return path
+
+
+@contextlib.contextmanager
+def team_server(env: dict[str, str], port: int, secrets_file: Path, log: Path, timeout: float = 90.0) -> Iterator[str]:
+    """``python -m tuneboard.team`` (login required) on 127.0.0.1:``port``; yield its URL once healthy.
+    The log is appended to, so a restarted server's log follows the first one's."""
+    url = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "tuneboard.team", "--port", str(port), "--address", "127.0.0.1",
+           "--secrets", str(secrets_file)]
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_healthy(url, proc, log, timeout)
+        yield url
+    finally:
+        stop_process_group(proc)
+
+
 def wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -92,6 +124,18 @@ def stop_process_group(proc: subprocess.Popen) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+
+
+def stop_deployments(work: Path) -> None:
+    """SIGTERM every prediction API the server under ``work`` started and left running (tuneboard/deploy.py
+    records each in <work>/deployments/<run>.json; each is the leader of its own process group)."""
+    import json
+
+    for record in (work / "deployments").glob("*.json"):
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            pid = int(json.loads(record.read_text())["pid"])
+            if b"serve" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                os.killpg(pid, signal.SIGTERM)
 
 
 def launch_args(executable: str | None = None) -> dict[str, Any]:

@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import os
 import time
+import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -22,22 +24,12 @@ pytestmark = pytest.mark.e2e
 # seconds on a busy 2-core machine); later runs take seconds.
 RUN_TIMEOUT = 120_000
 STOP_WITHIN_S = 3.0  # issue 3: "a Stop button that stops within 3 s", on a machine that is not oversubscribed
-EPOCHS = 3
+EPOCHS = 8  # the tiny model trains ~0.6 s an epoch: enough 1-s chart refreshes to see the curve grow
 REFRESH_EPOCHS = 15  # long enough (~15 s on an idle machine) that the reload lands mid-run
 
 
 def start_training(page: Page, model: Path, epochs: int, batch_size: int = 8) -> str:
-    """On the Train page: the tiny model, the fast preset with a short fixed-epoch config, Start.
-    Returns the run id."""
-    ui.set_input(page, "model_source", str(model))
-    ui.choose_radio(page, "preset", "fast")
-    page.get_by_text("Advanced settings").click()
-    ui.set_input(page, "train_epochs", str(epochs))
-    ui.set_input(page, "train_batch_size", str(batch_size))
-    ui.key(page, "start_training").get_by_role("button").click()
-    expect(ui.key(page, "stop_training")).to_be_visible(timeout=RUN_TIMEOUT)  # the live panel is up
-    expect(page).to_have_url(ui.re_query("run"))
-    return ui.query_param(page, "run")
+    return ui.start_training(page, model, epochs, batch_size, timeout=RUN_TIMEOUT)
 
 
 def history(runs_dir: Path, run_id: str) -> list[dict]:
@@ -72,6 +64,7 @@ def test_upload_train_evaluate_predict(page: Page, e2e_model: Path, runs_dir: Pa
     ui.open_app(page)
     ui.go_to(page, "Data")
     ui.upload(page, DEMO)
+    expect(page.get_by_text("(uploaded file)")).to_be_visible()  # the upload, not the bundled copy of it
     ui.expect_selected(page, "text_column", "message")
     ui.expect_selected(page, "label_column", "intent")
     expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()  # class balance
@@ -79,7 +72,7 @@ def test_upload_train_evaluate_predict(page: Page, e2e_model: Path, runs_dir: Pa
 
     ui.go_to(page, "Train")
     expect(page.get_by_text("support_tickets.csv")).to_be_visible()
-    run_id = start_training(page, e2e_model, epochs=3)
+    run_id = start_training(page, e2e_model, epochs=EPOCHS)
     first = ui.wait_chart_points(page, "train_live_loss", 0, timeout=RUN_TIMEOUT)
     later = ui.wait_chart_points(page, "train_live_loss", first)
     shot("train-live", doc="train-live")
@@ -112,6 +105,54 @@ def test_upload_train_evaluate_predict(page: Page, e2e_model: Path, runs_dir: Pa
     assert bars.locator(".js-plotly-plot").evaluate("el => el.data[0].x.length || el.data[0].y.length") == len(labels)
     ui.wait_idle(page)
     shot("predict", doc="predict")
+    ui.expect_no_traceback(page)
+
+    runs_page(page, run_id, shot)
+    served = deploy_and_call(page, shot)
+    monitor_page(page, served, shot)
+
+
+def runs_page(page: Page, run_id: str, shot) -> None:
+    """The finished run is listed, selected (``?run=`` carried over) and deletable by its owner."""
+    ui.go_to(page, "Runs")
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(page.get_by_role("heading", name=run_id.split("-", 2)[-1])).to_be_visible()
+    expect(ui.key(page, "runs_delete")).to_be_visible()
+    ui.wait_idle(page)
+    shot("runs", doc="runs")
+    ui.expect_no_traceback(page)
+
+
+def deploy_and_call(page: Page, shot) -> int:
+    """Start the run's API (texts stored), send it texts from the demo table, stop it; returns how many."""
+    ui.go_to(page, "Deploy")
+    ui.key(page, "deploy_store_texts").get_by_role("checkbox").check(force=True)
+    ui.wait_idle(page)
+    ui.key(page, "deploy_start").get_by_role("button").click()
+    metric = page.locator('[data-testid="stMetric"]')
+    expect(metric.filter(has_text="Status").get_by_text("serving")).to_be_visible(timeout=RUN_TIMEOUT)
+    url = ui.key(page, "deploy_url").locator("code").inner_text().strip()
+    texts = pd.read_csv(DEMO)["message"].head(40).tolist()  # 30 or more: the Monitor page reports drift
+    request = urllib.request.Request(f"{url}/predict", data=json.dumps({"inputs": texts}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as r:
+        assert len(json.loads(r.read())) == len(texts)
+    expect(metric.filter(has_text="Predictions").get_by_text(str(len(texts)))).to_be_visible()
+    shot("deploy", doc="deploy")
+    ui.expect_no_traceback(page)
+    ui.key(page, "deploy_stop").get_by_role("button").click()  # the server writes its last log rows as it stops
+    expect(page.get_by_text("Not deployed.")).to_be_visible()
+    return len(texts)
+
+
+def monitor_page(page: Page, served: int, shot) -> None:
+    ui.go_to(page, "Monitor")
+    predictions = page.locator('[data-testid="stMetric"]').filter(has_text="Predictions")
+    expect(predictions.locator('[data-testid="stMetricValue"]')).to_have_text(str(served))
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(3)  # traffic, label mix, confidence
+    expect(ui.key(page, "monitor_labels")).to_be_visible()  # the least sure texts, ready to label
+    ui.wait_idle(page)
+    shot("monitor", doc="monitor")
     ui.expect_no_traceback(page)
 
 

@@ -8,73 +8,33 @@ name in the sidebar, logs out, and is back at the login screen.
 """
 from __future__ import annotations
 
-import secrets
-import subprocess
-import sys
-import threading
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import ARTIFACTS
-from .harness import ROOT, free_port, server_env, stop_process_group, wait_healthy
+from . import ui
+from .conftest import ALICE, ARTIFACTS
+from .harness import free_port, server_env, team_server, write_team_secrets
 
 pytestmark = pytest.mark.e2e
-
-ALICE = {"sub": "alice", "email": "alice@example.com", "email_verified": True, "name": "Alice Example"}
-
-
-@pytest.fixture
-def provider() -> Iterator[str]:
-    """An OIDC provider on a free port of 127.0.0.1; yields its base URL (the issuer)."""
-    from oidc_provider_mock import User, app
-    from werkzeug.serving import make_server
-
-    users = [User(sub=ALICE["sub"], claims={k: v for k, v in ALICE.items() if k != "sub"})]
-    server = make_server("127.0.0.1", 0, app(user_claims=users), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 @pytest.fixture
 def team_url(provider: str, tmp_path: Path) -> Iterator[str]:
     """``python -m tuneboard.team`` with [auth] pointing at the provider; yields the app's URL."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    secrets_file = tmp_path / "secrets.toml"
-    secrets_file.write_text(
-        "[auth]\n"
-        f'redirect_uri = "{url}/oauth2callback"\n'
-        f'cookie_secret = "{secrets.token_hex(32)}"\n'
-        'client_id = "tuneboard"\n'
-        f'client_secret = "{secrets.token_hex(16)}"\n'
-        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n')
+    secrets_file = write_team_secrets(tmp_path / "secrets.toml", f"http://127.0.0.1:{port}", provider)
     # HOME: no ~/.streamlit/secrets.toml of the machine's user can add to (or replace) the test's settings.
     env = server_env(tmp_path, HOME=str(tmp_path), TUNEBOARD_ADMINS="")
-    log = ARTIFACTS / "team-server.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "tuneboard.team", "--port", str(port), "--address", "127.0.0.1",
-           "--secrets", str(secrets_file)]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_healthy(url, proc, log, timeout=90)
+    with team_server(env, port, secrets_file, ARTIFACTS / "team-server.log") as url:
         yield url
-    finally:
-        stop_process_group(proc)
 
 
 @pytest.fixture
 def fresh_page(browser: Browser, team_url: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=team_url, viewport={"width": 1400, "height": 900})
+    context = browser.new_context(base_url=team_url, viewport={"width": 1440, "height": 900})
     page = context.new_page()
     page.set_default_timeout(30_000)
     try:
@@ -95,14 +55,8 @@ def test_login_with_the_team_provider_then_log_out(fresh_page: Page, team_url: s
     page.screenshot(path=str(ARTIFACTS / "login-other-page.png"), full_page=True)
 
     page.goto("/")
-    login.click()
-    page.wait_for_url(f"{provider}/oauth2/authorize**")
-    page.get_by_placeholder("sub").fill(ALICE["sub"])
-    page.get_by_role("button", name="Authorize").click()
-
-    page.wait_for_url(f"{team_url}/**")
+    ui.log_in(page, provider, ALICE)
     sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_text("Alice Example")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Start with the demo data")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "login-logged-in.png"), full_page=True)
 

@@ -42,6 +42,46 @@ def _page_url_re(title: str) -> "re.Pattern[str]":
     return re.compile(rf"/{re.escape(title.lower())}(\?.*)?$")
 
 
+def log_in(page: Page, provider: str, user: dict) -> None:
+    """From the login screen, log in as ``user`` (a dict with ``sub`` and ``name``) through the OIDC provider's
+    authorize form; back in the app, the name shows in the sidebar."""
+    page.get_by_role("button", name="Log in").click(timeout=60_000)
+    page.wait_for_url(f"{provider}/oauth2/authorize**")
+    page.get_by_placeholder("sub").fill(user["sub"])
+    page.get_by_role("button", name="Authorize").click()
+    expect(page.get_by_test_id("stSidebar").get_by_text(user["name"])).to_be_visible(timeout=60_000)
+
+
+def fill_train_form(page: Page, model: Path, epochs: int, batch_size: int = 8) -> None:
+    """On the Train page: the model folder ``model``, the fast preset with a short fixed-epoch config."""
+    set_input(page, "model_source", str(model))
+    choose_radio(page, "preset", "fast")
+    page.get_by_text("Advanced settings").click()
+    set_input(page, "train_epochs", str(epochs))
+    set_input(page, "train_batch_size", str(batch_size))
+
+
+def click_start(page: Page) -> None:
+    """Press Start (or Queue, when the device is busy); see ``wait_run_started``."""
+    key(page, "start_training").get_by_role("button").click()
+
+
+def wait_run_started(page: Page, timeout: float = 120_000) -> str:
+    """After Start: the run's live panel is up (with Stop, or Cancel while queued); returns the run id."""
+    expect(key(page, "stop_training")).to_be_visible(timeout=timeout)
+    expect(page).to_have_url(re_query("run"))
+    run_id = query_param(page, "run")
+    assert run_id, "the Train page did not put the new run in its address"
+    return run_id
+
+
+def start_training(page: Page, model: Path, epochs: int, batch_size: int = 8, timeout: float = 120_000) -> str:
+    """Fill the Train form, Start, wait for the live panel; returns the run id."""
+    fill_train_form(page, model, epochs, batch_size)
+    click_start(page)
+    return wait_run_started(page, timeout)
+
+
 def upload(page: Page, path: Path) -> None:
     key(page, "data_upload").locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
 
