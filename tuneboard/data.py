@@ -246,7 +246,7 @@ def _clean(df: pd.DataFrame, config: TrainConfig, text_col: str, label_col: str,
     out, notes = _set_labels(out, label, task, label_col, config.label_delimiter, dropped)
     if dropped:
         # the reasons are the keys of ``dropped``: engine.data.why.empty_text, .empty_label, .label_not_a_number
-        parts = [t("engine.note.data.dropped_part", count=n, why=t("engine.data.why." + why.replace(" ", "_")))
+        parts = [t("engine.note.data.dropped_part", count=n, why=t(f"engine.data.why.{why.replace(' ', '_')}"))
                  for why, n in dropped.items()]
         notes.insert(0, t("engine.note.data.dropped", parts=t("engine.list_sep").join(parts)))
     return out, task, notes, dropped

@@ -139,8 +139,9 @@ def _frame_and_header(data: PreparedData) -> tuple[pd.DataFrame, HealthReport]:
 def _rows_finding(report: HealthReport) -> Finding:
     lost = report.rows_read - report.rows_usable
     # the reasons are the keys of ``dropped``: engine.data.why.empty_text, .empty_label, .label_not_a_number
-    why = t("engine.list_sep").join(t("engine.health.rows.why", n=n, reason=t("engine.data.why." + r.replace(" ", "_")))
-                                    for r, n in report.dropped.items())
+    why = t("engine.list_sep").join(
+        t("engine.health.rows.why", n=n, reason=t(f"engine.data.why.{r.replace(' ', '_')}"))
+        for r, n in report.dropped.items())
     title = t("engine.health.rows.title", rows=_n(report.rows_read, "row"), usable=report.rows_usable) + (
         t("engine.health.rows.dropped", lost=lost, why=why) if lost else ""
     )
@@ -362,7 +363,7 @@ def _pii_findings(rows: pd.DataFrame) -> list[Finding]:
     if not any(counts.values()):
         return []
     title = t("engine.health.pii.title", parts=t("engine.list_sep").join(
-        t("engine.health.pii.part", rows=_n(n, "row"), kind=t("engine.health.pii." + PII_NAMES[k]))
+        t("engine.health.pii.part", rows=_n(n, "row"), kind=t(f"engine.health.pii.{PII_NAMES[k]}"))
         for k, n in counts.items() if n))
     return [
         Finding(
