@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PermissionDenied
+from .i18n import t
 
 OWNER_FILE = "owner.json"
 LOCAL_ID = "local"
@@ -28,9 +29,6 @@ LOCAL_ID = "local"
 # owner, admins, and everyone when the run is shared; the rest to the owner and admins only.
 ACTIONS = ("view", "view_texts", "stop", "delete", "set_threshold", "relabel", "export", "resume", "share",
            "deploy")
-_VERBS = {"view": "open", "view_texts": "see the texts of", "stop": "stop", "delete": "delete",
-          "set_threshold": "change the threshold of", "relabel": "relabel the data of", "export": "export",
-          "resume": "resume", "share": "change the sharing of", "deploy": "start or stop the API of"}
 
 
 def normalize(user_id: str) -> str:
@@ -74,8 +72,7 @@ def user_from_claims(claims: dict[str, Any], admins: Iterable[str] = ()) -> User
     email = claims.get("email") if claims.get("email_verified") is not False else None
     user_id = str(email or claims.get("sub") or "").strip()
     if not user_id:
-        raise PermissionDenied("The identity provider returned no e-mail and no subject for this login, so "
-                               "Tuneboard cannot tell who you are; ask the admin to add the 'email' scope.")
+        raise PermissionDenied(t("engine.err.access.no_identity"))
     name = str(claims.get("name") or claims.get("preferred_username") or "")
     return User(user_id, name, is_admin=normalize(user_id) in set(admin_ids(admins)))
 
@@ -94,9 +91,10 @@ def can(user: User, action: str, owner: str | None, shared: bool = False) -> boo
 def require(user: User, action: str, owner: str | None, shared: bool = False) -> None:
     """Raise ``PermissionDenied`` (one line) unless ``can(user, action, owner, shared)``."""
     if not can(user, action, owner, shared):
-        extra = " or share it" if action == "view_texts" else ""
-        raise PermissionDenied(f"You may not {_VERBS[action]} this run: it belongs to {owner or LOCAL_ID}. "
-                               f"Ask its owner{extra}, or an admin.")
+        extra = t("engine.access.or_share") if action == "view_texts" else ""
+        # one verb per action: engine.access.verb.<action> for every action in ACTIONS
+        raise PermissionDenied(t("engine.err.access.denied", verb=t(f"engine.access.verb.{action}"),
+                                 owner=owner or LOCAL_ID, extra=extra))
 
 
 # -- owner.json -------------------------------------------------------------------------------------

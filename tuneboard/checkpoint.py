@@ -36,6 +36,7 @@ import numpy as np
 
 from .config import TrainConfig
 from .errors import RunError
+from .i18n import t
 from .protocol import ACTIVE, HAS_MODEL, RunStatus
 from .runs import RunDir
 
@@ -208,8 +209,7 @@ def load_checkpoint(folder: Path, model: Any, optimizer: Any) -> Checkpoint | No
                           best_scores=scores.numpy() if scores is not None else None, best_weights=best_weights,
                           rng={**meta["rng"], **tensors}, extra=meta.get("extra") or {})
     except Exception as e:  # noqa: BLE001 -- any damage is the same problem for the user
-        raise RunError(f"The checkpoint in '{path}' cannot be read ({type(e).__name__}). Delete the run's "
-                       "'checkpoint' folder to restart it from the beginning, or start a new run.") from None
+        raise RunError(t("engine.err.checkpoint.unreadable", path=path, kind=type(e).__name__)) from None
 
 
 def _load_optimizer(optimizer: Any, tensors: dict[str, Any], meta: dict[str, Any]) -> None:
@@ -239,13 +239,11 @@ def check_resumable(run: RunDir) -> bool:
     status = run.status().get("status")
     found = has_checkpoint(run.path)
     if status in ACTIVE:
-        raise RunError(f"Run {run.run_id} is still {status}; only an interrupted run can be resumed.")
+        raise RunError(t("engine.err.checkpoint.still_active", run_id=run.run_id, status=status))
     if status in HAS_MODEL:
-        raise RunError(f"Run {run.run_id} already finished ({status}); there is nothing to resume. "
-                       "Start a new run to train again.")
+        raise RunError(t("engine.err.checkpoint.finished", run_id=run.run_id, status=status))
     if status != RunStatus.INTERRUPTED and not found:
-        raise RunError(f"Run {run.run_id} ended ({status}) and kept no checkpoint, so it cannot be resumed. "
-                       "Start a new run with the same settings.")
+        raise RunError(t("engine.err.checkpoint.none_kept", run_id=run.run_id, status=status))
     return found
 
 
@@ -263,8 +261,7 @@ def read_config(run: RunDir) -> TrainConfig:
     try:
         return run.config()
     except (OSError, ValueError, TypeError) as e:
-        raise RunError(f"The settings of run {run.run_id} (config.json) cannot be read "
-                       f"({type(e).__name__}); the file is damaged. Start a new run.") from None
+        raise RunError(t("engine.err.checkpoint.bad_config", run_id=run.run_id, kind=type(e).__name__)) from None
 
 
 def reopen(run: RunDir) -> None:

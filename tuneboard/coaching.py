@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .i18n import t
 from .protocol import BASELINE_MODEL, Evaluation, TrainStep, parse_events
 
 Tip = dict[str, str]  # kind (a stable id the UI branches on), severity, title, advice
@@ -12,7 +13,9 @@ NAMES = {"macro_f1": "macro-F1", "micro_f1": "micro-F1", "accuracy": "accuracy",
 
 
 def _nice(name: str | None) -> str:
-    return NAMES.get(name or "", name or "the score")
+    if name == "accuracy":
+        return t("engine.coach.accuracy")
+    return NAMES.get(name or "", name or t("engine.coach.the_score"))
 
 
 def coach(history: list[dict[str, Any]], metrics: dict[str, Any]) -> list[Tip]:
@@ -23,7 +26,7 @@ def coach(history: list[dict[str, Any]], metrics: dict[str, Any]) -> list[Tip]:
     tips = [*_overfitting(evals, trains), *_underfitting(evals, trains, metrics), *_ignored_classes(metrics),
             *_baseline(metrics), *_small_data(metrics)]
     order = {"error": 0, "warning": 1, "info": 2, "success": 3}
-    return sorted(tips, key=lambda t: order[t["severity"]])
+    return sorted(tips, key=lambda tip: order[tip["severity"]])
 
 
 def _tip(kind: str, severity: str, title: str, advice: str) -> Tip:
@@ -39,9 +42,8 @@ def _overfitting(evals: list[Evaluation], trains: list[TrainStep]) -> list[Tip]:
     falling_train = len(trains) >= 2 and trains[-1].loss < trains[len(trains) // 2].loss
     if rising and falling_train:
         epoch = evals[best].epoch or best + 1
-        return [_tip("overfitting", "warning", "Overfitting",
-                     f"Validation loss rose after epoch {epoch:.0f} while training loss kept falling — the best "
-                     "checkpoint was kept; use fewer epochs (the `fast` preset) or add more data.")]
+        return [_tip("overfitting", "warning", t("engine.coach.overfitting.title"),
+                     t("engine.coach.overfitting.advice", epoch=epoch))]
     return []
 
 
@@ -52,13 +54,12 @@ def _underfitting(evals: list[Evaluation], trains: list[TrainStep], metrics: dic
         return []
     still_improving = values[-1] - values[-2] > 0.01 and values[-1] == max(values)
     if still_improving:
-        return [_tip("still_improving", "info", "Still improving",
-                     f"{_nice(name)} was still rising at the last epoch ({values[-2]:.3f} → {values[-1]:.3f}); "
-                     "more epochs (or the `best` preset) will likely help.")]
+        return [_tip("still_improving", "info", t("engine.coach.still_improving.title"),
+                     t("engine.coach.still_improving.advice", metric=_nice(name), before=values[-2],
+                       after=values[-1]))]
     if values[-1] < 0.5 and trains and trains[-1].loss > 0.7 * trains[0].loss:
-        return [_tip("underfitting", "warning", "Underfitting",
-                     "Training loss barely fell; raise the learning rate or the number of epochs, "
-                     "or check that the labels match the texts.")]
+        return [_tip("underfitting", "warning", t("engine.coach.underfitting.title"),
+                     t("engine.coach.underfitting.advice"))]
     return []
 
 
@@ -70,9 +71,9 @@ def _ignored_classes(metrics: dict[str, Any]) -> list[Tip]:
     if not weak:
         return []
     shown = ", ".join(f"'{w}'" for w in weak[:4])
-    return [_tip("ignored_classes", "warning", "Classes the model ignores",
-                 f"The model rarely predicts {shown} (recall under 30 %); add examples of "
-                 f"{'that class' if len(weak) == 1 else 'those classes'} or merge rare classes.")]
+    return [_tip("ignored_classes", "warning", t("engine.coach.ignored.title"),
+                 t("engine.coach.ignored.advice_one" if len(weak) == 1 else "engine.coach.ignored.advice_other",
+                   classes=shown))]
 
 
 def _baseline(metrics: dict[str, Any]) -> list[Tip]:
@@ -88,20 +89,18 @@ def _baseline(metrics: dict[str, Any]) -> list[Tip]:
             _tip(
                 "baseline_wins",
                 "warning",
-                "The simple baseline wins",
-                f"TF-IDF + logistic regression scored {theirs:.3f} vs the fine-tuned model's {ours:.3f} {_nice(name)}; "
-                "try more epochs or a larger model — or use the baseline: it is instant and tiny.",
+                t("engine.coach.baseline_wins.title"),
+                t("engine.coach.baseline_wins.advice", theirs=theirs, ours=ours, metric=_nice(name)),
             )
         ]
-    return [_tip("baseline_beaten", "success", "Better than the baseline",
-                 f"The fine-tuned model beat TF-IDF + logistic regression by {abs(gain) * (100 if higher else 1):.1f}"
-                 f"{' points' if higher else ''} of {_nice(name)} ({ours:.3f} vs {theirs:.3f}).")]
+    return [_tip("baseline_beaten", "success", t("engine.coach.baseline_beaten.title"),
+                 t("engine.coach.baseline_beaten.advice_points" if higher else "engine.coach.baseline_beaten.advice",
+                   gain=abs(gain) * (100 if higher else 1), metric=_nice(name), ours=ours, theirs=theirs))]
 
 
 def _small_data(metrics: dict[str, Any]) -> list[Tip]:
     n_val = metrics.get("n_val", 0)
     if 0 < n_val < 30:
-        return [_tip("small_validation", "info", "Small validation set",
-                     f"Only {n_val} validation rows: scores can swing by several points between runs; "
-                     "label more data or use a separate validation file.")]
+        return [_tip("small_validation", "info", t("engine.coach.small_validation.title"),
+                     t("engine.coach.small_validation.advice", n=n_val))]
     return []

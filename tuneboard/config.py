@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .i18n import t
 from .protocol import BASELINE_MODEL
 from .settings import DEFAULT_PRESET, PRESETS, SETTINGS, check
 
@@ -70,19 +71,16 @@ class TrainConfig:
             if getattr(self, key) is None:
                 object.__setattr__(self, key, value)
         object.__setattr__(self, "label_columns", tuple(self.label_columns or ()))
-        _check(bool(str(self.data).strip()),
-               "No data file given. Pass the path of a CSV, TSV, Excel, JSONL or Parquet file.")
-        _check(bool(str(self.model).strip()),
-               "No model given. Use 'default', a local folder, or a Hugging Face hub id.")
+        _check(bool(str(self.data).strip()), "engine.err.config.no_data")
+        _check(bool(str(self.model).strip()), "engine.err.config.no_model")
         for name in SETTINGS:  # limits and messages come from the settings table (tuneboard/settings.py)
             check(name, getattr(self, name))
         object.__setattr__(self, "eval_every", str(self.eval_every).strip())  # 50 and "50" are one setting
-        _check(bool(self.label_delimiter), "The multi-label delimiter cannot be empty; the usual one is '|'.")
+        _check(bool(self.label_delimiter), "engine.err.config.no_delimiter")
         if self.text_column and self.text_column == self.label_column:
-            raise ConfigError(f"The text column and the label column are both '{self.text_column}'. "
-                              "Pick the column with the sentences as text and the one with the classes as label.")
+            raise ConfigError(t("engine.err.config.same_column", col=self.text_column))
         if self.text_pair_column and self.text_pair_column == self.text_column:
-            raise ConfigError("The second text column must differ from the first one.")
+            raise ConfigError(t("engine.err.config.same_pair"))
 
     @property
     def model_label(self) -> str:
@@ -104,7 +102,8 @@ class TrainConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown and strict:
-            raise ConfigError(f"Unknown setting(s) {', '.join(unknown)}. Known settings: {', '.join(sorted(known))}.")
+            raise ConfigError(t("engine.err.config.unknown_settings", unknown=", ".join(unknown),
+                                known=", ".join(sorted(known))))
         return cls(**{k: v for k, v in data.items() if k in known})
 
     def save(self, path: str | Path) -> None:
@@ -117,7 +116,8 @@ class TrainConfig:
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")), strict=False)
 
 
-def _check(ok: bool, message: str) -> None:
+def _check(ok: bool, key: str) -> None:
+    """Raise ``ConfigError`` with the catalog text ``key`` (engine.err.config.no_data, .no_model, .no_delimiter)."""
     if not ok:
-        raise ConfigError(message)
+        raise ConfigError(t(key))
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from .access import LOCAL, User, check
 from .errors import DataError
 from .files import write_text_atomic
+from .i18n import t
 from .readers import read_table
 
 
@@ -31,16 +32,16 @@ def save_corrected_copy(data_path: str | Path, text_column: str, label_column: s
     if run_path is not None:
         check(user, "relabel", run_path)
     if not edits:
-        raise DataError("No corrections to save: relabel or exclude at least one row first.")
+        raise DataError(t("engine.err.corrections.none"))
     df, _ = read_table(data_path, encoding=encoding)
     for col in (text_column, label_column):
         if col not in df.columns:
-            raise DataError(f"Column '{col}' is not in '{Path(data_path).name}'; the dataset changed since the run.")
+            raise DataError(t("engine.err.corrections.no_column", col=col, name=Path(data_path).name))
     key = df[text_column].astype(str).str.strip()
     wanted = {str(k).strip(): v for k, v in edits.items()}
     hit = key.isin(set(wanted))
     if not hit.any():
-        raise DataError("None of the corrected texts were found in the dataset; it may have changed since the run.")
+        raise DataError(t("engine.err.corrections.not_found"))
     new_labels = key.map(wanted)
     drop = hit & new_labels.isna()
     relabel = hit & new_labels.notna()

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .config import TrainConfig
 from .errors import DataError
+from .i18n import t
 from .readers import TableInfo, read_table
 
 LABEL_NAME_HINTS = ("label", "labels", "intent", "category", "class", "target", "sentiment", "tag", "tags",
@@ -170,8 +171,8 @@ def prepare_frame(df: pd.DataFrame, config: TrainConfig, info: TableInfo | None 
         wanted = (text_col, config.text_pair_column, *(label_columns or (label_col,)))
         missing = [c for c in wanted if c and c not in vdf.columns]
         if missing:
-            raise DataError(f"The validation file lacks column(s) {', '.join(missing)} that the training file has "
-                            f"(it has: {', '.join(map(str, vdf.columns))}). Use the same column names in both files.")
+            raise DataError(t("engine.err.data.val_missing_columns", missing=", ".join(missing),
+                              columns=", ".join(map(str, vdf.columns))))
         val, _, _, _ = _clean(vdf, config, text_col, label_col, label_columns, task=task)
         train = frame
         _check_val_labels(val, labels, task)
@@ -179,8 +180,7 @@ def prepare_frame(df: pd.DataFrame, config: TrainConfig, info: TableInfo | None 
         train, val = split(frame, task, config.val_size, config.seed)
     pair = None if config.text_pair_column else suggest_pair_column(_sample(df), text_col, label_col, label_columns)
     if pair:
-        notes.append(f"Column '{pair}' looks like a second text (as in question + answer); "
-                     "set it as the text-pair column to feed both texts to the model.")
+        notes.append(t("engine.note.data.pair_column", col=pair))
     return PreparedData(train=train.reset_index(drop=True), val=val.reset_index(drop=True), task=task,
                         labels=labels, text_column=text_col, label_column=label_col,
                         text_pair_column=config.text_pair_column, notes=notes, warnings=_class_warnings(train, task),
@@ -192,10 +192,9 @@ def _resolve_columns(df: pd.DataFrame, config: TrainConfig) -> tuple[str, str, t
     columns = [str(c) for c in df.columns]
     for name in (config.text_column, config.label_column, config.text_pair_column, *config.label_columns):
         if name and name not in columns:
-            raise DataError(f"Column '{name}' is not in the file. Columns found: {', '.join(columns)}.")
+            raise DataError(t("engine.err.data.no_column", col=name, columns=", ".join(columns)))
     if len(columns) < 2:
-        raise DataError(f"Only one column ('{columns[0][:60]}') was found: the file needs a text column and a label "
-                        "column. Check the delimiter (comma, semicolon, tab) or add the labels.")
+        raise DataError(t("engine.err.data.one_column", col=columns[0][:60]))
     notes: list[str] = []
     label_columns = tuple(config.label_columns)
     exclude = tuple(c for c in (config.text_pair_column, config.label_column, *label_columns) if c)
@@ -209,15 +208,14 @@ def _resolve_columns(df: pd.DataFrame, config: TrainConfig) -> tuple[str, str, t
         and text_col not in schema.label_columns
     ):
         label_columns, label_col = schema.label_columns, schema.label_column
-        notes.append(f"Columns {', '.join(label_columns)} hold only 0/1 values: read them as multi-label tags.")
+        notes.append(t("engine.note.data.binary_columns", cols=", ".join(label_columns)))
     if not label_col:
         guess = schema.label_column if schema.label_column != text_col else None
         label_col = guess or _guess_columns(_sample(df), exclude=(text_col,))[1]
     if not text_col or not label_col:
-        raise DataError("Could not tell which column holds the text and which the label. "
-                        "Name them with --text-column and --label-column.")
+        raise DataError(t("engine.err.data.no_guess"))
     if text_col == label_col:
-        raise DataError(f"The text column and the label column are both '{text_col}'. Pick two different columns.")
+        raise DataError(t("engine.err.data.same_column", col=text_col))
     return text_col, label_col, label_columns, notes
 
 
@@ -237,17 +235,20 @@ def _clean(df: pd.DataFrame, config: TrainConfig, text_col: str, label_col: str,
     if label_columns:
         empty_label[:] = False  # no tag at all is a valid multi-label example
     elif (label == "").all():
-        raise DataError(f"The label column '{label_col}' is empty in every row. Pick the column that holds the labels.")
+        raise DataError(t("engine.err.data.empty_labels", col=label_col))
     dropped = {k: int(v.sum()) for k, v in (("empty text", empty_text), ("empty label", empty_label)) if v.sum()}
     keep = ~(empty_text | empty_label)
     out, label = out[keep], label[keep]
     if out.empty:
-        raise DataError("No usable rows are left after dropping empty texts and labels. Check the column choice.")
+        raise DataError(t("engine.err.data.no_rows_left"))
     if task is None:
         task = config.task if config.task != "auto" else detect_task(label, config.label_delimiter)
     out, notes = _set_labels(out, label, task, label_col, config.label_delimiter, dropped)
     if dropped:
-        notes.insert(0, "Dropped " + ", ".join(f"{n} row(s) with {why}" for why, n in dropped.items()) + ".")
+        # the reasons are the keys of ``dropped``: engine.data.why.empty_text, .empty_label, .label_not_a_number
+        parts = [t("engine.note.data.dropped_part", count=n, why=t(f"engine.data.why.{why.replace(' ', '_')}"))
+                 for why, n in dropped.items()]
+        notes.insert(0, t("engine.note.data.dropped", parts=t("engine.list_sep").join(parts)))
     return out, task, notes, dropped
 
 
@@ -263,9 +264,7 @@ def _set_labels(out: pd.DataFrame, label: pd.Series, task: str, label_col: str, 
         nums = pd.to_numeric(label, errors="coerce")
         bad = int(nums.isna().sum())
         if bad == len(nums):
-            raise DataError(
-                f"Regression needs numbers, but '{label_col}' holds none. Choose single-label classification."
-            )
+            raise DataError(t("engine.err.data.regression_no_numbers", col=label_col))
         if bad:
             dropped["label not a number"] = bad
         out["label"] = nums.astype(float)
@@ -279,7 +278,7 @@ def _set_labels(out: pd.DataFrame, label: pd.Series, task: str, label_col: str, 
     out["label"] = label.map(canon)
     if _is_mixed(label):
         examples = ", ".join(repr(x) for x in pd.Series(label.unique()).head(4))
-        notes.append(f"Labels mix numbers and words (e.g. {examples}); all are treated as class names (text).")
+        notes.append(t("engine.note.data.mixed_labels", examples=examples))
     return out, notes
 
 
@@ -305,9 +304,8 @@ def _canonical_names(values: pd.Series) -> tuple[dict[str, str], list[str]]:
         for s in spellings:
             canon[s] = main
         if len(spellings) > 1:
-            notes.append(
-                f"Merged labels that differ only by case or spaces: {', '.join(repr(s) for s in spellings)} → '{main}'."
-            )
+            notes.append(t("engine.note.data.merged_labels", spellings=", ".join(repr(s) for s in spellings),
+                           main=main))
     return canon, notes
 
 
@@ -318,18 +316,14 @@ def _label_list(frame: pd.DataFrame, task: str) -> list[str]:
     labels = sorted({str(x) for x in names.dropna().unique()}, key=_natural_key)
     if task == "single_label":
         if len(labels) < 2:
-            only = labels[0] if labels else "nothing"
-            raise DataError(f"Every usable row has the same label ('{only}'): a classifier needs at least 2 classes. "
-                            "Add examples of other classes or pick another label column.")
+            only = labels[0] if labels else t("engine.data.nothing")
+            raise DataError(t("engine.err.data.one_class", label=only))
         counts = frame["label"].value_counts()
         rare = [f"'{k}' ({v})" for k, v in counts.items() if v < MIN_PER_CLASS]
         if rare:
-            raise DataError(f"Class(es) {', '.join(rare)} have fewer than {MIN_PER_CLASS} examples, too few to learn "
-                            "and validate. Add examples or remove those rows.")
+            raise DataError(t("engine.err.data.rare_classes", classes=", ".join(rare), min=MIN_PER_CLASS))
     if task == "multi_label" and len(labels) < 2:
-        raise DataError(
-            "Multi-label training needs at least 2 different tags. Check the delimiter and the label column."
-        )
+        raise DataError(t("engine.err.data.one_tag"))
     return labels
 
 
@@ -346,8 +340,7 @@ def split(frame: pd.DataFrame, task: str, val_size: float, seed: int) -> tuple[p
         names = frame["label"].astype("str")
         stratify = pd.Categorical(names, categories=sorted(names.unique())).codes
     if len(frame) - n_val < 2:
-        raise DataError(f"Only {len(frame)} usable rows: too few to split into training and validation. "
-                        "Add more labeled examples (at least a few dozen).")
+        raise DataError(t("engine.err.data.too_few_rows", count=len(frame)))
     train, val = train_test_split(frame, test_size=n_val, random_state=seed, stratify=stratify)
     return train, val
 
@@ -358,8 +351,7 @@ def _check_val_labels(val: pd.DataFrame, labels: list[str], task: str) -> None:
     seen = set(val["label"].explode() if task == "multi_label" else val["label"])
     unknown = sorted(str(x) for x in seen - set(labels))
     if unknown:
-        raise DataError(f"The validation file has label(s) never seen in training: {', '.join(unknown[:5])}. "
-                        "Use the same label names in both files.")
+        raise DataError(t("engine.err.data.val_unknown_labels", labels=", ".join(unknown[:5])))
 
 
 def _class_warnings(train: pd.DataFrame, task: str) -> list[str]:
@@ -368,7 +360,7 @@ def _class_warnings(train: pd.DataFrame, task: str) -> list[str]:
     counts = train["label"].value_counts()
     few = [f"'{k}' ({v})" for k, v in counts.items() if v < WARN_PER_CLASS]
     return (
-        [f"Few training examples for {', '.join(few)}: expect weak results on those classes; aim for 20+ each."]
+        [t("engine.note.data.few_examples", classes=", ".join(few))]
         if few
         else []
     )

@@ -5,6 +5,7 @@ import gc
 from typing import Any
 
 from .errors import ConfigError
+from .i18n import t
 
 
 def pick_device(preference: str = "auto") -> Any:
@@ -12,7 +13,7 @@ def pick_device(preference: str = "auto") -> Any:
     import torch
 
     if preference == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("Device 'cuda' was requested but no CUDA GPU is visible. Use device 'auto' or 'cpu'.")
+        raise ConfigError(t("engine.err.device.no_cuda"))
     if preference in ("auto", "cuda") and torch.cuda.is_available():
         return torch.device("cuda")
     return torch.device("cpu")

@@ -30,6 +30,7 @@ from .catalog import load_model_config, resolve_model
 from .config import TrainConfig
 from .data import PreparedData, prepare_data
 from .errors import ConfigError, DataError, RunError
+from .i18n import t
 from .inference import Predictor
 from .protocol import BASELINE_MODEL, HAS_MODEL
 from .runs import RunDir, open_run, runs_root
@@ -58,18 +59,17 @@ class DistillSettings:
 
     def __post_init__(self) -> None:
         if self.layers is not None and self.student:
-            raise ConfigError("Give either a number of layers or a student model folder, not both.")
+            raise ConfigError(t("engine.err.distill.both"))
         if self.layers is not None and self.layers < 1:
-            raise ConfigError(f"A student needs at least 1 layer (got {self.layers}). Pass --layers 1 or more.")
+            raise ConfigError(t("engine.err.distill.layers", layers=self.layers))
         if not 0.0 < self.temperature <= 20.0:
-            raise ConfigError(f"Temperature {self.temperature} is out of range. Use a value in (0, 20]; 2 is usual.")
+            raise ConfigError(t("engine.err.distill.temperature", value=self.temperature))
         if not 0.0 <= self.alpha <= 1.0:
-            raise ConfigError(f"Alpha {self.alpha} is out of range. Use 0 (true labels only) to 1 (teacher only).")
+            raise ConfigError(t("engine.err.distill.alpha", value=self.alpha))
         if self.epochs is not None and not 1 <= self.epochs <= 100:
-            raise ConfigError(f"Epochs {self.epochs} is out of range. Use 1 to 100.")
+            raise ConfigError(t("engine.err.distill.epochs", value=self.epochs))
         if self.unlabeled and self.alpha == 0.0:
-            raise ConfigError("Alpha 0 ignores the teacher, so unlabeled rows would teach nothing. "
-                              "Raise alpha above 0 or leave out the unlabeled file.")
+            raise ConfigError(t("engine.err.distill.alpha_zero"))
 
 
 def plan(teacher_path: str | Path, settings: DistillSettings) -> tuple[TrainConfig, PreparedData]:
@@ -81,8 +81,7 @@ def plan(teacher_path: str | Path, settings: DistillSettings) -> tuple[TrainConf
     if settings.student is None:
         layers = layers or suggested_layers(total)
         if layers >= total:
-            raise ConfigError(f"The teacher has {total} layers, so a student of {layers} would not be smaller. "
-                              f"Pick 1 to {total - 1} layers.")
+            raise ConfigError(t("engine.err.distill.not_smaller", total=total, layers=layers, most=total - 1))
     else:
         resolve_model(settings.student)  # a missing folder fails here, before any run folder is made
     who = f"student-{layers}-layers" if layers else f"student-{Path(str(settings.student)).name}"
@@ -93,8 +92,8 @@ def plan(teacher_path: str | Path, settings: DistillSettings) -> tuple[TrainConf
                           extra={**_own_extra(cfg), "teacher_run": teacher.run_id, "distill": recipe})
     data = prepare_data(student)
     if metrics.get("labels") and list(metrics["labels"]) != list(data.labels):
-        raise DataError(f"The data file's classes changed since run {teacher.run_id} trained "
-                        f"({', '.join(data.labels[:5])}...), so its split cannot be reproduced. Train a new teacher.")
+        raise DataError(t("engine.err.distill.classes_changed", run_id=teacher.run_id,
+                          labels=", ".join(data.labels[:5])))
     if settings.unlabeled:
         unlabeled_rows(settings.unlabeled, student, data)  # an unreadable file fails here too
     return student, data
@@ -104,14 +103,12 @@ def check_teacher(teacher: RunDir) -> int:
     """Refuse a run that cannot teach (unfinished, TF-IDF, regression) in one line; else its layer count."""
     cfg, status = teacher.config(), teacher.status().get("status")
     if cfg.model == BASELINE_MODEL:
-        raise ConfigError("The TF-IDF model is already tiny and fast; there is nothing to distil. "
-                          "Distil a fine-tuned transformer run instead.")
+        raise ConfigError(t("engine.err.distill.tfidf"))
     if status not in HAS_MODEL or not (teacher.model_dir / "config.json").is_file():
-        raise RunError(f"Run {teacher.run_id} has no finished model ({status}). Distil a completed run.")
+        raise RunError(t("engine.err.distill.no_model", run_id=teacher.run_id, status=status))
     task = (teacher.metrics() or {}).get("task") or cfg.task
     if task not in TASKS:
-        raise ConfigError(f"Distillation supports classification runs; run {teacher.run_id} is {task}. "
-                          "Pick a single-label or multi-label run.")
+        raise ConfigError(t("engine.err.distill.task", run_id=teacher.run_id, task=task))
     return teacher_layers(teacher)
 
 
@@ -128,8 +125,7 @@ def teacher_layers(teacher: RunDir) -> int:
     """How many encoder layers the teacher has."""
     layers = getattr(load_model_config(resolve_model(str(teacher.model_dir))), "num_hidden_layers", None)
     if not layers:
-        raise ConfigError("The teacher's model does not say how many layers it has (no num_hidden_layers), "
-                          "so its first layers cannot be copied. Pass a smaller student model folder instead.")
+        raise ConfigError(t("engine.err.distill.no_layers"))
     return int(layers)
 
 
@@ -173,7 +169,7 @@ def compare(student_path: str | Path, single: int = 30, rounds: int = 2, int8: b
     student = open_run(student_path)
     recipe = student.config().extra.get("distill")
     if not recipe:
-        raise RunError(f"Run {student.run_id} was not distilled from another run, so it has no teacher to compare.")
+        raise RunError(t("engine.err.distill.no_teacher", run_id=student.run_id))
     try:
         teacher = open_run(recipe["teacher_path"])
     except RunError:  # the runs folder moved: look the teacher up by id

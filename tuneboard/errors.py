@@ -6,11 +6,26 @@ is reported as an unexpected failure with a log file.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from .i18n import t
+
+
+class _Localized:
+    """A class attribute whose text is looked up in the current language each time it is read."""
+
+    def __init__(self, text: Callable[[], str]) -> None:
+        self._text = text
+
+    def __get__(self, obj: Any, owner: Any = None) -> str:
+        return self._text()
+
 
 class TuneboardError(Exception):
     """Base class: a problem the user can fix. ``str(e)`` is a complete, one-line message."""
 
-    title = "Problem"
+    title = _Localized(lambda: t("engine.title.problem"))
 
     def __init__(self, message: str) -> None:
         super().__init__(" ".join(message.split()))
@@ -19,31 +34,31 @@ class TuneboardError(Exception):
 class DataError(TuneboardError):
     """The data file cannot be read or used as given."""
 
-    title = "Data problem"
+    title = _Localized(lambda: t("engine.title.data"))
 
 
 class ConfigError(TuneboardError):
     """A setting is invalid or settings contradict each other."""
 
-    title = "Settings problem"
+    title = _Localized(lambda: t("engine.title.config"))
 
 
 class ModelLoadError(TuneboardError):
     """A model could not be found or loaded."""
 
-    title = "Model problem"
+    title = _Localized(lambda: t("engine.title.model"))
 
 
 class OutOfMemory(TuneboardError):
     """The run does not fit in the device's memory, even after shrinking the batch."""
 
-    title = "Out of memory"
+    title = _Localized(lambda: t("engine.title.memory"))
 
 
 class RunError(TuneboardError):
     """A run folder is missing, incomplete, or in the wrong state for the request."""
 
-    title = "Run problem"
+    title = _Localized(lambda: t("engine.title.run"))
 
 
 class Stopped(Exception):
@@ -53,13 +68,13 @@ class Stopped(Exception):
 class PermissionDenied(TuneboardError):
     """The signed-in user may not take this action on this run (the owner or an admin may)."""
 
-    title = "Not allowed"
+    title = _Localized(lambda: t("engine.title.permission"))
 
 
 class LimitReached(TuneboardError):
     """A per-person limit of a shared server (queued runs, disk, uploads) would be passed."""
 
-    title = "Limit reached"
+    title = _Localized(lambda: t("engine.title.limit"))
 
 
 def first_line(e: BaseException, limit: int = 200) -> str:
@@ -71,10 +86,10 @@ def first_line(e: BaseException, limit: int = 200) -> str:
 
 def unexpected_reason(e: BaseException) -> str:
     """The one-line reason recorded for a run that failed on something that is not a ``TuneboardError``."""
-    return f"Unexpected error ({type(e).__name__}: {first_line(e)})."
+    return t("engine.err.unexpected", kind=type(e).__name__, reason=first_line(e))
 
 
 class DiskFull(RunError):
     """A write ran out of disk space (the temp file was removed; the old file, if any, is intact)."""
 
-    title = "Disk full"
+    title = _Localized(lambda: t("engine.title.disk"))

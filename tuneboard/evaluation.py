@@ -10,6 +10,7 @@ from .access import LOCAL, User, check
 from .config import TrainConfig
 from .data import prepare_data
 from .errors import DataError
+from .i18n import t
 from .inference import Predictor
 from .metrics import compute_metrics
 from .runs import open_run
@@ -47,8 +48,8 @@ def _targets(frame: Any, predictor: Predictor) -> np.ndarray:
         names = set(frame["label"].explode() if predictor.task == "multi_label" else frame["label"])
         unknown = sorted(str(n) for n in names - set(predictor.labels))
         if unknown:
-            raise DataError(f"The file has label(s) the model was not trained on: {', '.join(unknown[:5])}. "
-                            f"The model knows: {', '.join(predictor.labels)}.")
+            raise DataError(t("engine.err.eval.unknown_labels", labels=", ".join(unknown[:5]),
+                              known=", ".join(predictor.labels)))
     return encode_targets(frame, predictor.task, predictor.labels)  # regression: in the data's units
 
 
@@ -64,13 +65,13 @@ def set_threshold(run_path: str | Path, threshold: float, user: User = LOCAL) ->
 
     check(user, "set_threshold", open_run(run_path).path)
     if not 0.0 < threshold < 1.0:
-        raise ConfigError(f"Threshold {threshold} must be between 0 and 1 (exclusive), e.g. 0.5.")
+        raise ConfigError(t("engine.err.eval.threshold_range", threshold=threshold))
     run = open_run(run_path)
     with locked(run.path):  # two users saving at once: one read-modify-write after the other
         metrics = run.metrics() or {}
         labels = metrics.get("labels") or []
         if metrics.get("task") != "single_label" or len(labels) != 2:
-            raise ConfigError("A decision threshold applies to two-class (binary) runs only.")
+            raise ConfigError(t("engine.err.eval.threshold_binary"))
         meta = run.model_dir / ("baseline.json" if is_baseline_folder(run.model_dir) else "config.json")
         key = "threshold" if meta.name == "baseline.json" else "tuneboard_threshold"
         update_json(meta, lambda data: data.update({key: float(threshold)}))

@@ -15,6 +15,7 @@ from .access import LOCAL, User, check
 from .baseline import BASELINE_FILE, LEGACY_FILE
 from .errors import RunError
 from .files import atomic_path
+from .i18n import t
 from .protocol import HAS_MODEL
 from .runs import RunDir, open_run
 
@@ -37,16 +38,13 @@ def export_run(run_path: str | Path, dest_zip: Path | None = None, user: User = 
     check(user, "export", run.path)
     status = run.status().get("status")
     if status not in EXPORTABLE:
-        raise RunError(f"Run {run.run_id} is {status}, so there is no finished model to export. "
-                       "Export a completed or stopped run.")
+        raise RunError(t("engine.err.export.not_finished", run_id=run.run_id, status=status))
     files = sorted(p for p in run.model_dir.rglob("*") if p.is_file()) if run.model_dir.is_dir() else []
     names = {p.name for p in files}
     if not ({"config.json", "baseline.json"} & names):
-        raise RunError(f"Run {run.run_id} has no saved model (its model/ folder is missing or empty). "
-                       "Train it again, then export.")
+        raise RunError(t("engine.err.export.no_model", run_id=run.run_id))
     if "baseline.json" in names and BASELINE_FILE not in names:
-        raise RunError(f"Run {run.run_id} keeps its TF-IDF model in the old pickle format ({LEGACY_FILE}), which is "
-                       "unsafe to share. Train it again (model 'tfidf'), then export.")
+        raise RunError(t("engine.err.export.pickle", run_id=run.run_id, file=LEGACY_FILE))
     files = [p for p in files if p.name != LEGACY_FILE]  # never ship a pickle
     dest = Path(dest_zip) if dest_zip else default_export_path(run)
     try:
@@ -62,7 +60,7 @@ def export_run(run_path: str | Path, dest_zip: Path | None = None, user: User = 
                 zf.write(run.path / "metrics.json", "metrics.json")
             zf.writestr("README.md", model_card(run))
     except OSError as e:
-        raise RunError(f"Cannot write the export to '{dest}': {e.strerror or e}. Choose another output file.") from None
+        raise RunError(t("engine.err.export.cannot_write", dest=dest, reason=e.strerror or e)) from None
     return dest
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from .errors import DiskFull
+from .i18n import t
 
 LOCK_NAME = ".lock"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -135,8 +136,7 @@ def disk_full(path: Path, needed_bytes: int = 0) -> DiskFull:
     except OSError:
         free = 0
     needed = max(needed_bytes, 1)
-    return DiskFull(f"Disk full: writing '{path.name}' needs {needed / 1e6:.1f} MB but {free / 1e6:.1f} MB are free "
-                    f"on that disk. Free some space (delete old runs or exports), then try again.")
+    return DiskFull(t("engine.err.disk_full", name=path.name, needed=needed / 1e6, free=free / 1e6))
 
 
 def safe_csv_frame(df: Any) -> Any:

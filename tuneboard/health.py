@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from .config import TrainConfig
 from .data import WARN_PER_CLASS, PreparedData, prepare_frame
+from .i18n import t
 from .readers import TableInfo, read_table
 
 SEVERITIES = ("info", "warning", "error")
@@ -35,6 +36,7 @@ PII_PATTERNS = {
     "phone numbers": r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]?\d{3,4}",
     "long ID-like numbers": r"\d{9,}",
 }
+PII_NAMES = {"email addresses": "email", "phone numbers": "phone", "long ID-like numbers": "ids"}  # engine.health.pii.*
 _PUNCT_SPACE = r"[\p{P}\p{S}\s]+"  # Unicode classes: Chinese punctuation goes too, Chinese letters stay
 
 
@@ -112,9 +114,7 @@ def health_report(data: PreparedData, *, tokenizer: Any = None, max_length: int 
     out = report.findings
     out.append(_rows_finding(report))
     for note in (info.notes if info else []) + data.notes:
-        out.append(
-            Finding("note", "info", note, "No action needed; change the settings if this is not what you meant.")
-        )
+        out.append(Finding("note", "info", note, t("engine.health.note.advice")))
     out += _label_findings(rows, report)
     if tokenizer is not None:
         out += _token_findings(rows, report, tokenizer, max_length, sample_size)
@@ -138,11 +138,14 @@ def _frame_and_header(data: PreparedData) -> tuple[pd.DataFrame, HealthReport]:
 
 def _rows_finding(report: HealthReport) -> Finding:
     lost = report.rows_read - report.rows_usable
-    why = ", ".join(f"{n:,} with {reason}" for reason, n in report.dropped.items())
-    title = f"{count(report.rows_read, 'row')} read, {report.rows_usable:,} usable" + (
-        f" ({lost:,} dropped: {why})" if lost else ""
+    # the reasons are the keys of ``dropped``: engine.data.why.empty_text, .empty_label, .label_not_a_number
+    why = t("engine.list_sep").join(
+        t("engine.health.rows.why", n=n, reason=t(f"engine.data.why.{r.replace(' ', '_')}"))
+        for r, n in report.dropped.items())
+    title = t("engine.health.rows.title", rows=_n(report.rows_read, "row"), usable=report.rows_usable) + (
+        t("engine.health.rows.dropped", lost=lost, why=why) if lost else ""
     )
-    advice = ("Fill in or remove the dropped rows if they matter." if lost else "Every row can be used.")
+    advice = t("engine.health.rows.advice_lost") if lost else t("engine.health.rows.advice_ok")
     return Finding("rows", "warning" if lost > 0.1 * report.rows_read else "info", title, advice,
                    {"rows_read": report.rows_read, "rows_usable": report.rows_usable, "dropped": report.dropped})
 
@@ -157,8 +160,8 @@ def _label_findings(rows: pd.DataFrame, report: HealthReport) -> list[Finding]:
             Finding(
                 "targets",
                 "info",
-                f"Numeric target from {values.min():g} to {values.max():g} (mean {values.mean():.3g})",
-                "Check that the range is what you expect; predictions will stay near it.",
+                t("engine.health.targets.title", low=values.min(), high=values.max(), mean=values.mean()),
+                t("engine.health.targets.advice"),
                 report.label_histogram,
             )
         ]
@@ -171,9 +174,9 @@ def _label_findings(rows: pd.DataFrame, report: HealthReport) -> list[Finding]:
     ratio = float(counts.max() / counts.min())
     report.imbalance_ratio = ratio
     out = [Finding("class_balance", "warning" if ratio >= IMBALANCE_WARN else "info",
-                   f"{count(len(counts), 'class', 'classes')}; the largest is {ratio:.1f}× the smallest",
-                   "Add examples of the small classes, and judge the model by macro F1 rather than accuracy."
-                   if ratio >= IMBALANCE_WARN else "The classes are balanced enough to train as they are.",
+                   t("engine.health.balance.title", classes=_n(len(counts), "class"), ratio=ratio),
+                   t("engine.health.balance.advice_imbalanced") if ratio >= IMBALANCE_WARN
+                   else t("engine.health.balance.advice_ok"),
                    {"counts": report.class_counts, "imbalance_ratio": ratio})]
     one = [k for k, v in report.class_counts.items() if v < 2]
     few = [k for k, v in report.class_counts.items() if 2 <= v < WARN_PER_CLASS]
@@ -182,9 +185,9 @@ def _label_findings(rows: pd.DataFrame, report: HealthReport) -> list[Finding]:
             Finding(
                 "rare_classes",
                 "error",
-                f"{'Class' if len(one) == 1 else 'Classes'} with a single example: {_list(one)}",
-                "Add at least a few more examples of each, or remove those rows; one example cannot be learned "
-                "and validated.",
+                t("engine.health.single.title_one" if len(one) == 1 else "engine.health.single.title_other",
+                  names=_list(one)),
+                t("engine.health.single.advice"),
                 {"classes": one},
             )
         )
@@ -193,8 +196,9 @@ def _label_findings(rows: pd.DataFrame, report: HealthReport) -> list[Finding]:
             Finding(
                 "rare_classes",
                 "warning",
-                f"{'Class' if len(few) == 1 else 'Classes'} with fewer than {WARN_PER_CLASS} examples: {_list(few)}",
-                "Expect weak results on these classes; aim for 20 or more examples each.",
+                t("engine.health.few.title_one" if len(few) == 1 else "engine.health.few.title_other",
+                  min=WARN_PER_CLASS, names=_list(few)),
+                t("engine.health.few.advice"),
                 {"classes": few},
             )
         )
@@ -229,18 +233,17 @@ def _token_findings(rows: pd.DataFrame, report: HealthReport, tokenizer: Any, ma
     }
     warn = truncated > TRUNCATION_WARN_SHARE
     out = [Finding("token_lengths", "warning" if warn else "info",
-                   f"{truncated:.0%} of texts are longer than {max_length} tokens (95% fit in {p95})",
-                   f"Raise max length to {suggested} so fewer texts are cut." if warn and suggested > max_length
-                   else f"A max length of {suggested} fits 95% of texts.", report.token_lengths)]
+                   t("engine.health.tokens.title", share=truncated, max_length=max_length, p95=p95),
+                   t("engine.health.tokens.advice_raise", suggested=suggested) if warn and suggested > max_length
+                   else t("engine.health.tokens.advice_ok", suggested=suggested), report.token_lengths)]
     coverage = _unknown_share(ids, tokenizer, pairs is not None)
     if coverage is not None:
         share, examples = coverage
         bad = share > UNK_WARN_SHARE
         out.append(Finding("tokenizer_coverage", "warning" if bad else "info",
-                           f"{share:.1%} of tokens are unknown to the model's tokenizer ([UNK])"
-                           + (": the model does not understand this language" if bad else ""),
-                           "Replace the model with one trained on this language (e.g. a multilingual or Chinese model)."
-                           if bad else "The model's vocabulary covers this text.",
+                           t("engine.health.coverage.title_bad" if bad else "engine.health.coverage.title_ok",
+                             share=share),
+                           t("engine.health.coverage.advice_bad") if bad else t("engine.health.coverage.advice_ok"),
                            {"unknown_share": share, "examples": examples, "sampled": len(ids)}))
     return out
 
@@ -281,13 +284,9 @@ def _duplicate_findings(rows: pd.DataFrame, norm: pd.Series, task: str) -> list[
             Finding(
                 "duplicates",
                 "warning" if (exact + near) > 0.01 * len(rows) else "info",
-                " and ".join(
-                    p
-                    for p in (exact and count(exact, "exact duplicate row"), near and count(near, "near duplicate"))
-                    if p
-                )
-                + " (same text after removing case and punctuation)",
-                "Remove duplicates so the model does not over-weight them and validation is not inflated.",
+                t("engine.health.duplicates.title", parts=t("engine.health.and").join(
+                    p for p in (exact and _n(exact, "exact_duplicate"), near and _n(near, "near_duplicate")) if p)),
+                t("engine.health.duplicates.advice"),
                 {"exact": exact, "near": near, "examples": rows["text"][dup].head(4).tolist()},
             )
         )
@@ -304,9 +303,9 @@ def _duplicate_findings(rows: pd.DataFrame, norm: pd.Series, task: str) -> list[
                 Finding(
                     "conflicts",
                     "warning",
-                    f"{count(len(clash), 'text')} {'appears' if len(clash) == 1 else 'appear'} with different "
-                    f"labels ({count(len(rows_in), 'row')})",
-                    "Decide on one label for each such text and fix the others.",
+                    t("engine.health.conflicts.title_one" if len(clash) == 1 else "engine.health.conflicts.title_other",
+                      n=len(clash), rows=_n(len(rows_in), "row")),
+                    t("engine.health.conflicts.advice"),
                     {"texts": len(clash), "rows": len(rows_in), "examples": examples},
                 )
             )
@@ -319,9 +318,9 @@ def _duplicate_findings(rows: pd.DataFrame, norm: pd.Series, task: str) -> list[
                 Finding(
                     "leakage",
                     "warning",
-                    f"{count(int(leaked.sum()), 'validation row')} ({leaked.mean():.0%}) also "
-                    f"{'appears' if leaked.sum() == 1 else 'appear'} in training",
-                    "Remove duplicates before training so the validation score is honest.",
+                    t("engine.health.leakage.title_one" if leaked.sum() == 1 else "engine.health.leakage.title_other",
+                      n=int(leaked.sum()), share=leaked.mean()),
+                    t("engine.health.leakage.advice"),
                     {
                         "rows": int(leaked.sum()),
                         "share": float(leaked.mean()),
@@ -347,8 +346,9 @@ def _short_findings(rows: pd.DataFrame) -> list[Finding]:
         return []
     share = float(short.mean())
     return [Finding("short_texts", "warning" if share > 0.1 else "info",
-                    f"{count(int(short.sum()), 'very short text')} (under {SHORT_CHARS} characters, {share:.0%})",
-                    "Check that these are real examples; a word or two gives the model little to learn from.",
+                    t("engine.health.short.title_one" if short.sum() == 1 else "engine.health.short.title_other",
+                      n=int(short.sum()), chars=SHORT_CHARS, share=share),
+                    t("engine.health.short.advice"),
                     {"rows": int(short.sum()), "share": share, "examples": rows["text"][short].head(5).tolist()})]
 
 
@@ -362,13 +362,15 @@ def _pii_findings(rows: pd.DataFrame) -> list[Finding]:
         examples[kind] = [mask(m.group(0)) for m in found if m]
     if not any(counts.values()):
         return []
-    title = "Likely personal data: " + ", ".join(f"{count(n, 'row')} with {k}" for k, n in counts.items() if n)
+    title = t("engine.health.pii.title", parts=t("engine.list_sep").join(
+        t("engine.health.pii.part", rows=_n(n, "row"), kind=t(f"engine.health.pii.{PII_NAMES[k]}"))
+        for k, n in counts.items() if n))
     return [
         Finding(
             "personal_data",
             "warning",
             title,
-            "Remove or mask personal data before training unless you are allowed to use it; models can memorise it.",
+            t("engine.health.pii.advice"),
             {"counts": counts, "examples": examples},
         )
     ]
@@ -392,14 +394,15 @@ def mask(value: str) -> str:
     return "".join(out)
 
 
-def count(n: int, singular: str, plural: str | None = None) -> str:
-    """'1 row', '2 rows', '1,200 rows': a number with its noun in the right number."""
-    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
+def _n(n: int, noun: str) -> str:
+    """``count`` in the current language: keys engine.health.n.<noun>.one / .other (row, class, exact_duplicate,
+    near_duplicate)."""
+    return t(f"engine.health.n.{noun}.{'one' if n == 1 else 'other'}", n=n)
 
 
 def _list(names: list[str], limit: int = 5) -> str:
     shown = ", ".join(f"'{n}'" for n in names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+    return shown + (t("engine.health.and_more", count=len(names) - limit) if len(names) > limit else "")
 
 
 def format_report(report: HealthReport) -> str:

@@ -10,6 +10,7 @@ import pandas as pd
 from .batching import Encoded, encode, iterate, length_batches
 from .catalog import quiet_transformers
 from .errors import ModelLoadError, RunError, first_line
+from .i18n import t
 
 
 def batched_logits(model: Any, enc: Encoded, batch_size: int, device: Any, amp: Any = None) -> np.ndarray:
@@ -73,15 +74,14 @@ class Predictor:
         if is_baseline_folder(folder):
             return BaselinePredictor(folder)
         if not (folder / "config.json").is_file():
-            raise RunError(f"No trained model in '{p}'. Pick a completed run folder (it has a model/ sub-folder).")
+            raise RunError(t("engine.err.predict.no_model", path=p))
         dev = pick_device(device)
         try:
             tok = AutoTokenizer.from_pretrained(folder, use_fast=True)
             with quiet_transformers():
                 model = AutoModelForSequenceClassification.from_pretrained(folder, trust_remote_code=False)
         except Exception as e:
-            raise ModelLoadError(f"The model in '{folder}' could not be loaded ({first_line(e, 160)}). "
-                                 "The run may be incomplete; train it again.") from None
+            raise ModelLoadError(t("engine.err.predict.load", folder=folder, reason=first_line(e, 160))) from None
         model.to(dev).eval()
         return cls(model, tok, dev, amp_dtype(dev))
 

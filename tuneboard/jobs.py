@@ -26,6 +26,7 @@ from .checkpoint import check_resumable, read_config, reopen
 from .config import TrainConfig
 from .data import PreparedData
 from .errors import RunError, TuneboardError, unexpected_reason
+from .i18n import t
 from .liveness import Heartbeat, alive, stale_s
 from .protocol import ACTIVE, FINAL, RunStatus, Status, parse_event, update_progress
 from .runs import RunDir, create_run, list_runs, open_run
@@ -201,7 +202,7 @@ class RunRegistry:
         """Queue an interrupted run again; the worker continues it from its checkpoint (``resume=True``)."""
         path = self._path(run_id)
         if path is None:
-            raise RunError(f"Run {run_id} was not found; it may have been deleted. Pick another on the Runs page.")
+            raise RunError(t("engine.err.run.not_found", run_id=run_id))
         check(user, "resume", path)
         run = RunDir(path)
         check_resumable(run)  # interrupted, or failed with its checkpoint kept; a one-line RunError otherwise
@@ -216,7 +217,7 @@ class RunRegistry:
         live.replay(run.history())
         with self._lock:
             if not self.store.requeue(run_id, resume=True):
-                raise RunError(f"Run {run_id} was resumed by someone else a moment ago; follow it on the Train page.")
+                raise RunError(t("engine.err.run.resumed_elsewhere", run_id=run_id))
             reopen(run)  # status queued; a history line torn by the kill gets its line end
             self._runs[run_id], self._data[run_id] = live, None
             self._ensure_worker()
@@ -354,9 +355,7 @@ class RunRegistry:
             run.set_status(RunStatus.INTERRUPTED, INTERRUPTED)
             self.store.finish(run_id, RunStatus.INTERRUPTED, INTERRUPTED)
         if status in ACTIVE and alive(path):
-            raise RunError(f"Run {run_id} is trained by a command outside this server; stop it there (Ctrl-C).")
+            raise RunError(t("engine.err.run.outside", run_id=run_id))
         if status in ACTIVE or status == RunStatus.INTERRUPTED:
-            raise RunError(f"Run {run_id} is not training: nothing has said so for over {stale_s():.0f} s "
-                           "(the server restarted or crashed), so there is nothing to stop. It is now marked "
-                           "interrupted; resume it or delete it.")
-        raise RunError(f"Run {run_id} already ended ({status}); there is nothing to stop.")
+            raise RunError(t("engine.err.run.not_training", run_id=run_id, seconds=stale_s()))
+        raise RunError(t("engine.err.run.already_ended", run_id=run_id, status=status))

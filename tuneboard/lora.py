@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .i18n import t
 
 # The attention projections that LoRA adapts, by the names encoders give them: BERT / RoBERTa / ELECTRA /
 # XLM-R (query, value), DistilBERT (q_lin, v_lin), DeBERTa-v2 (query_proj, value_proj), BART-like (q_proj, v_proj).
@@ -31,8 +32,7 @@ def target_modules(model: Any) -> list[str]:
     known = BY_TYPE.get(getattr(model.config, "model_type", ""))
     if known:
         return list(known)
-    raise ConfigError(f"LoRA found no attention query/value layers in this {type(model).__name__}. "
-                      "Turn LoRA off to fine-tune it fully, or pick a BERT-like encoder.")
+    raise ConfigError(t("engine.err.lora.no_layers", kind=type(model).__name__))
 
 
 def head_modules(model: Any) -> list[str]:

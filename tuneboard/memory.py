@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .errors import OutOfMemory
+from .i18n import t
 
 
 @dataclass(frozen=True)
@@ -69,14 +70,12 @@ def fit_verdict(estimate: MemoryEstimate, free_gb: float) -> tuple[str, str]:
     """('ok' | 'tight' | 'no', one sentence) comparing the estimate with free memory."""
     need = estimate.total_gb
     if free_gb <= 0:
-        return "ok", f"Needs about {need:.1f} GB."
+        return "ok", t("engine.memory.needs", need=need)
     if need <= 0.7 * free_gb:
-        return "ok", f"Needs about {need:.1f} GB of {free_gb:.1f} GB free."
+        return "ok", t("engine.memory.fits", need=need, free=free_gb)
     if need <= free_gb:
-        return "tight", (f"Needs about {need:.1f} GB of {free_gb:.1f} GB free — it may run out; "
-                         "a smaller batch or max length is safer.")
-    return "no", (f"Needs about {need:.1f} GB but only {free_gb:.1f} GB is free. Lower the batch size or the "
-                  "max length, freeze the embeddings, or pick a smaller model.")
+        return "tight", t("engine.memory.tight", need=need, free=free_gb)
+    return "no", t("engine.memory.no", need=need, free=free_gb)
 
 
 def find_batch_size(try_batch: Callable[[int], None], start: int, limit: int, is_oom: Callable[[BaseException], bool],
@@ -98,7 +97,7 @@ def find_batch_size(try_batch: Callable[[int], None], start: int, limit: int, is
     size = start
     while not fits(size):
         if size == 1:
-            raise OutOfMemory("Out of memory even with a batch of 1. Lower the max length or pick a smaller model.")
+            raise OutOfMemory(t("engine.err.memory.batch_of_one"))
         size //= 2
     if size < start:
         return size

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .access import User, run_owner
 from .errors import LimitReached
+from .i18n import t
 from .store import RunStore
 
 GB = 1024**3
@@ -37,8 +38,7 @@ def check_queue(store: RunStore, user: User) -> None:
     limit = max_queued()
     waiting = len(store.queued(owner=user.id))
     if limit and waiting >= limit:
-        raise LimitReached(f"You already have {waiting} runs waiting in the queue, the most one person may have "
-                           f"on this server. Wait for one to start, or cancel one, then queue this run.")
+        raise LimitReached(t("engine.err.quota.queue", waiting=waiting))
 
 
 def disk_used(user: User, root: Path | None = None) -> int:
@@ -59,8 +59,7 @@ def check_disk(user: User, root: Path | None = None) -> None:
         return
     used = disk_used(user, root)
     if used >= limit:
-        raise LimitReached(f"Your runs use {used / GB:.1f} GB of disk, over the {limit / GB:.0f} GB one person may "
-                           "use on this server. Delete runs you no longer need on the Runs page, then start again.")
+        raise LimitReached(t("engine.err.quota.disk", used=used / GB, limit=limit / GB))
 
 
 def upload_allowance(store: RunStore, user: User) -> int | None:
@@ -71,6 +70,5 @@ def upload_allowance(store: RunStore, user: User) -> int | None:
 
 def upload_refusal(size: int, allowance: int) -> LimitReached:
     """The one-line refusal of an upload of ``size`` bytes when only ``allowance`` are left."""
-    return LimitReached(f"This upload ({size / MB:.1f} MB) would pass your upload limit on this server: "
-                        f"{allowance / MB:.1f} MB left of {upload_limit_bytes() / MB:.0f} MB. "
-                        "Use a smaller file, or ask an admin to remove uploads you no longer need.")
+    return LimitReached(t("engine.err.quota.upload", size=size / MB, left=allowance / MB,
+                          limit=upload_limit_bytes() / MB))

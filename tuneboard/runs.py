@@ -27,6 +27,7 @@ from .config import TrainConfig
 from .errors import RunError
 from .files import jsonable as _jsonable
 from .files import locked, write_json_atomic
+from .i18n import t
 from .liveness import alive, stale_s
 from .protocol import ACTIVE, FINAL, RunStatus, parse_status
 
@@ -154,7 +155,7 @@ def create_run(config: TrainConfig, owner: str | None = None) -> RunDir:
     try:
         path.mkdir(parents=True, exist_ok=False)
     except OSError as e:
-        raise RunError(f"Cannot create the run folder '{path}': {e.strerror}. Choose another output folder.") from None
+        raise RunError(t("engine.err.run.cannot_create", path=path, reason=e.strerror)) from None
     run = RunDir(path)
     config.save(path / "config.json")
     record_owner(path, owner or _os_user())
@@ -169,7 +170,7 @@ def open_run(path_or_id: str | Path) -> RunDir:
     for candidate in (p, runs_root() / str(path_or_id)):
         if (candidate / "config.json").is_file():
             return RunDir(candidate)
-    raise RunError(f"'{path_or_id}' is not a run folder (no config.json). Pass the folder printed by `train`.")
+    raise RunError(t("engine.err.run.not_a_run", path=path_or_id))
 
 
 def is_run_id(text: str) -> bool:
@@ -181,7 +182,7 @@ def run_by_id(run_id: str) -> RunDir:
     """The run ``run_id`` under the runs root, and nothing else: for ids that come from a browser
     (``?run=``), which must never name a path."""
     if not is_run_id(run_id) or not (runs_root() / run_id / "config.json").is_file():
-        raise RunError(f"There is no run '{str(run_id)[:80]}'. Pick one on the Runs page.")
+        raise RunError(t("engine.err.run.no_run", run_id=str(run_id)[:80]))
     return RunDir(runs_root() / run_id)
 
 
@@ -199,7 +200,7 @@ def delete_run(run: RunDir, user: User = LOCAL) -> None:
     owner or an admin may (``PermissionDenied``)."""
     check(user, "delete", run.path)
     if run.status().get("status") in ACTIVE:
-        raise RunError(f"Run {run.run_id} is still active. Stop it first, then delete it.")
+        raise RunError(t("engine.err.run.still_active", run_id=run.run_id))
     shutil.rmtree(run.path, ignore_errors=False)
 
 

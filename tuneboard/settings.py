@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ConfigError
+from .i18n import t
 
 # What each preset sets, and why. Measured on the bundled MiniLM (see bench/RESULTS.md).
 # - fast: short inputs and a frozen word-embedding matrix (half of MiniLM's weights): the optimizer
@@ -77,15 +78,21 @@ class Setting:
         if self.or_steps and value not in self.choices:
             if steps_of(value) is not None:
                 return None
-            return (f"{self.label} {value!r} is not allowed: use '{self.choices[0]}' or a whole number of steps "
-                    "(e.g. 50).")
+            return t("engine.err.setting.not_steps", label=self.shown_label, value=repr(value), choice=self.choices[0])
         if self.choices:
             if value in self.choices:
                 return None
-            return f"Unknown {self.label.lower()} '{value}'. Choose one of: {', '.join(self.choices)}."
+            return t("engine.err.setting.unknown", label=self.shown_label.lower(), value=value,
+                     choices=", ".join(self.choices))
         if self.kind is bool:
-            return None if isinstance(value, bool) else f"{self.label} must be true or false, not {value!r}."
+            return None if isinstance(value, bool) else t("engine.err.setting.not_bool", label=self.shown_label,
+                                                          value=repr(value))
         return self._range_problem(value)
+
+    @property
+    def shown_label(self) -> str:
+        """``label`` in the current language (catalog keys engine.setting.<name>, one per row of SETTINGS)."""
+        return t(f"engine.setting.{self.name}")
 
     def _range_problem(self, value: Any) -> str | None:
         whole = self.kind is int
@@ -94,10 +101,11 @@ class Setting:
             above = value >= self.high if self.below_high else value > self.high
             if self.low <= value and not above:
                 return None
-        what = "a whole number" if whole else "a number"
-        top = f"below {_num(self.high)}" if self.below_high else f"to {_num(self.high)}"
-        example = f" (e.g. {_num(self.example)})" if self.example is not None else ""
-        return f"{self.label} {value!r} is out of range: use {what} from {_num(self.low)} {top}{example}."
+        what = t("engine.setting.whole_number") if whole else t("engine.setting.number")
+        top = t("engine.setting.below" if self.below_high else "engine.setting.to", high=_num(self.high))
+        example = t("engine.setting.example", value=_num(self.example)) if self.example is not None else ""
+        return t("engine.err.setting.out_of_range", label=self.shown_label, value=repr(value), what=what,
+                 low=_num(self.low), top=top, example=example)
 
 
 def steps_of(value: Any) -> int | None:

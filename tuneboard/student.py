@@ -19,6 +19,7 @@ from .catalog import quiet_transformers
 from .config import TrainConfig
 from .data import PreparedData, detect_columns
 from .errors import DataError
+from .i18n import t
 from .inference import Predictor, batched_logits, inference_batch_size
 from .protocol import Notice
 from .targets import encode_targets, text_pairs
@@ -133,19 +134,16 @@ def unlabeled_rows(path: str | Path, cfg: TrainConfig, data: PreparedData) -> An
     df, _ = read_table(str(path))
     column = cfg.text_column if cfg.text_column in df.columns else detect_columns(df)[0]
     if column is None or column not in df.columns:
-        raise DataError(f"No text column found in the unlabeled file '{Path(path).name}'. "
-                        f"Name its text column '{cfg.text_column}', as in the teacher's data.")
+        raise DataError(t("engine.err.student.no_text", name=Path(path).name, col=cfg.text_column))
     out = df[[column]].rename(columns={column: "text"})
     if cfg.text_pair_column:
         if cfg.text_pair_column not in df.columns:
-            raise DataError(f"The unlabeled file has no '{cfg.text_pair_column}' column, which the teacher reads "
-                            "as its second text. Add that column.")
+            raise DataError(t("engine.err.student.no_pair", col=cfg.text_pair_column))
         out["text_pair"] = df[cfg.text_pair_column].fillna("").astype(str)
     out["text"] = out["text"].fillna("").astype(str).str.strip()
     out = out[(out["text"] != "") & ~out["text"].isin(set(data.val["text"]))].reset_index(drop=True)
     if out.empty:
-        raise DataError(f"The unlabeled file '{Path(path).name}' has no usable texts (all empty or in the "
-                        "validation split). Upload rows the teacher has not been scored on.")
+        raise DataError(t("engine.err.student.no_rows", name=Path(path).name))
     return out
 
 

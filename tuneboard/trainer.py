@@ -25,6 +25,7 @@ from .config import TrainConfig
 from .data import PreparedData
 from .device import amp_dtype, free_memory, is_oom, pick_device
 from .errors import OutOfMemory, Stopped
+from .i18n import t
 from .inference import batched_logits, inference_batch_size, to_scores
 from .metrics import compute_metrics, is_better, main_metric
 from .protocol import EarlyStop, Evaluation, Event, Notice, Start, TrainStep, scalars
@@ -324,8 +325,7 @@ class Trainer:
         if self.device.type == "cuda":  # a full gc costs ~0.5 s; only the CUDA cache needs it
             free_memory()
         if self.batch_size == 1:
-            raise OutOfMemory(f"Out of memory even with a batch of 1 on {self.device.type.upper()}. "
-                              "Lower the max length, pick a smaller model, or use a larger GPU.") from None
+            raise OutOfMemory(t("engine.err.memory.batch_of_one_on", device=self.device.type.upper())) from None
         self.batch_size = max(1, self.batch_size // 2)
         rest = [i for b in [idx, *queue] for i in b]
         self.emit(Notice(level="warning", message="Ran out of memory; continuing from the same step with batch "

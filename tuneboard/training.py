@@ -18,6 +18,7 @@ from .checks import check_config
 from .device import free_memory
 from .errors import RunError, TuneboardError, unexpected_reason
 from .files import disk_full, is_disk_full
+from .i18n import t
 from .liveness import Heartbeat
 from .protocol import BASELINE_MODEL, Baseline, Evaluation, Event, Notice, RunStatus, Status, scalars
 from .results import run_metrics, save_results
@@ -51,7 +52,7 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
     stop = stop or threading.Event()
     if run is None:
         if resume:
-            raise RunError("Resuming needs the run folder of the interrupted run.")
+            raise RunError(t("engine.err.run.resume_needs_folder"))
         data = data or check_config(config)
         run = create_run(config)
     if resume:

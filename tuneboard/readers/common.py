@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import t
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
@@ -61,8 +62,7 @@ def check_expanded_size(expanded: int, name: str, max_bytes: int) -> None:
     Run before decompressing, so a few-KB file that unpacks to gigabytes never reaches memory.
     """
     if expanded > max_bytes:
-        raise DataError(f"'{name}' unpacks to {expanded / 2**20:.1f} MB, over the {max_bytes / 2**20:.1f} MB limit "
-                        "(its compression hides the size). Split the file or raise the limit.")
+        raise DataError(t("engine.err.read.unpacks_over", name=name, mb=expanded / 2**20, limit=max_bytes / 2**20))
 
 
 def check_decoded_size(df: pd.DataFrame, name: str, max_bytes: int) -> None:
@@ -78,13 +78,11 @@ def check_decoded_size(df: pd.DataFrame, name: str, max_bytes: int) -> None:
         longest = lengths.max()
         if pd.notna(longest) and longest > MAX_CELL_CHARS:
             row = int(lengths.idxmax()) + 1
-            raise DataError(f"Row {row} of column '{col}' in '{name}' holds {int(longest):,} characters "
-                            f"(limit {MAX_CELL_CHARS:,}): usually an unbalanced quote or a pasted file. "
-                            "Fix or shorten that cell.")
+            raise DataError(t("engine.err.read.cell_too_long", row=row, col=col, name=name, chars=int(longest),
+                              limit=MAX_CELL_CHARS))
         total += int(lengths.sum())
     if total > max_bytes:
-        raise DataError(f"'{name}' holds {total / 2**20:.1f} M characters of text once decoded, over the "
-                        f"{max_bytes / 2**20:.1f} M limit. Split the file or raise the limit.")
+        raise DataError(t("engine.err.read.decoded_over", name=name, mb=total / 2**20, limit=max_bytes / 2**20))
 
 
 def apply_header(df: pd.DataFrame) -> tuple[pd.DataFrame, bool]:

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import t
 from .common import EXCEL_SUFFIXES, TableInfo, apply_header, cell_text, check_expanded_size, first_line
 from .text import decode_bytes
 
@@ -21,8 +22,7 @@ from .text import decode_bytes
 def read_excel(p: Path, sheet: str | None, max_bytes: int) -> tuple[pd.DataFrame, TableInfo]:
     """One sheet of an .xlsx/.xlsm workbook (the first unless ``sheet`` names another) as text cells."""
     if p.suffix.lower() == ".xls":
-        raise DataError(f"'{p.name}' is an old-style .xls workbook, which Tuneboard does not read. "
-                        "Open it in Excel and save it as .xlsx, or export a CSV.")
+        raise DataError(t("engine.err.read.xls", name=p.name))
     from openpyxl import load_workbook
 
     try:
@@ -34,24 +34,22 @@ def read_excel(p: Path, sheet: str | None, max_bytes: int) -> tuple[pd.DataFrame
     except DataError:
         raise
     except Exception as e:  # openpyxl raises many types for non-Excel bytes
-        raise DataError(f"'{p.name}' is not a readable Excel workbook ({first_line(e)}). "
-                        "Open it in Excel and save it as .xlsx, or export a CSV.") from None
+        raise DataError(t("engine.err.read.bad_excel", name=p.name, reason=first_line(e))) from None
     sheets = [str(s) for s in book.sheetnames]
     chosen = sheet if sheet is not None else sheets[0]
     if chosen not in sheets:
-        raise DataError(f"Sheet '{chosen}' is not in '{p.name}'. Sheets: {', '.join(sheets)}.")
+        raise DataError(t("engine.err.read.no_sheet", sheet=chosen, name=p.name, sheets=", ".join(sheets)))
     ws = book[chosen]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     info = TableInfo(path=str(p), format="excel", sheet=chosen, sheets=sheets)
     if p.suffix.lower() not in EXCEL_SUFFIXES:
-        info.notes.append(f"'{p.name}' is an Excel workbook despite its name, and was read as one.")
+        info.notes.append(t("engine.note.read.excel_despite_name", name=p.name))
     if len(sheets) > 1:
-        info.notes.append(f"Read sheet '{chosen}' of {len(sheets)} ({', '.join(sheets)}); "
-                          "pick another with the sheet option.")
+        info.notes.append(t("engine.note.read.sheet_of", sheet=chosen, count=len(sheets), sheets=", ".join(sheets)))
     info.notes += _check_formulas(formulas[chosen], rows, p.name)
     info.notes += _fill_merged(ws, rows)
     if not rows:
-        raise DataError(f"Sheet '{chosen}' of '{p.name}' is empty. Pick the sheet that holds the table.")
+        raise DataError(t("engine.err.read.empty_sheet", sheet=chosen, name=p.name))
     width = max(len(r) for r in rows)
     df = pd.DataFrame([[cell_text(v) for v in r] + [None] * (width - len(r)) for r in rows], dtype=object)
     df, info.has_header = apply_header(df)
@@ -67,10 +65,9 @@ def _check_formulas(ws: Any, rows: list[list[Any]], name: str) -> list[str]:
     missing = [(coord, f) for coord, f in cells if _value_at(rows, coord) is None]
     if missing:
         coord, formula = missing[0]
-        raise DataError(f"'{name}' has {len(missing)} formula cell(s) with no saved result "
-                        f"(e.g. {coord}: {formula[:40]}). "
-                        "Open the file in Excel and save it, or paste the cells as values.")
-    return [f"Read {len(cells)} formula cell(s) as their last calculated values."]
+        raise DataError(t("engine.err.read.uncalculated", name=name, count=len(missing), coord=coord,
+                          formula=formula[:40]))
+    return [t("engine.note.read.formulas", count=len(cells))]
 
 
 def _value_at(rows: list[list[Any]], coord: str) -> Any:
@@ -88,7 +85,7 @@ def _fill_merged(ws: Any, rows: list[list[Any]]) -> list[str]:
         for r in range(rng.min_row - 1, min(rng.max_row, len(rows))):
             for c in range(rng.min_col - 1, min(rng.max_col, len(rows[r]))):
                 rows[r][c] = value
-    return [f"Filled {len(ranges)} merged cell range(s) with their top-left value."] if ranges else []
+    return [t("engine.note.read.merged", count=len(ranges))] if ranges else []
 
 
 def read_json(p: Path, raw: bytes, encoding: str | None) -> tuple[pd.DataFrame, TableInfo]:
@@ -98,16 +95,14 @@ def read_json(p: Path, raw: bytes, encoding: str | None) -> tuple[pd.DataFrame, 
         records, fmt = json.loads(text), "json"
     except json.JSONDecodeError as e:
         if not text.lstrip().startswith("{") or "Extra data" not in str(e):
-            raise DataError(f"'{p.name}' is not valid JSON (line {e.lineno}: {e.msg}). "
-                            "Fix the file, or save it as JSON Lines (one object per line).") from None
+            raise DataError(t("engine.err.read.bad_json", name=p.name, line=e.lineno, reason=e.msg)) from None
         records, fmt = _json_lines(text, p.name), "jsonl"
     if isinstance(records, dict):
         records = [records] if fmt == "jsonl" else records
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise DataError(f"'{p.name}' is not a list of records. Save it as [{{\"text\": ..., \"label\": ...}}, ...] "
-                        "or as JSON Lines (one object per line).")
+        raise DataError(t("engine.err.read.not_records", name=p.name))
     if not records:
-        raise DataError(f"'{p.name}' holds an empty list. Export the table again and check that it has rows.")
+        raise DataError(t("engine.err.read.empty_list", name=p.name))
     df = pd.DataFrame.from_records(records)
     info = TableInfo(path=str(p), format=fmt, encoding=enc)
     return _text_frame(df, p.name, info), info
@@ -120,8 +115,7 @@ def _json_lines(text: str, name: str) -> list[Any]:
             try:
                 records.append(json.loads(line))
             except json.JSONDecodeError as e:
-                raise DataError(f"Line {i} of '{name}' is not valid JSON ({e.msg}). "
-                                "Each line of a JSON Lines file must be one complete object.") from None
+                raise DataError(t("engine.err.read.bad_json_line", line=i, name=name, reason=e.msg)) from None
     return records
 
 
@@ -131,11 +125,10 @@ def _text_frame(df: pd.DataFrame, name: str, info: TableInfo) -> pd.DataFrame:
     for col in df.columns:
         values = df[col].tolist()
         if any(isinstance(v, dict) for v in values):
-            raise DataError(f"Column '{col}' of '{name}' holds nested objects, which cannot be used as text or label. "
-                            "Flatten them into plain text columns first.")
+            raise DataError(t("engine.err.read.nested_column", col=col, name=name))
         if any(isinstance(v, list) for v in values):
             values = ["|".join(map(str, v)) if isinstance(v, list) else v for v in values]
-            info.notes.append(f"Lists in column '{col}' were joined with '|' (read as multi-label tags).")
+            info.notes.append(t("engine.note.read.lists_joined", col=col))
         out[col] = [cell_text(v) for v in values]
     return pd.DataFrame(out, dtype=object)
 
@@ -148,12 +141,10 @@ def read_parquet(p: Path, max_bytes: int) -> tuple[pd.DataFrame, TableInfo]:
     try:
         schema, meta = pq.read_schema(p), pq.read_metadata(p)
     except Exception as e:  # pyarrow raises ArrowInvalid and OSError subclasses
-        raise DataError(f"'{p.name}' is not a readable Parquet file ({first_line(e)}). "
-                        "Export it again, or save the table as CSV.") from None
+        raise DataError(t("engine.err.read.bad_parquet", name=p.name, reason=first_line(e))) from None
     nested = [f.name for f in schema if pt.is_nested(f.type)]
     if nested:
-        raise DataError(f"'{p.name}' has nested columns ({', '.join(nested)}), which cannot be used as text or label. "
-                        "Flatten them into plain text columns first.")
+        raise DataError(t("engine.err.read.nested_parquet", name=p.name, cols=", ".join(nested)))
     check_expanded_size(sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)), p.name, max_bytes)
     table = pq.read_table(p)
     df = pd.DataFrame({f.name: (table.column(f.name).to_pandas() if pt.is_string(f.type) or pt.is_large_string(f.type)

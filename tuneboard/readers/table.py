@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import t
 from .common import (
     DEFAULT_MAX_BYTES,
     EXCEL_SUFFIXES,
@@ -24,11 +25,10 @@ from .common import (
 from .formats import read_excel, read_json, read_parquet
 from .text import read_delimited
 
-# File signatures of things people rename to .csv by mistake.
-_MAGIC = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-          (b"%PDF", "a PDF document"), (b"PK\x03\x04", "a ZIP archive"), (b"\x1f\x8b", "a gzip archive"),
-          (b"PAR1", "a Parquet file"), (b"\xd0\xcf\x11\xe0", "an old Excel/Office (.xls/.doc) file"),
-          (b"7z\xbc\xaf", "a 7-Zip archive"), (b"Rar!", "a RAR archive"), (b"\x7fELF", "a program"))
+# File signatures of things people rename to .csv by mistake; the names are keys engine.read.magic.<name>.
+_MAGIC = ((b"\x89PNG", "png"), (b"\xff\xd8\xff", "jpeg"), (b"GIF8", "gif"), (b"%PDF", "pdf"), (b"PK\x03\x04", "zip"),
+          (b"\x1f\x8b", "gzip"), (b"PAR1", "parquet"), (b"\xd0\xcf\x11\xe0", "office"), (b"7z\xbc\xaf", "7z"),
+          (b"Rar!", "rar"), (b"\x7fELF", "elf"))
 
 
 def read_table(path: str | Path, encoding: str | None = None, sheet: str | None = None,
@@ -55,28 +55,27 @@ def read_table(path: str | Path, encoding: str | None = None, sheet: str | None 
     except DataError:
         raise
     except PermissionError:
-        raise DataError(f"'{p.name}' cannot be read: permission denied. Check the file's permissions.") from None
+        raise DataError(t("engine.err.read.permission", name=p.name)) from None
     except (ValueError, pd.errors.ParserError, UnicodeError, OSError) as e:
         raise _parse_error(p, e) from None
     info.size_bytes = size
     df = _clean_frame(df)
     if df.empty:
-        raise DataError(f"'{p.name}' has a header but no data rows. Add labeled examples and try again.")
+        raise DataError(t("engine.err.read.no_rows", name=p.name))
     check_decoded_size(df, p.name, max_bytes)  # on the text itself: compression can hide a huge cell
     return df, info
 
 
 def _check_path(p: Path, max_bytes: int) -> int:
     if not p.exists():
-        raise DataError(f"File not found: '{p}'. Check the path, or upload the file again.")
+        raise DataError(t("engine.err.read.not_found", path=p))
     if p.is_dir():
-        raise DataError(f"'{p}' is a folder, not a file. Pick the data file inside it.")
+        raise DataError(t("engine.err.read.is_folder", path=p))
     size = p.stat().st_size
     if size == 0:
-        raise DataError(f"'{p.name}' is empty (0 bytes). Export the table again and check that it has rows.")
+        raise DataError(t("engine.err.read.empty_file", name=p.name))
     if size > max_bytes:
-        raise DataError(f"'{p.name}' is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.1f} MB limit. "
-                        "Split the file or raise the limit.")
+        raise DataError(t("engine.err.read.too_big", name=p.name, mb=size / 2**20, limit=max_bytes / 2**20))
     return size
 
 
@@ -92,8 +91,8 @@ def _content_format(p: Path, raw: bytes | None) -> str:
                 return "excel"  # an .xlsx saved under a text name still reads fine
             if magic == b"PAR1":
                 return "parquet"
-            raise DataError(f"'{p.name}' is {what}, not a table, although its name ends in '{suffix}'. "
-                            "Upload the CSV, Excel, JSON or Parquet file itself.")
+            raise DataError(t("engine.err.read.not_a_table", name=p.name, suffix=suffix,
+                              what=t(f"engine.read.magic.{what}")))
     return "json" if suffix in JSON_SUFFIXES else "delimited"
 
 
@@ -102,8 +101,7 @@ def _clean_frame(df: pd.DataFrame) -> pd.DataFrame:
     names = [str(c).replace("\ufeff", "").strip() or f"column_{i + 1}" for i, c in enumerate(df.columns)]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise DataError(f"Column name(s) {', '.join(repr(d) for d in dupes)} appear more than once. "
-                        "Rename the duplicate columns so each name is unique.")
+        raise DataError(t("engine.err.read.duplicate_columns", names=", ".join(repr(d) for d in dupes)))
     df = df.astype("str")  # one dtype whatever the format (missing cells stay missing)
     df.columns = names
     empty_unnamed = [c for c in names if re.fullmatch(r"column_\d+", c) and df[c].isna().all()]
@@ -115,16 +113,13 @@ def _clean_frame(df: pd.DataFrame) -> pd.DataFrame:
 def _parse_error(p: Path, e: BaseException) -> DataError:
     msg = first_line(e)
     if isinstance(e, pd.errors.EmptyDataError):
-        return DataError(f"'{p.name}' holds no table (only blank lines or spaces). "
-                         "Export the table again and check that it has rows.")
+        return DataError(t("engine.err.read.no_table", name=p.name))
     quote = re.search(r"EOF inside string starting at row (\d+)", msg)
     if quote:
-        return DataError(f"'{p.name}' has an unbalanced quote: a field opened with \" near row {quote.group(1)} "
-                         "never closes. Close the quote or remove it, then try again.")
+        return DataError(t("engine.err.read.unbalanced_quote", name=p.name, row=quote.group(1)))
     fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg)
     if fields:
         want, line, saw = fields.groups()
-        return DataError(f"Line {line} of '{p.name}' has {saw} fields where the first row has {want}: "
-                         "a delimiter inside unquoted text. Quote such fields or pick another delimiter.")
-    return DataError(f"'{p.name}' could not be read as {p.suffix.lower() or 'a table'}: {msg}. "
-                     "Check the file format, or save it again as UTF-8 CSV.")
+        return DataError(t("engine.err.read.field_count", line=line, name=p.name, saw=saw, want=want))
+    return DataError(t("engine.err.read.unreadable", name=p.name, fmt=p.suffix.lower() or t("engine.read.a_table"),
+                       reason=msg))

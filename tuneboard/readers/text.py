@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import t
 from .common import TableInfo, apply_header
 
 DELIMITERS = [",", ";", "\t", "|"]
@@ -31,7 +32,7 @@ def read_delimited(p: Path, raw: bytes, encoding: str | None,
     info = TableInfo(path=str(p), format="tsv" if sep == "\t" else "csv", encoding=enc, delimiter=sep,
                      has_header=has_header, notes=notes)
     if not has_header:
-        info.notes.append("The first row looks like data, not column names: columns are named column_1, column_2, ...")
+        info.notes.append(t("engine.note.read.no_header"))
     return df, info
 
 
@@ -42,8 +43,7 @@ def detect_encoding(raw: bytes, encoding: str | None, name: str) -> tuple[str, l
     """
     if encoding:
         if not _decodes(raw, encoding):
-            raise DataError(f"'{name}' cannot be decoded as {encoding}. "
-                            "Leave the encoding on automatic or pick another one.")
+            raise DataError(t("engine.err.read.cannot_decode", name=name, encoding=encoding))
         return encoding, []
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
                      (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
@@ -58,13 +58,11 @@ def detect_encoding(raw: bytes, encoding: str | None, name: str) -> tuple[str, l
 
     best = from_bytes(raw[:1024 * 1024]).best()
     if best is None:
-        raise DataError(f"'{name}' is not a text table (no text encoding fits). "
-                        "Upload a CSV, TSV, Excel, JSONL or Parquet file.")
+        raise DataError(t("engine.err.read.not_text", name=name))
     enc = _widen_encoding(best.encoding)
     if _decodes(raw, enc):
         return enc, []
-    return enc, [f"Some bytes are not valid {enc} and were replaced by '�'. "
-                 "Pick the right encoding if text looks wrong."]
+    return enc, [t("engine.note.read.replaced_bytes", encoding=enc)]
 
 
 def _utf16_without_bom(head: bytes, name: str) -> str:
@@ -78,8 +76,7 @@ def _utf16_without_bom(head: bytes, name: str) -> str:
                 return enc
     first = head.index(b"\x00")
     line = head[:first].count(b"\n") + 1
-    raise DataError(f"'{name}' contains NUL bytes (first on line {line}, byte {first}), "
-                    "so it is binary or damaged, not a text table. Export it again as UTF-8 CSV.")
+    raise DataError(t("engine.err.read.nul_bytes", name=name, line=line, byte=first))
 
 
 def _decodes(raw: bytes, enc: str) -> bool:
@@ -87,8 +84,7 @@ def _decodes(raw: bytes, enc: str) -> bool:
     try:
         dec = codecs.getincrementaldecoder(enc)(errors="strict")
     except LookupError:
-        raise DataError(f"'{enc}' is not a known encoding. "
-                        "Use a name like utf-8, gb18030, big5, utf-16 or latin-1.") from None
+        raise DataError(t("engine.err.read.unknown_encoding", encoding=enc)) from None
     view = memoryview(raw)
     try:
         for i in range(0, len(view), _CHUNK):
