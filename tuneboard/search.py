@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .checks import check_config
 from .config import TrainConfig
-from .errors import ConfigError
+from .errors import ConfigError, TuneboardError
 from .metrics import main_metric
 from .protocol import FINAL, EventKind, RunStatus, TrialStatus, kind_of
 from .runs import RunDir, create_run
@@ -275,12 +275,17 @@ class RegistryRunner:
         live = self.registry.submit(config, data)
         if self.on_submit:  # e.g. record who owns the run (team mode), as a Start press does
             self.on_submit(live.run)
-        seen = 0
+        seen, asked = 0, False
         while True:
             snap = live.snapshot(since=seen)
             seen = snap["n_events"]
-            if any([watch(e) for e in snap["events"]]) or stop.is_set():
-                self.registry.stop(live.run_id)
+            pruned = any([watch(e) for e in snap["events"]])  # every event goes to the trial, in order
+            if (pruned or stop.is_set()) and not asked and snap["status"] not in FINAL:
+                asked = True  # once: the queue answers a second request for a run that ended with an error
+                try:
+                    self.registry.stop(live.run_id)
+                except TuneboardError:  # it ended meanwhile: nothing to stop
+                    pass
             if snap["status"] in FINAL:
                 return live.run, snap["status"]
             time.sleep(self.poll_s)

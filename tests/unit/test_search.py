@@ -21,6 +21,8 @@ GOOD_GOOD_BAD = [{"learning_rate": 3e-3, "epochs": 3}, {"learning_rate": 2e-3, "
 
 
 def base(data, model, **kw) -> TrainConfig:
+    """Trials of a known length: early stopping off, so only the search decides when a trial ends."""
+    kw.setdefault("early_stopping_patience", 0)
     return TrainConfig(data=str(data), model=model, batch_size=16, max_length=32, freeze_embeddings=False, **kw)
 
 
