@@ -78,7 +78,8 @@ def file_predictions() -> None:
         df, _ = cache.read(record["path"], record.get("sha"))
         text_col, pair_col = batch.text_columns(df, record, summary)
         stamp = cache.model_stamp(summary["path"])
-        result = batch.predict_file(summary["path"], stamp, record["path"], record.get("sha"), text_col, pair_col)
+        with st.spinner(t("predict.predicting")):
+            result = batch.predict_file(summary["path"], stamp, record["path"], record.get("sha"), text_col, pair_col)
     except TuneboardError as e:
         st.error(str(e))
         return
