@@ -2,7 +2,7 @@
 (and fixing those rows), and its scores on another file."""
 import streamlit as st
 
-from components import auth, cache, charts, evalviews, insights, mistakes
+from components import auth, cache, evalviews, insights, mistakes
 from components.sources import FILE_TYPES
 from components.uploads import save_upload
 from components.widgets import fmt_metric, headline, run_picker, show_error
@@ -59,7 +59,8 @@ with st.expander(t("eval.other_file")):
         try:
             with st.spinner(t("eval.other_file_spinner")):
                 result = evaluate_file(run.path, save_upload(file)["path"])
-            headline({charts.pretty(k): fmt_metric(k, result[k]) for k in evalviews.HEADLINES[task] if k in result}
-                     | {t("eval.rows"): f"{result.get('n', 0):,}"})
+            keys = [k for k in evalviews.HEADLINES[task] if k in result]
+            scores = {evalviews.metric_name(k): fmt_metric(k, result[k]) for k in keys}
+            headline(scores | {t("eval.rows"): f"{result.get('n', 0):,}"})
         except TuneboardError as e:
             show_error(e)

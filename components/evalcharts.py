@@ -24,6 +24,8 @@ def clickable_confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[
     from .charts import confusion_figure, plain_text
 
     fig = confusion_figure(labels, matrix, title=None)  # its axes show the labels escaped: so do the markers
+    fig.update_xaxes(title=t("evalchart.cm_predicted"))
+    fig.update_yaxes(title=t("evalchart.cm_true"))
     cells = [(plain_text(str(p)), plain_text(str(t)), matrix[i][j])
              for i, t in enumerate(labels) for j, p in enumerate(labels)]
     clear = dict(opacity=0)

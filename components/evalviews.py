@@ -19,6 +19,11 @@ THRESHOLD_KEY = "eval_threshold"
 CALLOUTS = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
 
 
+def metric_name(key: str) -> str:
+    """A headline metric's name in the page's language (every HEADLINES key has ``eval.metric_<key>``)."""
+    return t(f"eval.metric_{key}") if any(key in keys for keys in HEADLINES.values()) else charts.pretty(key)
+
+
 def coaching(history: list[dict[str, Any]], metrics: dict[str, Any]) -> None:
     """The coach's tips as coloured callouts, most important first, one sentence each."""
     from tuneboard.coaching import BASELINE_TIPS, coach
@@ -32,12 +37,12 @@ def coaching(history: list[dict[str, Any]], metrics: dict[str, Any]) -> None:
 def headline(metrics: dict[str, Any]) -> None:
     """The task's main numbers, then the baseline's main number with the model's lead over it as delta."""
     task, main = metrics["task"], metrics.get("main_metric")
-    tiles = [(charts.pretty(k), fmt_metric(k, metrics[k]), None, "normal") for k in HEADLINES[task] if k in metrics]
+    tiles = [(metric_name(k), fmt_metric(k, metrics[k]), None, "normal") for k in HEADLINES[task] if k in metrics]
     tiles.append((t("eval.validation_rows"), f"{metrics.get('n_val', metrics.get('n', 0)):,}", None, "normal"))
     gain = baseline_gain(metrics)
     if gain is not None:
         base = metrics["baseline"][main]
-        tiles.append((t("eval.baseline_tile", metric=charts.pretty(main)), fmt_metric(main, base),
+        tiles.append((t("eval.baseline_tile", metric=metric_name(main)), fmt_metric(main, base),
                       _signed(metrics[main] - base, main),
                       "normal" if metrics.get("higher_is_better", True) else "inverse"))
     for col, (name, value, delta, color) in zip(st.columns(len(tiles)), tiles, strict=False):
@@ -64,7 +69,7 @@ def baseline_sentence(metrics: dict[str, Any]) -> str:
     gain = baseline_gain(metrics)
     if gain is None:
         return t("eval.baseline_none")
-    base, name = metrics["baseline"][main], charts.pretty(main)
+    base, name = metrics["baseline"][main], metric_name(main)
     size = t("eval.points", points=f"{abs(gain) * 100:.1f}") if metrics.get("higher_is_better", True) \
         else f"{abs(gain):.3g}"
     both = t("eval.baseline_both", ours=fmt_metric(main, metrics[main]), base=fmt_metric(main, base), metric=name)

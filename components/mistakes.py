@@ -90,15 +90,18 @@ def _filtered(wrong: pd.DataFrame, labels: list[str], task: str) -> pd.DataFrame
         if st.session_state.get(key) not in options:
             st.session_state[key] = ALL
     true_col, pred_col, order_col = st.columns([2, 2, 3], vertical_alignment="bottom")
+    # names looked up now, in the page's language (a test harness may call format_func from another context)
+    any_label, order_labels = t("mistakes.any"), {ORDERS[0]: t("mistakes.order_0"), ORDERS[1]: t("mistakes.order_1")}
+
     def shown(option: str) -> str:
-        return t("mistakes.any") if option == ALL else option
+        return any_label if option == ALL else option
 
     true = true_col.selectbox(t("mistakes.true_label"), options, key=FILTER_KEYS[0], disabled=task != "single_label",
                               format_func=shown)
     pred = pred_col.selectbox(t("mistakes.predicted"), options, key=FILTER_KEYS[1], disabled=task != "single_label",
                               format_func=shown)
     order = order_col.radio(t("mistakes.order"), ORDERS, key=ORDER_KEY, horizontal=True, label_visibility="collapsed",
-                            format_func=lambda o: t("mistakes.order_0") if o == ORDERS[0] else t("mistakes.order_1"))
+                            format_func=order_labels.get)
     if true != ALL:
         wrong = wrong[wrong["label"] == true]
     if pred != ALL:
