@@ -204,7 +204,7 @@ def _examples(run: RunDir, metrics: dict[str, Any], frame: pd.DataFrame | None, 
         shown = [highlight_html(e) for e in explained]
         note = t("report.examples_legend")
     except TuneboardError as e:
-        shown, note = [html.escape(t) for t in picked["text"].astype(str)], str(e)
+        shown, note = [html.escape(x) for x in picked["text"].astype(str)], str(e)
     cards = "".join(
         f"<div class=\"example\"><div>{text}</div><div class=\"muted\">"
         + t("report.example_line", predicted=f"<b class=\"{'right' if ok else 'wrong'}\">{html.escape(str(pred))}</b>",
@@ -237,9 +237,9 @@ def _coaching(run: RunDir, metrics: dict[str, Any]) -> str:
     from .coaching import BASELINE_TIPS, coach
 
     # The baseline verdict is said once, in "How good it is" (coaching's 0.5-point tie rule differs).
-    tips = [t for t in coach(run.history(), metrics) if t["kind"] not in BASELINE_TIPS]
+    tips = [tip for tip in coach(run.history(), metrics) if tip["kind"] not in BASELINE_TIPS]
     if not tips:
         return ""
-    body = "".join(f"<div class=\"tip {html.escape(t['severity'])}\"><b>{html.escape(t['title'])}.</b> "
-                   f"{html.escape(t['advice'].replace('`', ''))}</div>" for t in tips)
+    body = "".join(f"<div class=\"tip {html.escape(tip['severity'])}\"><b>{html.escape(tip['title'])}.</b> "
+                   f"{html.escape(tip['advice'].replace('`', ''))}</div>" for tip in tips)
     return f"<section><h2>{html.escape(t('report.next'))}</h2>{body}</section>"
