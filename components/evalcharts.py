@@ -32,7 +32,7 @@ def clickable_confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[
     fig.add_scatter(x=[c[0] for c in cells], y=[c[1] for c in cells], mode="markers", customdata=[c[2] for c in cells],
                     marker=dict(symbol="square", size=44, color="rgba(0,0,0,0)"), selected=dict(marker=clear),
                     unselected=dict(marker=clear), showlegend=False,
-                    hovertemplate="true %{y}<br>predicted %{x}<br>%{customdata} rows<extra></extra>")
+                    hovertemplate=t("evalchart.hover_cell"))  # Plotly's %{...}: t() fills nothing
     fig.update_layout(clickmode="event+select", dragmode=False)
     return fig
 
@@ -44,7 +44,7 @@ def roc_figure(fpr: Sequence[float], tpr: Sequence[float], auc: float | None = N
     x, y = downsample(fpr, tpr)
     fig.add_scatter(x=x, y=y, mode="lines", line=dict(color=INDIGO, width=3), name=t("evalchart.model"), fill="tozeroy",
                     fillcolor="rgba(79,70,229,0.08)",
-                    hovertemplate="false positives %{x:.0%}<br>true positives %{y:.0%}<extra></extra>")
+                    hovertemplate=t("evalchart.hover_roc"))
     title = t("evalchart.roc") + (f" · AUC {auc:.3f}" if auc is not None else "")
     return _unit_square(fig, title, height, t("evalchart.fpr"), t("evalchart.tpr"))
 
@@ -58,7 +58,7 @@ def pr_figure(precision: Sequence[float], recall: Sequence[float], auc: float | 
                       annotation_position="bottom left")
     x, y = downsample(recall, precision)
     fig.add_scatter(x=x, y=y, mode="lines", line=dict(color=GREEN, width=3), name=t("evalchart.model"),
-                    hovertemplate="recall %{x:.0%}<br>precision %{y:.0%}<extra></extra>")
+                    hovertemplate=t("evalchart.hover_pr"))
     title = t("evalchart.pr") + (f" · AP {auc:.3f}" if auc is not None else "")
     return _unit_square(fig, title, height, t("eval.recall"), t("eval.precision"))
 
@@ -99,8 +99,7 @@ def reliability_figure(bins: Sequence[dict[str, Any]], ece: float | None = None,
                 width=[(b["high"] - b["low"]) * 0.9 for b in bins], marker_color=INDIGO, opacity=0.85,
                 name=t("evalchart.accuracy"),
                 customdata=[[b["confidence"], b["count"]] for b in bins],
-                hovertemplate="confidence %{customdata[0]:.0%}<br>correct %{y:.0%}<br>%{customdata[1]} rows"
-                              "<extra></extra>")
+                hovertemplate=t("evalchart.hover_reliability"))
     title = t("eval.calibration") + (f" · ECE {ece:.3f}" if ece is not None else "")
     fig = style(fig, title, height, x_title=t("evalchart.confidence"), legend=False)
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
@@ -114,7 +113,7 @@ def per_label_figure(per_class: dict[str, dict[str, float]], height: int | None 
     fig = go.Figure(go.Bar(y=[k for k, _ in items], x=[v["f1"] for _, v in items], orientation="h",
                            marker_color=INDIGO, text=[f"{v['f1']:.0%}" for _, v in items], textposition="outside",
                            cliponaxis=False, customdata=[v["support"] for _, v in items],
-                           hovertemplate="%{y}: F1 %{x:.1%} on %{customdata} rows<extra></extra>"))
+                           hovertemplate=t("evalchart.hover_per_label")))
     fig = style(fig, t("evalchart.f1_per_label"), height or max(260, 80 + 40 * len(items)), legend=False)
     fig.update_xaxes(range=[0, 1.12], tickformat=".0%")
     fig.update_yaxes(automargin=True)
@@ -130,7 +129,7 @@ def regression_figure(true: Sequence[float], predicted: Sequence[float], height:
                     hoverinfo="skip")
     fig.add_scatter(x=true, y=predicted, mode="markers", name=t("eval.rows"),
                     marker=dict(color=INDIGO, size=9, opacity=0.6),
-                    hovertemplate="true %{x:.3g}<br>predicted %{y:.3g}<extra></extra>")
+                    hovertemplate=t("evalchart.hover_regression"))
     fig = style(fig, t("evalchart.predicted_vs_true"), height, x_title=t("evalchart.true_value"), legend=False)
     fig.update_yaxes(title=t("evalchart.predicted"), scaleanchor="x", scaleratio=1)
     return fig
