@@ -16,12 +16,12 @@ from tuneboard.distill import (
     suggested_layers,
 )
 from tuneboard.errors import TuneboardError
+from tuneboard.i18n import t
 from tuneboard.protocol import HAS_MODEL
 from tuneboard.runs import open_run
 
-st.title("Make it smaller")
-st.caption("Train a smaller, faster student on what a finished model knows (its soft labels) plus the true "
-           "labels, on the same data. The student is a normal run: evaluate, predict, export and serve it.")
+st.title(t("distill.title"))
+st.caption(t("distill.caption"))
 
 summary = run_picker()
 run = open_run(summary["path"])
@@ -30,10 +30,10 @@ config = run.config()
 
 def comparison(student_path: str, key: str) -> None:
     """The teacher-vs-student table, measured on demand (it times both models on this CPU)."""
-    int8 = st.checkbox("Also measure the student's int8 ONNX export", key=f"distill_int8_{key}")
-    if st.button("Measure teacher vs student", key=f"distill_measure_{key}", icon=":material/speed:"):
+    int8 = st.checkbox(t("distill.int8"), key=f"distill_int8_{key}")
+    if st.button(t("distill.measure"), key=f"distill_measure_{key}", icon=":material/speed:"):
         try:
-            with st.spinner("Timing both models on this machine's CPU…"):
+            with st.spinner(t("distill.measuring")):
                 st.session_state["distill_table"] = {"student": student_path, **compare(student_path, int8=int8)}
         except TuneboardError as e:
             show_error(e)
@@ -41,17 +41,21 @@ def comparison(student_path: str, key: str) -> None:
     if measured and measured["student"] == student_path:
         columns = ["model", "layers", "parameters", "size_mb", "p50_ms", "rows_per_s", "accuracy", "macro_f1"]
         st.dataframe([{c: r[c] for c in columns} for r in measured["rows"]], hide_index=True,
-                     column_config={"size_mb": st.column_config.NumberColumn("size (MB)", format="%.1f"),
-                                    "p50_ms": st.column_config.NumberColumn("one text, p50 (ms)", format="%.1f"),
-                                    "rows_per_s": st.column_config.NumberColumn("rows/s", format="%.0f"),
-                                    "accuracy": st.column_config.NumberColumn(format="%.3f"),
+                     column_config={"model": t("distill.col_model"), "layers": t("distill.col_layers"),
+                                    "parameters": t("distill.col_parameters"),
+                                    "size_mb": st.column_config.NumberColumn(t("distill.col_size"), format="%.1f"),
+                                    "p50_ms": st.column_config.NumberColumn(t("distill.col_p50"), format="%.1f"),
+                                    "rows_per_s": st.column_config.NumberColumn(t("distill.col_rows_per_s"),
+                                                                                format="%.0f"),
+                                    "accuracy": st.column_config.NumberColumn(t("distill.col_accuracy"),
+                                                                              format="%.3f"),
                                     "macro_f1": st.column_config.NumberColumn("macro-F1", format="%.3f")})
         st.success(measured["summary"], icon=":material/compress:")
 
 
 if config.extra.get("teacher_run"):  # a student: how it compares with its teacher
-    st.subheader("This run is a student")
-    st.text(f"Teacher: {config.extra['teacher_run']}")
+    st.subheader(t("distill.is_student"))
+    st.text(t("distill.teacher", run=config.extra["teacher_run"]))
     if run.status().get("status") in HAS_MODEL:
         comparison(str(run.path), "self")
     else:
@@ -65,23 +69,22 @@ except TuneboardError as e:
     st.text(str(e))  # names a run: user data, never markdown
     st.stop()
 if total < 2 or not auth.allowed("view_texts", run.path):
-    st.info("This run cannot be made smaller here: its model has a single layer, or its data is not yours to "
-            "train on (its owner can share it on the Runs page).")
+    st.info(t("distill.cannot"))
     st.stop()
 
 with st.form("distill_form"):
     left, right = st.columns(2)
-    layers = left.number_input("Student layers", 1, total - 1, suggested_layers(total), key="distill_layers",
-                               help=f"The student is the teacher's first layers (the teacher has {total}).")
-    epochs = right.number_input("Epochs", 1, 100, student_epochs(config), key="distill_epochs",
-                                help="Twice the teacher's by default: a cut student starts further from the task.")
-    temperature = left.slider("Temperature", 0.5, 10.0, 2.0, 0.5, key="distill_temperature",
-                              help="Higher: the student learns more from the teacher's second choices.")
-    alpha = right.slider("Teacher's share of the loss (alpha)", 0.0, 1.0, 0.5, 0.05, key="distill_alpha",
-                         help="1: the teacher's soft labels only; 0: the true labels only.")
-    upload = st.file_uploader("Extra unlabeled rows (optional): the teacher labels them",
+    layers = left.number_input(t("distill.layers"), 1, total - 1, suggested_layers(total), key="distill_layers",
+                               help=t("distill.layers_help", total=total))
+    epochs = right.number_input(t("distill.epochs"), 1, 100, student_epochs(config), key="distill_epochs",
+                                help=t("distill.epochs_help"))
+    temperature = left.slider(t("distill.temperature"), 0.5, 10.0, 2.0, 0.5, key="distill_temperature",
+                              help=t("distill.temperature_help"))
+    alpha = right.slider(t("distill.alpha"), 0.0, 1.0, 0.5, 0.05, key="distill_alpha",
+                         help=t("distill.alpha_help"))
+    upload = st.file_uploader(t("distill.unlabeled"),
                               type=["csv", "tsv", "txt", "xlsx", "json", "jsonl", "parquet"], key="distill_unlabeled")
-    start = st.form_submit_button("Make it smaller", type="primary", icon=":material/compress:")
+    start = st.form_submit_button(t("distill.start"), type="primary", icon=":material/compress:")
 if start:
     try:
         record = save_upload(upload)
@@ -97,7 +100,7 @@ if start:
 students = students_of(run.path)
 if students:
     latest = students[0]
-    st.subheader("Its student")
+    st.subheader(t("distill.its_student"))
     st.text(latest.run_id)
     if latest.status().get("status") in HAS_MODEL:
         comparison(str(latest.path), "latest")

@@ -2,21 +2,22 @@
 (and fixing those rows), and its scores on another file."""
 import streamlit as st
 
-from components import auth, cache, charts, evalviews, insights, mistakes
+from components import auth, cache, evalviews, insights, mistakes
 from components.sources import FILE_TYPES
 from components.uploads import save_upload
 from components.widgets import fmt_metric, headline, run_picker, show_error
 from tuneboard.errors import TuneboardError
+from tuneboard.i18n import t
 from tuneboard.runs import open_run
 
-st.title("Evaluate")
-st.caption("Step 4 of 5 · Scores on the validation rows the model never trained on.")
+st.title(t("eval.title"))
+st.caption(t("eval.caption"))
 
 summary = run_picker()
 run = open_run(summary["path"])
 metrics = run.metrics()
 if not metrics:
-    st.info("This run has no scores yet: it is still training, or it stopped before the first evaluation.")
+    st.info(t("eval.no_scores"))
     st.stop()
 if st.session_state.get("_evaluated") != run.run_id:  # another run: its own threshold and filters
     for key in (evalviews.THRESHOLD_KEY, *mistakes.FILTER_KEYS):
@@ -48,17 +49,18 @@ if frame is not None and auth.allowed("view_texts", run.path):
     mistakes.error_analysis(run, metrics, frame)
     insights.explain_mistakes(run, mistakes.wrong_rows(frame, metrics))
 elif frame is not None:
-    st.info("The validation texts of this run are private to its owner: ask them to share the run (Runs page).")
+    st.info(t("eval.texts_private"))
 
-with st.expander("Score it on another labeled file"):
-    file = st.file_uploader("A table with the same text and label columns", type=FILE_TYPES, key="eval_upload")
-    if file is not None and st.button("Evaluate this file", key="eval_file_button", type="primary"):
+with st.expander(t("eval.other_file")):
+    file = st.file_uploader(t("eval.other_file_upload"), type=FILE_TYPES, key="eval_upload")
+    if file is not None and st.button(t("eval.other_file_button"), key="eval_file_button", type="primary"):
         from tuneboard.evaluation import evaluate_file
 
         try:
-            with st.spinner("Scoring every row…"):
+            with st.spinner(t("eval.other_file_spinner")):
                 result = evaluate_file(run.path, save_upload(file)["path"])
-            headline({charts.pretty(k): fmt_metric(k, result[k]) for k in evalviews.HEADLINES[task] if k in result}
-                     | {"Rows": f"{result.get('n', 0):,}"})
+            keys = [k for k in evalviews.HEADLINES[task] if k in result]
+            scores = {evalviews.metric_name(k): fmt_metric(k, result[k]) for k in keys}
+            headline(scores | {t("eval.rows"): f"{result.get('n', 0):,}"})
         except TuneboardError as e:
             show_error(e)

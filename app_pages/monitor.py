@@ -7,21 +7,22 @@ from components import servecharts
 from components.widgets import headline, run_picker, show_error
 from tuneboard import monitor
 from tuneboard.errors import TuneboardError
+from tuneboard.i18n import t
 from tuneboard.runs import open_run, runs_root
 
-st.title("Monitor")
-st.caption("Every prediction the API served: how much, how fast, and whether live traffic still looks like validation.")
+st.title(t("monitor.title"))
+st.caption(t("monitor.caption"))
 
 summary = run_picker()
 run = open_run(summary["path"])
 log = monitor.read_log(run.path)
 if log.empty:
-    st.info("No served predictions yet. Start the API on the **Deploy** page and send it a request.")
+    st.info(t("monitor.empty"))
     st.stop()
 
 traffic = monitor.traffic_summary(log)
-headline({"Predictions": f"{traffic['rows']:,}", "Latency p50": f"{traffic['p50_ms']:,.1f} ms",
-          "Latency p95": f"{traffic['p95_ms']:,.1f} ms"})
+headline({t("monitor.predictions"): f"{traffic['rows']:,}", t("monitor.p50"): f"{traffic['p50_ms']:,.1f} ms",
+          t("monitor.p95"): f"{traffic['p95_ms']:,.1f} ms"})
 st.plotly_chart(servecharts.requests_figure(traffic["per_minute"]), config={"displaylogo": False})
 
 predictions = run.path / "predictions.parquet"
@@ -34,28 +35,30 @@ alert(drift["message"], icon=":material/monitoring:")
 if labels:
     mix, conf = st.columns(2)
     mix.plotly_chart(servecharts.versus_validation_figure(labels, drift["served_labels"], drift["validation_labels"],
-                                                          "Label mix", "label"), config={"displaylogo": False})
+                                                          t("monitor.label_mix"), t("monitor.label")),
+                     config={"displaylogo": False})
     conf.plotly_chart(servecharts.versus_validation_figure(
         servecharts.bin_names(drift["bins"]), drift["served_confidence"], drift["validation_confidence"],
-        "Confidence", "confidence"), config={"displaylogo": False})
+        t("monitor.confidence_title"), t("monitor.confidence")), config={"displaylogo": False})
 
-st.subheader("Least sure: label them for the next training")
+st.subheader(t("monitor.least_sure"))
 unsure = monitor.lowest_confidence(log)
 if unsure.empty:
-    st.caption("Texts are not stored (the default: a hash and the length only). Start the API with "
-               "'Store served texts' to label the ones the model was least sure about.")
+    st.caption(t("monitor.not_stored"))
     st.stop()
 table = pd.DataFrame({"text": unsure["text"], "predicted": unsure["label"], "confidence": unsure["confidence"],
                       "label": ""})
 edited = st.data_editor(table, hide_index=True, key="monitor_labels", disabled=["text", "predicted", "confidence"],
-                        column_config={"label": st.column_config.SelectboxColumn("label", options=labels),
-                                       "confidence": st.column_config.ProgressColumn(min_value=0, max_value=1)})
+                        column_config={"text": t("monitor.text"), "predicted": t("monitor.predicted"),
+                                       "label": st.column_config.SelectboxColumn(t("monitor.label"), options=labels),
+                                       "confidence": st.column_config.ProgressColumn(
+                                           t("monitor.confidence"), min_value=0, max_value=1)})
 dest = runs_root().parent / "feedback" / f"{run.run_id}.csv"
-if st.button("Add the labeled texts to the dataset", key="monitor_append", icon=":material/playlist_add:"):
+if st.button(t("monitor.append"), key="monitor_append", icon=":material/playlist_add:"):
     try:
         rows = edited[edited["label"].fillna("").astype(str) != ""][["text", "label"]]
         path = monitor.append_labeled(dest, rows)
-        st.success(f"Added {len(rows)} rows. Train on them next time:")
+        st.success(t("monitor.added", rows=len(rows)))
         st.code(str(path), language=None)
     except TuneboardError as e:
         show_error(e)

@@ -8,28 +8,29 @@ from components import batch, cache, charts, insights
 from components.widgets import fmt_metric, headline, run_picker, show_error
 from tuneboard.errors import TuneboardError
 from tuneboard.files import safe_csv
+from tuneboard.i18n import t
 
-st.title("Predict")
-st.caption("Step 5 of 5 · Try the model on new text, predict a whole file, or take the model with you.")
+st.title(t("predict.title"))
+st.caption(t("predict.caption"))
 
 summary = run_picker()
 batch.export_button(summary)
-typed_tab, file_tab = st.tabs(["Type text", "Predict a file"])
+typed_tab, file_tab = st.tabs([t("predict.tab_typed"), t("predict.tab_file")])
 
 
 def shown(label):
     if isinstance(label, list):
-        return ", ".join(label) or "(no tag)"
+        return ", ".join(label) or t("predict.no_tag")
     return f"{label:.3g}" if isinstance(label, float) else str(label)
 
 
 def typed_text() -> None:
-    text = st.text_area("Text (several texts at once: one per line)", key="predict_text", height=150,
-                        placeholder="e.g. I was charged twice for my subscription this month, please refund one.")
-    st.button("Predict", key="predict_button", type="primary", icon=":material/bolt:")  # Ctrl+Enter works too
+    text = st.text_area(t("predict.text_label"), key="predict_text", height=150,
+                        placeholder=t("predict.text_placeholder"))
+    st.button(t("predict.button"), key="predict_button", type="primary", icon=":material/bolt:")  # Ctrl+Enter works too
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     if not lines:
-        st.info("Type a text above (or paste several, one per line) and press **Predict**.")
+        st.info(t("predict.type_hint"))
         return
     try:
         predictor = cache.predictor(summary["path"], cache.model_stamp(summary["path"]))
@@ -42,55 +43,60 @@ def typed_text() -> None:
     if len(results) == 1:
         scores = results[0]["scores"]
         confidence = max(scores.values()) if scores and predictor.task == "single_label" else None
-        numbers = {"Prediction": shown(results[0]["label"])}
+        numbers = {t("predict.prediction"): shown(results[0]["label"])}
         if confidence is not None:
-            numbers["Confidence"] = fmt_metric("accuracy", confidence)
-        headline(numbers | {"Latency": f"{latency_ms:,.0f} ms"})
+            numbers[t("predict.confidence")] = fmt_metric("accuracy", confidence)
+        headline(numbers | {t("predict.latency"): f"{latency_ms:,.0f} ms"})
         if scores:
             st.plotly_chart(charts.probability_figure(scores), config=charts.PLOTLY_CONFIG)
         if predictor.tokenizer is not None and predictor.task != "regression" and \
-                st.toggle("Why this label? Highlight the words that mattered", key="predict_explain"):
+                st.toggle(t("predict.explain_toggle"), key="predict_explain"):
             insights.explained(predictor, lines[0])
         return
-    headline({"Texts": f"{len(results):,}", "Latency": f"{latency_ms:,.0f} ms",
-              "Per text": f"{latency_ms / len(results):,.1f} ms"})
-    table = pd.DataFrame({"Text": [r["text"] for r in results], "Prediction": [shown(r["label"]) for r in results]})
+    headline({t("predict.texts"): f"{len(results):,}", t("predict.latency"): f"{latency_ms:,.0f} ms",
+              t("predict.per_text"): f"{latency_ms / len(results):,.1f} ms"})
+    text_col, conf_col = t("predict.text"), t("predict.confidence")
+    table = pd.DataFrame({text_col: [r["text"] for r in results],
+                          t("predict.prediction"): [shown(r["label"]) for r in results]})
     if predictor.task == "single_label":
-        table["Confidence"] = [max(r["scores"].values()) for r in results]
+        table[conf_col] = [max(r["scores"].values()) for r in results]
     for name in predictor.labels:
         table[name] = [r["scores"][name] for r in results]
     shares = {c: st.column_config.NumberColumn(c, format="percent") for c in predictor.labels}
-    shares["Confidence"] = st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1, format="percent")
-    st.dataframe(table, hide_index=True, column_config=shares | {"Text": st.column_config.TextColumn(width="large")})
-    st.download_button("Download as CSV", safe_csv(table), "predictions.csv", "text/csv",
+    shares[conf_col] = st.column_config.ProgressColumn(conf_col, min_value=0, max_value=1, format="percent")
+    st.dataframe(table, hide_index=True, column_config=shares | {text_col: st.column_config.TextColumn(width="large")})
+    st.download_button(t("predict.download_csv"), safe_csv(table), "predictions.csv", "text/csv",
                        icon=":material/download:", on_click="ignore")
 
 
 def file_predictions() -> None:
     record = batch.batch_file()
     if record is None:
-        st.info("Upload a table: every row gets a predicted label and a score per class.")
+        st.info(t("predict.upload_hint"))
         return
     try:
         df, _ = cache.read(record["path"], record.get("sha"))
         text_col, pair_col = batch.text_columns(df, record, summary)
         stamp = cache.model_stamp(summary["path"])
-        result = batch.predict_file(summary["path"], stamp, record["path"], record.get("sha"), text_col, pair_col)
+        with st.spinner(t("predict.predicting")):
+            result = batch.predict_file(summary["path"], stamp, record["path"], record.get("sha"), text_col, pair_col)
     except TuneboardError as e:
         st.error(str(e))
         return
     rows = len(result["frame"])
     took = result["seconds"]
-    headline({"Rows": f"{rows:,}", "Time": f"{took * 1000:,.0f} ms" if took < 1 else f"{took:,.1f} s",
-              "Speed": f"{rows / max(result['seconds'], 1e-9):,.0f} rows/s"})
+    headline({t("predict.rows"): f"{rows:,}",
+              t("predict.time"): f"{took * 1000:,.0f} ms" if took < 1 else f"{took:,.1f} s",
+              t("predict.speed"): t("predict.rows_per_s", speed=f"{rows / max(result['seconds'], 1e-9):,.0f}")})
     table, counts = st.columns([3, 1], gap="large")
     with table:
         batch.result_table(result, text_col)
     with counts:
-        st.markdown("**Rows per predicted label**")
-        st.dataframe(result["counts"].rename("rows"), column_config={"_index": "label"})
+        st.markdown(f"**{t('predict.rows_per_label')}**")
+        st.dataframe(result["counts"].rename("rows"), column_config={"_index": t("predict.label"),
+                                                                      "rows": t("predict.rows_column")})
     name = record["name"].rsplit(".", 1)[0] + "-predictions.csv"
-    st.download_button("Download predictions (CSV)", result["csv"], name, "text/csv", key="predict_batch_download",
+    st.download_button(t("predict.download_predictions"), result["csv"], name, "text/csv", key="predict_batch_download",
                        type="primary", icon=":material/download:", on_click="ignore")
 
 

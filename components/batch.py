@@ -12,6 +12,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from tuneboard.i18n import t
+
 from . import auth, cache
 from .sources import FILE_TYPES, NONE
 from .uploads import save_upload
@@ -21,9 +23,7 @@ PREVIEW_ROWS = 200
 
 def batch_file() -> dict[str, Any] | None:
     """The uploaded file to predict (``{path, name, sha}``), or None."""
-    file = st.file_uploader("File to predict", type=FILE_TYPES, key="predict_batch_upload",
-                            help="CSV, TSV, Excel, JSON Lines or Parquet with a header row. Every row is predicted; "
-                                 "the download keeps all your columns and adds the predictions.")
+    file = st.file_uploader(t("batch.file"), type=FILE_TYPES, key="predict_batch_upload", help=t("batch.file_help"))
     return save_upload(file)
 
 
@@ -40,17 +40,17 @@ def text_columns(df: pd.DataFrame, record: dict[str, Any], summary: dict[str, An
         st.session_state["predict_batch_text_column"] = default  # pushed via state: a keyed box shows old values
         st.session_state["_predict_batch_columns_of"] = record["path"]
     left, right = st.columns(2)
-    text = left.selectbox("Text column", columns, key="predict_batch_text_column")
+    text = left.selectbox(t("batch.text_column"), columns, key="predict_batch_text_column")
     pair = None
     if cfg.text_pair_column:
         pairs = [NONE] + [c for c in columns if c != text]
-        pick = right.selectbox("Second text column", pairs, key="predict_batch_pair_column",
+        pick = right.selectbox(t("batch.pair_column"), pairs, key="predict_batch_pair_column",
                                index=pairs.index(cfg.text_pair_column) if cfg.text_pair_column in pairs else 0)
         pair = None if pick == NONE else pick
     return text, pair
 
 
-@st.cache_data(max_entries=4, show_spinner="Predicting every row…")
+@st.cache_data(max_entries=4, show_spinner=False)  # the page shows a spinner in the person's language
 def predict_file(
     run_path: str, stamp: float, path: str, sha: str | None, text: str, pair: str | None
 ) -> dict[str, Any]:
@@ -76,7 +76,7 @@ def result_table(result: dict[str, Any], text_column: str) -> None:
     st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True, height=300, column_config=config,
                  column_order=first + [c for c in frame.columns if c not in first])
     if len(frame) > PREVIEW_ROWS:
-        st.caption(f"First {PREVIEW_ROWS} of {len(frame):,} rows shown; the download has them all.")
+        st.caption(t("batch.preview", shown=PREVIEW_ROWS, rows=f"{len(frame):,}"))
 
 
 def export_button(summary: dict[str, Any]) -> None:
@@ -86,11 +86,10 @@ def export_button(summary: dict[str, Any]) -> None:
     if not auth.allowed("export", summary["path"]):
         return
     ready = summary.get("status") in EXPORTABLE
-    st.download_button("Export model (.zip)", _export_bytes(summary["path"]) if ready else b"",
+    st.download_button(t("batch.export"), _export_bytes(summary["path"]) if ready else b"",
                        f"{summary['run_id']}.zip", "application/zip", key="predict_export_model", on_click="ignore",
                        icon=":material/archive:", disabled=not ready,
-                       help="The model folder (loads with transformers' from_pretrained), its settings, "
-                            "metrics and a README." if ready else "Only completed or stopped runs can be exported.")
+                       help=t("batch.export_help") if ready else t("batch.export_not_ready"))
 
 
 def _export_bytes(run_path: str) -> Any:

@@ -8,6 +8,7 @@ from typing import Any, Sequence
 
 import plotly.graph_objects as go
 
+from tuneboard.i18n import t
 from tuneboard.protocol import Baseline, Evaluation, TrainStep, parse_events
 
 from .charts import AMBER, GREEN, INDIGO, RED, SLATE, downsample, pretty, style
@@ -23,13 +24,15 @@ def clickable_confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[
     from .charts import confusion_figure, plain_text
 
     fig = confusion_figure(labels, matrix, title=None)  # its axes show the labels escaped: so do the markers
+    fig.update_xaxes(title=t("evalchart.cm_predicted"))
+    fig.update_yaxes(title=t("evalchart.cm_true"))
     cells = [(plain_text(str(p)), plain_text(str(t)), matrix[i][j])
              for i, t in enumerate(labels) for j, p in enumerate(labels)]
     clear = dict(opacity=0)
     fig.add_scatter(x=[c[0] for c in cells], y=[c[1] for c in cells], mode="markers", customdata=[c[2] for c in cells],
                     marker=dict(symbol="square", size=44, color="rgba(0,0,0,0)"), selected=dict(marker=clear),
                     unselected=dict(marker=clear), showlegend=False,
-                    hovertemplate="true %{y}<br>predicted %{x}<br>%{customdata} rows<extra></extra>")
+                    hovertemplate=t("evalchart.hover_cell"))  # Plotly's %{...}: t() fills nothing
     fig.update_layout(clickmode="event+select", dragmode=False)
     return fig
 
@@ -37,13 +40,13 @@ def clickable_confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[
 def roc_figure(fpr: Sequence[float], tpr: Sequence[float], auc: float | None = None, height: int = 340) -> go.Figure:
     """ROC curve against the chance diagonal; the AUC in the title."""
     fig = go.Figure()
-    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=DIAGONAL, name="Chance", hoverinfo="skip")
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=DIAGONAL, name=t("evalchart.chance"), hoverinfo="skip")
     x, y = downsample(fpr, tpr)
-    fig.add_scatter(x=x, y=y, mode="lines", line=dict(color=INDIGO, width=3), name="Model", fill="tozeroy",
+    fig.add_scatter(x=x, y=y, mode="lines", line=dict(color=INDIGO, width=3), name=t("evalchart.model"), fill="tozeroy",
                     fillcolor="rgba(79,70,229,0.08)",
-                    hovertemplate="false positives %{x:.0%}<br>true positives %{y:.0%}<extra></extra>")
-    title = f"ROC curve · AUC {auc:.3f}" if auc is not None else "ROC curve"
-    return _unit_square(fig, title, height, "False positive rate", "True positive rate")
+                    hovertemplate=t("evalchart.hover_roc"))
+    title = t("evalchart.roc") + (f" · AUC {auc:.3f}" if auc is not None else "")
+    return _unit_square(fig, title, height, t("evalchart.fpr"), t("evalchart.tpr"))
 
 
 def pr_figure(precision: Sequence[float], recall: Sequence[float], auc: float | None = None,
@@ -51,12 +54,13 @@ def pr_figure(precision: Sequence[float], recall: Sequence[float], auc: float | 
     """Precision against recall; ``base_rate`` (share of positives) is what a coin would score."""
     fig = go.Figure()
     if base_rate is not None:
-        fig.add_hline(y=base_rate, line=DIAGONAL, annotation_text="chance", annotation_position="bottom left")
+        fig.add_hline(y=base_rate, line=DIAGONAL, annotation_text=t("evalchart.chance_note"),
+                      annotation_position="bottom left")
     x, y = downsample(recall, precision)
-    fig.add_scatter(x=x, y=y, mode="lines", line=dict(color=GREEN, width=3), name="Model",
-                    hovertemplate="recall %{x:.0%}<br>precision %{y:.0%}<extra></extra>")
-    title = f"Precision–recall · AP {auc:.3f}" if auc is not None else "Precision–recall"
-    return _unit_square(fig, title, height, "Recall", "Precision")
+    fig.add_scatter(x=x, y=y, mode="lines", line=dict(color=GREEN, width=3), name=t("evalchart.model"),
+                    hovertemplate=t("evalchart.hover_pr"))
+    title = t("evalchart.pr") + (f" · AP {auc:.3f}" if auc is not None else "")
+    return _unit_square(fig, title, height, t("eval.recall"), t("eval.precision"))
 
 
 def _unit_square(fig: go.Figure, title: str, height: int, x_title: str, y_title: str) -> go.Figure:
@@ -72,16 +76,16 @@ def threshold_figure(rows: Sequence[dict[str, float]], chosen: float | None = No
     """Precision, recall and F1 of the positive class at every threshold; chosen and saved ones marked."""
     xs = [r["threshold"] for r in rows]
     fig = go.Figure()
-    for key, color in (("precision", INDIGO), ("recall", AMBER), ("f1", GREEN)):
-        fig.add_scatter(x=xs, y=[r[key] for r in rows], mode="lines", name=pretty(key) if key != "f1" else "F1",
+    for key, color in (("precision", INDIGO), ("recall", AMBER), ("f1", GREEN)):  # eval.precision, eval.recall
+        fig.add_scatter(x=xs, y=[r[key] for r in rows], mode="lines", name=t(f"eval.{key}") if key != "f1" else "F1",
                         line=dict(color=color, width=3), hovertemplate="%{y:.1%}<extra>" + key + "</extra>")
     if saved is not None:
-        fig.add_vline(x=saved, line=dict(color=SLATE, dash="dot"), annotation_text="saved",
+        fig.add_vline(x=saved, line=dict(color=SLATE, dash="dot"), annotation_text=t("evalchart.saved"),
                       annotation_position="bottom right")
     if chosen is not None and chosen != saved:
-        fig.add_vline(x=chosen, line=dict(color=RED, width=2), annotation_text="chosen",
+        fig.add_vline(x=chosen, line=dict(color=RED, width=2), annotation_text=t("evalchart.chosen"),
                       annotation_position="top right")
-    fig = style(fig, "Precision and recall by threshold", height, x_title="Decision threshold")
+    fig = style(fig, t("evalchart.by_threshold"), height, x_title=t("eval.threshold"))
     fig.update_xaxes(range=[0, 1])
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
     return fig
@@ -90,16 +94,16 @@ def threshold_figure(rows: Sequence[dict[str, float]], chosen: float | None = No
 def reliability_figure(bins: Sequence[dict[str, Any]], ece: float | None = None, height: int = 340) -> go.Figure:
     """Reliability diagram: accuracy per confidence bin against the diagonal of perfect calibration."""
     fig = go.Figure()
-    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=DIAGONAL, name="Perfectly calibrated", hoverinfo="skip")
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=DIAGONAL, name=t("evalchart.perfect"), hoverinfo="skip")
     fig.add_bar(x=[(b["low"] + b["high"]) / 2 for b in bins], y=[b["accuracy"] for b in bins],
-                width=[(b["high"] - b["low"]) * 0.9 for b in bins], marker_color=INDIGO, opacity=0.85, name="Accuracy",
+                width=[(b["high"] - b["low"]) * 0.9 for b in bins], marker_color=INDIGO, opacity=0.85,
+                name=t("evalchart.accuracy"),
                 customdata=[[b["confidence"], b["count"]] for b in bins],
-                hovertemplate="confidence %{customdata[0]:.0%}<br>correct %{y:.0%}<br>%{customdata[1]} rows"
-                              "<extra></extra>")
-    title = f"Calibration · ECE {ece:.3f}" if ece is not None else "Calibration"
-    fig = style(fig, title, height, x_title="Confidence", legend=False)
+                hovertemplate=t("evalchart.hover_reliability"))
+    title = t("eval.calibration") + (f" · ECE {ece:.3f}" if ece is not None else "")
+    fig = style(fig, title, height, x_title=t("evalchart.confidence"), legend=False)
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="Share correct")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title=t("evalchart.share_correct"))
     return fig
 
 
@@ -109,8 +113,8 @@ def per_label_figure(per_class: dict[str, dict[str, float]], height: int | None 
     fig = go.Figure(go.Bar(y=[k for k, _ in items], x=[v["f1"] for _, v in items], orientation="h",
                            marker_color=INDIGO, text=[f"{v['f1']:.0%}" for _, v in items], textposition="outside",
                            cliponaxis=False, customdata=[v["support"] for _, v in items],
-                           hovertemplate="%{y}: F1 %{x:.1%} on %{customdata} rows<extra></extra>"))
-    fig = style(fig, "F1 per label", height or max(260, 80 + 40 * len(items)), legend=False)
+                           hovertemplate=t("evalchart.hover_per_label")))
+    fig = style(fig, t("evalchart.f1_per_label"), height or max(260, 80 + 40 * len(items)), legend=False)
     fig.update_xaxes(range=[0, 1.12], tickformat=".0%")
     fig.update_yaxes(automargin=True)
     return fig
@@ -121,11 +125,13 @@ def regression_figure(true: Sequence[float], predicted: Sequence[float], height:
     true, predicted = list(true)[:20_000], list(predicted)[:20_000]
     low, high = min(true + predicted, default=0.0), max(true + predicted, default=1.0)
     fig = go.Figure()
-    fig.add_scatter(x=[low, high], y=[low, high], mode="lines", line=DIAGONAL, name="Exact", hoverinfo="skip")
-    fig.add_scatter(x=true, y=predicted, mode="markers", name="Rows", marker=dict(color=INDIGO, size=9, opacity=0.6),
-                    hovertemplate="true %{x:.3g}<br>predicted %{y:.3g}<extra></extra>")
-    fig = style(fig, "Predicted vs true", height, x_title="True value", legend=False)
-    fig.update_yaxes(title="Predicted", scaleanchor="x", scaleratio=1)
+    fig.add_scatter(x=[low, high], y=[low, high], mode="lines", line=DIAGONAL, name=t("evalchart.exact"),
+                    hoverinfo="skip")
+    fig.add_scatter(x=true, y=predicted, mode="markers", name=t("eval.rows"),
+                    marker=dict(color=INDIGO, size=9, opacity=0.6),
+                    hovertemplate=t("evalchart.hover_regression"))
+    fig = style(fig, t("evalchart.predicted_vs_true"), height, x_title=t("evalchart.true_value"), legend=False)
+    fig.update_yaxes(title=t("evalchart.predicted"), scaleanchor="x", scaleratio=1)
     return fig
 
 
@@ -138,13 +144,13 @@ def compare_loss_figure(histories: dict[str, Sequence[dict[str, Any]]], height: 
         evals = [e for e in parsed if isinstance(e, Evaluation) and e.eval_loss is not None]
         if train:
             x, y = downsample([e.epoch for e in train], [e.loss for e in train])
-            fig.add_scatter(x=x, y=y, mode="lines", name=f"{name} · train", legendgroup=name,
+            fig.add_scatter(x=x, y=y, mode="lines", name=f"{name} · {t('evalchart.train')}", legendgroup=name,
                             line=dict(color=color, width=3))
         if evals:
             fig.add_scatter(x=[e.epoch for e in evals], y=[e.eval_loss for e in evals], mode="lines+markers",
-                            name=f"{name} · validation", legendgroup=name,
+                            name=f"{name} · {t('evalchart.validation')}", legendgroup=name,
                             line=dict(color=color, width=2, dash="dot"), marker=dict(size=9))
-    return _legend_below(style(fig, "Loss", height, x_title="Epoch"))
+    return _legend_below(style(fig, t("evalchart.loss"), height, x_title=t("evalchart.epoch")))
 
 
 def compare_metric_figure(histories: dict[str, Sequence[dict[str, Any]]], metric: str, height: int = 400) -> go.Figure:
@@ -159,7 +165,8 @@ def compare_metric_figure(histories: dict[str, Sequence[dict[str, Any]]], metric
                      if isinstance(e, Baseline) and e.metrics.get(metric) is not None), None)
         if base is not None:
             fig.add_hline(y=base, line=dict(color=color, width=1, dash="dash"), opacity=0.6)
-    fig = _legend_below(style(fig, f"Validation {pretty(metric)}", height, x_title="Epoch"))
+    fig = _legend_below(style(fig, t("evalchart.validation_metric", metric=pretty(metric)), height,
+                              x_title=t("evalchart.epoch")))
     if metric not in ("rmse", "mae", "r2", "eval_loss"):
         fig.update_yaxes(tickformat=".0%")
     return fig

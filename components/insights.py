@@ -7,10 +7,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from tuneboard.i18n import t
+
 from . import cache
 from .widgets import show_error
 
-LEGEND = "Green words pushed the model **toward** this label, red words **against** it; stronger colour, stronger push."
 EXPLAIN_SHOWN = 200  # mistakes offered in the "why?" picker
 
 
@@ -20,17 +21,19 @@ def explained(predictor: Any, text: str, label: str | None = None) -> None:
     from tuneboard.explain import explain, highlight_html
 
     try:
-        with st.spinner("Weighing every word…"):
+        with st.spinner(t("insights.weighing")):
             e = explain(predictor, [text], labels=[label] if label else None)[0]
     except TuneboardError as err:
         show_error(err)
         return
     st.html(highlight_html(e))
-    st.caption(LEGEND + (" The model read only the first part of this long text." if e.truncated else ""))
-    words = [(w.text, "toward", w.weight) for w in e.top(5)] + [(w.text, "against", w.weight)
-                                                               for w in e.top(5, toward=False)]
+    st.caption(t("insights.legend") + (" " + t("insights.truncated") if e.truncated else ""))
+    toward, against = t("insights.toward"), t("insights.against")
+    words = [(w.text, toward, w.weight) for w in e.top(5)] + [(w.text, against, w.weight)
+                                                             for w in e.top(5, toward=False)]
     st.dataframe(pd.DataFrame(words, columns=["Word", "Pushes", "Weight"]), hide_index=True,
-                 column_config={"Weight": st.column_config.NumberColumn(format="%+.3f")})
+                 column_config={"Word": t("insights.word"), "Pushes": t("insights.pushes"),
+                                "Weight": st.column_config.NumberColumn(t("insights.weight"), format="%+.3f")})
 
 
 def explain_mistakes(run: Any, wrong: pd.DataFrame) -> None:
@@ -39,16 +42,17 @@ def explain_mistakes(run: Any, wrong: pd.DataFrame) -> None:
 
     if wrong.empty or "confidence" not in wrong or is_baseline_folder(run.model_dir):  # regression / TF-IDF
         return
-    with st.expander("Why did the model say that? Explain a mistake"):
+    with st.expander(t("insights.explain_mistake")):
         rows = wrong.head(EXPLAIN_SHOWN).reset_index(drop=True)
-        names = [f"{t} → {p}: {x[:90]}" for t, p, x in zip(rows["label"], rows["predicted"], rows["text"], strict=True)]
-        pick = st.selectbox("Mistake", range(len(rows)), key="insights_explain_row", format_func=names.__getitem__)
-        if st.button("Explain", key="insights_explain_button", icon=":material/lightbulb:"):
+        names = [f"{y} → {p}: {x[:90]}" for y, p, x in zip(rows["label"], rows["predicted"], rows["text"], strict=True)]
+        pick = st.selectbox(t("insights.mistake"), range(len(rows)), key="insights_explain_row",
+                            format_func=names.__getitem__)
+        if st.button(t("insights.explain"), key="insights_explain_button", icon=":material/lightbulb:"):
             predictor = cache.predictor(str(run.path), cache.model_stamp(str(run.path)))
             explained(predictor, str(rows["text"][pick]), str(rows["predicted"][pick]))
 
 
-@st.cache_data(max_entries=4, show_spinner="Slicing the validation rows…")
+@st.cache_data(max_entries=4, show_spinner=False)  # the caller shows a spinner in the person's language
 def _sliced(run_path: str, frame: pd.DataFrame, metrics: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The judged predictions with the data file's extra columns, and their slice table (the file is read once)."""
     from tuneboard.runs import open_run
@@ -64,36 +68,41 @@ def slices(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
 
     if "correct" not in frame:
         return
-    judged, table = _sliced(str(run.path), frame, metrics)
-    st.subheader("Slices: where the model is weaker")
+    with st.spinner(t("insights.slicing")):
+        judged, table = _sliced(str(run.path), frame, metrics)
+    st.subheader(t("insights.slices_title"))
     if table.empty:
-        st.caption("No slice has enough rows to compare (at least 5 rows in two or more slices).")
+        st.caption(t("insights.slices_none"))
         return
-    st.caption("Validation accuracy per slice of the data, worst first. The 95 % interval is wide when a slice "
-               "has few rows. Click a row to list that slice's mistakes.")
-    view = table.drop(columns="below_overall").rename(columns={
-        "by": "Slice by", "value": "Value", "rows": "Rows", "errors": "Mistakes", "accuracy": "Accuracy",
-        "low": "Low (95 %)", "high": "High (95 %)", "macro_f1": "Macro-F1"})
-    percent = st.column_config.NumberColumn(format="percent", width="small")
+    st.caption(t("insights.slices_caption"))
+    view = table.drop(columns="below_overall")
+
+    def percent(label: str) -> Any:
+        return st.column_config.NumberColumn(label, format="percent", width="small")
+
     picked = st.dataframe(view, hide_index=True, on_select="rerun", selection_mode="single-row",
                           key="insights_slice_pick", column_config={
-                              "Accuracy": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent"),
-                              "Low (95 %)": percent, "High (95 %)": percent, "Macro-F1": percent})
+                              "by": t("insights.slice_by"), "value": t("insights.value"), "rows": t("insights.rows"),
+                              "errors": t("insights.mistakes"),
+                              "accuracy": st.column_config.ProgressColumn(t("insights.accuracy"), min_value=0,
+                                                                          max_value=1, format="percent"),
+                              "low": percent(t("insights.low")), "high": percent(t("insights.high")),
+                              "macro_f1": percent("Macro-F1")})
     chosen = picked.selection.rows if picked and picked.selection else []
     if chosen:
         row = table.iloc[chosen[0]]
         part = slice_rows(judged, row["by"], row["value"])
         wrong = part[~part["correct"]]
-        st.markdown(f"**{len(wrong)} mistakes** of {len(part)} rows in this slice:")
+        st.markdown(t("insights.slice_mistakes", wrong=len(wrong), rows=len(part)))
         st.caption(f"{row['by']} = {row['value']}")  # user data: shown as plain text, never as markdown
         cols = [c for c in ("text", "label", "predicted", "confidence") if c in wrong]
         st.dataframe(wrong[cols].sort_values("confidence", ascending=False), hide_index=True, column_config={
-            "text": st.column_config.TextColumn("Text", width="large"), "label": "True label",
-            "predicted": "Predicted",
-            "confidence": st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1, format="percent")})
+            "text": st.column_config.TextColumn(t("mistakes.text"), width="large"), "label": t("mistakes.true_label"),
+            "predicted": t("mistakes.predicted"), "confidence": st.column_config.ProgressColumn(
+                t("mistakes.confidence"), min_value=0, max_value=1, format="percent")})
 
 
-@st.cache_data(max_entries=4, show_spinner="Cross-checking every label (a few seconds)…")
+@st.cache_data(max_entries=4, show_spinner=False)  # the caller shows a spinner in the person's language
 def _suspects(run_path: str, config: dict[str, Any], stamp: float) -> pd.DataFrame:
     from tuneboard.config import TrainConfig
     from tuneboard.mislabels import suspects_in_run_data
@@ -107,26 +116,25 @@ def mislabels(run: Any, metrics: dict[str, Any]) -> None:
 
     if metrics.get("task") != "single_label":
         return
-    st.subheader("Suspected mislabels")
+    st.subheader(t("insights.mislabels_title"))
     key = f"insights_suspects_{run.run_id}"
     if not st.session_state.get(key):
-        st.caption("Cross-validate a fast TF-IDF model over every row of the data and let cleanlab flag the "
-                   "labels the evidence disagrees with.")
-        if st.button("Look for mislabeled rows", key="insights_find_mislabels", icon=":material/search:"):
+        st.caption(t("insights.mislabels_caption"))
+        if st.button(t("insights.mislabels_find"), key="insights_find_mislabels", icon=":material/search:"):
             st.session_state[key] = True
             st.rerun()
         return
     cfg = run.config()
     try:
-        found = _suspects(str(run.path), cfg.to_dict(), cache.model_stamp(str(run.path)))
+        with st.spinner(t("insights.cross_checking")):
+            found = _suspects(str(run.path), cfg.to_dict(), cache.model_stamp(str(run.path)))
     except TuneboardError as e:
         show_error(e)
         return
     if found.empty:
-        st.success("No row looks mislabeled.")
+        st.success(t("insights.mislabels_none"))
         return
-    st.warning(f"**{len(found)} rows are probably mislabeled** — review them: pick the right label or tick "
-               "Exclude, then **Save corrected copy** below.")
+    st.warning(t("insights.mislabels_found", count=len(found)))
     _review(run, found, [str(n) for n in metrics.get("labels") or []])
 
 
@@ -139,13 +147,13 @@ def _review(run: Any, found: pd.DataFrame, labels: list[str]) -> None:
     table = st.data_editor(view, hide_index=True, key=f"insights_mislabel_editor_{run.run_id}",
                            disabled=["text", "label", "suggested", "label_quality"],
                            height=min(380, 38 + 35 * len(view)), column_config={
-                               "text": st.column_config.TextColumn("Text", width="large"), "label": "Label now",
-                               "suggested": "Likely label",
+                               "text": st.column_config.TextColumn(t("mistakes.text"), width="large"),
+                               "label": t("insights.label_now"), "suggested": t("insights.likely_label"),
                                "label_quality": st.column_config.ProgressColumn(
-                                   "Label quality", min_value=0, max_value=1, format="%.2f",
-                                   help="How well the label fits the evidence (low: probably wrong)."),
-                               "new_label": st.column_config.SelectboxColumn("New label", options=labels),
-                               "exclude": st.column_config.CheckboxColumn("Exclude")})
+                                   t("insights.label_quality"), min_value=0, max_value=1, format="%.2f",
+                                   help=t("insights.label_quality_help")),
+                               "new_label": st.column_config.SelectboxColumn(t("mistakes.new_label"), options=labels),
+                               "exclude": st.column_config.CheckboxColumn(t("mistakes.exclude"))})
     for row in table.itertuples(index=False):
         if row.exclude:
             edits[row.text] = None
@@ -161,10 +169,10 @@ def report_button(run: Any) -> None:
     from tuneboard.report import write_report
 
     build, download = st.columns([1, 3], vertical_alignment="center")
-    if build.button("Stakeholder report", key="insights_build_report", icon=":material/summarize:",
-                    help="One HTML file with charts and examples: opens offline in any browser, prints well."):
+    if build.button(t("insights.report"), key="insights_build_report", icon=":material/summarize:",
+                    help=t("insights.report_help")):
         try:
-            with st.spinner("Writing the report (explaining a few examples)…"):
+            with st.spinner(t("insights.report_writing")):
                 path = write_report(run.path)
             st.session_state["_report"] = {"run": run.run_id, "path": str(path)}
         except TuneboardError as e:
@@ -174,6 +182,6 @@ def report_button(run: Any) -> None:
         from pathlib import Path
 
         data = Path(done["path"]).read_bytes()
-        download.download_button("Download report (HTML)", data, file_name=f"{run.run_id}-report.html",
+        download.download_button(t("insights.report_download"), data, file_name=f"{run.run_id}-report.html",
                                  mime="text/html", key="insights_report_download", type="primary",
                                  icon=":material/download:", on_click="ignore")

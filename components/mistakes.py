@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from tuneboard.files import safe_csv
+from tuneboard.i18n import t
 
 from . import auth, cache, nav, state, trainform
 from .widgets import plain, show_error
@@ -19,7 +20,7 @@ ALL = "(any)"
 CHART_KEY = "eval_confusion_pick"
 FILTER_KEYS = ("eval_mistake_true", "eval_mistake_pred")
 ORDER_KEY = "eval_mistake_order"
-ORDERS = ("Most confident first", "Least confident first")
+ORDERS = ("Most confident first", "Least confident first")  # values; shown as t("mistakes.order_0"/"_1")
 SHOWN = 500  # rows in the editor: enough to work through, light enough for the browser
 
 
@@ -53,17 +54,17 @@ def error_analysis(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> No
     wrong = wrong_rows(frame, metrics)
     total = len(wrong)
     if task == "regression":
-        st.subheader("Largest errors")
-        st.caption("Rows the model is furthest off on: a wrong score in the data shows up here first.")
+        st.subheader(t("mistakes.largest"))
+        st.caption(t("mistakes.largest_caption"))
     else:
-        st.subheader(f"Mistakes ({len(wrong)} of {len(frame)} validation rows)")
-        st.caption("Confident mistakes first: these are often mislabeled rows worth fixing in the data.")
+        st.subheader(t("mistakes.title", wrong=len(wrong), rows=len(frame)))
+        st.caption(t("mistakes.caption"))
         shown = _filtered(wrong, labels, task)
         if len(shown) != len(wrong):
-            st.caption(f"Showing {len(shown)} of {len(wrong)} mistakes: the filters above hide the rest.")
+            st.caption(t("mistakes.filtered", shown=len(shown), wrong=len(wrong)))
         wrong = shown
     if wrong.empty:
-        st.success("No mistakes match these filters." if total else "No mistakes here.")
+        st.success(t("mistakes.none_match") if total else t("mistakes.none"))
         return
     edits = st.session_state.setdefault("_corrections", {}).setdefault(run.run_id, {})
     table = _editor(wrong, task, labels, edits)
@@ -71,13 +72,12 @@ def error_analysis(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> No
     export = wrong[[c for c in ("text", "text_pair", "label", "predicted", "confidence", "error") if c in wrong]]
     save, download, note = st.columns([1, 1, 2], vertical_alignment="center")
     if auth.allowed("export", run.path):
-        download.download_button("Export to CSV", safe_csv(export),
+        download.download_button(t("mistakes.export"), safe_csv(export),
                                  file_name="mistakes.csv", mime="text/csv", key="eval_export_mistakes",
                                  icon=":material/download:")
-    note.caption(f"{len(edits)} {'row' if len(edits) == 1 else 'rows'} changed. The original file is never modified."
-                 if edits else
-                 "Fix a row with a new label (or value), or tick Exclude; the original file is never modified.")
-    if auth.allowed("relabel", run.path) and save.button("Save corrected copy", key="eval_save_corrections",
+    note.caption(t("mistakes.changed_one" if len(edits) == 1 else "mistakes.changed", count=len(edits)) if edits
+                 else t("mistakes.fix_hint"))
+    if auth.allowed("relabel", run.path) and save.button(t("mistakes.save"), key="eval_save_corrections",
                                                          type="primary", disabled=not edits, icon=":material/save:"):
         _save(run, edits)
     retrain_offer(run)
@@ -90,15 +90,24 @@ def _filtered(wrong: pd.DataFrame, labels: list[str], task: str) -> pd.DataFrame
         if st.session_state.get(key) not in options:
             st.session_state[key] = ALL
     true_col, pred_col, order_col = st.columns([2, 2, 3], vertical_alignment="bottom")
-    true = true_col.selectbox("True label", options, key=FILTER_KEYS[0], disabled=task != "single_label")
-    pred = pred_col.selectbox("Predicted", options, key=FILTER_KEYS[1], disabled=task != "single_label")
-    order = order_col.radio("Order", ORDERS, key=ORDER_KEY, horizontal=True, label_visibility="collapsed")
+    # names looked up now, in the page's language (a test harness may call format_func from another context)
+    any_label, order_labels = t("mistakes.any"), {ORDERS[0]: t("mistakes.order_0"), ORDERS[1]: t("mistakes.order_1")}
+
+    def shown(option: str) -> str:
+        return any_label if option == ALL else option
+
+    true = true_col.selectbox(t("mistakes.true_label"), options, key=FILTER_KEYS[0], disabled=task != "single_label",
+                              format_func=shown)
+    pred = pred_col.selectbox(t("mistakes.predicted"), options, key=FILTER_KEYS[1], disabled=task != "single_label",
+                              format_func=shown)
+    order = order_col.radio(t("mistakes.order"), ORDERS, key=ORDER_KEY, horizontal=True, label_visibility="collapsed",
+                            format_func=order_labels.get)
     if true != ALL:
         wrong = wrong[wrong["label"] == true]
     if pred != ALL:
         wrong = wrong[wrong["predicted"] == pred]
     if true != ALL and true == pred:
-        st.info(f"That cell holds the rows the model got right ('{plain(true)}').")
+        st.info(t("mistakes.right_cell", label=plain(true)))
     return wrong.sort_values("confidence", ascending=order != ORDERS[0])
 
 
@@ -110,21 +119,24 @@ def _editor(wrong: pd.DataFrame, task: str, labels: list[str], edits: dict[str, 
         view["new_label"] = pd.to_numeric(view["new_label"])
     view["exclude"] = [t in edits and edits[t] is None for t in view["text"]]
     if task == "regression":
-        new = st.column_config.NumberColumn("New value", help="The correct score for this row.")
+        new = st.column_config.NumberColumn(t("mistakes.new_value"), help=t("mistakes.new_value_help"))
     elif task == "multi_label":
-        new = st.column_config.TextColumn("New labels", help="Correct labels, separated by |")
+        new = st.column_config.TextColumn(t("mistakes.new_labels"), help=t("mistakes.new_labels_help"))
     else:
-        new = st.column_config.SelectboxColumn("New label", options=labels, help="The correct label for this row.")
+        new = st.column_config.SelectboxColumn(t("mistakes.new_label"), options=labels,
+                                               help=t("mistakes.new_label_help"))
     width = "medium" if "text_pair" in view else "large"  # leave room for the columns that fix a row
     config = {
-        "text": st.column_config.TextColumn("Text", width=width),
-        "text_pair": st.column_config.TextColumn("Second text", width="medium"),
-        "label": "True label" if task != "regression" else "True value",
-        "predicted": st.column_config.NumberColumn("Predicted", format="%.2f") if task == "regression" else "Predicted",
-        "confidence": st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1, format="percent"),
-        "error": st.column_config.NumberColumn("Error", format="%.2f"),
+        "text": st.column_config.TextColumn(t("mistakes.text"), width=width),
+        "text_pair": st.column_config.TextColumn(t("mistakes.second_text"), width="medium"),
+        "label": t("mistakes.true_label") if task != "regression" else t("mistakes.true_value"),
+        "predicted": st.column_config.NumberColumn(t("mistakes.predicted"), format="%.2f") if task == "regression"
+        else t("mistakes.predicted"),
+        "confidence": st.column_config.ProgressColumn(t("mistakes.confidence"), min_value=0, max_value=1,
+                                                      format="percent"),
+        "error": st.column_config.NumberColumn(t("mistakes.error"), format="%.2f"),
         "new_label": new,
-        "exclude": st.column_config.CheckboxColumn("Exclude", help="Leave this row out of the corrected copy."),
+        "exclude": st.column_config.CheckboxColumn(t("mistakes.exclude"), help=t("mistakes.exclude_help")),
     }
     filters = "|".join(str(st.session_state.get(k)) for k in (*FILTER_KEYS, ORDER_KEY))
     # One editor per filter: its edits are row positions, which mean other rows once the filter changes.
@@ -178,9 +190,9 @@ def retrain_offer(run: Any) -> None:
     if not done or done["run"] != run.run_id:
         return
     counts = done["counts"]
-    st.success(f"Saved **{plain(Path(done['path']).name)}**: {counts['relabelled']} row(s) relabelled, "
-               f"{counts['excluded']} excluded, {counts['rows']:,} rows in all. The original is unchanged.")
-    if st.button("Train again on the corrected data", key="eval_retrain_corrected", type="primary",
+    st.success(t("mistakes.saved", name=plain(Path(done["path"]).name), relabelled=counts["relabelled"],
+                 excluded=counts["excluded"], rows=f"{counts['rows']:,}"))
+    if st.button(t("mistakes.retrain"), key="eval_retrain_corrected", type="primary",
                  icon=":material/rocket_launch:"):
         cfg = run.config()
         text_col, label_col = done["columns"]

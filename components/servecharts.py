@@ -6,6 +6,7 @@ from typing import Any, Sequence
 import plotly.graph_objects as go
 
 from components.charts import AMBER, FONT, INDIGO
+from tuneboard.i18n import t
 
 
 def _look(fig: go.Figure, title: str, height: int, x_title: str, y_title: str) -> go.Figure:
@@ -22,8 +23,8 @@ def requests_figure(per_minute: Any, height: int = 280) -> go.Figure:
     # Each bar one minute wide, one tick per minute: with a single minute of traffic Plotly's automatic
     # axis otherwise zooms to sub-millisecond ticks (08:05:59.9996) under one bar filling the chart.
     fig = go.Figure(go.Bar(x=list(per_minute.index), y=list(per_minute.values), marker_color=INDIGO,
-                           name="predictions", width=[60_000] * len(per_minute)))
-    fig = _look(fig, "Predictions per minute", height, "minute", "predictions")
+                           name=t("serve.predictions"), width=[60_000] * len(per_minute)))
+    fig = _look(fig, t("serve.per_minute"), height, t("serve.minute"), t("serve.predictions"))
     fig.update_xaxes(type="date", tickformat="%H:%M", dtick=60_000)
     return fig
 
@@ -36,10 +37,10 @@ def _shares(counts: Sequence[float]) -> list[float]:
 def versus_validation_figure(names: Sequence[str], served: Sequence[float], validation: Sequence[float] | None,
                              title: str, x_title: str, height: int = 300) -> go.Figure:
     """Served vs validation shares over the same categories (labels or confidence bins)."""
-    fig = go.Figure(go.Bar(x=list(names), y=_shares(served), name="served", marker_color=INDIGO))
+    fig = go.Figure(go.Bar(x=list(names), y=_shares(served), name=t("serve.served"), marker_color=INDIGO))
     if validation is not None:
-        fig.add_trace(go.Bar(x=list(names), y=_shares(validation), name="validation", marker_color=AMBER))
-    fig = _look(fig, title, height, x_title, "share")
+        fig.add_trace(go.Bar(x=list(names), y=_shares(validation), name=t("serve.validation"), marker_color=AMBER))
+    fig = _look(fig, title, height, x_title, t("serve.share"))
     fig.update_yaxes(tickformat=".0%")
     return fig
 
@@ -56,8 +57,8 @@ def formats_table(rows: list[dict[str, Any]]) -> Any:
     if frame.empty:
         return frame
     metric = frame["metric"].iloc[0]
-    return pd.DataFrame({"Format": frame["name"], "File size (MB)": frame["size_mb"].round(2),
-                         "One text p50 (ms)": frame["p50_ms"].round(2),
-                         "Rows/s in batches": frame["rows_per_s"].round(0),
-                         f"Validation {metric}": frame["value"],
-                         "Label agreement with PyTorch": frame["label_agreement"]})
+    return pd.DataFrame({t("serve.format"): frame["name"], t("serve.size"): frame["size_mb"].round(2),
+                         t("serve.p50"): frame["p50_ms"].round(2),
+                         t("serve.rows_per_s"): frame["rows_per_s"].round(0),
+                         t("serve.validation_metric", metric=metric): frame["value"],
+                         t("serve.agreement"): frame["label_agreement"]})

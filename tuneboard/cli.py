@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("report", help="write a self-contained HTML report of a finished run for stakeholders")
     sp.add_argument("run_dir")
     sp.add_argument("--output", help="the HTML file to write (default RUN_DIR/report.html)")
+    sp.add_argument("--lang", choices=["en", "zh"], default="en", help="the report's language (default en)")
     add_distill_parser(sub)
     return p
 
@@ -453,8 +454,10 @@ def _print_explanations(predictor: Any, texts: list[str], as_json: bool) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from .i18n import set_language
     from .report import write_report
 
+    set_language(args.lang)
     path = write_report(args.run_dir, args.output)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): open it in a browser, no server needed")
     return 0

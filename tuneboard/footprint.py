@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .i18n import t
 from .runs import open_run
 
 FORMAT_NAMES = {"torch": "PyTorch (safetensors)", "onnx": "ONNX fp32", "onnx-int8": "ONNX int8",
@@ -79,27 +80,27 @@ def recommend(rows: list[dict[str, Any]]) -> str:
     base = by.get("torch")
     if base is None:
         only = rows[0] if rows else None
-        return (f"{only['name']}: {only['size_mb']:.1f} MB, {only['p50_ms']:.1f} ms per text; deploy it as it is."
-                if only else "Nothing measured.")
+        return (t("deploy.recommend_only", name=only["name"], size=f"{only['size_mb']:.1f}",
+                  p50=f"{only['p50_ms']:.1f}") if only else t("deploy.recommend_nothing"))
     for fmt in ("onnx-int8", "onnx"):
         r = by.get(fmt)
         if r is None:
             continue
         delta = _delta(r, base)
-        sentence = (f"{r['name']}: {base['size_mb'] / r['size_mb']:.1f}× smaller, "
-                    f"{base['p50_ms'] / r['p50_ms']:.1f}× faster per text, "
-                    f"{r['rows_per_s'] / base['rows_per_s']:.1f}× the rows/s in batches, {delta}")
+        sentence = t("deploy.recommend_sentence", name=r["name"], smaller=f"{base['size_mb'] / r['size_mb']:.1f}",
+                     faster=f"{base['p50_ms'] / r['p50_ms']:.1f}",
+                     rows=f"{r['rows_per_s'] / base['rows_per_s']:.1f}", delta=delta)
         if _within_one_point(r, base) and r["p50_ms"] <= base["p50_ms"]:
-            return sentence + f" -- deploy {r['name']}."
-    return "The exports are not both faster and as accurate here -- deploy the PyTorch model."
+            return sentence + t("deploy.recommend_deploy", name=r["name"])
+    return t("deploy.recommend_torch")
 
 
 def _delta(r: dict[str, Any], base: dict[str, Any]) -> str:
     if r["value"] is None or base["value"] is None:
-        return "accuracy not measured"
+        return t("deploy.accuracy_not_measured")
     if r["metric"] == "accuracy":
-        return f"{(r['value'] - base['value']) * 100:+.1f} pt accuracy"
-    return f"MAE {r['value']:.3g} vs {base['value']:.3g}"
+        return t("deploy.accuracy_delta", delta=f"{(r['value'] - base['value']) * 100:+.1f}")
+    return t("deploy.mae_delta", value=f"{r['value']:.3g}", base=f"{base['value']:.3g}")
 
 
 def _within_one_point(r: dict[str, Any], base: dict[str, Any]) -> bool:

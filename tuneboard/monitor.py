@@ -23,6 +23,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from .errors import DataError
+from .i18n import t
 
 LOG_NAME = "monitor.sqlite"
 BINS = np.linspace(0.0, 1.0, 11)
@@ -155,8 +156,8 @@ def drift_report(log: Any, validation: Any, labels: list[str], min_rows: int = 3
                            "labels": labels, "psi": None, "js": None}
     if val_conf is None or len(log) < min_rows:
         out["level"] = "unknown"
-        out["message"] = (f"Not enough served predictions yet to judge drift ({len(log)} of {min_rows} needed)."
-                          if val_conf is not None else "Drift is measured for classifiers only.")
+        out["message"] = (t("monitor.drift_too_few", rows=len(log), needed=min_rows)
+                          if val_conf is not None else t("monitor.drift_classifiers_only"))
         return out
     out["psi"] = psi(val_conf, served_conf)
     out["js"] = js_distance(out["validation_labels"], out["served_labels"])
@@ -166,14 +167,10 @@ def drift_report(log: Any, validation: Any, labels: list[str], min_rows: int = 3
 
 def _drift_words(p: float, js: float) -> tuple[str, str]:
     if p >= PSI_SIGNIFICANT or js >= 0.3:
-        return "significant", (f"The model's confidence on live traffic has shifted a lot from validation "
-                                f"(PSI {p:.2f}, label mix JS {js:.2f}): the texts it sees now differ from what it "
-                                "was trained on. "
-                                "Label some low-confidence texts below and retrain.")
+        return "significant", t("monitor.drift_significant", psi=f"{p:.2f}", js=f"{js:.2f}")
     if p >= PSI_MODERATE or js >= 0.15:
-        return "moderate", (f"Live traffic differs somewhat from validation (PSI {p:.2f}, label mix JS {js:.2f}). "
-                            "Keep an eye on it and spot-check the low-confidence texts.")
-    return "stable", f"Live traffic looks like validation (PSI {p:.2f}, label mix JS {js:.2f}): no drift to act on."
+        return "moderate", t("monitor.drift_moderate", psi=f"{p:.2f}", js=f"{js:.2f}")
+    return "stable", t("monitor.drift_stable", psi=f"{p:.2f}", js=f"{js:.2f}")
 
 
 def traffic_summary(log: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from . import reportfigures as figs
 from .errors import ConfigError, TuneboardError
+from .i18n import language, t
 from .runs import RunDir, open_run
 
 HEADLINES = {"single_label": ("accuracy", "macro_f1", "weighted_f1"),
@@ -45,8 +46,7 @@ def plotly_js() -> str:
     spec = importlib.util.find_spec("plotly")
     path = Path(spec.origin).parent / "package_data" / "plotly.min.js" if spec and spec.origin else None
     if path is None or not path.is_file():
-        raise ConfigError("The report embeds plotly.js from the plotly package, which is not installed. "
-                          "Install the requirements (make run) and try again.")
+        raise ConfigError(t("report.no_plotly"))
     return path.read_text(encoding="utf-8")
 
 
@@ -65,16 +65,15 @@ def build_report(run: RunDir, examples: int = EXAMPLES) -> str:
     """The whole report as one HTML string."""
     metrics = run.metrics()
     if not metrics:
-        raise ConfigError(f"Run {run.run_id} has no scores yet (still training, or it stopped before the first "
-                          "evaluation). Report on a finished run.")
+        raise ConfigError(t("report.no_scores", run=run.run_id))
     frame = _predictions(run, metrics)
     charts: list[tuple[str, dict[str, Any]]] = []
     body = [_header(run, metrics), _overview(run, metrics), _headline(metrics, charts), _per_class(metrics, charts),
             _examples(run, metrics, frame, examples), _slices(run, frame, charts), _coaching(run, metrics)]
     scripts = "".join(f"Plotly.newPlot({json.dumps(div)},{_safe_json(fig['data'])},{_safe_json(fig['layout'])},"
                       '{"displaylogo":false,"responsive":true});\n' for div, fig in charts)
-    title = html.escape(f"Tuneboard report · {run.run_id}")
-    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"
+    title = html.escape(t("report.page_title", run=run.run_id))
+    return (f"<!DOCTYPE html><html lang=\"{language()}\"><head><meta charset=\"utf-8\"><title>{title}</title>"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{CSS}</style>"
             f"<script>{plotly_js()}</script></head><body>{''.join(body)}"
             f"<script>\n{scripts}</script></body></html>")
@@ -112,44 +111,45 @@ def _table(rows: list[tuple[str, str]]) -> str:
 
 def _header(run: RunDir, metrics: dict[str, Any]) -> str:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime())
-    return (f"<header><h1>Model report</h1><p class=\"muted\">Run {html.escape(run.run_id)} · "
-            f"generated {when} by Tuneboard · {html.escape(str(metrics.get('task', '')).replace('_', '-'))}</p>"
-            "<p class=\"noprint muted\">Charts are interactive: hover for numbers. Print this page for a paper "
-            "copy.</p></header>")
+    task = str(metrics.get("task", "")).replace("_", "-")
+    return (f"<header><h1>{html.escape(t('report.title'))}</h1><p class=\"muted\">"
+            f"{html.escape(t('report.generated', run=run.run_id, when=when, task=task))}</p>"
+            f"<p class=\"noprint muted\">{html.escape(t('report.interactive'))}</p></header>")
 
 
 def _overview(run: RunDir, metrics: dict[str, Any]) -> str:
     cfg = run.config()
     status = run.status()
     labels = [str(x) for x in metrics.get("labels") or []]
-    model = "TF-IDF + logistic regression (baseline model)" if metrics.get("model_kind") == "tfidf" else \
-        ("all-MiniLM-L6-v2 (bundled)" if cfg.model == "default" else str(cfg.model))
-    rows = [("Model", model), ("Data", Path(str(cfg.data)).name),
-            ("Rows", f"{metrics.get('n_train', '?')} for training, {metrics.get('n_val', metrics.get('n', '?'))} "
-                     "held out for validation (never trained on)"),
-            ("Task", str(metrics.get("task", "")).replace("_", "-"))]
+    model = t("report.model_tfidf") if metrics.get("model_kind") == "tfidf" else \
+        (t("report.model_default") if cfg.model == "default" else str(cfg.model))
+    rows = [(t("report.model"), model), (t("report.data"), Path(str(cfg.data)).name),
+            (t("report.rows"), t("report.rows_value", train=metrics.get("n_train", "?"),
+                                 val=metrics.get("n_val", metrics.get("n", "?")))),
+            (t("report.task"), str(metrics.get("task", "")).replace("_", "-"))]
     if labels:
-        rows.append((f"Labels ({len(labels)})", ", ".join(labels)))
-    rows.append(("Settings", f"preset {cfg.preset}, {cfg.epochs} epochs, learning rate {cfg.learning_rate}, "
-                             f"max length {cfg.max_length} tokens, seed {cfg.seed}"))
+        rows.append((t("report.labels", count=len(labels)), ", ".join(labels)))
+    rows.append((t("report.settings"), t("report.settings_value", preset=cfg.preset, epochs=cfg.epochs,
+                                         lr=cfg.learning_rate, max_length=cfg.max_length, seed=cfg.seed)))
     if metrics.get("wall_time_s"):
-        rows.append(("Training time", f"{metrics['wall_time_s']:.0f} s ({status.get('status', '?')})"))
-    return "<section><h2>What was trained</h2>" + _table(rows) + "</section>"
+        rows.append((t("report.training_time"), f"{metrics['wall_time_s']:.0f} s ({status.get('status', '?')})"))
+    return f"<section><h2>{html.escape(t('report.what_trained'))}</h2>" + _table(rows) + "</section>"
 
 
 def _fmt(key: str, value: Any) -> str:
     if not isinstance(value, (int, float)):
-        return "n/a"
+        return t("report.na")
     return f"{value:.3f}" if key in ("rmse", "mae", "r2") else f"{value:.1%}"
 
 
 def _headline(metrics: dict[str, Any], charts: list[tuple[str, dict[str, Any]]]) -> str:
     keys = [k for k in HEADLINES.get(metrics.get("task", ""), ()) if k in metrics]
     base = metrics.get("baseline") or {}
-    tiles = "".join(f'<div class="tile">{html.escape(figs.NAMES.get(k, k))}<b>{_fmt(k, metrics[k])}</b>'
-                    + (f'<span class="muted">baseline {_fmt(k, base[k])}</span>' if k in base else "") + "</div>"
+    tiles = "".join(f'<div class="tile">{html.escape(figs.name(k))}<b>{_fmt(k, metrics[k])}</b>'
+                    + (f'<span class="muted">{html.escape(t("report.baseline_tile", value=_fmt(k, base[k])))}</span>'
+                       if k in base else "") + "</div>"
                     for k in keys)
-    return ("<section><h2>How good it is</h2>"
+    return (f"<section><h2>{html.escape(t('report.how_good'))}</h2>"
             f"<p>{html.escape(verdict(metrics))}</p><div class=\"tiles\">{tiles}</div>"
             + _chart(charts, figs.metrics_figure(metrics, keys)) + "</section>")
 
@@ -157,31 +157,31 @@ def _headline(metrics: dict[str, Any], charts: list[tuple[str, dict[str, Any]]])
 def verdict(metrics: dict[str, Any]) -> str:
     """One plain sentence: the main number, and whether fine-tuning beat the instant baseline."""
     main, base = metrics.get("main_metric"), (metrics.get("baseline") or {})
-    name = figs.NAMES.get(main or "", main or "score")
+    name = figs.name(main) if main else t("report.score")
     ours = metrics.get(main or "")
     if not isinstance(ours, (int, float)):
-        return "No score was recorded for this run."
+        return t("report.no_score")
     rows = metrics.get("n_val", metrics.get("n", "?"))
-    said = f"On {rows} validation rows the model scores {name} {_fmt(main, ours)}."
+    said = t("report.said", rows=rows, metric=name, value=_fmt(main, ours))
     if metrics.get("model_kind") == "tfidf" or not isinstance(base.get(main), (int, float)):
         return said
     gain = (ours - base[main]) * (1 if metrics.get("higher_is_better", True) else -1)
     if abs(gain) < 0.005:
-        return said + f" That is practically a tie with the simple TF-IDF baseline ({_fmt(main, base[main])})."
-    verb = "better" if gain > 0 else "worse"
-    return said + f" That is {verb} than the simple TF-IDF baseline ({_fmt(main, base[main])})."
+        return said + " " + t("report.tie", base=_fmt(main, base[main]))
+    return said + " " + t("report.better" if gain > 0 else "report.worse", base=_fmt(main, base[main]))
 
 
 def _per_class(metrics: dict[str, Any], charts: list[tuple[str, dict[str, Any]]]) -> str:
     per = metrics.get("per_class")
     if not per:
         return ""
-    head = "<tr><th>Class</th><th>Precision</th><th>Recall</th><th>F1</th><th>Rows</th></tr>"
+    names = (t("report.class"), figs.name("precision"), figs.name("recall"), "F1", t("report.rows"))
+    head = "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in names) + "</tr>"
     rows = "".join(f"<tr><td>{html.escape(str(n))}</td><td class=\"num\">{r['precision']:.1%}</td>"
                    f"<td class=\"num\">{r['recall']:.1%}</td><td class=\"num\">{r['f1']:.1%}</td>"
                    f"<td class=\"num\">{r['support']}</td></tr>" for n, r in per.items())
-    out = ("<section><h2>Per class</h2><p class=\"muted\">Precision: when the model says this class, how often it is "
-           "right. Recall: of the rows of this class, how many it finds.</p>"
+    out = (f"<section><h2>{html.escape(t('report.per_class'))}</h2>"
+           f"<p class=\"muted\">{html.escape(t('report.per_class_note'))}</p>"
            f"<table>{head}{rows}</table>" + _chart(charts, figs.per_class_figure(per)))
     matrix = metrics.get("confusion_matrix")
     if matrix:
@@ -202,18 +202,17 @@ def _examples(run: RunDir, metrics: dict[str, Any], frame: pd.DataFrame | None, 
         explained = explain(Predictor.load(run.path, device="cpu"), picked["text"].astype(str).tolist(),
                             labels=[str(x) for x in picked["predicted"]] if metrics["task"] == "single_label" else None)
         shown = [highlight_html(e) for e in explained]
-        note = ("Green words pushed the model toward its prediction, red words against it "
-                "(Integrated Gradients); stronger colour, stronger push.")
+        note = t("report.examples_legend")
     except TuneboardError as e:
-        shown, note = [html.escape(t) for t in picked["text"].astype(str)], str(e)
+        shown, note = [html.escape(x) for x in picked["text"].astype(str)], str(e)
     cards = "".join(
-        f"<div class=\"example\"><div>{text}</div><div class=\"muted\">predicted "
-        f"<b class=\"{'right' if ok else 'wrong'}\">{html.escape(str(pred))}</b> ({conf:.0%} sure) · true label "
-        f"<b>{html.escape(str(label))}</b></div></div>"
+        f"<div class=\"example\"><div>{text}</div><div class=\"muted\">"
+        + t("report.example_line", predicted=f"<b class=\"{'right' if ok else 'wrong'}\">{html.escape(str(pred))}</b>",
+            sure=f"{conf:.0%}", label=f"<b>{html.escape(str(label))}</b>") + "</div></div>"
         for text, pred, conf, label, ok in zip(shown, picked["predicted"], picked["confidence"], picked["label"],
                                                picked["correct"], strict=True))
-    return (f"<section><h2>Example predictions</h2><p class=\"muted\">{html.escape(note)} The most confident right "
-            f"calls and the most confident mistakes.</p>{cards}</section>")
+    return (f"<section><h2>{html.escape(t('report.examples'))}</h2><p class=\"muted\">{html.escape(note)} "
+            f"{html.escape(t('report.examples_note'))}</p>{cards}</section>")
 
 
 def _slices(run: RunDir, frame: pd.DataFrame | None, charts: list[tuple[str, dict[str, Any]]]) -> str:
@@ -227,19 +226,20 @@ def _slices(run: RunDir, frame: pd.DataFrame | None, charts: list[tuple[str, dic
     rows = "".join(f"<tr><td>{html.escape(str(r.by))}</td><td>{html.escape(str(r.value))}</td>"
                    f"<td class=\"num\">{r.rows}</td><td class=\"num\">{r.accuracy:.1%}</td>"
                    f"<td class=\"num\">{r.low:.0%}–{r.high:.0%}</td></tr>" for r in table.head(15).itertuples())
-    return ("<section><h2>Where it is weaker</h2><p class=\"muted\">Validation accuracy per slice of the data, "
-            "worst first, with a 95 % interval: a wide interval means too few rows to be sure.</p>"
-            "<table><tr><th>Slice by</th><th>Value</th><th>Rows</th><th>Accuracy</th><th>95 % interval</th></tr>"
-            f"{rows}</table>" + _chart(charts, figs.slices_figure(table)) + "</section>")
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in (t("report.slice_by"), t("report.value"), t("report.rows"),
+                                                          figs.name("accuracy"), t("report.interval")))
+    return (f"<section><h2>{html.escape(t('report.weaker'))}</h2>"
+            f"<p class=\"muted\">{html.escape(t('report.weaker_note'))}</p>"
+            f"<table><tr>{head}</tr>{rows}</table>" + _chart(charts, figs.slices_figure(table)) + "</section>")
 
 
 def _coaching(run: RunDir, metrics: dict[str, Any]) -> str:
     from .coaching import BASELINE_TIPS, coach
 
     # The baseline verdict is said once, in "How good it is" (coaching's 0.5-point tie rule differs).
-    tips = [t for t in coach(run.history(), metrics) if t["kind"] not in BASELINE_TIPS]
+    tips = [tip for tip in coach(run.history(), metrics) if tip["kind"] not in BASELINE_TIPS]
     if not tips:
         return ""
-    body = "".join(f"<div class=\"tip {html.escape(t['severity'])}\"><b>{html.escape(t['title'])}.</b> "
-                   f"{html.escape(t['advice'].replace('`', ''))}</div>" for t in tips)
-    return f"<section><h2>What to do next</h2>{body}</section>"
+    body = "".join(f"<div class=\"tip {html.escape(tip['severity'])}\"><b>{html.escape(tip['title'])}.</b> "
+                   f"{html.escape(tip['advice'].replace('`', ''))}</div>" for tip in tips)
+    return f"<section><h2>{html.escape(t('report.next'))}</h2>{body}</section>"

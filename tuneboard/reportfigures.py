@@ -9,12 +9,20 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from .i18n import t
+
 INDIGO, AMBER, GREEN, SLATE, RED = "#4F46E5", "#F59E0B", "#10B981", "#64748B", "#EF4444"
 FONT = {"family": "Inter, 'Source Sans Pro', Helvetica, Arial, sans-serif", "size": 14, "color": "#1F2937"}
-NAMES = {"accuracy": "Accuracy", "macro_f1": "Macro-F1", "weighted_f1": "Weighted F1", "micro_f1": "Micro-F1",
-         "subset_accuracy": "Exact match", "rmse": "RMSE", "mae": "MAE", "r2": "R²"}
+# Metric keys with a readable name (``report.metric_<key>`` in the eval catalog, every one of them).
+NAMES = ("accuracy", "macro_f1", "weighted_f1", "micro_f1", "subset_accuracy", "rmse", "mae", "r2", "precision",
+         "recall")
 
 Figure = dict[str, Any]
+
+
+def name(key: str) -> str:
+    """The readable name of a metric key in the current language (the key itself when it has none)."""
+    return t(f"report.metric_{key}") if key in NAMES else key
 
 
 def _layout(title: str, height: int = 360, **extra: Any) -> dict[str, Any]:
@@ -26,17 +34,17 @@ def _layout(title: str, height: int = 360, **extra: Any) -> dict[str, Any]:
 def metrics_figure(metrics: dict[str, Any], keys: Sequence[str]) -> Figure:
     """The headline numbers of the model beside the TF-IDF baseline's, as grouped bars."""
     keys = [k for k in keys if isinstance(metrics.get(k), (int, float))]
-    names = [NAMES.get(k, k) for k in keys]
-    data = [{"type": "bar", "name": "Fine-tuned model", "x": names, "y": [metrics[k] for k in keys],
+    names = [name(k) for k in keys]
+    data = [{"type": "bar", "name": t("report.fig_model"), "x": names, "y": [metrics[k] for k in keys],
              "marker": {"color": INDIGO}, "text": [f"{metrics[k]:.3f}" for k in keys], "textposition": "outside"}]
     base = metrics.get("baseline") or {}
     if metrics.get("model_kind") != "tfidf" and any(isinstance(base.get(k), (int, float)) for k in keys):
-        data.append({"type": "bar", "name": "TF-IDF baseline", "x": names, "y": [base.get(k) for k in keys],
+        data.append({"type": "bar", "name": t("report.fig_baseline"), "x": names, "y": [base.get(k) for k in keys],
                      "marker": {"color": SLATE}, "text": [f"{base[k]:.3f}" if k in base else "" for k in keys],
                      "textposition": "outside"})
     bounded = all(k not in ("rmse", "mae") for k in keys)
     yaxis = {"range": [0, 1.1], "tickformat": ".0%"} if bounded else {"rangemode": "tozero"}
-    return {"data": data, "layout": _layout("Model vs baseline", barmode="group", yaxis=yaxis,
+    return {"data": data, "layout": _layout(t("report.fig_model_vs_baseline"), barmode="group", yaxis=yaxis,
                                             legend={"orientation": "h", "y": -0.15})}
 
 
@@ -45,9 +53,9 @@ def per_class_figure(per_class: dict[str, dict[str, float]]) -> Figure:
     names = list(per_class)
     data = [{"type": "bar", "name": title, "x": names, "y": [per_class[n][key] for n in names],
              "marker": {"color": color}}
-            for key, title, color in (("precision", "Precision", SLATE), ("recall", "Recall", AMBER),
+            for key, title, color in (("precision", name("precision"), SLATE), ("recall", name("recall"), AMBER),
                                       ("f1", "F1", INDIGO))]
-    return {"data": data, "layout": _layout("Per class", barmode="group",
+    return {"data": data, "layout": _layout(t("report.per_class"), barmode="group",
                                             yaxis={"range": [0, 1.05], "tickformat": ".0%"},
                                             legend={"orientation": "h", "y": -0.2})}
 
@@ -58,9 +66,10 @@ def confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> 
     size = max(360, 60 * len(labels) + 160)
     heat = {"type": "heatmap", "z": [list(r) for r in matrix], "x": labels, "y": labels,
             "colorscale": [[0, "#F8FAFC"], [1, INDIGO]], "showscale": False,
-            "texttemplate": "%{z}", "hovertemplate": "true %{y}<br>predicted %{x}<br>%{z} rows<extra></extra>"}
-    layout = _layout("Confusion matrix", height=size, xaxis={"title": {"text": "Predicted"}, "type": "category"},
-                     yaxis={"title": {"text": "True"}, "type": "category", "autorange": "reversed"})
+            "texttemplate": "%{z}", "hovertemplate": t("report.fig_confusion_hover")}
+    layout = _layout(t("report.fig_confusion"), height=size,
+                     xaxis={"title": {"text": t("report.fig_predicted")}, "type": "category"},
+                     yaxis={"title": {"text": t("report.fig_true")}, "type": "category", "autorange": "reversed"})
     layout["margin"]["l"] = 140
     return {"data": [heat], "layout": layout}
 
@@ -74,8 +83,8 @@ def slices_figure(table: pd.DataFrame, limit: int = 12) -> Figure:
            "error_x": {"type": "data", "symmetric": False, "array": (top["high"] - top["accuracy"]).tolist(),
                        "arrayminus": (top["accuracy"] - top["low"]).tolist(), "color": SLATE},
            "customdata": top["rows"].tolist(),
-           "hovertemplate": "%{y}<br>accuracy %{x:.1%}<br>%{customdata} rows<extra></extra>"}
-    layout = _layout("Accuracy by slice (95 % interval)", height=max(300, 34 * len(names) + 120),
+           "hovertemplate": t("report.fig_slices_hover")}
+    layout = _layout(t("report.fig_slices"), height=max(300, 34 * len(names) + 120),
                      xaxis={"range": [0, 1.05], "tickformat": ".0%"}, yaxis={"autorange": "reversed"})
     layout["margin"]["l"] = 220
     return {"data": [bar], "layout": layout}
