@@ -66,8 +66,10 @@ def test_search_through_the_run_queue_prunes_and_shows_its_runs_there(sentiment_
     from tuneboard.jobs import RunRegistry
 
     registry = RunRegistry()
-    job = start_search(base(sentiment_csv, tiny_model), Budget(trials=3), registry, space=SPACE,
-                       enqueue=GOOD_GOOD_BAD)
+    # the bad trial is long, so the queue's stop (polled every 0.25 s) lands while it is still training
+    long_bad = [*GOOD_GOOD_BAD[:2], {"learning_rate": 1e-6, "epochs": 40}]
+    job = start_search(base(sentiment_csv, tiny_model), Budget(trials=3), registry,
+                       space=(SPACE[0], Param("epochs", "int", 2, 40)), enqueue=long_bad)
     record = job.wait(300)
     assert not job.running and job.error is None
     assert [t.status for t in record.trials] == [TrialStatus.COMPLETE, TrialStatus.COMPLETE, TrialStatus.PRUNED]
