@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import distributed
 from .batching import collate, encode_cached
 from .catalog import load_classifier, load_tokenizer, quiet_transformers, resolve_model
 from .checkpoint import Checkpoint, EpochPosition, epoch_queue, load_checkpoint, restore_rng, save_checkpoint
@@ -57,6 +58,7 @@ class Trainer:
         self.scaler = regression_scaler(self.task, data.train)  # None for classification
         self.best: EvalResult | None = None
         self.model: Any = None
+        self.dist = distributed.current()  # DISTRIBUTED (issue 16): this process's rank; one process: no-ops
 
     def encode(self, cache: Path, used_by: Path | None = None) -> None:
         """Load the tokenizer and tokenize both splits (token ids cached on disk under ``cache``; the
@@ -82,11 +84,15 @@ class Trainer:
             self.batch_size, self.lr_scale = saved.batch_size, saved.lr_scale
         elif self.device.type == "cuda" and cfg.auto_batch_size:
             self._probe_batch_size(optimizer)
-        n = len(self.train_enc)
+        self.net = self.dist.wrap(model, self.device)  # DISTRIBUTED: DDP averages gradients across ranks
+        n, ranks = len(self.train_enc), self.dist.world_size
         self.emit(Start(device=str(self.device), amp=str(self.amp), task=self.task, labels=self.data.labels,
-                        n_train=n, n_val=len(self.val_enc), total_steps=math.ceil(n / self.batch_size) * cfg.epochs,
+                        n_train=n, n_val=len(self.val_enc),
+                        total_steps=math.ceil(math.ceil(n / self.batch_size) / ranks) * cfg.epochs,
                         batch_size=self.batch_size, epochs=cfg.epochs, model=self.source.name,
                         resumed_from=(saved.step if saved else 0) if resume else None))
+        if self.dist.active:
+            self.emit(Notice(message=self.dist.describe(self.batch_size)))
         self.p = Progress(total=n * cfg.epochs, n=n)
         best_state, stopped, pos = None, False, EpochPosition(0, self.batch_size)
         if saved is not None:
@@ -94,10 +100,13 @@ class Trainer:
         try:
             while pos.epoch < cfg.epochs:
                 self._epoch(optimizer, pos)
-                if self._record(self._evaluate()):
+                main = self.dist.is_main  # DISTRIBUTED: rank 0 evaluates and checkpoints, the others wait
+                if main and self._record(self._evaluate()):
                     best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
                 pos = EpochPosition(pos.epoch + 1, self.batch_size)
-                self._checkpoint(checkpoints, optimizer, pos, best_state)
+                if main:
+                    self._checkpoint(checkpoints, optimizer, pos, best_state)
+                self.dist.barrier()
         except Stopped:
             stopped = True
         if best_state is not None:
@@ -141,13 +150,13 @@ class Trainer:
         queue = epoch_queue(lengths, pos, self.batch_size, cfg.seed)
         loss_sum, loss_n, last_log = torch.zeros((), device=self.device), 0, time.perf_counter()
         while queue:
-            if self.stop.is_set():
+            if self.dist.should_stop(self.stop.is_set()):  # DISTRIBUTED: all ranks stop after the same step
                 raise Stopped()
-            idx = queue.popleft()
+            idx, step = self.dist.take(queue)  # DISTRIBUTED: this rank's batch of the step, the step's batches
             ts, cs = time.perf_counter(), time.process_time()
             batch = collate(self.train_enc, idx, self.device, self.target_dtype)
             try:
-                loss = train_step(model, batch, self.amp)
+                loss = train_step(self.net, batch, self.amp)
             except Exception as e:
                 if not is_oom(e):
                     raise
@@ -161,8 +170,10 @@ class Trainer:
                 group["lr"] = lr
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
-            p.advance(len(idx), int(lengths[idx].sum()), time.perf_counter() - ts, time.process_time() - cs)
-            pos.batches_done, pos.samples_done = pos.batches_done + 1, pos.samples_done + len(idx)
+            samples = sum(len(b) for b in step)  # all ranks' real samples: the schedule runs by samples seen
+            p.advance(samples, sum(int(lengths[b].sum()) for b in step), time.perf_counter() - ts,
+                      time.process_time() - cs)
+            pos.batches_done, pos.samples_done = pos.batches_done + len(step), pos.samples_done + samples
             loss_sum += loss
             loss_n += 1
             if time.perf_counter() - last_log >= 0.5 or not queue:  # ~2 points a second for the live chart
@@ -239,7 +250,8 @@ class Trainer:
             optimizer.zero_grad(set_to_none=True)
 
         old = self.batch_size
-        self.batch_size = find_batch_size(try_batch, old, limit, is_oom, free_memory)
+        # DISTRIBUTED: every rank must train the same batch size; the smallest GPU decides
+        self.batch_size = self.dist.agree_min(find_batch_size(try_batch, old, limit, is_oom, free_memory))
         if self.batch_size != old:
             self.lr_scale = math.sqrt(self.batch_size / old)
             self.emit(Notice(message=f"Auto batch size: {self.batch_size} (learning rate x{self.lr_scale:.2f})."))
@@ -247,6 +259,9 @@ class Trainer:
     def _shrink_batch(self, queue: deque, idx: list[int]) -> deque:
         if self.device.type == "cuda":  # a full gc costs ~0.5 s; only the CUDA cache needs it
             free_memory()
+        if self.dist.active:  # DISTRIBUTED: one rank cannot re-cut its batches alone; the ranks would drift apart
+            raise OutOfMemory(f"Out of memory on {self.device.type.upper()} with {self.batch_size} rows per process. "
+                              "Lower the batch size or the max length, and start the run again.") from None
         if self.batch_size == 1:
             raise OutOfMemory(f"Out of memory even with a batch of 1 on {self.device.type.upper()}. "
                               "Lower the max length, pick a smaller model, or use a larger GPU.") from None
