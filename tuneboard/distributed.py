@@ -53,6 +53,7 @@ class Context:
     local_rank: int = 0
     backend: str | None = None
     terminated: threading.Event = field(default_factory=threading.Event)  # SIGTERM from the launcher
+    broken: bool = False  # a rank was lost: leaving the group cleanly would wait for it
 
     @property
     def is_main(self) -> bool:
@@ -156,7 +157,7 @@ def teardown() -> None:
     if _context.active:
         import torch.distributed as dist
 
-        if dist.is_initialized():
+        if dist.is_initialized() and not _context.broken:
             dist.destroy_process_group()
     _context = Context()
 
@@ -171,6 +172,7 @@ def lost_process(error: BaseException) -> RunError | None:
     peer = ("connection closed", "connection reset", "broken pipe", "timed out", "timeout", "nccl", "gloo",
             "connection refused", "socket")
     if isinstance(error, dist.DistError) or (isinstance(error, RuntimeError) and any(w in text for w in peer)):
+        _context.broken = True
         return RunError(f"A training process stopped answering (seen by rank {_context.rank} of "
                         f"{_context.world_size}): it crashed, was killed or ran out of memory. The run cannot go on "
                         "with a process missing; start it again, or resume it from its last checkpoint.")
