@@ -182,12 +182,13 @@ def _device(args: argparse.Namespace) -> str:
 def _train_replica(args: argparse.Namespace) -> int:
     """Ranks 1..N-1: train beside rank 0 and write nothing (the run folder is rank 0's)."""
     from . import distributed
+    from .launch import train_replica
     from .runs import open_run
 
     folder = args.resume or args.run_dir
     cfg = open_run(folder).config() if folder else _config_from_args(args)
     try:
-        distributed.train_replica(cfg, open_run(args.resume).path if args.resume else None)
+        train_replica(cfg, open_run(args.resume).path if args.resume else None)
     finally:
         distributed.teardown()
     return 0

@@ -28,12 +28,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import RunError
-
-if TYPE_CHECKING:
-    from .config import TrainConfig
 
 STOP_FILE = "stop"  # <run>/stop: "stop after the current step", from any process that can write the folder
 
@@ -192,26 +189,3 @@ def stop_requested(run_path: str | Path) -> bool:
 def clear_stop(run_path: str | Path) -> None:
     (Path(run_path) / STOP_FILE).unlink(missing_ok=True)
 
-
-# -- the other ranks -----------------------------------------------------------------------------
-def train_replica(config: TrainConfig, resume_from: Path | None = None) -> None:
-    """What a rank other than 0 does: the same data and split, the same ``Trainer.fit``, and nothing written
-    (events go nowhere, the trainer's hooks skip evaluation and checkpoints). ``resume_from``: the run
-    folder whose checkpoint all ranks load (multi-node resume needs it on a shared file system)."""
-    from .checkpoint import checkpoint_dir
-    from .data import prepare_data
-    from .protocol import BASELINE_MODEL
-    from .runs import runs_root
-    from .trainer import Trainer
-
-    if config.model == BASELINE_MODEL:  # the TF-IDF model is fitted by rank 0 alone
-        return
-    trainer = Trainer(config, prepare_data(config), lambda event: None, threading.Event())
-    trainer.encode(cache=runs_root().parent / "cache" / "tokens")
-    try:
-        trainer.fit(checkpoint_dir(resume_from) if resume_from else None, resume=resume_from is not None)
-    except Exception as e:
-        lost = lost_process(e)
-        if lost is None:
-            raise
-        raise lost from None

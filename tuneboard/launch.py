@@ -23,6 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
+from . import distributed
 from .config import TrainConfig
 from .distributed import clear_stop, request_stop
 from .errors import ConfigError, RunError
@@ -208,3 +209,25 @@ def _first_error(log: Path) -> str | None:
     except OSError:
         return None
     return next((line[len("error: "):].strip() for line in lines if line.startswith("error: ")), None)
+
+
+def train_replica(config: TrainConfig, resume_from: Path | None = None) -> None:
+    """What a rank other than 0 does: the same data and split, the same ``Trainer.fit``, and nothing written
+    (events go nowhere, the trainer's hooks skip evaluation and checkpoints). ``resume_from``: the run
+    folder whose checkpoint all ranks load (multi-node resume needs it on a shared file system)."""
+    from .checkpoint import checkpoint_dir
+    from .data import prepare_data
+    from .runs import runs_root
+    from .trainer import Trainer
+
+    if config.model == BASELINE_MODEL:  # the TF-IDF model is fitted by rank 0 alone
+        return
+    trainer = Trainer(config, prepare_data(config), lambda event: None, threading.Event())
+    trainer.encode(cache=runs_root().parent / "cache" / "tokens")
+    try:
+        trainer.fit(checkpoint_dir(resume_from) if resume_from else None, resume=resume_from is not None)
+    except Exception as e:
+        lost = distributed.lost_process(e)
+        if lost is None:
+            raise
+        raise lost from None
