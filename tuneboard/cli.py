@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--output", help="parent folder of the run folder (default models/runs)")
     sp.add_argument("--name", help="a name for the run")
     sp.add_argument("--quiet", action="store_true", help="print only the run folder")
+    sp.add_argument("--processes", type=int, default=1, metavar="N",
+                    help="train data-parallel in N processes: launches accelerate (one process per GPU; gloo on CPU)")
+    sp.add_argument("--run-dir", help=argparse.SUPPRESS)  # train a queued run folder (how launch.py starts ranks)
 
     sp = sub.add_parser("evaluate", help="score a trained run on a labeled file")
     sp.add_argument("run_dir")
@@ -152,26 +155,71 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .config import TrainConfig
+    from . import distributed
     from .errors import ConfigError
 
     run, resume = None, False
+    if distributed.launched() and not distributed.setup(_device(args)).is_main:  # issue 16: a rank other than 0
+        return _train_replica(args)
     if args.resume:
         cfg, run, resume = *resume_target(args.resume), True
+    elif args.run_dir:
+        from .runs import open_run
+
+        run = open_run(args.run_dir)
+        cfg = run.config()
     elif not args.data:
         raise ConfigError("No DATA file given. Pass the table to train on, or --resume RUN_DIR to go on with a run.")
     else:
-        cfg = TrainConfig(data=args.data, text_column=args.text_column, label_column=args.label_column,
-                          text_pair_column=args.text_pair_column, task=args.task, model=args.model,
-                          preset=args.preset, epochs=args.epochs, batch_size=args.batch_size,
-                          learning_rate=args.learning_rate, max_length=args.max_length, seed=args.seed,
-                          device=args.device, encoding=args.encoding, validation=args.validation,
-                          val_size=args.val_size, output_dir=args.output, run_name=args.name,
-                          mlflow=args.mlflow, **{name: getattr(args, name) for name in SMART})
-    result = _train_stoppable(cfg, _ProgressPrinter(quiet=args.quiet), run, resume)
+        cfg = _config_from_args(args)
+    if args.processes > 1 and not distributed.launched():  # issue 16: start N ranks, follow rank 0's run folder
+        from .launch import train_processes
+
+        result = train_processes(cfg, args.processes, _ProgressPrinter(quiet=args.quiet), run, resume)
+    else:
+        try:
+            result = _train_stoppable(cfg, _ProgressPrinter(quiet=args.quiet), run, resume)
+        finally:
+            distributed.teardown()  # rank 0 of N leaves the process group; a no-op for one process
     if not args.quiet:
         print(_result_line(result.status, result.metrics))
     print(result.run.path)
+    return 0
+
+
+def _config_from_args(args: argparse.Namespace) -> Any:
+    from .config import TrainConfig
+
+    return TrainConfig(data=args.data, text_column=args.text_column, label_column=args.label_column,
+                       text_pair_column=args.text_pair_column, task=args.task, model=args.model,
+                       preset=args.preset, epochs=args.epochs, batch_size=args.batch_size,
+                       learning_rate=args.learning_rate, max_length=args.max_length, seed=args.seed,
+                       device=args.device, encoding=args.encoding, validation=args.validation,
+                       val_size=args.val_size, output_dir=args.output, run_name=args.name)
+
+
+def _device(args: argparse.Namespace) -> str:
+    """The device setting of the run being trained (a run folder's own, for --resume and --run-dir)."""
+    folder = args.resume or args.run_dir
+    if folder:
+        from .runs import open_run
+
+        return open_run(folder).config().device
+    return args.device
+
+
+def _train_replica(args: argparse.Namespace) -> int:
+    """Ranks 1..N-1: train beside rank 0 and write nothing (the run folder is rank 0's)."""
+    from . import distributed
+    from .launch import train_replica
+    from .runs import open_run
+
+    folder = args.resume or args.run_dir
+    cfg = open_run(folder).config() if folder else _config_from_args(args)
+    try:
+        train_replica(cfg, open_run(args.resume).path if args.resume else None)
+    finally:
+        distributed.teardown()
     return 0
 
 

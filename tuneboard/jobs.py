@@ -288,8 +288,10 @@ class RunRegistry:
 
     def _run_one(self, live: LiveRun, data: PreparedData | None, resume: bool) -> None:
         execute = self._executor
-        if execute is None:
-            from .training import execute
+        if execute is None:  # issue 16: one accelerate process per GPU on a multi-GPU machine, else this process
+            from .launch import executor_for
+
+            execute = executor_for(live.config)
         kwargs: dict[str, Any] = {"on_event": live.record, "stop": live.stop_event, "run": live.run, "data": data}
         try:
             if resume:

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import balance, lora
+from . import balance, distributed, lora
 from .batching import collate, encode_cached
 from .catalog import dropout_overrides, load_classifier, load_tokenizer, quiet_transformers, resolve_model
 from .checkpoint import Checkpoint, EpochPosition, epoch_queue, load_checkpoint, restore_rng, save_checkpoint
@@ -64,6 +64,7 @@ class Trainer:
         self.best: EvalResult | None = None
         self.model: Any = None
         self.extras: dict[str, Any] = {}  # RunMetrics fields: stop_reason, class_weighting, imbalance_ratio, lora
+        self.dist = distributed.current()  # DISTRIBUTED (issue 16): this process's rank; one process: no-ops
 
     def encode(self, cache: Path, used_by: Path | None = None) -> None:
         """Load the tokenizer and tokenize both splits (token ids cached on disk under ``cache``; the
@@ -91,11 +92,15 @@ class Trainer:
             self.batch_size, self.lr_scale = saved.batch_size, saved.lr_scale
         elif self.device.type == "cuda" and cfg.auto_batch_size:
             self._probe_batch_size(optimizer)
-        n = len(self.train_enc)
+        self.net = self.dist.wrap(model, self.device)  # DISTRIBUTED: DDP averages gradients across ranks
+        n, ranks = len(self.train_enc), self.dist.world_size
         self.emit(Start(device=str(self.device), amp=str(self.amp), task=self.task, labels=self.data.labels,
-                        n_train=n, n_val=len(self.val_enc), total_steps=math.ceil(n / self.batch_size) * cfg.epochs,
+                        n_train=n, n_val=len(self.val_enc),
+                        total_steps=math.ceil(math.ceil(n / self.batch_size) / ranks) * cfg.epochs,
                         batch_size=self.batch_size, epochs=cfg.epochs, model=self.source.name,
                         resumed_from=(saved.step if saved else 0) if resume else None))
+        if self.dist.active:
+            self.emit(Notice(message=self.dist.describe(self.batch_size)))
         self.p = Progress(total=n * cfg.epochs, n=n)
         self.checkpoints, self.optimizer = checkpoints, optimizer
         self.eval_steps, self.last_eval, self.best_state, stopped = eval_steps(cfg.eval_every), -1, None, False
@@ -121,15 +126,16 @@ class Trainer:
 
     def _eval_point(self, pos: EpochPosition) -> None:
         """Evaluate, keep the weights when best, save a resumable checkpoint at ``pos``, and stop early when
-        the score has stopped improving."""
-        result = self._evaluate()
-        if self._record(result):
-            self.best_state = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
-        self.last_eval = self.p.step
-        name = main_metric(self.task)[0]
-        stalled = self.stopper.update(result.metrics[name]) and self.p.seen < self.p.total
-        self._checkpoint(pos)
-        if stalled:
+        the score has stopped improving. DISTRIBUTED: rank 0 evaluates and checkpoints; every rank learns its
+        decision to stop (the others would otherwise wait for it in the next step's gradient sync)."""
+        self.last_eval, name, stalled = self.p.step, main_metric(self.task)[0], False
+        if self.dist.is_main:
+            result = self._evaluate()
+            if self._record(result):
+                self.best_state = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
+            stalled = self.stopper.update(result.metrics[name]) and self.p.seen < self.p.total
+            self._checkpoint(pos)
+        if self.dist.agree_any(stalled):
             reason = self.stopper.reason()
             self.extras["stop_reason"] = reason
             self.emit(EarlyStop(step=self.p.step, epoch=self.p.seen / self.p.n, metric=name,
@@ -200,13 +206,13 @@ class Trainer:
             queue = epoch_queue(lengths, pos, self.batch_size, cfg.seed)
         loss_sum, loss_n, last_log = torch.zeros((), device=self.device), 0, time.perf_counter()
         while queue:
-            if self.stop.is_set():
+            if self.dist.should_stop(self.stop.is_set()):  # DISTRIBUTED: all ranks stop after the same step
                 raise Stopped()
-            idx = queue.popleft()
+            idx, step = self.dist.take(queue)  # DISTRIBUTED: this rank's batch of the step, the step's batches
             ts, cs = time.perf_counter(), time.process_time()
             batch = collate(self.train_enc, idx, self.device, self.target_dtype)
             try:
-                loss = train_step(model, batch, self.amp, self.loss_fn)
+                loss = train_step(self.net, batch, self.amp, self.loss_fn)
             except Exception as e:
                 if not is_oom(e):
                     raise
@@ -220,8 +226,10 @@ class Trainer:
                 group["lr"] = lr
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
-            p.advance(len(idx), int(lengths[idx].sum()), time.perf_counter() - ts, time.process_time() - cs)
-            pos.batches_done, pos.samples_done = pos.batches_done + 1, pos.samples_done + len(idx)
+            samples = sum(len(b) for b in step)  # all ranks' real samples: the schedule runs by samples seen
+            p.advance(samples, sum(int(lengths[b].sum()) for b in step), time.perf_counter() - ts,
+                      time.process_time() - cs)
+            pos.batches_done, pos.samples_done = pos.batches_done + len(step), pos.samples_done + samples
             loss_sum += loss
             loss_n += 1
             if time.perf_counter() - last_log >= 0.5 or not queue:  # ~2 points a second for the live chart
@@ -316,7 +324,8 @@ class Trainer:
             optimizer.zero_grad(set_to_none=True)
 
         old = self.batch_size
-        self.batch_size = find_batch_size(try_batch, old, limit, is_oom, free_memory)
+        # DISTRIBUTED: every rank must train the same batch size; the smallest GPU decides
+        self.batch_size = self.dist.agree_min(find_batch_size(try_batch, old, limit, is_oom, free_memory))
         if self.batch_size != old:
             self.lr_scale = math.sqrt(self.batch_size / old)
             self.emit(Notice(message=f"Auto batch size: {self.batch_size} (learning rate x{self.lr_scale:.2f})."))
@@ -324,6 +333,9 @@ class Trainer:
     def _shrink_batch(self, queue: deque, idx: list[int]) -> deque:
         if self.device.type == "cuda":  # a full gc costs ~0.5 s; only the CUDA cache needs it
             free_memory()
+        if self.dist.active:  # DISTRIBUTED: one rank cannot re-cut its batches alone; the ranks would drift apart
+            raise OutOfMemory(f"Out of memory on {self.device.type.upper()} with {self.batch_size} rows per process. "
+                              "Lower the batch size or the max length, and start the run again.") from None
         if self.batch_size == 1:
             raise OutOfMemory(t("engine.err.memory.batch_of_one_on", device=self.device.type.upper())) from None
         self.batch_size = max(1, self.batch_size // 2)

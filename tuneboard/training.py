@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from . import distributed
 from .baseline import BaselineResult, fit_on_split
 from .checkpoint import checkpoint_dir, discard_checkpoint, has_checkpoint, reopen
 from .checks import check_config
@@ -59,7 +60,9 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
         reopen(run)
     emit = tracked(_emitter(run, on_event), config, run)  # TensorBoard, and MLflow when asked (tracking.py)
     keep_checkpoint = False
-    heartbeat = Heartbeat(run.path).start()  # "still training", for liveness.alive (not the PID)
+    # "still training", for liveness.alive (not the PID); each beat also looks for a stop file (issue 16: how a
+    # Stop reaches a run trained by other processes, e.g. an accelerate launch)
+    heartbeat = Heartbeat(run.path, on_beat=lambda: distributed.stop_requested(run.path) and stop.set()).start()
 
     def set_status(status: RunStatus, reason: str | None = None) -> None:
         run.set_status(status, reason)  # status.json: the truth on disk
@@ -94,6 +97,10 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
             _drop_partial_outputs(run)
             fail(str(full))
             raise full from e
+        lost = distributed.lost_process(e)  # another rank died: one plain line, not a library's message
+        if lost is not None:
+            fail(str(lost))
+            raise lost from e
         fail(unexpected_reason(e))
         keep_checkpoint = not isinstance(e, Exception)  # Ctrl-C, exit: `train --resume` can go on
         raise
