@@ -195,7 +195,8 @@ def _config_from_args(args: argparse.Namespace) -> Any:
                        preset=args.preset, epochs=args.epochs, batch_size=args.batch_size,
                        learning_rate=args.learning_rate, max_length=args.max_length, seed=args.seed,
                        device=args.device, encoding=args.encoding, validation=args.validation,
-                       val_size=args.val_size, output_dir=args.output, run_name=args.name)
+                       val_size=args.val_size, output_dir=args.output, run_name=args.name, mlflow=args.mlflow,
+                       **{name: getattr(args, name) for name in SMART})
 
 
 def _device(args: argparse.Namespace) -> str:
