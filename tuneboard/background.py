@@ -19,6 +19,12 @@ from .protocol import Baseline, Event, Notice, Phase, scalars
 Emit = Callable[[Event], None]
 
 
+def baseline_failed(error: BaseException | None) -> Notice:
+    """The warning that replaces a baseline that could not be fitted."""
+    reason = f"{type(error).__name__}: {error}"
+    return Notice(level="warning", message=f"The TF-IDF baseline could not be fitted ({reason}).")
+
+
 class BaselineJob:
     """``fit`` running in a daemon thread; its outcome reaches the run's events once, as a ``Baseline``
     event or, when it failed, a warning notice (a missing baseline never fails the run)."""
@@ -46,8 +52,7 @@ class BaselineJob:
         if self._result is not None:
             emit(Baseline(metrics=scalars(self._result.metrics)))
         else:
-            e = self._error
-            emit(Notice(level="warning", message=f"The TF-IDF baseline could not be fitted ({type(e).__name__}: {e})."))
+            emit(baseline_failed(self._error))
 
     def result(self, emit: Emit) -> BaselineResult | None:
         """Wait for the fit (the wait is logged as the ``baseline_wait`` phase), report it, return it."""

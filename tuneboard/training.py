@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from .background import BaselineJob
+from .background import BaselineJob, baseline_failed
 from .baseline import BaselineResult, fit_on_split
 from .checkpoint import checkpoint_dir, discard_checkpoint, has_checkpoint, reopen
 from .checks import check_config
@@ -140,7 +140,7 @@ def _baseline(data: PreparedData, seed: int, run: RunDir, emit: Emit,
     try:
         result = fit_on_split(data, seed, run.model_dir if as_model else run.path / "baseline")
     except Exception as e:  # noqa: BLE001 -- a missing baseline must not cost the user the run
-        emit(Notice(level="warning", message=f"The TF-IDF baseline could not be fitted ({type(e).__name__}: {e})."))
+        emit(baseline_failed(e))
         return None
     emit(Baseline(metrics=scalars(result.metrics)))
     return result
