@@ -7,6 +7,13 @@ tokens/s, validation accuracy and macro-F1, inference speed, and Tuneboard's rat
     .venv/bin/python bench/bench_train.py                       # demo data, bundled MiniLM, CPU or GPU
     .venv/bin/python bench/bench_train.py --generate 3000       # a larger generated support-ticket set
     .venv/bin/python bench/bench_train.py --data FILE --text-column T --label-column L
+    .venv/bin/python bench/bench_train.py --grid small          # whole process (issue 18), minutes
+    .venv/bin/python bench/bench_train.py --grid full           # 1k/5k/20k rows x 1/2/4 epochs (hours on CPU)
+
+--grid: generated short English sentences (positive/negative, ~23 tokens), and for each cell the WHOLE
+``python -m tuneboard train`` process (a subprocess: wall clock and CPU from getrusage(RUSAGE_CHILDREN),
+start-up, saving and exit included) beside the two Trainers' ``train()`` alone, with the phase profile
+of Tuneboard's run from its history.jsonl and the ratios measured in the same run.
 
 Baseline ("AutoTrain-like"): pad every text to 128 tokens, fp32, batch 8, lr 5e-5, 10 % warm-up.
 Tuned Trainer: dynamic padding + length-grouped sampling; on GPU also bf16, fused AdamW, batch 32.
@@ -32,6 +39,11 @@ import tuneboard  # noqa: E402,F401  (sets the OpenMP wait policy before torch l
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
+# (train rows, validation rows, epochs): the issue's hard case first (validation as large as training)
+GRIDS = {"small": [(1000, 1000, 2)],
+         "full": [(n, v, e) for n, v in ((1000, 1000), (5000, 1000), (20000, 2000)) for e in (1, 2, 4)]}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=str(ROOT / "examples" / "support_tickets.csv"))
@@ -45,7 +57,12 @@ def main() -> int:
                     help="comma list of systems: baseline, tuned, tuneboard, unfrozen (Tuneboard with the "
                          "word embeddings trained: what freezing them gains and costs)")
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--grid", choices=sorted(GRIDS), help="whole-process benchmark on generated sentences")
     args = ap.parse_args()
+    if args.grid:
+        from whole_process import run_grid
+
+        return run_grid(GRIDS[args.grid], args.only.split(","), args.preset, args.json, hf_trainer)
 
     import torch
 
@@ -156,7 +173,7 @@ def hf_trainer(model_dir: str, prep, epochs: int, tuned: bool, gpu: bool) -> dic
     real_tokens = sum(len([t for t in ids if t != tok.pad_token_id]) for ids in train_ds["input_ids"]) * epochs
     n = len(train_ds) * epochs
     del trainer, model
-    return {"wall_s": train_s, "samples_per_s": n / train_s, "real_tokens_per_s": real_tokens / train_s,
+    return {"wall_s": train_s, "cpu_s": cpu_s, "samples_per_s": n / train_s, "real_tokens_per_s": real_tokens / train_s,
             "samples_per_cpu_s": n / cpu_s,
             "accuracy": float((pred == y).mean()), "macro_f1": float(f1_score(y, pred, average="macro")),
             "eval_rows_per_s": len(val_ds) / eval_s, "batch_size": batch}

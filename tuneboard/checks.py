@@ -2,6 +2,7 @@
 call the same functions, so a run that would fail on its settings fails before a folder is made."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from .config import TrainConfig
@@ -13,7 +14,9 @@ from .protocol import BASELINE_MODEL
 
 def check_config(config: TrainConfig) -> PreparedData:
     """Read and split the data, pick the device and check the memory (raises a ``TuneboardError``)."""
+    t0 = time.perf_counter()
     data = prepare_data(config)
+    data.read_seconds = time.perf_counter() - t0
     device = pick_device(config.device)
     if config.model != BASELINE_MODEL:
         check_memory(config, device)

@@ -52,6 +52,7 @@ class PreparedData:
     label_columns: tuple[str, ...] = ()
     suggested_pair_column: str | None = None
     info: TableInfo | None = None
+    read_seconds: float = 0.0  # wall time of reading, checking and splitting (checks.check_config)
 
 
 @dataclass

@@ -43,6 +43,7 @@ class EventKind(StrEnum):
     NOTICE = "notice"
     BASELINE = "baseline"
     EARLY_STOP = "early_stop"
+    PHASE = "phase"
 
 
 @dataclass
@@ -176,9 +177,22 @@ class EarlyStop(_Event):
     time: float | None = None
 
 
-Event = Union[Start, TrainStep, Evaluation, Status, Notice, Baseline, EarlyStop]
-EVENT_TYPES: dict[str, type[_Event]] = {c.kind.value: c
-                                        for c in (Start, TrainStep, Evaluation, Status, Notice, Baseline, EarlyStop)}
+@dataclass
+class Phase(_Event):
+    """How long one part of the run took (wall seconds): ``data``, ``tokenize``, ``evaluation`` (with
+    its ``rows``), ``baseline_wait``, ``saving``. For the benchmark's phase profile, not for display."""
+
+    kind: ClassVar[EventKind] = EventKind.PHASE
+    omit_none: ClassVar[tuple[str, ...]] = ("rows",)
+    name: str = ""
+    seconds: float = 0.0
+    rows: int | None = None
+    time: float | None = None
+
+
+Event = Union[Start, TrainStep, Evaluation, Status, Notice, Baseline, EarlyStop, Phase]
+EVENT_TYPES: dict[str, type[_Event]] = {c.kind.value: c for c in (Start, TrainStep, Evaluation, Status,
+                                                                   Notice, Baseline, EarlyStop, Phase)}
 
 
 def parse_event(data: dict[str, Any]) -> Event | None:

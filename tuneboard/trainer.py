@@ -25,10 +25,11 @@ from .config import TrainConfig
 from .data import PreparedData
 from .device import amp_dtype, free_memory, is_oom, pick_device
 from .errors import OutOfMemory, Stopped
+from .evalsample import eval_sample, subset
 from .i18n import t
 from .inference import batched_logits, inference_batch_size, to_scores
 from .metrics import compute_metrics, is_better, main_metric
-from .protocol import EarlyStop, Evaluation, Event, Notice, Start, TrainStep, scalars
+from .protocol import EarlyStop, Evaluation, Event, Notice, Phase, Start, TrainStep, scalars
 from .stopping import EarlyStopped, EarlyStopper, eval_steps
 from .targets import encode_targets, regression_scaler, text_pairs
 
@@ -65,6 +66,8 @@ class Trainer:
         self.model: Any = None
         self.extras: dict[str, Any] = {}  # RunMetrics fields: stop_reason, class_weighting, imbalance_ratio, lora
         self.dist = distributed.current()  # DISTRIBUTED (issue 16): this process's rank; one process: no-ops
+        self._final: EvalResult | None = None  # the evaluation after the last step, on every row
+        self._sample: tuple[np.ndarray, Any] | None = None  # (rows, their encoding) scored during training
 
     def encode(self, cache: Path, used_by: Path | None = None) -> None:
         """Load the tokenizer and tokenize both splits (token ids cached on disk under ``cache``; the
@@ -161,11 +164,18 @@ class Trainer:
                                      f"training with {did} (class weighting: {self.cfg.class_weighting})."))
 
     def evaluate(self) -> EvalResult:
-        """The kept model's evaluation (evaluated now when a stop came before the first one)."""
+        """The kept model's evaluation on every validation row (evaluated now when a stop came before the
+        first one, or when the kept evaluation scored the sample: ``fit`` left the kept weights in place)."""
         if self.best is None:
             self._record(self._evaluate())
-        assert self.best is not None
-        return self.best
+        best = self.best
+        assert best is not None
+        if len(best.scores) == len(self.val_enc):
+            return best
+        if self._final is not None and self._final.step == best.step:
+            return self._final
+        logits = self._logits(self.val_enc)
+        return self._result(logits, np.array(self.val_enc.targets), best.step, best.epoch)
 
     def save(self, folder: Path) -> None:
         """The model and tokenizer (``save_pretrained``, safetensors) with what Tuneboard needs to
@@ -252,7 +262,7 @@ class Trainer:
     def _checkpoint(self, pos: EpochPosition) -> None:
         """Save what a resume needs; a checkpoint that cannot be written costs the resume, not the run."""
         folder, optimizer, best_state = self.checkpoints, self.optimizer, self.best_state
-        if folder is None:
+        if folder is None or self.p.seen >= self.p.total:  # after the last step: the model is saved next
             return
         best, p = self.best, self.p
         state = Checkpoint(position=pos, batch_size=self.batch_size, lr_scale=self.lr_scale,
@@ -360,10 +370,43 @@ class Trainer:
                             batch_size=self.batch_size, gpu_memory_gb=gpu))
 
     def _evaluate(self) -> EvalResult:
+        """Score the validation split. During training, a large split is scored on a stratified sample
+        (``evalsample``): the sample is what "best" and early stopping watch. The evaluation after the last
+        step scores every row (kept as ``_final`` for ``evaluate()``, whose numbers metrics.json reports)
+        and returns the sample's part of it, so that "best" compares like with like."""
+        sample = self._eval_sample()
+        final = self.p.seen >= self.p.total
+        if sample is None or final:
+            logits, y = self._logits(self.val_enc), np.array(self.val_enc.targets)  # a writable copy for torch
+        else:
+            logits, y = self._logits(sample[1]), np.array(sample[1].targets)
+        if sample is not None and final:
+            self._final = self._result(logits, y)
+            logits, y = logits[sample[0]], y[sample[0]]
+        return self._result(logits, y)
+
+    def _eval_sample(self) -> tuple[np.ndarray, Any] | None:
+        """The rows scored during training and their encoding (``None``: every row); said once in a notice."""
+        if self._sample is None:
+            rows = eval_sample(self.val_enc.targets, self.task, self.cfg.seed)
+            if rows is None:
+                return None
+            self._sample = rows, subset(self.val_enc, rows)
+            self.emit(Notice(message=f"Evaluations during training score a stratified sample of {len(rows)} of the "
+                                     f"{len(self.val_enc)} validation rows; the final scores are on all of them."))
+        return self._sample
+
+    def _logits(self, enc: Any) -> np.ndarray:
+        t0 = time.perf_counter()
+        logits = batched_logits(self.model, enc, inference_batch_size(self.device), self.device, self.amp)
+        self.emit(Phase(name="evaluation", seconds=time.perf_counter() - t0, rows=len(enc)))
+        return logits
+
+    def _result(self, logits: np.ndarray, y: np.ndarray, step: int | None = None,
+                epoch: float | None = None) -> EvalResult:
+        """Loss and metrics of ``logits`` against the encoded targets ``y``."""
         import torch
 
-        logits = batched_logits(self.model, self.val_enc, inference_batch_size(self.device), self.device, self.amp)
-        y = np.array(self.val_enc.targets)  # a writable copy for torch
         t = torch.from_numpy(logits)
         if self.task == "single_label":
             loss = torch.nn.functional.cross_entropy(t, torch.from_numpy(y))
@@ -377,7 +420,8 @@ class Trainer:
             scores = to_scores(logits, self.task)
         metrics = compute_metrics(self.task, self.data.labels, y, scores)
         metrics["eval_loss"] = float(loss)
-        return EvalResult(metrics, scores, self.p.step, self.p.seen / self.p.n)
+        return EvalResult(metrics, scores, self.p.step if step is None else step,
+                          self.p.seen / self.p.n if epoch is None else epoch)
 
 
 @dataclass

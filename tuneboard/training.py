@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import distributed
+from .background import BaselineJob, baseline_failed
 from .baseline import BaselineResult, fit_on_split
 from .checkpoint import checkpoint_dir, discard_checkpoint, has_checkpoint, reopen
 from .checks import check_config
@@ -21,7 +22,7 @@ from .errors import RunError, TuneboardError, unexpected_reason
 from .files import disk_full, is_disk_full
 from .i18n import t
 from .liveness import Heartbeat
-from .protocol import BASELINE_MODEL, Baseline, Evaluation, Event, Notice, RunStatus, Status, scalars
+from .protocol import BASELINE_MODEL, Baseline, Evaluation, Event, Notice, Phase, RunStatus, Status, scalars
 from .results import run_metrics, save_results
 from .runs import RunDir, create_run, runs_root
 from .tracking import tracked
@@ -78,6 +79,7 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
     try:
         data = data or check_config(config)
         set_status(RunStatus.RUNNING)
+        emit(Phase(name="data", seconds=data.read_seconds))
         for note in [] if resume else data.notes + data.warnings:  # a resumed run has them in its history
             emit(Notice(message=note))
         if resume and not has_checkpoint(run.path):
@@ -116,16 +118,31 @@ def _train(config: TrainConfig, data: PreparedData, run: RunDir, emit: Emit,
     """The pipeline; returns (metrics as written, whether the user stopped it)."""
     if config.model == BASELINE_MODEL:
         return _baseline_run(data, config.seed, run, emit), False
-    baseline = _baseline(data, config.seed, run, emit)
-    trainer = make_trainer(config, data, emit, stop)
-    trainer.encode(cache=runs_root().parent / "cache" / "tokens", used_by=run.path)
-    stopped = trainer.fit(checkpoint_dir(run.path), resume)
-    best = trainer.evaluate()
-    trainer.save(run.model_dir)
-    metrics = run_metrics(data, best.metrics, best_step=best.step, best_epoch=best.epoch,
-                          baseline=baseline.metrics if baseline else None, **trainer.throughput(),
-                          **trainer.extras)
-    return save_results(run, data, best.scores, metrics), stopped
+    # the baseline is fitted beside the model's loading and training, off the critical path (background.py)
+    job = BaselineJob(lambda: fit_on_split(data, config.seed, run.path / "baseline"))
+
+    def emit_all(event: Event) -> None:  # the baseline's event goes out with the next one of the run's own
+        job.report(emit)
+        emit(event)
+
+    try:
+        trainer = make_trainer(config, data, emit_all, stop)
+        t0 = time.perf_counter()
+        trainer.encode(cache=runs_root().parent / "cache" / "tokens", used_by=run.path)
+        emit_all(Phase(name="tokenize", seconds=time.perf_counter() - t0))
+        stopped = trainer.fit(checkpoint_dir(run.path), resume)
+        best = trainer.evaluate()
+        baseline = job.result(emit)
+        t0 = time.perf_counter()
+        trainer.save(run.model_dir)
+        metrics = run_metrics(data, best.metrics, best_step=best.step, best_epoch=best.epoch,
+                              baseline=baseline.metrics if baseline else None, **trainer.throughput(),
+                              **trainer.extras)
+        out = save_results(run, data, best.scores, metrics)
+        emit(Phase(name="saving", seconds=time.perf_counter() - t0))
+        return out, stopped
+    finally:
+        job.join()  # a failed run does not leave the thread writing into its folder
 
 
 def make_trainer(config: TrainConfig, data: PreparedData, emit: Emit, stop: threading.Event) -> Trainer:
@@ -143,7 +160,7 @@ def _baseline(data: PreparedData, seed: int, run: RunDir, emit: Emit,
     try:
         result = fit_on_split(data, seed, run.model_dir if as_model else run.path / "baseline")
     except Exception as e:  # noqa: BLE001 -- a missing baseline must not cost the user the run
-        emit(Notice(level="warning", message=f"The TF-IDF baseline could not be fitted ({type(e).__name__}: {e})."))
+        emit(baseline_failed(e))
         return None
     emit(Baseline(metrics=scalars(result.metrics)))
     return result
