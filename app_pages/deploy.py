@@ -1,7 +1,7 @@
 """Deploy: serve a run as a prediction API from here, copy a call, and see which format to ship."""
 import streamlit as st
 
-from components import servecharts
+from components import lang, servecharts
 from components.auth import allowed_run, current_user
 from components.widgets import headline, run_picker
 from tuneboard import deploy
@@ -25,6 +25,7 @@ def failed(e: TuneboardError) -> None:
 
 
 @st.fragment(run_every=2 if current is not None else None)
+@lang.localized
 def status() -> None:
     dep = deploy.get_deployment(run_id)
     if dep is None:

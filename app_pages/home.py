@@ -1,7 +1,7 @@
 """Home: what Tuneboard is, the five steps, the models and data at hand, this machine."""
 import streamlit as st
 
-from components import nav, state
+from components import lang, nav, state, widgets
 from tuneboard.catalog import list_local_models
 from tuneboard.i18n import t
 from tuneboard.runs import list_runs
@@ -29,7 +29,7 @@ def device_box() -> None:
     else:
         gpu = (t("home.gpu_memory", gb=f"{dev['total_gb']:.0f}") if dev["type"] == "cuda"
                else t("home.no_gpu"))
-        st.markdown(f"**{dev['name']}**  \n{gpu}")
+        st.markdown(f"**{widgets.device_name(dev)}**  \n{gpu}")
 
 
 st.title("Tuneboard")
@@ -62,7 +62,7 @@ with data:
 
 with machine:
     st.subheader(t("home.this_machine"))
-    st.fragment(run_every=1.0 if state.device() is None else None)(device_box)()
+    st.fragment(run_every=1.0 if state.device() is None else None)(lang.localized(device_box))()
     runs = list_runs()
     st.metric(t("home.runs_so_far"), len(runs))
     if runs:

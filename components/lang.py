@@ -6,8 +6,10 @@ script run and draws the switcher.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
+from typing import Any, Callable
 
 import streamlit as st
 
@@ -42,6 +44,19 @@ def init_language(user_id: str | None = None) -> str:
         st.session_state[KEY] = wanted
     i18n.set_language(wanted)
     return wanted
+
+
+def localized(body: Callable[..., Any]) -> Callable[..., Any]:
+    """``body`` with this session's language set first: for ``st.fragment``. A fragment's own rerun does
+    not run app.py (where ``init_language`` is called) and runs in a fresh thread, whose language would
+    be the default (English)."""
+
+    @functools.wraps(body)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        init_language()
+        return body(*args, **kwargs)
+
+    return run
 
 
 def switcher(user_id: str = "local") -> None:

@@ -14,7 +14,7 @@ import streamlit as st
 from tuneboard.i18n import t
 from tuneboard.protocol import ACTIVE, EarlyStop, Event, Notice, RunStatus, parse_events, parse_status, update_progress
 
-from . import auth, charts, state
+from . import auth, charts, lang, state
 from .widgets import fmt_duration, fmt_metric, guard, plain, short_id
 
 S = RunStatus
@@ -64,7 +64,7 @@ def live_panel(run_id: str) -> None:
         st.warning(t("live.not_found", run=plain(run_id)))
         return
     active = feed["status"] in ACTIVE
-    st.fragment(run_every=REFRESH_S if active else None)(_panel)(run_id, active)
+    st.fragment(run_every=REFRESH_S if active else None)(lang.localized(_panel))(run_id, active)
 
 
 def _panel(run_id: str, was_active: bool) -> None:

@@ -11,7 +11,7 @@ from tuneboard.i18n import t
 from tuneboard.protocol import TrialStatus
 from tuneboard.studies import StudyRecord, list_studies, load_study
 
-from . import auth, nav, state, trainform
+from . import auth, lang, nav, state, trainform
 from .widgets import fmt_metric, short_id, show_error, status_word
 
 STUDY_KEY = "train_study"  # the study shown on the Train page
@@ -79,7 +79,7 @@ def _pick() -> None:
 def study_view(study_id: str) -> None:
     """The study's trials (status, score, settings), its best run marked; live while it runs."""
     job = searches().get(study_id)
-    st.fragment(run_every=2.0 if job is not None and job.running else None)(_study_body)(study_id)
+    st.fragment(run_every=2.0 if job is not None and job.running else None)(lang.localized(_study_body))(study_id)
 
 
 def _study_body(study_id: str) -> None:

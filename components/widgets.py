@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
 from tuneboard.protocol import RunStatus
 
-from . import nav, state
+from . import lang, nav, state
 from .charts import pretty
 
 log = logging.getLogger("tuneboard.app")
@@ -59,7 +60,14 @@ def sidebar_status() -> None:
     # While the device is being probed: every 2 s. While a run trains: every 5 s (the Train page has
     # its own 1 s panel; each refresh is drawing the browser does on cores training may need).
     every = 2.0 if state.device() is None else 5.0 if training else None
-    st.fragment(run_every=every)(_sidebar_body)()
+    st.fragment(run_every=every)(lang.localized(_sidebar_body))()
+
+
+def device_name(dev: dict[str, Any]) -> str:
+    """The device as the page names it: a GPU by its own name, the CPU with its core count in the page's language."""
+    if dev.get("type") == "cpu":
+        return t("widgets.cpu_name", cores=os.cpu_count() or 1)
+    return str(dev.get("name", ""))
 
 
 def _sidebar_body() -> None:
@@ -68,10 +76,10 @@ def _sidebar_body() -> None:
     if dev is None:
         st.markdown(t("widgets.detecting"))
     elif dev["type"] == "cuda":
-        st.markdown(f"**{dev['name']}**  \n" + t("widgets.gb_free", free=f"{dev['free_gb']:.1f}",
+        st.markdown(f"**{device_name(dev)}**  \n" + t("widgets.gb_free", free=f"{dev['free_gb']:.1f}",
                                                        total=f"{dev['total_gb']:.1f}"))
     else:
-        st.markdown(f"**{dev['name']}**  \n" + t("widgets.no_gpu"))
+        st.markdown(f"**{device_name(dev)}**  \n" + t("widgets.no_gpu"))
     st.caption(t("widgets.training"))
     active, queued = (reg.active(), reg.queued()) if reg is not None else (None, [])
     if active is not None:
