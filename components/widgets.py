@@ -142,7 +142,8 @@ def run_picker(with_model: bool = True) -> dict[str, Any] | None:
     wanted = state.selected_run_id()
     if st.session_state.get("run_pick") not in ids or (wanted in ids and wanted != st.session_state["run_pick"]):
         st.session_state["run_pick"] = wanted if wanted in ids else ids[0]
-    run_id = st.selectbox(t("widgets.run"), ids, key="run_pick", format_func=lambda i: run_label(summaries[i]))
+    labels = {i: run_label(s) for i, s in summaries.items()}  # in this run's language, not the caller's of format_func
+    run_id = st.selectbox(t("widgets.run"), ids, key="run_pick", format_func=labels.__getitem__)
     if run_id != state.selected_run_id():
         state.select_run(run_id)
     return summaries[run_id]
