@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
-
 from components import nav
 from components.state import registry
+from tests.app.pages import open_page
 from tuneboard.config import TrainConfig
 from tuneboard.runs import open_run
 from tuneboard.training import execute
@@ -14,19 +13,12 @@ from tuneboard.training import execute
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def page(run_id: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.query_params["run"] = run_id
-    at.run()
-    at.switch_page(nav.PAGES[nav.DISTILL].file).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_a_finished_run_is_made_smaller_and_compared_with_its_student(tiny_model, sentiment_csv):
     teacher = execute(TrainConfig(data=str(sentiment_csv), model=tiny_model, epochs=2, batch_size=16,
                                   learning_rate=3e-3, freeze_embeddings=False, max_length=32)).run
-    at = page(teacher.run_id)
+    at = open_page(nav.DISTILL, teacher.run_id)
     at.number_input(key="distill_layers").set_value(1)
     at.number_input(key="distill_epochs").set_value(1)
     next(b for b in at.button if b.label == "Make it smaller").click().run()
@@ -37,7 +29,7 @@ def test_a_finished_run_is_made_smaller_and_compared_with_its_student(tiny_model
     assert student.config().extra["teacher_run"] == teacher.run_id
     assert student.metrics()["distilled_from"] == teacher.run_id
 
-    at = page(student_id)
+    at = open_page(nav.DISTILL, student_id)
     assert any(teacher.run_id in t.value for t in at.text)
     at.button(key="distill_measure_self").click().run()
     assert not at.exception, at.exception
@@ -48,6 +40,6 @@ def test_a_finished_run_is_made_smaller_and_compared_with_its_student(tiny_model
 
 def test_a_tfidf_run_is_refused_in_plain_words(sentiment_csv):
     run = execute(TrainConfig(data=str(sentiment_csv), model="tfidf")).run
-    at = page(run.run_id)
+    at = open_page(nav.DISTILL, run.run_id)
     assert any("already tiny" in t.value for t in at.text)
     assert not any(b.label == "Make it smaller" for b in at.button)

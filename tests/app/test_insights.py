@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
-
-from components import nav
+from tests.app.pages import open_page
 from tuneboard.config import TrainConfig
 from tuneboard.training import execute
 
@@ -14,18 +12,11 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "support_tickets.csv"
 
 
-def page(name: str, run_id: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["run"] = run_id
-    at.run()
-    at.switch_page(nav.PAGES[name].file).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_evaluate_shows_slices_mislabels_and_offers_the_report(tmp_path):
     run = execute(TrainConfig(data=str(DEMO), model="tfidf")).run
-    at = page("evaluate", run.run_id)
+    at = open_page("evaluate", run.run_id)
     subheaders = [s.value for s in at.subheader]
     assert "Slices: where the model is weaker" in subheaders and "Suspected mislabels" in subheaders
     at.button(key="insights_find_mislabels").click().run()
@@ -43,7 +34,7 @@ def test_evaluate_shows_slices_mislabels_and_offers_the_report(tmp_path):
 def test_predict_highlights_the_words_behind_a_label(tiny_model, sentiment_csv):
     run = execute(TrainConfig(data=str(sentiment_csv), model=tiny_model, epochs=1, batch_size=16,
                               learning_rate=3e-3, freeze_embeddings=False)).run
-    at = page("predict", run.run_id)
+    at = open_page("predict", run.run_id)
     at.text_area(key="predict_text").set_value("great love <b>refund</b>").run()
     at.toggle(key="predict_explain").set_value(True).run()
     assert not at.exception and not at.error, [e.value for e in at.error]

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import nav
+from tests.app.pages import open_page
 from tests.conftest import sentiment_rows
 from tuneboard.config import TrainConfig
 from tuneboard.runs import create_run
@@ -18,13 +19,6 @@ ROWS = sentiment_rows(40, seed=3)
 CSV = ("id,review\n" + "\n".join(f"{i},{t}" for i, (t, _) in enumerate(ROWS))).encode()
 
 
-def predict_page(run_id: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.query_params["run"] = run_id
-    at.run()
-    at.switch_page(nav.PAGES[nav.PREDICT].file).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def downloads(at: AppTest) -> dict[str, object]:
@@ -38,7 +32,7 @@ def tiny_run(tiny_model: str, sentiment_csv: Path):
 
 
 def test_an_uploaded_file_is_predicted_with_counts_speed_and_a_download(tiny_run):
-    at = predict_page(tiny_run.run_id)
+    at = open_page(nav.PREDICT, tiny_run.run_id)
     assert "Download predictions (CSV)" not in downloads(at)
     at.file_uploader(key="predict_batch_upload").set_value(("new.csv", CSV, "text/csv")).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -53,7 +47,7 @@ def test_an_uploaded_file_is_predicted_with_counts_speed_and_a_download(tiny_run
 
 
 def test_the_text_column_can_be_changed_and_a_bad_file_is_one_error(tiny_run):
-    at = predict_page(tiny_run.run_id)
+    at = open_page(nav.PREDICT, tiny_run.run_id)
     at.file_uploader(key="predict_batch_upload").set_value(("new.csv", CSV, "text/csv")).run()
     at.selectbox(key="predict_batch_text_column").set_value("id").run()
     assert not at.exception and at.dataframe[0].value["review"].tolist() == [t for t, _ in ROWS]
@@ -63,7 +57,7 @@ def test_the_text_column_can_be_changed_and_a_bad_file_is_one_error(tiny_run):
 
 def test_the_export_button_is_offered_for_a_completed_run_only(sentiment_csv):
     done = execute(TrainConfig(data=str(sentiment_csv), model="tfidf")).run
-    button = downloads(predict_page(done.run_id))["Export model (.zip)"]
+    button = downloads(open_page(nav.PREDICT, done.run_id))["Export model (.zip)"]
     assert not button.disabled
 
     failed = create_run(TrainConfig(data=str(sentiment_csv), model="tfidf"))
@@ -71,7 +65,7 @@ def test_the_export_button_is_offered_for_a_completed_run_only(sentiment_csv):
     for p in done.model_dir.iterdir():  # a model on disk, but the run failed afterwards
         (failed.model_dir / p.name).write_bytes(p.read_bytes())
     failed.set_status("failed", reason="boom")
-    assert downloads(predict_page(failed.run_id))["Export model (.zip)"].disabled
+    assert downloads(open_page(nav.PREDICT, failed.run_id))["Export model (.zip)"].disabled
 
 
 def test_data_page_warns_that_the_model_does_not_understand_chinese():

@@ -1,42 +1,26 @@
 """Monitor page with a synthetic log that drifts; Deploy page before anything is served."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from streamlit.testing.v1 import AppTest
 
-from components import nav
-from tuneboard import monitor
+from tests.app.pages import drifting_log, open_page
 from tuneboard.config import TrainConfig
 from tuneboard.training import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def page(name: str, run_id: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.query_params["run"] = run_id
-    at.run()
-    at.switch_page(nav.PAGES[name].file).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_monitor_shows_traffic_drift_and_lets_a_person_label_unsure_texts(sentiment_csv, tmp_path):
     run = execute(TrainConfig(data=str(sentiment_csv), model="tfidf")).run
-    at = page("monitor", run.run_id)
+    at = open_page("monitor", run.run_id)
     assert any("No served predictions yet" in i.value for i in at.info)
 
-    rng = np.random.default_rng(0)
-    log = monitor.PredictionLog(monitor.log_path(run.path), store_texts=True, flush_s=60)
-    now = time.time()
-    log.record({"ts": now - 180 + i, "latency_ms": 4.0 + i % 5, "label": "negative",
-                "confidence": float(rng.uniform(0.5, 0.62)), "text": f"drifting text {i}"} for i in range(120))
-    log.close()
-    at = page("monitor", run.run_id)
+    drifting_log(run.path, 120, prefix="drifting text")
+    at = open_page("monitor", run.run_id)
     shown = {m.label: m.value for m in at.metric}
     assert shown["Predictions"] == "120" and shown["Latency p50"].endswith("ms")
     assert len(at.error) == 1 and "shifted" in at.error[0].value  # the drift alert, in plain words
@@ -57,7 +41,7 @@ def test_monitor_shows_traffic_drift_and_lets_a_person_label_unsure_texts(sentim
 
 def test_deploy_page_offers_start_snippets_and_the_format_table(sentiment_csv):
     run = execute(TrainConfig(data=str(sentiment_csv), model="tfidf")).run
-    at = page("deploy", run.run_id)
+    at = open_page("deploy", run.run_id)
     assert any("Not deployed" in i.value for i in at.info)
     codes = [c.value for c in at.code]
     assert any(c.startswith("curl") for c in codes) and any("InferenceClient" in c for c in codes)

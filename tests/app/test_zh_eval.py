@@ -9,16 +9,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 from typing import Any, Iterable
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components import nav
-from tuneboard import i18n, monitor
+from tests.app.pages import drifting_log, open_page
+from tuneboard import i18n
 from tuneboard.config import TrainConfig
 from tuneboard.training import execute
 
@@ -70,14 +68,6 @@ def english_leftovers(at: AppTest, allow: Iterable[str] = ()) -> list[str]:
     return left
 
 
-def zh_page(name: str, run_id: str, query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["lang"] = "zh"
-    at.query_params["run"] = run_id
-    at.run()
-    at.switch_page(nav.PAGES[name].file).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def data_words(run_id: str, *more: str) -> list[str]:
@@ -91,7 +81,7 @@ def sentiment_run(sentiment_csv: Path):
 
 
 def test_evaluate_two_classes_in_chinese(sentiment_run):
-    at = zh_page("evaluate", sentiment_run.run_id)
+    at = open_page("evaluate", sentiment_run.run_id, lang="zh")
     assert at.title[0].value == "评估"
     assert "决策阈值" in [s.label for s in at.slider]  # the threshold view of a two-class run is there
     left = english_leftovers(at, data_words(sentiment_run.run_id, "positive", "negative", "review", "sentiment"))
@@ -102,7 +92,7 @@ def test_evaluate_mistakes_slices_and_report_in_chinese(tmp_path):
     data = Path(shutil.copy(EXAMPLES / "support_tickets.csv", tmp_path / "tickets.csv"))
     run = execute(TrainConfig(data=str(data), model="tfidf")).run
     labels = (run.metrics() or {}).get("labels") or []
-    at = zh_page("evaluate", run.run_id)
+    at = open_page("evaluate", run.run_id, lang="zh")
     at.button(key="insights_find_mislabels").click().run()
     assert not at.exception, at.exception
     subheaders = [s.value for s in at.subheader]
@@ -114,7 +104,7 @@ def test_evaluate_mistakes_slices_and_report_in_chinese(tmp_path):
 
 
 def test_predict_typed_and_file_in_chinese(sentiment_run):
-    at = zh_page("predict", sentiment_run.run_id)
+    at = open_page("predict", sentiment_run.run_id, lang="zh")
     allow = data_words(sentiment_run.run_id, "positive", "negative", "review", "sentiment", "new", "id")
     assert not english_leftovers(at, allow), english_leftovers(at, allow)
     at.text_area(key="predict_text").set_value("great love\nawful broken").run()
@@ -129,21 +119,16 @@ def test_predict_typed_and_file_in_chinese(sentiment_run):
 
 
 def test_deploy_and_monitor_in_chinese(sentiment_run):
-    at = zh_page("deploy", sentiment_run.run_id)
+    at = open_page("deploy", sentiment_run.run_id, lang="zh")
     assert at.title[0].value == "部署"
     allow = data_words(sentiment_run.run_id, "positive", "negative")
     left = english_leftovers(at, allow)
     assert not left, left
 
-    at = zh_page("monitor", sentiment_run.run_id)
+    at = open_page("monitor", sentiment_run.run_id, lang="zh")
     assert not english_leftovers(at, allow), english_leftovers(at, allow)
-    rng = np.random.default_rng(0)
-    log = monitor.PredictionLog(monitor.log_path(sentiment_run.path), store_texts=True, flush_s=60)
-    now = time.time()
-    log.record({"ts": now - 120 + i, "latency_ms": 4.0 + i % 5, "label": "negative",
-                "confidence": float(rng.uniform(0.5, 0.62)), "text": f"text {i}"} for i in range(60))
-    log.close()
-    at = zh_page("monitor", sentiment_run.run_id)
+    drifting_log(sentiment_run.path, 60)
+    at = open_page("monitor", sentiment_run.run_id, lang="zh")
     assert {"预测次数", "延迟 p50"} <= {m.label for m in at.metric} and len(at.get("plotly_chart")) == 3
     left = english_leftovers(at, allow)
     assert not left, left
