@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from tuneboard.i18n import t
+from tuneboard.i18n import language, t
 
 
 def _stamp(path: str) -> float:
@@ -23,7 +23,8 @@ def _stamp(path: str) -> float:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _read(path: str, sha: str | None, mtime: float) -> tuple[Any, Any]:
+def _read(path: str, sha: str | None, mtime: float, lang: str) -> tuple[Any, Any]:
+    # ``lang``: a key of the cache only; the table's notes are written in the language of the run that reads it
     from tuneboard.readers import read_table
 
     return read_table(path)
@@ -32,14 +33,14 @@ def _read(path: str, sha: str | None, mtime: float) -> tuple[Any, Any]:
 def read(path: str, sha: str | None = None) -> tuple[Any, Any]:
     """``read_table`` result (frame, info); raises ``DataError``."""
     with st.spinner(t("cache.reading_table")):
-        return _read(path, sha, _stamp(path))
+        return _read(path, sha, _stamp(path), language())
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _detect(path: str, sha: str | None, mtime: float) -> tuple[str | None, str | None]:
     from tuneboard.data import detect_columns
 
-    return detect_columns(_read(path, sha, _stamp(path))[0])
+    return detect_columns(_read(path, sha, _stamp(path), language())[0])
 
 
 def detect(path: str, sha: str | None = None) -> tuple[str | None, str | None]:
@@ -48,7 +49,7 @@ def detect(path: str, sha: str | None = None) -> tuple[str | None, str | None]:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _prepare(config: dict[str, Any], stamps: tuple[float, ...]) -> Any:
+def _prepare(config: dict[str, Any], stamps: tuple[float, ...], lang: str) -> Any:  # lang: as in _read
     from tuneboard.config import TrainConfig
     from tuneboard.data import prepare_data
 
@@ -59,14 +60,14 @@ def prepare(config: Any) -> Any:
     """``prepare_data(config)`` (PreparedData); raises ``DataError``/``ConfigError``."""
     files = (config.data, config.validation or "")
     with st.spinner(t("cache.checking_data")):
-        return _prepare(config.to_dict(), tuple(_stamp(f) for f in files if f))
+        return _prepare(config.to_dict(), tuple(_stamp(f) for f in files if f), language())
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _findings(config: dict[str, Any], stamps: tuple[float, ...]) -> list[Any]:
+def _findings(config: dict[str, Any], stamps: tuple[float, ...], lang: str) -> list[Any]:  # lang: as in _read
     from tuneboard.health import health_report
 
-    prepared = _prepare(config, stamps)
+    prepared = _prepare(config, stamps, lang)
     return list(health_report(prepared).findings)
 
 
@@ -74,7 +75,7 @@ def findings(config: Any) -> list[Any]:
     """The data health report's ``Finding``s for ``config``'s data (each keeps its ``kind``)."""
     files = (config.data, config.validation or "")
     with st.spinner(t("cache.checking_health")):
-        return _findings(config.to_dict(), tuple(_stamp(f) for f in files if f))
+        return _findings(config.to_dict(), tuple(_stamp(f) for f in files if f), language())
 
 
 def model_card(source: str) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from tuneboard.i18n import t
+from tuneboard.i18n import language, t
 from tuneboard.protocol import BASELINE_MODEL
 from tuneboard.settings import SETTINGS
 
@@ -135,8 +135,9 @@ def _tokenizer(model: str) -> Any:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _token_report(config: dict[str, Any], stamps: tuple[float, ...], model: str,
-                  max_length: int) -> tuple[dict[str, Any] | None, list[Any]]:
-    """Token lengths and [UNK] coverage on a sample (the report's other checks already ran on every row)."""
+                  max_length: int, lang: str) -> tuple[dict[str, Any] | None, list[Any]]:
+    """Token lengths and [UNK] coverage on a sample (the report's other checks already ran on every row);
+    ``lang`` keys the cache: the findings are worded in the language of the run that made them."""
     from dataclasses import replace
 
     from tuneboard.config import TrainConfig
@@ -165,7 +166,7 @@ def token_checks(config: Any) -> dict[str, Any]:
     stamps = tuple(Path(f).stat().st_mtime for f in (config.data, config.validation) if f and Path(f).exists())
     try:
         with st.spinner(t("data.counting_tokens")):
-            out["lengths"], items = _token_report(config.to_dict(), stamps, model, max_length)
+            out["lengths"], items = _token_report(config.to_dict(), stamps, model, max_length, language())
     except TuneboardError as e:
         out["skipped"] = t("data.token_checks_skipped", reason=str(e))
         return out

@@ -89,3 +89,13 @@ def sentiment_csv(tmp_path: Path) -> Path:
         w.writerow(["review", "sentiment"])
         w.writerows(sentiment_rows())
     return path
+
+
+def run_async(coro):
+    """``asyncio.run(coro)`` in a thread of its own: after the browser tests, Playwright's sync API keeps an
+    event loop running in the main thread, where ``asyncio.run`` refuses to start."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()

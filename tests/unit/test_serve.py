@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import sentiment_rows
+from tests.conftest import run_async, sentiment_rows
 from tuneboard.cli import main
 from tuneboard.config import TrainConfig
 from tuneboard.errors import ConfigError
@@ -122,7 +122,7 @@ def test_concurrent_requests_share_forward_passes_and_get_the_same_scores_as_alo
         finally:
             await batcher.stop()
 
-    together = asyncio.run(burst())
+    together = run_async(burst())
     assert sum(calls) == 16 and len(calls) < 16  # shared passes
     for a, b in zip(alone, together, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-5)
@@ -142,7 +142,7 @@ def test_a_failing_request_in_a_batch_does_not_fail_the_others():
         finally:
             await batcher.stop()
 
-    a, boom, abc = asyncio.run(burst())
+    a, boom, abc = run_async(burst())
     assert a.tolist() == [[1.0]] and abc.tolist() == [[3.0]] and isinstance(boom, RuntimeError)
 
 

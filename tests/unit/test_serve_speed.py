@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 
+from tests.conftest import run_async
 from tuneboard.microbatch import MicroBatcher
 from tuneboard.onnx_export import session_options, tight_batches
 
@@ -45,7 +46,7 @@ def test_a_lone_request_does_not_wait_for_the_window_but_a_burst_is_batched():
         finally:
             await batcher.stop()
 
-    lone, stats = asyncio.run(scenario())
+    lone, stats = run_async(scenario())
     assert lone < 0.5  # the window is 1 s: a lone request skipped it
     assert calls == [1, 4]
     assert stats["forward_passes"] == 2 and stats["rows"] == 5 and stats["rows_per_pass"] == 2.5
