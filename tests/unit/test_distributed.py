@@ -174,7 +174,8 @@ def test_stop_from_the_queue_stops_every_process_and_keeps_the_best_model(tiny_m
     for k, v in env().items():
         monkeypatch.setenv(k, v)
     reg = RunRegistry(executor=partial(launch.execute_launched, processes=2))  # what a 2-GPU server does
-    live = reg.submit(config(sentiment_csv, tiny_model, epochs=100, batch_size=8))
+    live = reg.submit(config(sentiment_csv, tiny_model, epochs=100, batch_size=8,
+                            early_stopping_patience=0))  # long enough for Stop to land: no early stopping
     wait_for(lambda: any(e["type"] == "eval" for e in live.snapshot()["events"]), 120)  # the live panel's events
     assert reg.stop(live.run_id)
     assert reg.wait(live.run_id, 60) == RunStatus.STOPPED
@@ -188,7 +189,7 @@ def test_a_killed_worker_fails_the_run_with_a_plain_message_not_a_hang(tiny_mode
     import psutil
 
     proc = subprocess.Popen(cli(str(sentiment_csv), "--model", tiny_model, "--epochs", "100", "--batch-size", "8",
-                                "--max-length", "32", "--processes", "2"),
+                                "--max-length", "32", "--processes", "2", "--early-stopping-patience", "0"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(), cwd=ROOT)
     try:
         wait_for(lambda: list_runs() and train_events(list_runs()[0].path), 120)
