@@ -9,6 +9,7 @@ tokens/s, validation accuracy and macro-F1, inference speed, and Tuneboard's rat
     .venv/bin/python bench/bench_train.py --data FILE --text-column T --label-column L
     .venv/bin/python bench/bench_train.py --grid small          # whole process (issue 18), minutes
     .venv/bin/python bench/bench_train.py --grid full           # 1k/5k/20k rows x 1/2/4 epochs (hours on CPU)
+    .venv/bin/python bench/bench_train.py --cells 5000x1000x1 --only tuneboard,tuned   # chosen cells, systems
 
 --grid: generated short English sentences (positive/negative, ~23 tokens), and for each cell the WHOLE
 ``python -m tuneboard train`` process (a subprocess: wall clock and CPU from getrusage(RUSAGE_CHILDREN),
@@ -55,14 +56,20 @@ def main() -> int:
     ap.add_argument("--epochs", type=int, help="epochs for all three (default: the preset's)")
     ap.add_argument("--only", default="baseline,tuned,tuneboard",
                     help="comma list of systems: baseline, tuned, tuneboard, unfrozen (Tuneboard with the "
-                         "word embeddings trained: what freezing them gains and costs)")
+                         "word embeddings trained: what freezing them gains and costs); with --grid also "
+                         "tuneboard-fp32 (precision fp32), tuned-bf16 (the tuned Trainer with bf16=True) and app "
+                         "(Start -> finished in the app, browser closed: bench/app_whole.py)")
     ap.add_argument("--json", help="also write the results here")
     ap.add_argument("--grid", choices=sorted(GRIDS), help="whole-process benchmark on generated sentences")
+    ap.add_argument("--cells", help="whole-process benchmark on these cells instead of a --grid: "
+                                    "TRAINxVALIDATIONxEPOCHS, comma-separated (e.g. 5000x1000x1,1000x1000x4)")
     args = ap.parse_args()
-    if args.grid:
+    if args.grid or args.cells:
         from whole_process import run_grid
 
-        return run_grid(GRIDS[args.grid], args.only.split(","), args.preset, args.json, hf_trainer)
+        cells = ([tuple(int(x) for x in c.split("x")) for c in args.cells.split(",")] if args.cells
+                 else GRIDS[args.grid])
+        return run_grid(cells, args.only.split(","), args.preset, args.json, hf_trainer)
 
     import torch
 
@@ -123,8 +130,9 @@ def generate(n: int, folder: Path) -> Path:
     return path
 
 
-def hf_trainer(model_dir: str, prep, epochs: int, tuned: bool, gpu: bool) -> dict:
-    """The plain Hugging Face Trainer, AutoTrain-like (tuned=False) or with the usual speed-ups."""
+def hf_trainer(model_dir: str, prep, epochs: int, tuned: bool, gpu: bool, bf16: bool = False) -> dict:
+    """The plain Hugging Face Trainer, AutoTrain-like (tuned=False) or with the usual speed-ups; ``bf16``
+    turns on bfloat16 autocast on CPU too (what Tuneboard's ``precision=auto`` does on a CPU with AVX512-BF16)."""
     import numpy as np
     import torch
     from datasets import Dataset
@@ -156,7 +164,7 @@ def hf_trainer(model_dir: str, prep, epochs: int, tuned: bool, gpu: bool) -> dic
         learning_rate=5e-5, num_train_epochs=epochs, warmup_steps=0.1, weight_decay=0.0, seed=42,
         eval_strategy="no", save_strategy="no", logging_strategy="no", report_to=[], disable_tqdm=True,
         dataloader_num_workers=0, use_cpu=not gpu,
-        bf16=bool(tuned and gpu), optim="adamw_torch_fused" if (tuned and gpu) else "adamw_torch",
+        bf16=bool(tuned and (gpu or bf16)), optim="adamw_torch_fused" if (tuned and gpu) else "adamw_torch",
         train_sampling_strategy="group_by_length" if tuned else "random")
     trainer = Trainer(model=model, args=args, train_dataset=train_ds,
                       data_collator=DataCollatorWithPadding(tok) if tuned else None)

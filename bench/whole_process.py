@@ -49,11 +49,11 @@ def make_sentences(n: int, seed: int, path: Path) -> Path:
     return path
 
 
-def tuneboard_process(train: Path, val: Path, epochs: int, preset: str, runs: Path) -> dict:
+def tuneboard_process(train: Path, val: Path, epochs: int, preset: str, runs: Path, precision: str = "auto") -> dict:
     """One ``python -m tuneboard train`` subprocess: wall, CPU, accuracy and the phase profile."""
     env = {**os.environ, "TUNEBOARD_RUNS_DIR": str(runs), "HF_HUB_OFFLINE": "1"}
     cmd = [sys.executable, "-m", "tuneboard", "train", str(train), "--validation", str(val),
-           "--epochs", str(epochs), "--preset", preset, "--quiet"]
+           "--epochs", str(epochs), "--preset", preset, "--precision", precision, "--quiet"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     launched, t0 = time.time(), time.perf_counter()
     out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
@@ -103,12 +103,17 @@ def run_grid(grid: list[tuple[int, int, int]], systems: list[str], preset: str, 
         train = make_sentences(n, 1, work / f"train_{n}.csv")
         val = make_sentences(n_val, 2, work / f"val_{n}_{n_val}.csv")
         cell: dict = {"n_train": n, "n_val": n_val, "epochs": epochs, "load_before": os.getloadavg()[0]}
-        if "tuneboard" in systems:
-            cell["tuneboard"] = tuneboard_process(train, val, epochs, preset, work / "runs")
-        prep = prepare_data(TrainConfig(data=str(train), validation=str(val), epochs=epochs))
-        for name, tuned in (("tuned", True), ("baseline", False)):
+        for name, precision in (("tuneboard", "auto"), ("tuneboard-fp32", "fp32")):
             if name in systems:
-                cell[name] = hf_trainer(model_dir, prep, epochs, tuned=tuned, gpu=False)
+                cell[name] = tuneboard_process(train, val, epochs, preset, work / "runs", precision)
+        if "app" in systems:
+            from app_whole import app_process
+
+            cell["app"] = app_process(train, val, epochs, preset)
+        prep = prepare_data(TrainConfig(data=str(train), validation=str(val), epochs=epochs))
+        for name, tuned, bf16 in (("tuned", True, False), ("tuned-bf16", True, True), ("baseline", False, False)):
+            if name in systems:
+                cell[name] = hf_trainer(model_dir, prep, epochs, tuned=tuned, gpu=False, bf16=bf16)
         cell["load_after"] = os.getloadavg()[0]
         show_cell(cell)
         cells.append(cell)
@@ -120,20 +125,24 @@ def run_grid(grid: list[tuple[int, int, int]], systems: list[str], preset: str, 
 def show_cell(cell: dict) -> None:
     print(f"\n## {cell['n_train']} train / {cell['n_val']} validation rows x {cell['epochs']} epochs "
           f"(load {cell['load_before']:.1f} -> {cell['load_after']:.1f})")
-    tb = cell.get("tuneboard")
-    for name in ("baseline", "tuned"):
-        if name in cell:
+    trainers = [name for name in ("baseline", "tuned", "tuned-bf16") if name in cell]
+    for name in trainers:
+        r = cell[name]
+        print(f"{name:<14} train() alone   wall {r['wall_s']:7.1f} s  CPU {r['cpu_s']:7.1f} s  "
+              f"acc {r['accuracy']:.3f}")
+    for system in ("tuneboard", "tuneboard-fp32", "app"):
+        tb = cell.get(system)
+        if not tb:
+            continue
+        if system == "app":
+            print(f"{'app':<14} Start->finished wall {tb['wall_s']:6.1f} s  server CPU {tb['cpu_s']:6.1f} s  "
+                  f"acc {tb['accuracy']:.3f}  first live point {tb['first_point_s']:.1f} s after Start")
+        else:
+            print(f"{system:<14} whole process  wall {tb['wall_s']:7.1f} s  CPU {tb['cpu_s']:7.1f} s  "
+                  f"acc {tb['accuracy']:.3f}  (TF-IDF baseline {tb['baseline_accuracy']})")
+            shares = "  ".join(f"{k} {v:.1f}s ({100 * v / tb['wall_s']:.0f}%)" for k, v in tb["phases"].items())
+            print(f"  phases: {shares}")
+        for name in trainers:
             r = cell[name]
-            print(f"{name:<9} train() alone  wall {r['wall_s']:7.1f} s  CPU {r['cpu_s']:7.1f} s  "
-                  f"acc {r['accuracy']:.3f}")
-    if not tb:
-        return
-    print(f"tuneboard whole process  wall {tb['wall_s']:7.1f} s  CPU {tb['cpu_s']:7.1f} s  acc {tb['accuracy']:.3f}"
-          f"  (TF-IDF baseline {tb['baseline_accuracy']})")
-    shares = "  ".join(f"{k} {v:.1f}s ({100 * v / tb['wall_s']:.0f}%)" for k, v in tb["phases"].items())
-    print(f"  phases: {shares}")
-    for name in ("baseline", "tuned"):
-        if name in cell:
-            r = cell[name]
-            print(f"  tuneboard vs {name} train(): wall x{r['wall_s'] / tb['wall_s']:.2f}, "
+            print(f"  {system} vs {name} train(): wall x{r['wall_s'] / tb['wall_s']:.2f}, "
                   f"CPU x{r['cpu_s'] / tb['cpu_s']:.2f}, accuracy {100 * (tb['accuracy'] - r['accuracy']):+.1f} pt")

@@ -62,10 +62,13 @@ def _device_probe() -> dict[str, Any]:
         except Exception:  # no torch or a broken driver: the app still works on the CPU
             box["info"] = {"type": "cpu", "name": "CPU", "total_gb": 0.0, "free_gb": 0.0}
         # Warm the imports the next pages need (scikit-learn alone takes seconds on a busy 2-core box),
-        # so the first visit to Data or Train does not pay for them.
+        # so the first visit to Data or Train does not pay for them; and the training pipeline with the
+        # bundled model's code, so a fresh server's first Start does not spend ~4 s importing transformers
+        # before the first live point (issue 18: <= 5 s after Start).
         import importlib
 
-        for module in ("tuneboard.data", "sklearn.model_selection", "plotly.graph_objects"):
+        for module in ("tuneboard.data", "sklearn.model_selection", "plotly.graph_objects", "tuneboard.training",
+                       "transformers.models.bert.modeling_bert"):
             try:
                 importlib.import_module(module)
             except Exception:

@@ -31,7 +31,7 @@ def check_memory(config: TrainConfig, device: Any) -> dict[str, Any]:
 
     card = describe_model(config.model)  # also fails early, in one line, for an unreachable hub id
     est = estimate_for(card, int(config.batch_size), int(config.max_length), bool(config.freeze_embeddings),
-                       half_precision=amp_dtype(device) is not None)
+                       half_precision=amp_dtype(device, config.precision) is not None)
     verdict, advice = fit_verdict(est, float(device_info()["free_gb"]))
     if verdict == "no" and not (device.type == "cuda" and config.auto_batch_size):
         raise OutOfMemory(advice)

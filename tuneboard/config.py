@@ -60,6 +60,7 @@ class TrainConfig:
     encoding: str | None = None
     sheet: str | None = None
     device: str = SETTINGS["device"].default
+    precision: str = SETTINGS["precision"].default  # auto: bf16 where the chip does it natively (device.amp_dtype)
     output_dir: str | None = None
     run_name: str | None = None
     mlflow: bool = SETTINGS["mlflow"].default  # also log to MLflow (tracking.py); TensorBoard is always written

@@ -67,7 +67,7 @@ class Predictor:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         from .baseline import is_baseline_folder
-        from .device import amp_dtype, pick_device
+        from .device import inference_amp, pick_device
 
         p = Path(path)
         folder = p / "model" if (p / "model").is_dir() else p
@@ -83,7 +83,7 @@ class Predictor:
         except Exception as e:
             raise ModelLoadError(t("engine.err.predict.load", folder=folder, reason=first_line(e, 160))) from None
         model.to(dev).eval()
-        return cls(model, tok, dev, amp_dtype(dev))
+        return cls(model, tok, dev, inference_amp(dev))
 
     def scores(self, texts: list[str], pairs: list[str] | None = None) -> np.ndarray:
         enc = encode(self.tokenizer, [str(t) for t in texts],

@@ -12,6 +12,7 @@ Limits, and why:
 - seed 0..2**32-1: the range NumPy and scikit-learn accept as a random state.
 - early-stopping patience 0..100 evaluations (0 = off); minimum improvement 0..0.5 of the metric.
 - dropout 0..0.9: 1.0 would zero every activation. Weight decay 0..1 (AdamW's decoupled decay; 0.01 is usual).
+- precision: auto / fp32 / bf16 (device.amp_dtype; measured in bench/RESULTS.md, issue 18).
 - LoRA rank 1..256 and alpha 1..1024: beyond rank 256 an adapter is no longer light; dropout 0..0.5.
 """
 from __future__ import annotations
@@ -149,6 +150,12 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             default=0.2, low=0.01, high=0.5, step=0.05, example=0.2, flag="--val-size"),
     Setting("device", str, "Device", "where to train (auto: a GPU when there is one)",
             default="auto", choices=("auto", "cpu", "cuda"), flag="--device"),
+    Setting("precision", str, "Precision",
+            "Number format of the training steps. 'auto': bfloat16 where the chip computes it natively (recent "
+            "GPUs; CPUs with AVX512-BF16 or AMX), about twice as fast at the same accuracy; full precision "
+            "elsewhere. On the CPU, evaluations and predictions always use full precision. 'fp32': full "
+            "precision always. 'bf16': bfloat16 even where it is emulated (slow).",
+            default="auto", choices=("auto", "fp32", "bf16"), flag="--precision"),
     Setting("mlflow", bool, "Log to MLflow",
             "Also log settings, curves and the model to MLflow (MLFLOW_TRACKING_URI, else models/mlflow.db).",
             default=False, flag="--mlflow"),

@@ -22,7 +22,7 @@ from .catalog import dropout_overrides, load_classifier, load_tokenizer, quiet_t
 from .checkpoint import Checkpoint, EpochPosition, epoch_queue, load_checkpoint, restore_rng, save_checkpoint
 from .config import TrainConfig
 from .data import PreparedData
-from .device import amp_dtype, free_memory, is_oom, pick_device
+from .device import amp_dtype, free_memory, inference_amp, is_oom, pick_device
 from .errors import OutOfMemory, Stopped
 from .evalsample import eval_sample, subset
 from .i18n import t
@@ -57,7 +57,8 @@ class Trainer:
         self.cfg, self.data, self.emit, self.stop = config, data, emit, stop
         self.task = data.task
         self.device = pick_device(config.device)
-        self.amp = amp_dtype(self.device)
+        self.amp = amp_dtype(self.device, config.precision)  # the training steps'
+        self.eval_amp = inference_amp(self.device, config.precision)  # evaluations': what the saved model predicts
         self.batch_size = int(config.batch_size)
         self.lr_scale = 1.0
         self.scaler = regression_scaler(self.task, data.train)  # None for classification
@@ -397,7 +398,7 @@ class Trainer:
 
     def _logits(self, enc: Any) -> np.ndarray:
         t0 = time.perf_counter()
-        logits = batched_logits(self.model, enc, inference_batch_size(self.device), self.device, self.amp)
+        logits = batched_logits(self.model, enc, inference_batch_size(self.device), self.device, self.eval_amp)
         self.emit(Phase(name="evaluation", seconds=time.perf_counter() - t0, rows=len(enc)))
         return logits
 

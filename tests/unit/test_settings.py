@@ -64,6 +64,32 @@ def test_cli_option_takes_flag_type_default_and_choices_from_the_table(setting):
     assert cli_args(setting.name)[0] == setting.flag
 
 
+def _other_value(setting):
+    """A valid value of ``setting`` that is not its default (what the CLI must carry into TrainConfig)."""
+    if setting.or_steps:
+        return "7", "7"
+    if setting.choices:
+        value = next(c for c in setting.choices if c != setting.default)
+        return value, value
+    if setting.kind is bool:
+        return None, not setting.default
+    value = setting.kind(setting.low if setting.default != setting.low else setting.high)
+    return str(value), value
+
+
+@pytest.mark.parametrize("setting", [s for s in SETTINGS.values() if s.flag], ids=lambda s: s.name)
+def test_every_cli_flag_reaches_the_train_config(setting):
+    from tuneboard.cli import _config_from_args
+
+    text, expected = _other_value(setting)
+    if setting.kind is bool:
+        argv = [setting.flag if expected else "--no-" + setting.flag[2:]]
+    else:
+        argv = [setting.flag, text]
+    args = build_parser().parse_args(["train", "x.csv", *argv])
+    assert getattr(_config_from_args(args), setting.name) == expected
+
+
 @pytest.mark.parametrize("flag, value, words", [
     ("--batch-size", "4097", "Batch size 4097 is out of range"),
     ("--learning-rate", "0.05", "Learning rate 0.05 is out of range"),
