@@ -21,7 +21,8 @@ ADVANCED = ("epochs", "learning_rate", "batch_size", "max_length", "freeze_embed
 SMART = ("eval_every", "early_stopping_patience", "early_stopping_min_delta", "weight_decay", "hidden_dropout",
          "attention_dropout", "class_weighting", "lora", "lora_rank", "lora_alpha", "lora_dropout")
 # Widget key of each setting on the form; ``model_source`` and ``preset`` are stable keys tests and users rely on.
-KEYS = {name: f"train_{name}" for name in (*ADVANCED, "seed", "precision", "mlflow", *SMART)} | {"preset": "preset"}
+FORM = (*ADVANCED, "seed", "precision", "auto_batch_size", "mlflow", *SMART)
+KEYS = {name: f"train_{name}" for name in FORM} | {"preset": "preset"}
 MODEL_PICK, MODEL_SOURCE = "train_model_pick", "model_source"
 
 
@@ -116,7 +117,8 @@ def training_settings() -> dict[str, Any]:
         a.selectbox(**shown_args("precision"), **sticky(KEYS["precision"], SETTINGS["precision"].default))
         freeze = KEYS["freeze_embeddings"]
         c.checkbox(**shown_args("freeze_embeddings"), **sticky(freeze, default["freeze_embeddings"]))
-        c.checkbox(**shown_args("mlflow"), **sticky(KEYS["mlflow"], SETTINGS["mlflow"].default))
+        for name in ("auto_batch_size", "mlflow"):
+            c.checkbox(**shown_args(name), **sticky(KEYS[name], SETTINGS[name].default))
         smart_settings(default)
     return current_settings()
 

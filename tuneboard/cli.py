@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     setting(val, "val_size")
     sp.add_argument("--model", default="default", help="'default', a local folder, or a hub id")
     for name in ("preset", "epochs", "batch_size", "learning_rate", "max_length", "seed", "device", "precision",
-                 "mlflow", *SMART):
+                 "auto_batch_size", "mlflow", *SMART):
         setting(sp, name)
     sp.add_argument("--encoding")
     sp.add_argument("--output", help="parent folder of the run folder (default models/runs)")
@@ -183,7 +183,8 @@ def _config_from_args(args: argparse.Namespace) -> Any:
                        text_pair_column=args.text_pair_column, task=args.task, model=args.model,
                        preset=args.preset, epochs=args.epochs, batch_size=args.batch_size,
                        learning_rate=args.learning_rate, max_length=args.max_length, seed=args.seed,
-                       device=args.device, precision=args.precision, encoding=args.encoding, validation=args.validation,
+                       device=args.device, precision=args.precision,
+                       auto_batch_size=args.auto_batch_size, encoding=args.encoding, validation=args.validation,
                        val_size=args.val_size, output_dir=args.output, run_name=args.name, mlflow=args.mlflow,
                        **{name: getattr(args, name) for name in SMART})
 

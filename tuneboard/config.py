@@ -53,7 +53,7 @@ class TrainConfig:
     lora_rank: int = SETTINGS["lora_rank"].default
     lora_alpha: int = SETTINGS["lora_alpha"].default
     lora_dropout: float = SETTINGS["lora_dropout"].default
-    auto_batch_size: bool = True  # on a GPU, probe the largest batch that fits (see memory.py)
+    auto_batch_size: bool = SETTINGS["auto_batch_size"].default  # GPU: the largest that fits; small runs: >= 50 steps
     seed: int = SETTINGS["seed"].default
     val_size: float = SETTINGS["val_size"].default
     validation: str | None = None

@@ -17,7 +17,8 @@ class ProgressPrinter:
             return
         if isinstance(e, Start):
             self.total = e.epochs
-            print(f"training {e.model} on {e.device}: {e.n_train} train / {e.n_val} validation rows, "
+            steps = " (bfloat16 steps)" if "bfloat16" in str(e.amp) else ""
+            print(f"training {e.model} on {e.device}{steps}: {e.n_train} train / {e.n_val} validation rows, "
                   f"task {e.task}, {e.epochs} epochs", flush=True)
         elif isinstance(e, TrainStep) and (time.time() - self.last > 2 or e.progress >= 1):
             self.last = time.time()

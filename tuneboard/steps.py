@@ -3,6 +3,7 @@ the optimizer, the learning-rate schedule and seeding. ``trainer.train_step`` is
 """
 from __future__ import annotations
 
+import math
 import random
 import time
 from dataclasses import dataclass, field
@@ -62,6 +63,24 @@ def make_optimizer(model: Any, cfg: TrainConfig, device: Any) -> Any:
             (no_decay if p.ndim < 2 or "LayerNorm" in name or "norm" in name.lower() else decay).append(p)
     groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     return torch.optim.AdamW(groups, lr=cfg.learning_rate, fused=device.type == "cuda")
+
+
+# A run takes at least this many optimizer steps when the batch may be chosen for it (``auto_batch_size``):
+# 1,000 rows x 1 epoch at the presets' batch 32 is 32 steps, too few for the new classification head to
+# settle (0.871 accuracy, below the TF-IDF baseline's 0.883; bench/RESULTS.md, issue 18).
+MIN_RUN_STEPS = 50
+SMALLEST_AUTO_BATCH = 8
+
+
+def batch_for_steps(n: int, epochs: int, batch: int, ranks: int = 1) -> int:
+    """The largest batch of at most ``batch`` rows, halving down to 8, that gives the run ``MIN_RUN_STEPS``
+    optimizer steps over ``n`` rows x ``epochs`` (split over ``ranks`` processes); 8 when none does."""
+    def steps(b: int) -> int:
+        return math.ceil(math.ceil(n / b) / ranks) * epochs
+
+    while batch > SMALLEST_AUTO_BATCH and steps(batch) < MIN_RUN_STEPS:
+        batch = max(SMALLEST_AUTO_BATCH, batch // 2)
+    return batch
 
 
 def lr_at(base: float, progress: float, warmup: float) -> float:

@@ -68,7 +68,8 @@ def test_a_run_stopped_after_a_sampled_evaluation_still_reports_every_row(tiny_m
         if e["type"] == "eval":
             stop.set()
 
-    result = training.execute(quick(tiny_model, *big_validation, epochs=3), on_event=on_event, stop=stop)
+    result = training.execute(quick(tiny_model, *big_validation, epochs=3, auto_batch_size=False),  # 16-row steps
+                              on_event=on_event, stop=stop)
     assert result.status == "stopped"
     m = json.loads((result.run.path / "metrics.json").read_text())
     assert m["n"] == 1000 and m["best_step"] == 13                 # the kept model, scored again on all rows
@@ -97,3 +98,31 @@ def test_a_failing_background_baseline_is_a_notice_not_a_failed_run(tiny_model, 
     assert "baseline" not in json.loads((result.run.path / "metrics.json").read_text())
     warnings = [e["message"] for e in events if e["type"] == "notice" and e.get("level") == "warning"]
     assert warnings == ["The TF-IDF baseline could not be fitted (ValueError: no vocabulary)."]
+
+
+@pytest.mark.parametrize("n, epochs, batch, ranks, expected", [
+    (1000, 1, 32, 1, 16),   # 32 steps at 32 rows -> 63 at 16
+    (1000, 2, 32, 1, 32),   # 64 steps: enough
+    (5000, 1, 32, 1, 32),
+    (200, 1, 32, 1, 8),     # never below 8, even when 8 gives fewer than 50 steps
+    (1000, 1, 32, 2, 8),    # two processes share the rows: each takes half the steps
+    (1000, 1, 4, 1, 4),     # a batch already below 8 is left alone
+])
+def test_a_small_run_gets_a_batch_small_enough_for_fifty_steps(n, epochs, batch, ranks, expected):
+    from tuneboard.steps import batch_for_steps
+
+    assert batch_for_steps(n, epochs, batch, ranks) == expected
+
+
+def test_a_small_run_trains_on_smaller_batches_and_says_so_unless_the_batch_is_pinned(tiny_model, sentiment_csv):
+    base = dict(data=str(sentiment_csv), model=tiny_model, epochs=1, batch_size=32, max_length=32)
+    events = []
+    result = training.execute(TrainConfig(**base), on_event=events.append)  # 160 rows: 5 steps at 32
+    start = next(e for e in events if e["type"] == "start")
+    assert start["batch_size"] == 8 and start["total_steps"] == 20
+    assert any("batch size 8 instead of 32" in e.get("message", "") for e in events)
+    assert result.metrics["batch_size_final"] == 8
+    events = []
+    training.execute(TrainConfig(**base, auto_batch_size=False), on_event=events.append)
+    assert next(e for e in events if e["type"] == "start")["batch_size"] == 32
+    assert not any("instead of" in e.get("message", "") for e in events)

@@ -57,3 +57,13 @@ def test_fp32_runs_in_full_precision(tiny_model, sentiment_csv):
     events = []
     training.execute(quick(tiny_model, sentiment_csv, epochs=1, precision="fp32"), on_event=events.append)
     assert next(e for e in events if e["type"] == "start")["amp"] == "None"
+
+
+@pytest.mark.parametrize("amp, said", [("torch.bfloat16", True), ("None", False)])
+def test_the_cli_says_when_the_steps_run_in_bf16(capsys, amp, said):
+    from tuneboard.progress import ProgressPrinter
+    from tuneboard.protocol import Start
+
+    ProgressPrinter(quiet=False)(Start(device="cpu", amp=amp, task="single_label", labels=["a", "b"], n_train=8,
+                                       n_val=2, total_steps=1, batch_size=8, epochs=1, model="m").to_dict())
+    assert ("(bfloat16 steps)" in capsys.readouterr().out) is said
