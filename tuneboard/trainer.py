@@ -17,6 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import balance, distributed, lora
+from .autobatch import choose_batch_size
 from .batching import collate, encode_cached
 from .catalog import dropout_overrides, load_classifier, load_tokenizer, quiet_transformers, resolve_model
 from .checkpoint import Checkpoint, EpochPosition, epoch_queue, load_checkpoint, restore_rng, save_checkpoint
@@ -29,7 +30,7 @@ from .i18n import t
 from .inference import batched_logits, inference_batch_size, to_scores
 from .metrics import compute_metrics, is_better, main_metric
 from .protocol import EarlyStop, Evaluation, Event, Notice, Phase, Start, TrainStep, scalars
-from .steps import MIN_RUN_STEPS, LossFn, Progress, batch_for_steps, lr_at, make_optimizer, seed_everything, train_step
+from .steps import LossFn, Progress, lr_at, make_optimizer, seed_everything, train_step
 from .stopping import EarlyStopped, EarlyStopper, eval_steps
 from .targets import encode_targets, regression_scaler, text_pairs
 
@@ -94,9 +95,7 @@ class Trainer:
         if saved is not None:
             self.batch_size, self.lr_scale = saved.batch_size, saved.lr_scale
         elif cfg.auto_batch_size:
-            self._enough_steps()
-            if self.device.type == "cuda":
-                self._probe_batch_size(optimizer)
+            choose_batch_size(self, optimizer)
         self.net = self.dist.wrap(model, self.device)  # DISTRIBUTED: DDP averages gradients across ranks
         n, ranks = len(self.train_enc), self.dist.world_size
         self.emit(Start(device=str(self.device), amp=str(self.amp), task=self.task, labels=self.data.labels,
@@ -319,40 +318,6 @@ class Trainer:
         elif cfg.freeze_embeddings:
             model.get_input_embeddings().weight.requires_grad_(False)
         return model.to(self.device)
-
-    def _enough_steps(self) -> None:
-        """A small run trains on smaller batches, so that it takes at least ``MIN_RUN_STEPS`` steps
-        (said in a notice; the learning rate scales by the square root, as when the GPU probe grows it)."""
-        old, n = self.batch_size, len(self.train_enc)
-        self.batch_size = batch_for_steps(n, self.cfg.epochs, old, self.dist.world_size)
-        if self.batch_size != old:
-            self.lr_scale = math.sqrt(self.batch_size / old)
-            self.emit(Notice(message=f"A small run: batch size {self.batch_size} instead of {old}, so that it "
-                                     f"takes at least {MIN_RUN_STEPS} training steps (learning rate "
-                                     f"x{self.lr_scale:.2f})."))
-
-    def _probe_batch_size(self, optimizer: Any) -> None:
-        """Grow the batch to the largest that fits on the GPU (worst case: the longest examples),
-        keeping at least ~30 steps per epoch; scale the learning rate by the square root."""
-        from .memory import find_batch_size
-
-        n = len(self.train_enc)
-        order = np.argsort(-self.train_enc.lengths)
-        limit = max(self.batch_size, min(512, 2 ** int(math.log2(max(n // 30, 1))),
-                                         batch_for_steps(n, self.cfg.epochs, 512, self.dist.world_size)))
-
-        def try_batch(b: int) -> None:
-            idx = [int(order[i % n]) for i in range(b)]
-            train_step(self.model, collate(self.train_enc, idx, self.device, self.target_dtype), self.amp,
-                       self.loss_fn)
-            optimizer.zero_grad(set_to_none=True)
-
-        old = self.batch_size
-        # DISTRIBUTED: every rank must train the same batch size; the smallest GPU decides
-        self.batch_size = self.dist.agree_min(find_batch_size(try_batch, old, limit, is_oom, free_memory))
-        if self.batch_size != old:
-            self.lr_scale *= math.sqrt(self.batch_size / old)
-            self.emit(Notice(message=f"Auto batch size: {self.batch_size} (learning rate x{self.lr_scale:.2f})."))
 
     def _shrink_batch(self, queue: deque, idx: list[int]) -> deque:
         if self.device.type == "cuda":  # a full gc costs ~0.5 s; only the CUDA cache needs it
