@@ -142,7 +142,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("max_length", int, "Max length (tokens)", "Longer texts are cut. 128 tokens is about 90 English words.",
             low=8, high=8192, step=32, flag="--max-length"),
     Setting("freeze_embeddings", bool, "Freeze word embeddings", "Faster, and usually as accurate on short texts."),
-    Setting("auto_batch_size", bool, "Automatic batch size",
+    Setting("auto_batch_size", bool, "Auto batch size",
             "Let Tuneboard adjust the batch size: on a GPU, the largest that fits; on a small run, a smaller one so "
             "that training takes at least 50 steps. Off: exactly the batch size set.",
             default=True, flag="--auto-batch-size"),
