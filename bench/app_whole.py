@@ -6,12 +6,12 @@ picks "Separate file" and uploads the validation CSV, opens Train, sets the epoc
 clock starts at the click; once the live panel is up the page is closed (nobody watching: the
 server's own speed) and the run folder is polled until its status is final. From the run's
 history.jsonl: the first live point and the finish (the final status event), both after the click
-(same clock: ``time.time()``). The server's CPU seconds from Start to the finish come from /proc.
+(same clock: ``time.time()``). The server's CPU seconds from Start to the finish come from /proc
+(``bench_app.process_cpu_s``).
 """
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 import time
@@ -22,12 +22,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 from tuneboard.protocol import FINAL  # noqa: E402
 
-TICK = os.sysconf("SC_CLK_TCK")
 FINISH_TIMEOUT_S = 60 * 60
 
 
 def app_process(train: Path, val: Path, epochs: int, preset: str) -> dict:
     """One run started from the Train page of a fresh server; wall from the Start click to the finish."""
+    from bench_app import process_cpu_s
     from e2e import ui
     from e2e.harness import launch_args, server_env, streamlit_server
     from playwright.sync_api import expect, sync_playwright
@@ -50,12 +50,8 @@ def app_process(train: Path, val: Path, epochs: int, preset: str) -> dict:
         ui.expect_selected(page, "text_column", "sentence")
         ui.go_to(page, "Train")
         ui.choose_radio(page, "preset", preset)
-        page.get_by_text("Advanced settings").click()
-        for _ in range(3):  # a late preset rerun can overwrite a value typed just before it
-            ui.set_input(page, "train_epochs", str(epochs))
-            if ui.key(page, "train_epochs").locator("input").input_value() == str(epochs):
-                break
-        server0 = _cpu_s(procs[0].pid)
+        ui.set_advanced(page, epochs=epochs)
+        server0 = process_cpu_s(procs[0].pid)
         clicked = time.time()
         ui.click_start(page)
         run_id = ui.wait_run_started(page)
@@ -63,7 +59,7 @@ def app_process(train: Path, val: Path, epochs: int, preset: str) -> dict:
         browser.close()
         run = work / "runs" / run_id
         status = _wait_final(run)
-        server_cpu = _cpu_s(procs[0].pid) - server0
+        server_cpu = process_cpu_s(procs[0].pid) - server0
     events = [json.loads(line) for line in (run / "history.jsonl").read_text().splitlines() if line.strip()]
     finished = next(e["time"] for e in reversed(events) if e["type"] == "status" and e.get("status") == status)
     first = next((e["time"] for e in events if e["type"] == "train"), float("nan"))
@@ -84,8 +80,3 @@ def _wait_final(run: Path) -> str:
         time.sleep(0.2)
     raise RuntimeError(f"{run} did not finish")
 
-
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of one process (all its threads) so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK

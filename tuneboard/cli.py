@@ -30,10 +30,12 @@ from .cli_more import (
 from .errors import TuneboardError, first_line
 from .progress import ProgressPrinter
 from .protocol import RunStatus
+from .settings import SETTINGS
 
-# Settings of issue 15 (early stopping, regularisation, imbalanced classes, LoRA): flags named in the settings table.
-SMART = ("eval_every", "early_stopping_patience", "early_stopping_min_delta", "weight_decay", "hidden_dropout",
-         "attention_dropout", "class_weighting", "lora", "lora_rank", "lora_alpha", "lora_dropout")
+# Every setting with a flag in the settings table is a `train` option, added and read back by name (so a new
+# row cannot be accepted on the command line and then dropped on the way to TrainConfig).
+FLAGGED = tuple(name for name, s in SETTINGS.items() if s.flag)
+PLACED = ("task", "val_size")  # added by hand: val_size shares a group with --validation
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,8 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--validation", help="a separate validation file")
     setting(val, "val_size")
     sp.add_argument("--model", default="default", help="'default', a local folder, or a hub id")
-    for name in ("preset", "epochs", "batch_size", "learning_rate", "max_length", "seed", "device", "precision",
-                 "auto_batch_size", "mlflow", *SMART):
+    for name in (n for n in FLAGGED if n not in PLACED):
         setting(sp, name)
     sp.add_argument("--encoding")
     sp.add_argument("--output", help="parent folder of the run folder (default models/runs)")
@@ -180,13 +181,9 @@ def _config_from_args(args: argparse.Namespace) -> Any:
     from .config import TrainConfig
 
     return TrainConfig(data=args.data, text_column=args.text_column, label_column=args.label_column,
-                       text_pair_column=args.text_pair_column, task=args.task, model=args.model,
-                       preset=args.preset, epochs=args.epochs, batch_size=args.batch_size,
-                       learning_rate=args.learning_rate, max_length=args.max_length, seed=args.seed,
-                       device=args.device, precision=args.precision,
-                       auto_batch_size=args.auto_batch_size, encoding=args.encoding, validation=args.validation,
-                       val_size=args.val_size, output_dir=args.output, run_name=args.name, mlflow=args.mlflow,
-                       **{name: getattr(args, name) for name in SMART})
+                       text_pair_column=args.text_pair_column, model=args.model, encoding=args.encoding,
+                       validation=args.validation, output_dir=args.output, run_name=args.name,
+                       **{name: getattr(args, name) for name in FLAGGED})
 
 
 def _device(args: argparse.Namespace) -> str:

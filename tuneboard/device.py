@@ -39,16 +39,12 @@ def amp_dtype(device: Any, precision: str = "auto") -> Any:
 
 
 def inference_amp(device: Any, precision: str = "auto") -> Any:
-    """The autocast dtype for predicting: bfloat16 on GPUs that support it, full precision on the CPU.
+    """The autocast dtype for predicting: the training one on a GPU, full precision on the CPU.
 
     On the CPU a model is scored in fp32 even where it trained in bfloat16: the reported evaluation, the
     Predict page, the API and the ONNX export (fp32) must give the same answers for the same text, and
     bfloat16 rounding can flip a row near the decision threshold."""
-    import torch
-
-    if precision == "fp32" or device.type != "cuda":
-        return None
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
+    return amp_dtype(device, precision) if device.type == "cuda" else None
 
 
 def native_cpu_bf16() -> bool:

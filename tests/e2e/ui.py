@@ -56,14 +56,21 @@ def fill_train_form(page: Page, model: Path, epochs: int, batch_size: int = 8) -
     """On the Train page: the model folder ``model``, the fast preset with a short fixed-epoch config."""
     set_input(page, "model_source", str(model))
     choose_radio(page, "preset", "fast")
+    set_advanced(page, epochs=epochs, batch_size=batch_size)
+
+
+def set_advanced(page: Page, **values: object) -> None:
+    """Open the Train page's advanced settings and type ``values`` (setting name -> value) into them; the
+    epochs must hold when done."""
     page.get_by_text("Advanced settings").click()
     for _ in range(3):  # a rerun that was still applying the preset can land after a value typed just before it
-        set_input(page, "train_epochs", str(epochs))
-        set_input(page, "train_batch_size", str(batch_size))
+        for name, value in values.items():
+            set_input(page, f"train_{name}", str(value))
         wait_idle(page)
-        if key(page, "train_epochs").locator("input").input_value() == str(epochs):
+        if "epochs" not in values or key(page, "train_epochs").locator("input").input_value() == str(values["epochs"]):
             break
-    expect(key(page, "train_epochs").locator("input")).to_have_value(str(epochs))
+    if "epochs" in values:
+        expect(key(page, "train_epochs").locator("input")).to_have_value(str(values["epochs"]))
 
 
 def click_start(page: Page) -> None:
