@@ -17,7 +17,7 @@ from tuneboard.distill import (
 )
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
-from tuneboard.protocol import HAS_MODEL
+from tuneboard.protocol import ACTIVE, HAS_MODEL
 from tuneboard.runs import open_run
 
 st.title(t("distill.title"))
@@ -72,20 +72,24 @@ if total < 2 or not auth.allowed("view_texts", run.path):
     st.info(t("distill.cannot"))
     st.stop()
 
-with st.form("distill_form"):
-    left, right = st.columns(2)
-    layers = left.number_input(t("distill.layers"), 1, total - 1, suggested_layers(total), key="distill_layers",
-                               help=t("distill.layers_help", total=total))
-    epochs = right.number_input(t("distill.epochs"), 1, 100, student_epochs(config), key="distill_epochs",
-                                help=t("distill.epochs_help"))
-    temperature = left.slider(t("distill.temperature"), 0.5, 10.0, 2.0, 0.5, key="distill_temperature",
-                              help=t("distill.temperature_help"))
-    alpha = right.slider(t("distill.alpha"), 0.0, 1.0, 0.5, 0.05, key="distill_alpha",
-                         help=t("distill.alpha_help"))
-    upload = st.file_uploader(t("distill.unlabeled"),
-                              type=["csv", "tsv", "txt", "xlsx", "json", "jsonl", "parquet"], key="distill_unlabeled")
-    start = st.form_submit_button(t("distill.start"), type="primary", icon=":material/compress:")
-if start:
+# No st.form: in a form, Enter in a number box submits it (typing an epoch count queued a student).
+left, right = st.columns(2)
+layers = left.number_input(t("distill.layers"), 1, total - 1, suggested_layers(total), key="distill_layers",
+                           help=t("distill.layers_help", total=total))
+epochs = right.number_input(t("distill.epochs"), 1, 100, student_epochs(config), key="distill_epochs",
+                            help=t("distill.epochs_help"))
+temperature = left.slider(t("distill.temperature"), 0.5, 10.0, 2.0, 0.5, key="distill_temperature",
+                          help=t("distill.temperature_help"))
+alpha = right.slider(t("distill.alpha"), 0.0, 1.0, 0.5, 0.05, key="distill_alpha", help=t("distill.alpha_help"))
+upload = st.file_uploader(t("distill.unlabeled"), type=["csv", "tsv", "txt", "xlsx", "json", "jsonl", "parquet"],
+                          key="distill_unlabeled")
+students = students_of(run.path)
+busy = next((s for s in students if s.status().get("status") in ACTIVE), None)
+start = st.button(t("distill.start"), key="distill_start", type="primary", icon=":material/compress:",
+                  disabled=busy is not None)
+if busy is not None:
+    st.caption(t("distill.busy"))
+elif start:  # a second click that raced the first finds its student queued above and does nothing
     try:
         record = save_upload(upload)
         settings = DistillSettings(layers=int(layers), temperature=float(temperature), alpha=float(alpha),
@@ -96,8 +100,9 @@ if start:
         st.session_state["distill_student"] = live.run_id
     except TuneboardError as e:
         show_error(e)
+    else:
+        st.rerun()  # drawn again with the student queued: the button is off while it is being made
 
-students = students_of(run.path)
 if students:
     latest = students[0]
     st.subheader(t("distill.its_student"))

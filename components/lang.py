@@ -7,41 +7,43 @@ script run and draws the switcher.
 from __future__ import annotations
 
 import functools
-import json
-import re
 from typing import Any, Callable
 
 import streamlit as st
 
 from tuneboard import i18n
-from tuneboard.files import write_json_atomic
-from tuneboard.runs import runs_root
+from tuneboard.prefs import load_prefs, save_prefs
 
 KEY = "lang"  # session state and query parameter
 SWITCHER_KEY = "sidebar_language"
 
 
-def _prefs_file(user_id: str):
-    safe = re.sub(r"[^A-Za-z0-9_.@-]", "_", user_id)[:120] or "local"
-    return runs_root().parent / "prefs" / f"{safe}.json"
-
-
 def _saved(user_id: str) -> str | None:
+    return load_prefs(user_id).get(KEY)
+
+
+def _remember(user_id: str, language: str) -> None:
     try:
-        return json.loads(_prefs_file(user_id).read_text(encoding="utf-8")).get(KEY)
-    except (OSError, ValueError, AttributeError):
-        return None
+        save_prefs(user_id, **{KEY: language})
+    except OSError:  # a read-only disk costs the memory of the choice, not the page
+        pass
 
 
 def init_language(user_id: str | None = None) -> str:
     """Decide this run's language (URL, then this session, then the person's saved choice, then the
     browser) and set it for ``t``. app.py calls it before the login screen (``user_id`` None: nothing
     is remembered yet) and again once it knows who is there."""
-    wanted = st.query_params.get(KEY) or st.session_state.get(KEY) or (_saved(user_id) if user_id else None)
+    in_url = st.query_params.get(KEY)
+    saved = _saved(user_id) if user_id else None
+    wanted = in_url or st.session_state.get(KEY) or saved
     if wanted not in i18n.LANGUAGES:
         wanted = i18n.pick_language(getattr(st.context, "locale", None))
     if user_id is not None:
         st.session_state[KEY] = wanted
+        # A language asked for in the address (a shared ``?lang=en`` link) is a choice like the switcher's:
+        # remembered, so a reload without the parameter keeps it instead of falling back to the browser's.
+        if in_url == wanted and saved != wanted:
+            _remember(user_id, wanted)
     i18n.set_language(wanted)
     return wanted
 
@@ -68,8 +70,5 @@ def switcher(user_id: str = "local") -> None:
     if chosen != current:
         st.session_state[KEY] = chosen
         st.query_params[KEY] = chosen
-        try:
-            write_json_atomic(_prefs_file(user_id), {KEY: chosen})
-        except OSError:  # a read-only disk costs the memory of the choice, not the page
-            pass
+        _remember(user_id, chosen)
         st.rerun()

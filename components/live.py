@@ -12,9 +12,20 @@ from typing import Any
 import streamlit as st
 
 from tuneboard.i18n import t
-from tuneboard.protocol import ACTIVE, EarlyStop, Event, Notice, RunStatus, parse_events, parse_status, update_progress
+from tuneboard.protocol import (
+    ACTIVE,
+    BASELINE_MODEL,
+    EarlyStop,
+    Event,
+    Notice,
+    RunStatus,
+    Start,
+    parse_events,
+    parse_status,
+    update_progress,
+)
 
-from . import auth, charts, lang, state
+from . import auth, charts, lang, nav, state
 from .widgets import fmt_duration, fmt_metric, guard, plain, short_id
 
 S = RunStatus
@@ -77,11 +88,33 @@ def _panel(run_id: str, was_active: bool) -> None:
         _header(run_id, feed)
         curves, loss, metric, lr = _figures(feed)
         _progress(feed, curves)
-        left, right = st.columns(2)
-        left.plotly_chart(loss, key="train_live_loss", config=charts.PLOTLY_CONFIG)
-        right.plotly_chart(metric, key="train_live_metric", config=charts.PLOTLY_CONFIG)
-        st.plotly_chart(lr, key="train_live_lr", config=charts.PLOTLY_CONFIG)
+        _charts(feed, curves, loss, metric, lr)
         _notices(feed["parsed"])
+
+
+def _charts(feed: dict[str, Any], curves: dict[str, Any], loss: Any, metric: Any, lr: Any) -> None:
+    """Only charts that have something to show: before the first point a line saying when they come (empty
+    axes read as a broken chart, and three of them pushed the status out of view); for the TF-IDF model,
+    which has no steps, its score alone."""
+    if _is_baseline(feed["parsed"]):
+        st.caption(t("live.baseline_curves"))
+        if curves["eval_step"]:
+            st.plotly_chart(metric, key="train_live_metric", config=charts.PLOTLY_CONFIG)
+        return
+    if not curves["step"] and not curves["eval_step"]:
+        if feed["status"] in ACTIVE:
+            st.caption(t("live.curves_soon"))
+        return
+    left, right = st.columns(2)
+    left.plotly_chart(loss, key="train_live_loss", config=charts.PLOTLY_CONFIG)
+    if curves["eval_step"]:
+        right.plotly_chart(metric, key="train_live_metric", config=charts.PLOTLY_CONFIG)
+    if curves["step"]:
+        st.plotly_chart(lr, key="train_live_lr", config=charts.PLOTLY_CONFIG)
+
+
+def _is_baseline(events: list[Event]) -> bool:
+    return any(isinstance(e, Start) and e.model == BASELINE_MODEL for e in events)
 
 
 def _figures(feed: dict[str, Any]) -> tuple[Any, ...]:
@@ -124,11 +157,21 @@ def _header(run_id: str, feed: dict[str, Any]) -> None:
         st.info(t("live.stopped_early", epoch=f"{early.epoch:.1f}", reason=early.reason, step=early.best_step),
                 icon=":material/front_hand:")
     elif status == S.COMPLETED:
-        st.success(t("live.finished"))
+        st.success(t("live.finished_baseline") if _is_baseline(feed["parsed"]) else t("live.finished"),
+                   icon=":material/check_circle:")
     elif status == S.STOPPED:
         st.info(reason or t("live.stopped"))
     elif status in (S.FAILED, S.INTERRUPTED):
         st.error(reason or t("live.no_reason"))
+    if status in (S.COMPLETED, S.STOPPED):
+        _next_steps()
+
+
+def _next_steps() -> None:
+    """Where to go from a finished run: real links, not bold words."""
+    left, right, _ = st.columns([1, 1, 2])
+    left.page_link(nav.page(nav.EVALUATE), label=t("live.next_evaluate"), icon=":material/fact_check:")
+    right.page_link(nav.page(nav.PREDICT), label=t("live.next_predict"), icon=":material/bolt:")
 
 
 def _resumable(run_id: str) -> bool:

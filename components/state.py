@@ -91,7 +91,6 @@ def init_state() -> None:
     """Defaults, set once per session; then sync the selected run with the URL."""
     st.session_state.setdefault("_sticky", {})
     st.session_state.setdefault("_feeds", {})
-    st.session_state.setdefault("dataset", demo_dataset())
     url_run = selected_run_id()
     if url_run:
         st.session_state["run_id"] = url_run
@@ -137,11 +136,44 @@ def demo_dataset(path: Path = DEMO) -> Dataset:
 
 
 def dataset() -> Dataset:
-    return st.session_state.get("dataset") or demo_dataset()
+    """The data this session trains on: chosen here, else the person's last choice (a refresh, a second
+    tab or a restarted server keeps it), else the bundled demo."""
+    if st.session_state.get("dataset") is None:
+        st.session_state["dataset"] = _remembered_dataset() or demo_dataset()
+    return st.session_state["dataset"]
 
 
 def set_dataset(chosen: Dataset) -> None:
+    if st.session_state.get("dataset") == chosen:
+        return  # the Data page sets it on every rerun: write only a change
     st.session_state["dataset"] = chosen
+    from tuneboard.prefs import save_prefs
+
+    try:
+        save_prefs(_user_id(), dataset=dataclasses.asdict(chosen))
+    except OSError:  # a read-only disk costs the memory of the choice, not the page
+        pass
+
+
+def _user_id() -> str:
+    from . import auth
+
+    return auth.current_user().id
+
+
+def _remembered_dataset() -> Dataset | None:
+    """The person's saved choice, if its file is still there (an upload can be deleted meanwhile)."""
+    from tuneboard.prefs import load_prefs
+
+    saved = load_prefs(_user_id()).get("dataset")
+    if not isinstance(saved, dict):
+        return None
+    fields = {f.name for f in dataclasses.fields(Dataset)}
+    try:
+        chosen = Dataset(**{k: tuple(v) if k == "label_columns" else v for k, v in saved.items() if k in fields})
+    except (TypeError, ValueError):
+        return None
+    return chosen if Path(chosen.path).is_file() else None
 
 
 def selected_run_id() -> str | None:

@@ -139,14 +139,22 @@ def run_picker(with_model: bool = True) -> dict[str, Any] | None:
         st.stop()
     summaries = {r.run_id: r.summary() for r in runs}
     ids = list(summaries)
+    # One source of truth: the selected run (URL, mirrored in the session). The select box only shows it;
+    # a pick changes it in the box's callback, which runs before the script, so the script never sees the
+    # old URL and the new pick disagree (they did: the old ``?run=`` won and the box snapped back).
     wanted = state.selected_run_id()
-    if st.session_state.get("run_pick") not in ids or (wanted in ids and wanted != st.session_state["run_pick"]):
-        st.session_state["run_pick"] = wanted if wanted in ids else ids[0]
+    run_id = wanted if wanted in ids else ids[0]
+    st.session_state["run_pick"] = run_id
     labels = {i: run_label(s) for i, s in summaries.items()}  # in this run's language, not the caller's of format_func
-    run_id = st.selectbox(t("widgets.run"), ids, key="run_pick", format_func=labels.__getitem__)
-    if run_id != state.selected_run_id():
+    st.selectbox(t("widgets.run"), ids, key="run_pick", format_func=labels.__getitem__,
+                 on_change=_picked_run)
+    if run_id != wanted:
         state.select_run(run_id)
     return summaries[run_id]
+
+
+def _picked_run() -> None:
+    state.select_run(st.session_state.get("run_pick"))
 
 
 def headline(numbers: dict[str, str], help: dict[str, str] | None = None) -> None:

@@ -247,20 +247,42 @@ def _estimate_parameters(cfg: Any) -> int:
 
 
 def list_local_models(models_dir: Path | None = None) -> list[ModelSource]:
-    """Model folders under ``models/`` (exported models and finished runs), newest first."""
-    root = Path(models_dir or MODELS_DIR)
-    found: list[tuple[float, ModelSource]] = []
+    """Pretrained models under ``models/`` that a run can start from, newest first.
+
+    A base model is a folder with a transformers ``config.json`` and safetensors weights. Not listed:
+    Tuneboard's own run folders and exports (already fine-tuned classifiers: a 3-layer student is no
+    starting point), ONNX folders (no trainable weights), and anything in the runs, uploads or
+    datasets folders. Any folder can still be typed into the model box."""
+    from .runs import runs_root
+
+    root = Path(models_dir) if models_dir else _models_root()
     if not root.is_dir():
         return []
+    skip = [p.resolve() for p in (runs_root(), root / "runs", root / "exports", root / "uploads", root / "datasets",
+                                  root / "deployments")]
+    found: list[tuple[float, ModelSource]] = []
     for cfg in root.glob("**/config.json"):
         folder = cfg.parent
-        if folder.name != "model" and (folder / "model").is_dir():
+        if any(folder.resolve().is_relative_to(p) for p in skip) or not is_base_model(folder):
             continue
-        try:
-            if "model_type" not in json.loads(cfg.read_text(encoding="utf-8")):
-                continue
-        except (OSError, ValueError):
-            continue
-        name = folder.parent.name if folder.name == "model" else folder.name
-        found.append((cfg.stat().st_mtime, ModelSource(str(folder), str(folder), "local", name)))
+        found.append((cfg.stat().st_mtime, ModelSource(str(folder), str(folder), "local", folder.name)))
     return [s for _, s in sorted(found, key=lambda t: t[0], reverse=True)]
+
+
+def is_base_model(folder: Path) -> bool:
+    """Whether ``folder`` holds a pretrained transformers model to fine-tune (not a Tuneboard result)."""
+    if not any(folder.glob("*.safetensors")) or (folder / "model.onnx").is_file():
+        return False
+    # A Tuneboard run keeps its model in <run>/model beside status.json; an unzipped export carries
+    # tuneboard_config.json. Both are finished classifiers, not starting points.
+    in_run = folder.name == "model" and (folder.parent / "status.json").is_file()
+    if in_run or (folder / "tuneboard_config.json").is_file():
+        return False
+    try:
+        return "model_type" in json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def _models_root() -> Path:
+    return models_dir()  # the parameter of list_local_models hides the function's name

@@ -56,6 +56,14 @@ def app_url(e2e_work: Path, e2e_model: Path) -> Iterator[str]:
         stop_deployments(e2e_work)  # an API a failed test left serving (each runs in its own session)
 
 
+@pytest.fixture(autouse=True)
+def _forget_choices(e2e_work: Path) -> Iterator[None]:
+    """Each test starts as a newcomer: the language and data a person chose are remembered on the server
+    (per person; on a single-user server that is everyone), so a test's choices must not reach the next."""
+    yield
+    shutil.rmtree(e2e_work / "prefs", ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def runs_dir(e2e_work: Path) -> Path:
     return e2e_work / "runs"

@@ -1,4 +1,5 @@
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -14,19 +15,26 @@ def test_default_resolves_to_the_bundled_folder():
     assert card.layers == 6 and card.hidden_size == 384
 
 
-def test_local_folder_and_run_folder(tiny_model, tmp_path):
+def test_only_pretrained_base_models_are_listed(tiny_model, tmp_path):
     assert resolve_model(tiny_model).kind == "local"
     card = describe_model(tiny_model)
     assert card.parameters > 0 and card.model_type == "bert"
     models = tmp_path / "models"
-    shutil.copytree(tiny_model, models / "exported")  # an exported model folder
-    shutil.copytree(tiny_model, models / "run-1" / "model")  # a finished run: listed by the run's name
+    shutil.copytree(tiny_model, models / "minilm-copy")  # a pretrained model someone put there: listed
+    run = models / "runs" / "20260101-120000-tickets-ab12"
+    shutil.copytree(tiny_model, run / "model")  # a finished run: a fine-tuned classifier, not a base model
+    (run / "status.json").write_text('{"status": "completed"}')
+    shutil.copytree(tiny_model, models / "unzipped-export")  # an exported run, unzipped
+    (models / "unzipped-export" / "tuneboard_config.json").write_text("{}")
+    onnx = models / "elsewhere" / "onnx" / "int8"
+    onnx.mkdir(parents=True)  # an ONNX export: config.json and model.onnx, no trainable weights
+    shutil.copy(Path(tiny_model) / "config.json", onnx / "config.json")
+    (onnx / "model.onnx").write_bytes(b"onnx")
     (models / "notes").mkdir()
     (models / "notes" / "config.json").write_text('{"epochs": 3}')  # a config.json that is not a model's
     found = list_local_models(models)
-    assert sorted(s.name for s in found) == ["exported", "run-1"]
-    assert {s.location for s in found} == {str(models / "exported"), str(models / "run-1" / "model")}
-    assert all(s.kind == "local" for s in found)
+    assert [s.name for s in found] == ["minilm-copy"]
+    assert found[0].location == str(models / "minilm-copy") and found[0].kind == "local"
 
 
 def test_missing_folder_and_unreachable_hub_give_one_clear_line(tmp_path):
