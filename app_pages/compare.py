@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from components import charts, evalcharts, nav
-from components.widgets import fmt_duration, fmt_metric, run_label, short_id, show_error
+from components.widgets import fmt_duration, fmt_metric, model_name, run_label, short_id, show_error
 from tuneboard.compare import compare_runs
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
@@ -57,7 +57,7 @@ metric_col.caption(t("compare.dashed"))
 st.subheader(t("compare.scores"))
 table = pd.DataFrame({
     t("runs.col.run"): [names[r["run_id"]] for r in result["rows"]],
-    t("runs.col.model"): [r["model"] for r in result["rows"]],
+    t("runs.col.model"): [model_name(r["model"]) for r in result["rows"]],
     t("runs.col.preset"): [r["preset"] for r in result["rows"]],
     charts.pretty(metric): [fmt_metric(metric, r["value"]) for r in result["rows"]],
     t("compare.baseline"): [fmt_metric(metric, r["baseline_value"]) if r["model"] != BASELINE_MODEL
@@ -66,13 +66,14 @@ table = pd.DataFrame({
        for k in SCORES if k != metric and any(r.get(k) is not None for r in result["rows"])},
     t("runs.training_time"): [fmt_duration(r.get("wall_time_s")) for r in result["rows"]],
 })
-st.dataframe(table, hide_index=True)
+st.dataframe(table, hide_index=True, column_config={c: st.column_config.Column(width="medium") for c in table})
 
 st.subheader(t("compare.settings_differ"))
 diff = result["config_diff"]
 if not diff:
     st.info(t("compare.same_settings"))
 else:
-    settings = pd.DataFrame({names[rid]: ["—" if v.get(rid) is None else str(v.get(rid)) for v in diff.values()]
-                             for rid in result["histories"]}, index=list(diff))
+    # a file or folder by its name: the server's paths say nothing to the room and overflow the table
+    settings = pd.DataFrame({names[rid]: ["—" if v.get(rid) is None else model_name(str(v.get(rid)))
+                                          for v in diff.values()] for rid in result["histories"]}, index=list(diff))
     st.dataframe(settings.rename_axis(t("compare.setting")).reset_index(), hide_index=True)

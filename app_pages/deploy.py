@@ -73,6 +73,8 @@ st.subheader(t("deploy.call_it"))
 calls = deploy.snippets(url)
 for tab, (name, code) in zip(st.tabs(list(calls)), calls.items(), strict=True):
     tab.code(code, language="bash" if name == "curl" else "python")
+    if name == "InferenceClient":  # huggingface_hub refuses every request, this API's too, in offline mode
+        tab.caption(t("deploy.client_offline"))
 st.caption(t("deploy.also"))
 
 st.subheader(t("deploy.which_format"))

@@ -4,7 +4,7 @@ import streamlit as st
 from components import auth, state
 from components.live import live_panel
 from components.uploads import save_upload
-from components.widgets import run_picker, show_error
+from components.widgets import fmt_count, fmt_metric, run_picker, show_error
 from tuneboard import access
 from tuneboard.distill import (
     DistillSettings,
@@ -39,17 +39,13 @@ def comparison(student_path: str, key: str) -> None:
             show_error(e)
     measured = st.session_state.get("distill_table")
     if measured and measured["student"] == student_path:
-        columns = ["model", "layers", "parameters", "size_mb", "p50_ms", "rows_per_s", "accuracy", "macro_f1"]
-        st.dataframe([{c: r[c] for c in columns} for r in measured["rows"]], hide_index=True,
-                     column_config={"model": t("distill.col_model"), "layers": t("distill.col_layers"),
-                                    "parameters": t("distill.col_parameters"),
-                                    "size_mb": st.column_config.NumberColumn(t("distill.col_size"), format="%.1f"),
-                                    "p50_ms": st.column_config.NumberColumn(t("distill.col_p50"), format="%.1f"),
-                                    "rows_per_s": st.column_config.NumberColumn(t("distill.col_rows_per_s"),
-                                                                                format="%.0f"),
-                                    "accuracy": st.column_config.NumberColumn(t("distill.col_accuracy"),
-                                                                              format="%.3f"),
-                                    "macro_f1": st.column_config.NumberColumn("macro-F1", format="%.3f")})
+        rows = [{t("distill.col_model"): r["model"], t("distill.col_layers"): r["layers"],
+                 t("distill.col_parameters"): fmt_count(r["parameters"]),
+                 t("distill.col_size"): f"{r['size_mb']:.1f}", t("distill.col_p50"): f"{r['p50_ms']:.1f}",
+                 t("distill.col_rows_per_s"): f"{r['rows_per_s']:,.0f}",
+                 t("distill.col_accuracy"): fmt_metric("accuracy", r["accuracy"]),
+                 "Macro-F1": fmt_metric("macro_f1", r["macro_f1"])} for r in measured["rows"]]
+        st.dataframe(rows, hide_index=True)
         st.success(measured["summary"], icon=":material/compress:")
 
 

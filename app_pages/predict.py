@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from components import batch, cache, charts, insights
-from components.widgets import fmt_metric, headline, run_picker, show_error
+from components.widgets import as_percent, fmt_metric, headline, percent_column, run_picker, show_error
 from tuneboard.errors import TuneboardError
 from tuneboard.files import safe_csv
 from tuneboard.i18n import t
@@ -62,9 +62,9 @@ def typed_text() -> None:
         table[conf_col] = [max(r["scores"].values()) for r in results]
     for name in predictor.labels:
         table[name] = [r["scores"][name] for r in results]
-    shares = {c: st.column_config.NumberColumn(c, format="percent") for c in predictor.labels}
-    shares[conf_col] = st.column_config.ProgressColumn(conf_col, min_value=0, max_value=1, format="percent")
-    st.dataframe(table, hide_index=True, column_config=shares | {text_col: st.column_config.TextColumn(width="large")})
+    shares = {c: percent_column(c) for c in predictor.labels} | {conf_col: percent_column(conf_col, progress=True)}
+    shares[text_col] = st.column_config.TextColumn(width="large")
+    st.dataframe(as_percent(table, [conf_col, *predictor.labels]), hide_index=True, column_config=shares)
     st.download_button(t("predict.download_csv"), safe_csv(table), "predictions.csv", "text/csv",
                        icon=":material/download:", on_click="ignore")
 

@@ -204,7 +204,7 @@ def probability_figure(scores: dict[str, float], height: int | None = None) -> g
     top = items[-1][0] if items else None
     fig = go.Figure(go.Bar(y=[k for k, _ in items], x=[v for _, v in items], orientation="h",
                            marker_color=[INDIGO if k == top else "#CBD5E1" for k, _ in items],
-                           text=[f"{v:.0%}" for _, v in items], textposition="outside", cliponaxis=False))
+                           text=[f"{v:.1%}" for _, v in items], textposition="outside", cliponaxis=False))
     fig = style(fig, None, height or max(200, 50 + 40 * len(items)), legend=False)
     fig.update_xaxes(range=[0, 1.12], tickformat=".0%", showgrid=False)
     fig.update_yaxes(automargin=True)

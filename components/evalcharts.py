@@ -111,7 +111,7 @@ def per_label_figure(per_class: dict[str, dict[str, float]], height: int | None 
     """F1 per label (multi-label runs), weakest at the bottom, with the label's row count in the hover."""
     items = sorted(per_class.items(), key=lambda kv: kv[1]["f1"])
     fig = go.Figure(go.Bar(y=[k for k, _ in items], x=[v["f1"] for _, v in items], orientation="h",
-                           marker_color=INDIGO, text=[f"{v['f1']:.0%}" for _, v in items], textposition="outside",
+                           marker_color=INDIGO, text=[f"{v['f1']:.1%}" for _, v in items], textposition="outside",
                            cliponaxis=False, customdata=[v["support"] for _, v in items],
                            hovertemplate=t("evalchart.hover_per_label")))
     fig = style(fig, t("evalchart.f1_per_label"), height or max(260, 80 + 40 * len(items)), legend=False)

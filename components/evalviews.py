@@ -11,7 +11,7 @@ from tuneboard.protocol import BASELINE_MODEL
 
 from . import auth, charts, evalcharts
 from .charts import PLOTLY_CONFIG
-from .widgets import fmt_metric, plain, show_error
+from .widgets import as_percent, fmt_metric, percent_column, plain, show_error
 
 HEADLINES = {"single_label": ("accuracy", "macro_f1", "weighted_f1"),
              "multi_label": ("micro_f1", "macro_f1", "subset_accuracy"), "regression": ("rmse", "mae", "r2")}
@@ -88,11 +88,11 @@ def per_class(metrics: dict[str, Any], select_key: str | None = None, on_select:
     table = pd.DataFrame.from_dict(metrics["per_class"], orient="index").rename_axis("Class").reset_index()
     table = table.rename(columns={"precision": "Precision", "recall": "Recall", "f1": "F1", "support": "Rows"})
     left.subheader(t("eval.per_class") if metrics["task"] == "single_label" else t("eval.per_label"))
-    left.dataframe(table, hide_index=True, column_config={
+    left.dataframe(as_percent(table, ("Precision", "Recall", "F1")), hide_index=True, column_config={
         "Class": t("eval.col_class"),
-        "Precision": st.column_config.NumberColumn(t("eval.precision"), format="percent", width="small"),
-        "Recall": st.column_config.NumberColumn(t("eval.recall"), format="percent", width="small"),
-        "F1": st.column_config.ProgressColumn("F1", min_value=0, max_value=1, format="percent", width="small"),
+        "Precision": percent_column(t("eval.precision"), width="small"),
+        "Recall": percent_column(t("eval.recall"), width="small"),
+        "F1": percent_column("F1", progress=True, width="small"),
         "Rows": st.column_config.NumberColumn(t("eval.rows"), width="small")})
     if note := weighting_note(metrics):
         left.caption(note)

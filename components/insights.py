@@ -10,7 +10,7 @@ import streamlit as st
 from tuneboard.i18n import t
 
 from . import cache
-from .widgets import show_error
+from .widgets import as_percent, percent_column, show_error
 
 EXPLAIN_SHOWN = 200  # mistakes offered in the "why?" picker
 
@@ -78,14 +78,14 @@ def slices(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
     view = table.drop(columns="below_overall")
 
     def percent(label: str) -> Any:
-        return st.column_config.NumberColumn(label, format="percent", width="small")
+        return percent_column(label, width="small")
 
+    view = as_percent(view, ("accuracy", "low", "high", "macro_f1"))
     picked = st.dataframe(view, hide_index=True, on_select="rerun", selection_mode="single-row",
                           key="insights_slice_pick", column_config={
                               "by": t("insights.slice_by"), "value": t("insights.value"), "rows": t("insights.rows"),
                               "errors": t("insights.mistakes"),
-                              "accuracy": st.column_config.ProgressColumn(t("insights.accuracy"), min_value=0,
-                                                                          max_value=1, format="percent"),
+                              "accuracy": percent_column(t("insights.accuracy"), progress=True),
                               "low": percent(t("insights.low")), "high": percent(t("insights.high")),
                               "macro_f1": percent("Macro-F1")})
     chosen = picked.selection.rows if picked and picked.selection else []
@@ -96,10 +96,11 @@ def slices(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
         st.markdown(t("insights.slice_mistakes", wrong=len(wrong), rows=len(part)))
         st.caption(f"{row['by']} = {row['value']}")  # user data: shown as plain text, never as markdown
         cols = [c for c in ("text", "label", "predicted", "confidence") if c in wrong]
-        st.dataframe(wrong[cols].sort_values("confidence", ascending=False), hide_index=True, column_config={
+        shown = as_percent(wrong[cols].sort_values("confidence", ascending=False), ("confidence",))
+        st.dataframe(shown, hide_index=True, column_config={
             "text": st.column_config.TextColumn(t("mistakes.text"), width="large"), "label": t("mistakes.true_label"),
-            "predicted": t("mistakes.predicted"), "confidence": st.column_config.ProgressColumn(
-                t("mistakes.confidence"), min_value=0, max_value=1, format="percent")})
+            "predicted": t("mistakes.predicted"),
+            "confidence": percent_column(t("mistakes.confidence"), progress=True)})
 
 
 @st.cache_data(max_entries=4, show_spinner=False)  # the caller shows a spinner in the person's language

@@ -19,7 +19,6 @@ from tuneboard.protocol import (
     Event,
     Notice,
     RunStatus,
-    Start,
     parse_events,
     parse_status,
     update_progress,
@@ -64,6 +63,7 @@ def run_feed(run_id: str) -> dict[str, Any] | None:
         feed = {"source": "disk", "events": events, "parsed": parsed, "n": len(events),
                 "status": parse_status(status.get("status")), "reason": status.get("reason"), "latest": latest,
                 **charts_kept}
+    feed["run_id"] = run_id
     feeds[run_id] = feed
     return feed
 
@@ -96,12 +96,14 @@ def _charts(feed: dict[str, Any], curves: dict[str, Any], loss: Any, metric: Any
     """Only charts that have something to show: before the first point a line saying when they come (empty
     axes read as a broken chart, and three of them pushed the status out of view); for the TF-IDF model,
     which has no steps, its score alone."""
-    if _is_baseline(feed["parsed"]):
+    if _is_baseline(feed):
         st.caption(t("live.baseline_curves"))
         if curves["eval_step"]:
             st.plotly_chart(metric, key="train_live_metric", config=charts.PLOTLY_CONFIG)
         return
-    if not curves["step"] and not curves["eval_step"]:
+    # A line needs two points: one point drew an empty chart whose axes Plotly made up (learning rate 4.0e+0).
+    lines = len(curves["step"]) >= 2
+    if not lines and not curves["eval_step"]:
         if feed["status"] in ACTIVE:
             st.caption(t("live.curves_soon"))
         return
@@ -109,12 +111,21 @@ def _charts(feed: dict[str, Any], curves: dict[str, Any], loss: Any, metric: Any
     left.plotly_chart(loss, key="train_live_loss", config=charts.PLOTLY_CONFIG)
     if curves["eval_step"]:
         right.plotly_chart(metric, key="train_live_metric", config=charts.PLOTLY_CONFIG)
-    if curves["step"]:
+    if sum(v is not None for v in curves["lr"]) >= 2:
         st.plotly_chart(lr, key="train_live_lr", config=charts.PLOTLY_CONFIG)
 
 
-def _is_baseline(events: list[Event]) -> bool:
-    return any(isinstance(e, Start) and e.model == BASELINE_MODEL for e in events)
+def _is_baseline(feed: dict[str, Any]) -> bool:
+    """Whether the run fits the TF-IDF model (its settings say so; read once per feed)."""
+    if "_model" not in feed:
+        from tuneboard.errors import TuneboardError
+        from tuneboard.runs import run_by_id
+
+        try:
+            feed["_model"] = run_by_id(feed["run_id"]).config().model
+        except (TuneboardError, OSError, ValueError):
+            feed["_model"] = None
+    return feed["_model"] == BASELINE_MODEL
 
 
 def _figures(feed: dict[str, Any]) -> tuple[Any, ...]:
@@ -157,7 +168,7 @@ def _header(run_id: str, feed: dict[str, Any]) -> None:
         st.info(t("live.stopped_early", epoch=f"{early.epoch:.1f}", reason=early.reason, step=early.best_step),
                 icon=":material/front_hand:")
     elif status == S.COMPLETED:
-        st.success(t("live.finished_baseline") if _is_baseline(feed["parsed"]) else t("live.finished"),
+        st.success(t("live.finished_baseline") if _is_baseline(feed) else t("live.finished"),
                    icon=":material/check_circle:")
     elif status == S.STOPPED:
         st.info(reason or t("live.stopped"))

@@ -14,7 +14,7 @@ from tuneboard.files import safe_csv
 from tuneboard.i18n import t
 
 from . import auth, cache, nav, state, trainform
-from .widgets import plain, show_error
+from .widgets import as_percent, percent_column, plain, show_error
 
 ALL = "(any)"
 CHART_KEY = "eval_confusion_pick"
@@ -132,14 +132,14 @@ def _editor(wrong: pd.DataFrame, task: str, labels: list[str], edits: dict[str, 
         "label": t("mistakes.true_label") if task != "regression" else t("mistakes.true_value"),
         "predicted": st.column_config.NumberColumn(t("mistakes.predicted"), format="%.2f") if task == "regression"
         else t("mistakes.predicted"),
-        "confidence": st.column_config.ProgressColumn(t("mistakes.confidence"), min_value=0, max_value=1,
-                                                      format="percent"),
+        "confidence": percent_column(t("mistakes.confidence"), progress=True),
         "error": st.column_config.NumberColumn(t("mistakes.error"), format="%.2f"),
         "new_label": new,
         "exclude": st.column_config.CheckboxColumn(t("mistakes.exclude"), help=t("mistakes.exclude_help")),
     }
     filters = "|".join(str(st.session_state.get(k)) for k in (*FILTER_KEYS, ORDER_KEY))
     # One editor per filter: its edits are row positions, which mean other rows once the filter changes.
+    view = as_percent(view, ("confidence",))
     return st.data_editor(view, hide_index=True, column_config=config, disabled=cols, key=f"eval_fix_rows|{filters}",
                           height=min(420, 38 + 35 * len(view)))
 

@@ -186,7 +186,7 @@ def token_chart(checks: dict[str, Any]) -> None:
     chart, notes = st.columns([3, 2], gap="large")
     chart.plotly_chart(token_length_figure(lengths), config=PLOTLY_CONFIG)
     with notes:
-        st.metric(t("data.cut_at", max_length=lengths["max_length"]), f"{lengths['truncated_share']:.0%}",
+        st.metric(t("data.cut_at", max_length=lengths["max_length"]), f"{lengths['truncated_share']:.1%}",
                   help=t("data.cut_at_help"))
         st.metric(t("data.suggested_max_length"), f"{lengths['suggested_max_length']}",
                   help=t("data.suggested_help", p95=lengths["p95"]))

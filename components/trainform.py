@@ -13,7 +13,7 @@ from tuneboard.settings import SETTINGS, widget_args
 
 from . import auth, cache, state
 from .state import Dataset, sticky
-from .widgets import plain
+from .widgets import fmt_count, plain
 
 OTHER = "__other__"
 ADVANCED = ("epochs", "learning_rate", "batch_size", "max_length", "freeze_embeddings")
@@ -86,7 +86,7 @@ def model_summary(source: str, settings: dict[str, Any]) -> None:
     except TuneboardError as e:
         st.warning(str(e))
         return
-    size = _count(card.parameters) if card.parameters else "—"
+    size = fmt_count(card.parameters) if card.parameters else "—"
     cols = st.columns(2)
     cols[0].metric(t("train.parameters"), size, border=True)
     mb = (card.weights_bytes or 0) / 2**20
@@ -115,10 +115,11 @@ def training_settings() -> dict[str, Any]:
         for name, column in places.items():
             column.number_input(**shown_args(name), **sticky(KEYS[name], default[name]))
         a.selectbox(**shown_args("precision"), **sticky(KEYS["precision"], SETTINGS["precision"].default))
+        # Check boxes on rows of their own: in a third of the form their labels were cut ("Freeze word emb…").
         freeze = KEYS["freeze_embeddings"]
-        c.checkbox(**shown_args("freeze_embeddings"), **sticky(freeze, default["freeze_embeddings"]))
+        st.checkbox(**shown_args("freeze_embeddings"), **sticky(freeze, default["freeze_embeddings"]))
         for name in ("auto_batch_size", "mlflow"):
-            c.checkbox(**shown_args(name), **sticky(KEYS[name], SETTINGS[name].default))
+            st.checkbox(**shown_args(name), **sticky(KEYS[name], SETTINGS[name].default))
         smart_settings(default)
     return current_settings()
 
@@ -178,7 +179,3 @@ def start_run() -> None:
         st.session_state["_start_error"] = f"**{e.title}.** {plain(str(e))}"
         return
     state.select_run(live.run_id)
-
-
-def _count(n: int) -> str:
-    return f"{n / 1e9:.1f} B" if n >= 1e9 else f"{n / 1e6:.1f} M" if n >= 1e6 else f"{n / 1e3:.0f} K"

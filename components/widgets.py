@@ -184,3 +184,31 @@ def fmt_metric(name: str, value: Any) -> str:
     if name == "r2":
         return f"{value:.2f}"
     return f"{value:.1%}"
+
+
+def fmt_count(n: Any) -> str:
+    """A big count as people say it: 22.7 M, 1.2 B, 350 K."""
+    if not isinstance(n, (int, float)):
+        return "—"
+    return f"{n / 1e9:.1f} B" if n >= 1e9 else f"{n / 1e6:.1f} M" if n >= 1e6 else f"{n / 1e3:.0f} K" if n >= 1e3 \
+        else f"{n:,.0f}"
+
+
+PERCENT = "%.1f%%"  # one way to write a share everywhere: 85.9 % in tables, headlines and bar labels
+
+
+def as_percent(frame: Any, columns: Any) -> Any:
+    """A copy of ``frame`` with the shares in ``columns`` (0..1) as percentages (0..100) for ``percent_column``."""
+    frame = frame.copy()
+    for c in columns:
+        if c in frame:
+            frame[c] = frame[c] * 100
+    return frame
+
+
+def percent_column(label: str, progress: bool = False, **kwargs: Any) -> Any:
+    """A table column of percentages (values from ``as_percent``), one decimal like ``fmt_metric``; a bar when
+    ``progress``. Streamlit's own "percent" format writes two decimals, which made the pages disagree."""
+    if progress:
+        return st.column_config.ProgressColumn(label, min_value=0, max_value=100, format=PERCENT, **kwargs)
+    return st.column_config.NumberColumn(label, format=PERCENT, **kwargs)

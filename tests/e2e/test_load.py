@@ -163,7 +163,7 @@ def test_two_people_five_tabs_and_a_restart_every_run_finishes_once(
         queued_at = time.monotonic() - began
 
         # Restart once the long run has scored two epochs (its checkpoint is on disk by then).
-        ui.wait_chart_points(a_train, "train_live_loss", 1, trace=1, timeout=RUN_TIMEOUT)
+        ui.wait_points(a_train, "train_live_loss", 1, runs_root / ids["A1"], trace=1)
         assert json.loads((runs_root / ids["A1"] / "status.json").read_text())["status"] == "running", \
             "the long run ended before the restart: make LONG_EPOCHS larger"
         restart_s = team.restart()
@@ -186,7 +186,7 @@ def test_two_people_five_tabs_and_a_restart_every_run_finishes_once(
         open_train(b_queue, ids["B2"])
         for name, page in (("B1", b_train), ("A2", a_queue), ("B2", b_queue), ("A1", a_train)):
             assert ui.query_param(page, "run") == ids[name]
-            expect(page.get_by_text("Training finished")).to_be_visible(timeout=RUN_TIMEOUT)
+            ui.wait_text(page, "Training finished", runs_root / ids[name])
         finished_at = time.monotonic() - began
 
         # Finished runs: still hands off for the other person; Delete for the owner.

@@ -126,9 +126,9 @@ def test_data_train_evaluate_predict_in_chinese(page: Page, e2e_model: Path, run
     ui.set_input(page, "train_batch_size", "8")
     ui.click_start(page)
     run_id = ui.wait_run_started(page, timeout=RUN_TIMEOUT)
-    ui.wait_chart_points(page, "train_live_loss", 0, timeout=RUN_TIMEOUT)  # drawn by the live panel's own reruns
+    ui.wait_points(page, "train_live_loss", 0, runs_dir / run_id)  # drawn by the live panel's own reruns
     seen["train (live)"] = visible_texts(page)
-    expect(page.get_by_text("训练完成").first).to_be_visible(timeout=RUN_TIMEOUT)
+    ui.wait_text(page, "训练完成", runs_dir / run_id)
     seen["train"] = visible_texts(page)
     shot("zh-train")
     allow += run_names(runs_dir, run_id)

@@ -159,3 +159,59 @@ def query_param(page: Page, name: str) -> str | None:
     from urllib.parse import parse_qs, urlparse
 
     return (parse_qs(urlparse(page.url).query).get(name) or [None])[0]
+
+
+def load_factor() -> float:
+    """How oversubscribed this machine is now (1 on an idle one; 3 at load 6 on 2 cores)."""
+    import os
+
+    return max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+
+
+def run_signature(run_dir: Path | None) -> tuple:
+    """What changes while a run makes progress: its history and status files' sizes and times."""
+    if run_dir is None:
+        return ()
+    out = []
+    for name in ("history.jsonl", "status.json", "heartbeat"):
+        try:
+            st = (run_dir / name).stat()
+            out.append((name, st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append((name, None, None))
+    return tuple(out)
+
+
+def patiently(check, run_dir: Path | None = None, idle_ms: float = 120_000, cap_ms: float = 900_000):
+    """Run ``check(timeout_ms)`` (an ``expect``/``wait_for_function`` that raises when it times out) until it
+    passes. It gives up only when nothing has moved for ``idle_ms`` (stretched by the machine's load): the run
+    folder ``run_dir`` wrote nothing new (its heartbeat moves every 2 s while anyone trains it). Returns what
+    ``check`` returns. A busy 2-core machine makes a run slow, not stuck; a fixed limit
+    failed there while the run was still training."""
+    import time
+
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    start = last_move = time.monotonic()
+    seen = run_signature(run_dir)
+    while True:
+        try:
+            return check(10_000)
+        except (AssertionError, PlaywrightTimeout):
+            now = time.monotonic()
+            current = run_signature(run_dir)
+            if current != seen:
+                seen, last_move = current, now
+            idle = (now - last_move) * 1000
+            if idle > idle_ms * load_factor() or (now - start) * 1000 > cap_ms:
+                raise
+
+
+def wait_points(page: Page, widget: str, more_than: int, run_dir: Path, trace: int = 0) -> int:
+    """``wait_chart_points`` for as long as the run in ``run_dir`` is making progress."""
+    return patiently(lambda ms: wait_chart_points(page, widget, more_than, trace, timeout=ms), run_dir)
+
+
+def wait_text(page: Page, text: str, run_dir: Path) -> None:
+    """Wait until ``text`` shows (e.g. "Training finished"), for as long as the run is making progress."""
+    patiently(lambda ms: expect(page.get_by_text(text).first).to_be_visible(timeout=ms), run_dir)
