@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import threading
 import time
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 HEARTBEAT_FILE = "heartbeat"
+PARENT_ENV = "TUNEBOARD_PARENT"  # the process a child must not outlive (``parent_env``, ``end_with_parent``)
 SAME_START_S = 1.0  # psutil derives a start time from the boot time, which it may read a second apart
 
 
@@ -145,6 +147,29 @@ def worker_of(run_path: str | Path) -> Worker | None:
 def alive(run_path: str | Path, now: float | None = None) -> bool:
     """Whether someone trains this run: ``working`` for its heartbeat file."""
     return working(last_beat(run_path), worker_of(run_path), now=now)
+
+
+def parent_env() -> dict[str, str]:
+    """Environment entries for a child process that must end when this one does (``end_with_parent``)."""
+    return {PARENT_ENV: Worker.current().to_text()}
+
+
+def end_with_parent(every: float = 1.0) -> bool:
+    """In a process started with ``parent_env``: a daemon thread that kills this process once that parent has
+    ended (a server killed with kill -9 leaves no training behind it). Watching the named process, not
+    ``prctl(PR_SET_PDEATHSIG)``: a rank's parent is accelerate's launcher, not the server, and the signal
+    follows the thread that forked, not the process. Returns whether a parent is watched."""
+    parent = Worker.from_text(os.environ.get(PARENT_ENV))
+    if parent is None:
+        return False
+
+    def watch() -> None:
+        while not parent.gone():
+            time.sleep(every)
+        os.kill(os.getpid(), signal.SIGKILL)  # as if killed with it: the checkpoint stays, the run can resume
+
+    threading.Thread(target=watch, name="tuneboard-parent-watch", daemon=True).start()
+    return True
 
 
 class Heartbeat:
