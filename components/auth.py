@@ -49,6 +49,11 @@ def gate() -> access.User:
         raise  # not reached: _only stops the script
 
 
+def team_server() -> bool:
+    """Whether this is a team server (login, shared runs), not one person's own."""
+    return team.team_mode(settings())
+
+
 def current_user() -> access.User:
     """``access.LOCAL`` on a single-user server; the logged-in person in team mode."""
     secrets = settings()
