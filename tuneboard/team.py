@@ -133,6 +133,37 @@ def placeholder(key: str, value: str) -> bool:
     return value == example_values().get(key) or bool(PLACEHOLDER.search(value))
 
 
+def listening_addresses(port: int) -> list[str]:
+    """The addresses this process actually listens on at ``port`` (its own sockets, read with psutil)."""
+    import psutil  # accelerate's dependency, so always installed
+
+    try:
+        sockets = psutil.Process().net_connections(kind="inet")
+    except (psutil.Error, OSError):
+        return []
+    return [c.laddr.ip for c in sockets if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port]
+
+
+def on_network(port: int, address: str | None = None) -> bool:
+    """Whether other machines can reach this server on ``port``: decided from the sockets it actually listens on,
+    so ``--server.address ""`` or ``0.0.0.0`` (every interface) is never read as this computer only. Only when no
+    such socket can be seen, from the configured ``address``: empty, ``0.0.0.0`` and ``::`` are every interface."""
+    bound = listening_addresses(port)
+    if bound:
+        return any(not _loopback(ip) for ip in bound)
+    text = str(address or "").strip().strip("[]")
+    return text != "localhost" and not _loopback(text)
+
+
+def _loopback(address: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(address.split("%")[0]).is_loopback
+    except ValueError:  # "" (every interface) or a host name, which resolves to who knows what
+        return False
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m tuneboard.team",
                                 description="Serve Tuneboard to a team: login required on every page.")

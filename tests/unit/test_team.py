@@ -129,3 +129,20 @@ def test_the_example_file_filled_in_is_configured(tmp_path):
                           client_id="42-tb.apps.googleusercontent.com", client_secret="GOCSPX-a1b2c3")
     r = _launch("--check", "--secrets", str(filled), home=tmp_path)
     assert r.returncode == 0 and "login is configured" in r.stdout, r.stderr
+
+
+@pytest.mark.parametrize("bind, network", [("0.0.0.0", True), ("127.0.0.1", False)])
+def test_the_network_guard_reads_the_socket_actually_bound_not_the_setting(bind, network):
+    import socket
+
+    with socket.socket() as s:
+        s.bind((bind, 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert team.on_network(port, "127.0.0.1" if network else "0.0.0.0") is network
+
+
+@pytest.mark.parametrize("address, network", [("", True), ("0.0.0.0", True), ("::", True), ("[::1]", False),
+                                              ("127.0.0.1", False), ("localhost", False), ("tb.acme.test", True)])
+def test_without_a_socket_to_look_at_an_empty_address_means_every_interface(address, network):
+    assert team.on_network(1, address) is network  # nothing of this process listens on port 1
