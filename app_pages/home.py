@@ -1,7 +1,7 @@
 """Home: what Tuneboard is, the five steps, the models and data at hand, this machine."""
 import streamlit as st
 
-from components import lang, nav, state, widgets
+from components import auth, lang, nav, state, widgets
 from tuneboard.catalog import list_local_models
 from tuneboard.i18n import t
 from tuneboard.runs import list_runs
@@ -34,7 +34,8 @@ def device_box() -> None:
 
 st.title("Tuneboard")
 st.markdown("#### " + t("home.tagline"))
-st.write(t("home.intro"))
+# "Nothing leaves this computer" is true of a single-user server only: on a team server the data is on the server
+st.write(t("journeys.home.intro_team") if auth.team_server() else t("home.intro"))
 if st.button(t("home.start_demo"), type="primary", icon=":material/arrow_forward:"):
     nav.go(nav.DATA)
 

@@ -7,8 +7,9 @@ and ``allowed(action, run_path)`` to hide what a user may not do; the engine's `
 """
 from __future__ import annotations
 
-import ipaddress
+import contextvars
 import logging
+import sys
 from typing import Any
 
 import streamlit as st
@@ -34,6 +35,7 @@ def gate() -> access.User:
     secrets = settings()
     if not team.team_mode(secrets):
         if _on_network():
+            _say_refusal_in_terminal()
             _only(lambda: st.error(t("auth.open_on_network")))
         return access.LOCAL
     problem = team.auth_problem(secrets)
@@ -47,6 +49,11 @@ def gate() -> access.User:
         denied = e
         _only(lambda: show_denied(denied))
         raise  # not reached: _only stops the script
+
+
+def team_server() -> bool:
+    """Whether this is a team server (login, shared runs), not one person's own."""
+    return team.team_mode(settings())
 
 
 def current_user() -> access.User:
@@ -112,12 +119,14 @@ def _login_screen(providers: list[str]) -> None:
 
 
 def _on_network() -> bool:
-    """Whether the server listens on an address other machines can reach (empty = Streamlit's default,
-    which config.toml sets to 127.0.0.1)."""
-    address = str(st.get_option("server.address") or "").strip("[]")
-    if not address or address == "localhost":
-        return False
-    try:
-        return not ipaddress.ip_address(address).is_loopback
-    except ValueError:  # a host name: it resolves to who knows what
-        return True
+    """Whether the server can be reached from other machines (``team.on_network``: the sockets it listens on)."""
+    return team.on_network(int(st.get_option("server.port")), st.get_option("server.address"))
+
+
+@st.cache_resource(show_spinner=False)
+def _say_refusal_in_terminal() -> bool:
+    """Once per server process: the terminal printed a Network URL as if it were open; say that it is not.
+    In a fresh context, so the line is in the default language, not the first visitor's."""
+    line = contextvars.Context().run(t, "journeys.auth.refuses_terminal", port=st.get_option("server.port"))
+    print(line, file=sys.stderr, flush=True)
+    return True

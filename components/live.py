@@ -45,7 +45,8 @@ def run_feed(run_id: str) -> dict[str, Any] | None:
         snap = live.snapshot(since=feed["n"])
         feed["events"].extend(snap["events"])
         feed["parsed"].extend(parse_events(snap["events"]))  # each event parsed once, not every refresh
-        feed.update(n=snap["n_events"], status=snap["status"], reason=snap["reason"], latest=snap["latest"])
+        feed.update(n=snap["n_events"], status=snap["status"], reason=snap["reason"], latest=snap["latest"],
+                    data=data_name(live.config))
     elif feed is None or feed["status"] in ACTIVE:  # a finished run read from disk does not change
         from tuneboard.errors import RunError
         from tuneboard.runs import run_by_id
@@ -62,10 +63,24 @@ def run_feed(run_id: str) -> dict[str, Any] | None:
         charts_kept = {"_charts": feed["_charts"]} if feed and "_charts" in feed else {}
         feed = {"source": "disk", "events": events, "parsed": parsed, "n": len(events),
                 "status": parse_status(status.get("status")), "reason": status.get("reason"), "latest": latest,
-                **charts_kept}
+                "data": feed["data"] if feed and feed.get("data") else _saved_data(run), **charts_kept}
     feed["run_id"] = run_id
     feeds[run_id] = feed
     return feed
+
+
+def data_name(config: Any) -> str | None:
+    """The file a run trains on, by name: from the run's own config, not from what this session has chosen."""
+    from pathlib import Path
+
+    return Path(str(config.data)).name if config is not None and config.data else None
+
+
+def _saved_data(run: Any) -> str | None:
+    try:
+        return data_name(run.config())
+    except Exception:  # noqa: BLE001 -- a torn or foreign config: the panel just does not name the data
+        return None
 
 
 def live_panel(run_id: str) -> None:
@@ -147,6 +162,8 @@ def _header(run_id: str, feed: dict[str, Any]) -> None:
     label, color = (t(f"live.badge.{status}"), BADGES[status]) if status in BADGES else (status.capitalize(), "gray")
     title, action = st.columns([4, 1], vertical_alignment="center")
     title.markdown(f"### {plain(short_id(run_id))} &nbsp; :{color}-badge[{label}]")
+    if feed.get("data"):  # the run's own file: after a restart this session's chosen data is the demo again
+        title.caption(t("journeys.live.data", name=plain(feed["data"])))
     if feed["status"] in (S.QUEUED, S.RUNNING) and auth.allowed_run("stop", run_id):
         queued = feed["status"] == S.QUEUED
         verb = t("live.cancel") if queued else t("live.stop")

@@ -65,7 +65,8 @@ class Baseline:
         if self.task == "regression":
             head: Any = Ridge(alpha=1.0)
         elif self.task == "multi_label":
-            head = OneVsRestClassifier(LogisticRegression(max_iter=1000, C=10.0, random_state=seed))
+            # n_jobs=1: never joblib workers, even under a caller's parallel_config (the server never forks)
+            head = OneVsRestClassifier(LogisticRegression(max_iter=1000, C=10.0, random_state=seed), n_jobs=1)
         else:
             head = LogisticRegression(max_iter=2000, C=10.0, random_state=seed)
         self.analyzer = analyzer_for(texts)

@@ -149,6 +149,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .errors import ConfigError
 
     run, resume = None, False
+    if distributed.launched():
+        from .liveness import end_with_parent
+
+        end_with_parent()  # a rank started by a server (launch.py) or a CLI run ends when that process does
     if distributed.launched() and not distributed.setup(_device(args)).is_main:  # issue 16: a rank other than 0
         return _train_replica(args)
     if args.resume:

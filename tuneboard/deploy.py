@@ -111,9 +111,12 @@ def start_deployment(run_path: str | Path, backend: str = "torch", port: int | N
     log = folder / f"{run.run_id}.log"
     cmd = [sys.executable, "-m", "tuneboard", "serve", str(run.path), "--port", str(port), "--backend", backend]
     cmd += (["--api-keys", str(api_keys)] if api_keys else []) + (["--store-texts"] if store_texts else [])
+    # A deployment outlives the app on purpose (its record lets a restarted app see and stop it), so it does
+    # not watch its parent; close_fds (the default, said here) keeps the app's listening socket out of it, so
+    # it never blocks the app's next start on the same port.
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT, start_new_session=True,
-                                env={**os.environ, "TUNEBOARD_RUNS_DIR": str(runs_root())})
+                                close_fds=True, env={**os.environ, "TUNEBOARD_RUNS_DIR": str(runs_root())})
     dep = Deployment(run.run_id, str(run.path), port, backend, proc.pid, time.time(), str(log), api_keys=api_keys)
     tmp = folder / f".{run.run_id}.json.tmp"
     tmp.write_text(json.dumps(asdict(dep)), encoding="utf-8")

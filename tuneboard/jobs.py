@@ -11,9 +11,7 @@ another server process reaches the worker through the same table.
 """
 from __future__ import annotations
 
-import os
 import secrets
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,10 +25,10 @@ from .config import TrainConfig
 from .data import PreparedData
 from .errors import RunError, TuneboardError, unexpected_reason
 from .i18n import t
-from .liveness import Heartbeat, alive, stale_s
+from .liveness import Heartbeat, Worker, alive, stale_s
 from .protocol import ACTIVE, FINAL, RunStatus, Status, parse_event, update_progress
 from .runs import RunDir, create_run, list_runs, open_run
-from .store import RUNNING_NOW, RunStore
+from .store import RUNNING_NOW, RunStore, row_working
 
 CANCELLED = "Cancelled before it started."
 INTERRUPTED = "The server stopped while this run was training (restart or crash). Resume it, or delete it."
@@ -115,7 +113,8 @@ class RunRegistry:
         self._worker: threading.Thread | None = None
         self._executor = executor
         self.store = store or RunStore()
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        # this process (so another one can see at once that it ended) and this registry (tests hold several)
+        self.worker_id = Worker.current().to_text(registry=secrets.token_hex(3))
 
     def submit(self, config: TrainConfig, data: PreparedData | None = None, user: User = LOCAL) -> LiveRun:
         """Check ``config`` and the user's limits (raises ``TuneboardError`` before anything is written),
@@ -137,10 +136,7 @@ class RunRegistry:
     def recover(self) -> list[str]:
         """On server start: runs whose worker stopped beating become interrupted (``status.json`` too),
         and the queue left by the last server starts again, in order. Returns the interrupted run ids."""
-        interrupted = [q.run_id for q in self.store.interrupt_stale(stale_s(), INTERRUPTED)]
-        for run_id in interrupted:
-            self._mark_interrupted(run_id)
-        interrupted += self._interrupt_unqueued()
+        interrupted = self._interrupt_dead() + self._interrupt_unqueued()
         with self._lock:
             if self.store.queued():
                 self._ensure_worker()
@@ -194,7 +190,7 @@ class RunRegistry:
             if row.worker == self.worker_id and live is not None:
                 live.stop_event.set()  # a running run now reads as stopping
                 return True
-            if time.time() - (row.heartbeat_at or 0) < stale_s():
+            if row_working(row):
                 return True  # trained by another server process: its worker reads this at its next beat
         return self._cannot_stop(run_id, path)
 
@@ -208,6 +204,7 @@ class RunRegistry:
         check_resumable(run)  # interrupted, or failed with its checkpoint kept; a one-line RunError otherwise
         config = read_config(run)
         quotas.check_queue(self.store, user)
+        self._interrupt_dead()  # a run whose server died a moment ago is still "running" in the queue
         row = self.store.get(run_id)
         if row is None:  # made before the queue was on disk, or by the CLI
             self.store.adopt(run_id, path, run_owner(path), RunStatus.INTERRUPTED, INTERRUPTED)
@@ -248,8 +245,7 @@ class RunRegistry:
 
     def _work(self) -> None:
         while True:
-            for q in self.store.interrupt_stale(stale_s(), INTERRUPTED):  # a worker elsewhere died mid-run
-                self._mark_interrupted(q.run_id)
+            self._interrupt_dead()  # a worker elsewhere died mid-run
             claimed = self.store.claim_next(self.worker_id, stale_s())
             if claimed is None:
                 with self._lock:
@@ -327,6 +323,13 @@ class RunRegistry:
             return open_run(run_id).path
         except TuneboardError:
             return None
+
+    def _interrupt_dead(self) -> list[str]:
+        """Runs the queue says are running but nobody trains (``liveness.working``): interrupted, on disk too."""
+        interrupted = [q.run_id for q in self.store.interrupt_stale(stale_s(), INTERRUPTED)]
+        for run_id in interrupted:
+            self._mark_interrupted(run_id)
+        return interrupted
 
     def _mark_interrupted(self, run_id: str) -> None:
         path = self._path(run_id)

@@ -27,6 +27,7 @@ from . import distributed
 from .config import TrainConfig
 from .distributed import clear_stop, request_stop
 from .errors import ConfigError, RunError
+from .liveness import parent_env
 from .protocol import BASELINE_MODEL, FINAL, RunStatus, Status
 from .runs import RunDir, create_run
 from .training import RunResult, check_config
@@ -91,11 +92,14 @@ def execute_launched(config: TrainConfig, on_event: EventFn | None = None, stop:
         data = data or check_config(config)
         run = create_run(config)
     clear_stop(run.path)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+           **parent_env()}  # every rank ends when this process does (a killed server leaves no training behind)
     follower = HistoryFollower(run.path / "history.jsonl", on_event)
     with open(run.path / LAUNCH_LOG, "ab") as log:
+        # close_fds (the default, said here): no descriptor of ours, the server's listening socket above all,
+        # stays open in the launcher or its ranks to block the next start on that port
         proc = subprocess.Popen(launch_command(run.path, processes, resume), stdout=log, stderr=subprocess.STDOUT,
-                                env=env, start_new_session=True)  # the terminal's Ctrl-C reaches only us
+                                env=env, start_new_session=True, close_fds=True)  # Ctrl-C reaches only us
         try:
             _follow(proc, run, follower, stop)
         except BaseException:

@@ -16,6 +16,10 @@ from .errors import ConfigError
 
 FOLDS = 5
 FILTER = "both"  # best balance of the four cleanlab rules on the demo with 5 % flipped labels (bench_mislabels)
+# cleanlab's default (n_jobs=None) is a multiprocessing pool of one process per physical core: forked from the
+# threaded Streamlit server, a child can inherit a lock held by another thread and wait forever (and it keeps
+# the server's listening socket, so the next start finds the port taken). One worker: it takes milliseconds.
+WORKERS = 1
 
 
 def out_of_sample_scores(texts: list[str], labels: list[str], classes: list[str], folds: int = FOLDS,
@@ -60,7 +64,8 @@ def find_suspects(texts: list[str], labels: list[str], classes: list[str] | None
     y = np.array([index[label] for label in labels])
     probs = np.clip(scores, 1e-6, None)
     probs = probs / probs.sum(axis=1, keepdims=True)
-    ranked = find_label_issues(y, probs, return_indices_ranked_by="self_confidence", filter_by=filter_by)
+    ranked = find_label_issues(y, probs, return_indices_ranked_by="self_confidence", filter_by=filter_by,
+                               n_jobs=WORKERS)
     quality = get_label_quality_scores(y, probs)
     return pd.DataFrame({"row": ranked, "text": [texts[i] for i in ranked], "label": [labels[i] for i in ranked],
                          "suggested": [classes[j] for j in probs[ranked].argmax(axis=1)],

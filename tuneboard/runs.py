@@ -28,7 +28,7 @@ from .errors import RunError
 from .files import jsonable as _jsonable
 from .files import locked, write_json_atomic
 from .i18n import t
-from .liveness import alive, stale_s
+from .liveness import alive, stale_s, worker_of
 from .protocol import ACTIVE, FINAL, RunStatus, parse_status
 
 RUNS_DIR = Path(os.environ.get("TUNEBOARD_RUNS_DIR", Path(__file__).resolve().parent.parent / "models" / "runs"))
@@ -91,11 +91,13 @@ class RunDir:
         except (OSError, ValueError):
             return {"status": RunStatus.UNKNOWN, "reason": "status.json is missing or unreadable"}
         data["status"] = parse_status(data.get("status"))
-        # Liveness by the worker's heartbeat, not its PID: after a restart the PID is often alive again as
-        # another process (issue 13, finding 3). A queued run waits in the durable queue (store.py).
+        # Liveness by the worker's heartbeat and the identity of the process that beats (liveness.working);
+        # a queued run waits in the durable queue (store.py).
         if data["status"] in (RunStatus.RUNNING, RunStatus.STOPPING) and not alive(self.path):
             data["status"] = RunStatus.INTERRUPTED
-            data["reason"] = (f"Nothing has trained it for over {stale_s():.0f} s: the process running it ended "
+            worker = worker_of(self.path)
+            data["reason"] = (t("journeys.run.process_ended") if worker is not None and worker.gone() else
+                              f"Nothing has trained it for over {stale_s():.0f} s: the process running it ended "
                               "(server restart or crash).")
         return data
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from .liveness import Worker, working
 from .protocol import RunStatus
 
 S = RunStatus
@@ -118,9 +119,8 @@ class RunStore:
         another worker's run is still training (one run per device: its heartbeat is fresh)."""
         now = time.time()
         with self._write() as db:
-            busy = db.execute(f"SELECT 1 FROM runs WHERE status IN {RUNNING_NOW} AND heartbeat_at > ?",
-                              (now - stale_after,)).fetchone()
-            if busy:
+            running = db.execute(f"SELECT * FROM runs WHERE status IN {RUNNING_NOW}").fetchall()
+            if any(_working(r, stale_after, now) for r in running):
                 return None
             row = db.execute("SELECT * FROM runs WHERE status = ? ORDER BY seq LIMIT 1", (S.QUEUED.value,)).fetchone()
             if row is None:
@@ -187,12 +187,12 @@ class RunStore:
                        "VALUES (?, ?, ?, ?, ?, ?)", (run_id, str(path), owner, status, reason, time.time()))
 
     def interrupt_stale(self, stale_after: float, reason: str) -> list[QueuedRun]:
-        """Mark every running run whose heartbeat is older than ``stale_after`` s as interrupted."""
-        cutoff = time.time() - stale_after
+        """Mark every running run nobody trains any more as interrupted: its heartbeat is older than
+        ``stale_after`` s, or its worker is known to have ended (``liveness.working``)."""
+        now = time.time()
         with self._write() as db:
-            rows = db.execute(f"SELECT run_id FROM runs WHERE status IN {RUNNING_NOW} "
-                              "AND COALESCE(heartbeat_at, 0) <= ?", (cutoff,)).fetchall()
-            ids = [r["run_id"] for r in rows]
+            rows = db.execute(f"SELECT * FROM runs WHERE status IN {RUNNING_NOW}").fetchall()
+            ids = [r["run_id"] for r in rows if not _working(r, stale_after, now)]
             db.executemany("UPDATE runs SET status = ?, reason = ?, finished_at = ? WHERE run_id = ?",
                            [(S.INTERRUPTED.value, reason, time.time(), i) for i in ids])
         return [q for q in (self.get(i) for i in ids) if q is not None]
@@ -235,6 +235,15 @@ class RunStore:
         """Every run of ``owner`` on record."""
         with self._connect() as db:
             return [_row(r) for r in db.execute("SELECT * FROM runs WHERE owner = ? ORDER BY seq", (owner,))]
+
+
+def row_working(row: QueuedRun, stale_after: float | None = None) -> bool:
+    """Whether the worker that took this run still trains it (``liveness.working`` on its beat and worker)."""
+    return working(row.heartbeat_at, Worker.from_text(row.worker), stale_after)
+
+
+def _working(row: sqlite3.Row, stale_after: float, now: float) -> bool:
+    return working(row["heartbeat_at"], Worker.from_text(row["worker"]), stale_after, now)
 
 
 def _row(row: sqlite3.Row) -> QueuedRun:

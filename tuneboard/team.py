@@ -16,15 +16,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tomllib
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_FILE = ROOT / ".streamlit" / "secrets.example.toml"
 PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 MIN_COOKIE_SECRET = 32  # characters; Streamlit signs the login cookie with it (token_hex(32) gives 64)
 _TRUE = ("1", "true", "yes", "on")
@@ -70,31 +74,94 @@ def providers(auth: Mapping[str, Any]) -> list[str]:
     return (["default"] if any(k in auth for k in PROVIDER_KEYS) else []) + named
 
 
-def auth_problem(secrets: Mapping[str, Any]) -> str | None:
-    """What is missing for login to work (one line), or None when ``[auth]`` is complete."""
+def auth_problems(secrets: Mapping[str, Any]) -> list[str]:
+    """Everything that keeps login from working, each one sentence, all at once (one start attempt names all
+    that is left to fill in); empty when ``[auth]`` is complete. A value copied unchanged from the example file
+    is as good as missing: the example's client id and secret log nobody in, and its cookie secret is public."""
     auth = secrets.get("auth")
     if not isinstance(auth, Mapping) or not auth:
-        return ("no [auth] section in the secrets: add one to .streamlit/secrets.toml "
-                "(copy .streamlit/secrets.example.toml; the README's 'Team mode' shows every key).")
-    redirect = str(auth.get("redirect_uri", ""))
+        return [t("journeys.team.no_auth")]
+    found, copied = [], {"[auth]": []}  # where -> keys still holding a placeholder, said once per section
+    redirect = str(auth.get("redirect_uri", "")).strip()
     if not redirect.endswith("/oauth2callback"):
-        return ("[auth] redirect_uri is missing or does not end with /oauth2callback: set it to the address "
-                "people open plus /oauth2callback, e.g. https://tuneboard.example.com/oauth2callback.")
-    if len(str(auth.get("cookie_secret", ""))) < MIN_COOKIE_SECRET:
-        return (f"[auth] cookie_secret is missing or shorter than {MIN_COOKIE_SECRET} characters: generate one with "
-                "python -c 'import secrets; print(secrets.token_hex(32))'.")
+        found.append(t("journeys.team.redirect_uri"))
+    elif placeholder("redirect_uri", redirect):
+        copied["[auth]"].append("redirect_uri")
+    cookie = str(auth.get("cookie_secret", "")).strip()
+    if len(cookie) < MIN_COOKIE_SECRET:
+        found.append(t("journeys.team.cookie_secret", length=MIN_COOKIE_SECRET))
+    elif placeholder("cookie_secret", cookie):
+        copied["[auth]"].append("cookie_secret")
     names = providers(auth)
     if not names:
-        return "[auth] names no identity provider: add client_id, client_secret and server_metadata_url."
+        found.append(t("journeys.team.no_provider"))
     for name in names:
-        section = auth if name == "default" else auth[name]
+        section, where = (auth, "[auth]") if name == "default" else (auth[name], f"[auth.{name}]")
         missing = [k for k in PROVIDER_KEYS if not str(section.get(k, "")).strip()]
         if missing:
-            where = "[auth]" if name == "default" else f"[auth.{name}]"
-            return f"{where} is missing {', '.join(missing)}: copy them from your identity provider's app settings."
+            found.append(t("journeys.team.missing", where=where, keys=", ".join(missing)))
+        copied.setdefault(where, []).extend(k for k in PROVIDER_KEYS
+                                            if k not in missing and placeholder(k, str(section[k])))
         if "_" in name:
-            return f"[auth.{name}]: Streamlit does not accept '_' in a provider name; rename the section."
-    return None
+            found.append(t("journeys.team.underscore", where=where))
+    found += [t("journeys.team.placeholders", where=where, keys=", ".join(keys))
+              for where, keys in copied.items() if keys]
+    return found
+
+
+def auth_problem(secrets: Mapping[str, Any]) -> str | None:
+    """What is missing for login to work, all of it in one line, or None when ``[auth]`` is complete."""
+    return " ".join(auth_problems(secrets)) or None
+
+
+PLACEHOLDER = re.compile(r"replace-me|YOUR-|\.\.\.")  # the example file's fill-in markers
+
+
+@lru_cache(maxsize=1)
+def example_values() -> dict[str, str]:
+    """The example file's values of the keys a person must replace (its provider URL is a real one)."""
+    try:
+        auth = tomllib.loads(EXAMPLE_FILE.read_text(encoding="utf-8")).get("auth", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    return {k: str(auth[k]) for k in ("redirect_uri", "cookie_secret", "client_id", "client_secret") if auth.get(k)}
+
+
+def placeholder(key: str, value: str) -> bool:
+    """Whether ``value`` is a stand-in: the example file's own value for ``key``, or one of its fill-in markers."""
+    value = value.strip()
+    return value == example_values().get(key) or bool(PLACEHOLDER.search(value))
+
+
+def listening_addresses(port: int) -> list[str]:
+    """The addresses this process actually listens on at ``port`` (its own sockets, read with psutil)."""
+    import psutil  # accelerate's dependency, so always installed
+
+    try:
+        sockets = psutil.Process().net_connections(kind="inet")
+    except (psutil.Error, OSError):
+        return []
+    return [c.laddr.ip for c in sockets if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port]
+
+
+def on_network(port: int, address: str | None = None) -> bool:
+    """Whether other machines can reach this server on ``port``: decided from the sockets it actually listens on,
+    so ``--server.address ""`` or ``0.0.0.0`` (every interface) is never read as this computer only. Only when no
+    such socket can be seen, from the configured ``address``: empty, ``0.0.0.0`` and ``::`` are every interface."""
+    bound = listening_addresses(port)
+    if bound:
+        return any(not _loopback(ip) for ip in bound)
+    text = str(address or "").strip().strip("[]")
+    return text != "localhost" and not _loopback(text)
+
+
+def _loopback(address: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(address.split("%")[0]).is_loopback
+    except ValueError:  # "" (every interface) or a host name, which resolves to who knows what
+        return False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,10 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         problem = str(e)
     if problem:
-        print(f"Tuneboard team mode refuses to start without login: {problem}", file=sys.stderr)
+        print(t("journeys.team.refuses", problem=problem), file=sys.stderr)
         return 2
     if args.check:
-        print("Team mode: login is configured.")
+        print(t("journeys.team.configured"))
         return 0
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", args.address,
            "--server.port", str(args.port), "--server.headless", "true"]

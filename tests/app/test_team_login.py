@@ -117,3 +117,10 @@ def test_a_single_user_server_on_a_network_address_refuses_to_serve(monkeypatch)
     assert len(at.error) == 1 and "not in team mode" in at.error[0].value and not at.button
     local = app(None, secrets={})  # back on 127.0.0.1: the app as usual
     assert local.title[0].value == "Tuneboard" and not local.error
+
+
+def test_home_on_a_team_server_does_not_promise_that_nothing_leaves_this_computer():
+    at = app(ALICE)
+    words = " ".join(m.value for m in at.markdown)
+    assert "Nothing leaves this computer" not in words
+    assert "your team's server" in words and "only people who log in" in words

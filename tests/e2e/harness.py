@@ -44,12 +44,13 @@ def server_env(work: Path, **extra: str) -> dict[str, str]:
 @contextlib.contextmanager
 def streamlit_server(env: dict[str, str], log: Path, timeout: float = 90.0,
                      started: list[float] | None = None, app: str = "app.py",
-                     procs: list[subprocess.Popen] | None = None) -> Iterator[str]:
+                     procs: list[subprocess.Popen] | None = None, port: int | None = None,
+                     address: str = "127.0.0.1") -> Iterator[str]:
     """Serve ``app.py``; yield its URL once healthy. ``started`` receives the launch time (perf_counter),
-    ``procs`` the server process."""
-    port = free_port()
+    ``procs`` the server process; ``port`` (default: a free one) and ``address`` where it listens."""
+    port = port or free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+           "--server.port", str(port), "--server.address", address, "--browser.gatherUsageStats", "false"]
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
         if started is not None:

@@ -38,7 +38,8 @@ SHORT_EPOCHS = 2
 STALE_S = 5  # a run whose worker has not beaten for this long reads as interrupted (default 30 s)
 RUN_TIMEOUT = 150_000  # a queued run waits for the ones ahead of it
 # The one error box a tab may show: the interrupted run's own message (jobs.INTERRUPTED, runs.RunDir.status).
-EXPECTED_ERRORS = re.compile(r"server stopped while this run was training|Nothing has trained it for over")
+EXPECTED_ERRORS = re.compile(r"server stopped while this run was training|Nothing has trained it for over|"
+                             r"process that was training this run has ended")
 
 
 class TeamServer:

@@ -207,3 +207,30 @@ def test_a_killed_worker_fails_the_run_with_a_plain_message_not_a_hang(tiny_mode
     status = list_runs()[0].status()
     assert status["status"] == RunStatus.FAILED and "Traceback" not in status["reason"]
     assert status["reason"] in err and len(status["reason"].splitlines()) == 1
+
+
+def test_the_training_processes_end_when_the_process_that_started_them_is_killed(tiny_model, sentiment_csv,
+                                                                                  _private_runs_dir):
+    """kill -9 of a server (here: the CLI that launched the ranks) leaves no training running without it, and the
+    run reads as interrupted at once, ready to resume."""
+    import psutil
+
+    proc = subprocess.Popen(cli(str(sentiment_csv), "--model", tiny_model, "--epochs", "100", "--batch-size", "8",
+                                "--max-length", "32", "--processes", "2", "--early-stopping-patience", "0"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env(), cwd=ROOT)
+    started: list = []
+    try:
+        wait_for(lambda: list_runs() and train_events(list_runs()[0].path), 120)
+        started = psutil.Process(proc.pid).children(recursive=True)  # the launcher and both ranks
+        assert len(started) >= 3
+        proc.kill()
+        proc.wait(30)
+        gone, alive = psutil.wait_procs(started, timeout=30)
+        assert alive == [], f"still running after their parent was killed: {[p.cmdline()[-4:] for p in alive]}"
+        assert list_runs()[0].status()["status"] == RunStatus.INTERRUPTED
+    finally:
+        for p in [proc, *started]:
+            try:
+                p.kill()
+            except (ProcessLookupError, psutil.NoSuchProcess):
+                pass

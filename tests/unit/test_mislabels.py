@@ -39,3 +39,32 @@ def test_run_data_and_predictions_entry_points(sentiment_csv):
         suspects_in_predictions(frame.drop(columns="score_y"), ["x", "y"])
     with pytest.raises(ConfigError, match="two classes"):
         find_suspects(["a", "b"], ["x", "x"], scores=np.ones((2, 1)))
+
+
+def test_finding_suspects_on_a_many_core_server_thread_starts_no_worker_process(monkeypatch):
+    """The server never forks: cleanlab's default pool (one process per physical core) deadlocked when forked
+    from Streamlit's threads and kept the server's port after a crash."""
+    import multiprocessing
+    import threading
+
+    import psutil
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a worker process was started")
+
+    monkeypatch.setattr(psutil, "cpu_count", lambda logical=True: 8)  # cleanlab sizes its pool from this
+    monkeypatch.setattr(multiprocessing, "Pool", no_pool)
+    rows = sentiment_rows(120, seed=3)
+    box = {}
+
+    def work():
+        try:
+            box["found"] = find_suspects([r[0] for r in rows], [r[1] for r in rows])
+        except BaseException as e:  # noqa: BLE001 -- re-raised below, in the test's thread
+            box["error"] = e
+
+    worker = threading.Thread(target=work)  # as a page's script thread calls it
+    worker.start()
+    worker.join(60)
+    assert "error" not in box, box.get("error")
+    assert isinstance(box["found"], pd.DataFrame)

@@ -224,3 +224,70 @@ def test_a_restart_leaves_a_run_of_a_live_server_alone(monkeypatch):
     assert open_run(live.run_id).status()["status"] == "running"
     hold.set()
     assert first.wait(live.run_id, 10) == "completed"
+
+
+@pytest.fixture
+def dead_process():
+    """The identity of a process of this machine that has ended (a server killed with kill -9)."""
+    import subprocess
+    import sys
+
+    from tuneboard.liveness import Worker, machine, start_time
+
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    worker = Worker(machine(), proc.pid, start_time(proc.pid))
+    proc.kill()
+    proc.wait()
+    return worker
+
+
+def test_a_run_whose_server_died_a_moment_ago_is_interrupted_and_resumed_at_once(monkeypatch, dead_process):
+    from tuneboard.liveness import Worker, alive
+
+    hold = threading.Event()
+    with monkeypatch.context() as m:  # the first server's heartbeat names the process that was then killed
+        m.setattr(Worker, "current", classmethod(lambda cls: dead_process))
+        before = RunRegistry(executor=Fake(hold))
+        live = before.submit(cfg(), data=object(), user=ALICE)
+        wait_for(before._executor.started.is_set)
+    assert not alive(live.run.path)  # its heartbeat is fresh (the default 30 s window), its process is gone
+    after = RunRegistry(executor=Fake())  # the restarted server, at once
+    assert after.recover() == [live.run_id]
+    assert open_run(live.run_id).raw_status() == "interrupted" and after.store.get(live.run_id).status == "interrupted"
+    after.resume(live.run_id, ALICE)
+    assert after.wait(live.run_id, 20) == "completed"
+    assert after._executor.calls == [(live.run_id, True)]
+    hold.set()
+
+
+def test_resume_right_after_a_crash_needs_no_restart_first(monkeypatch, dead_process):
+    """Resume pressed in a server that was already up when the other one died: the queue row still says running."""
+    from tuneboard.liveness import Worker
+
+    hold = threading.Event()
+    after = RunRegistry(executor=Fake())
+    with monkeypatch.context() as m:
+        m.setattr(Worker, "current", classmethod(lambda cls: dead_process))
+        before = RunRegistry(executor=Fake(hold))
+        live = before.submit(cfg(), data=object(), user=ALICE)
+        wait_for(before._executor.started.is_set)
+    assert after.store.get(live.run_id).status == "running"
+    after.resume(live.run_id, ALICE)  # once refused: "resumed by someone else a moment ago"
+    assert after.wait(live.run_id, 20) == "completed"
+    hold.set()
+
+
+def test_a_recycled_pid_or_another_machine_does_not_decide_liveness(tmp_path):
+    import os
+
+    from tuneboard.liveness import Worker, claim, machine, start_time, working
+
+    me = Worker(machine(), os.getpid(), start_time(os.getpid()))
+    assert not me.gone()
+    assert Worker(machine(), os.getpid(), me.started - 3600).gone()  # this pid, but a process started earlier
+    elsewhere = Worker("another-host|pid:[1]", 2**22 + 7, 0.0)
+    assert not elsewhere.gone()  # nothing to look at: the heartbeat window decides
+    now = time.time()
+    assert working(now - 1, elsewhere, stale=30, now=now) and not working(now - 31, elsewhere, stale=30, now=now)
+    claim(tmp_path, elsewhere)
+    assert Worker.from_text((tmp_path / "heartbeat").read_text()) == elsewhere

@@ -162,7 +162,8 @@ def test_cli_resume_errors_are_one_line(args, words):
     assert r.returncode == 2 and words in r.stderr and r.stderr.count("\n") == 1, r.stderr
 
 
-def test_cli_train_killed_with_sigkill_resumes_and_matches_an_uninterrupted_run(tiny_model, sentiment_csv, tmp_path):
+def test_cli_train_killed_with_sigkill_resumes_at_once_and_matches_an_uninterrupted_run(tiny_model, sentiment_csv,
+                                                                                        tmp_path):
     args = ["train", sentiment_csv, "--model", tiny_model, "--epochs", "8", "--batch-size", "16",
             "--learning-rate", "3e-3", "--max-length", "32", "--quiet"]
     reference = training.execute(TrainConfig(data=str(sentiment_csv), model=tiny_model, epochs=8, batch_size=16,
@@ -171,17 +172,19 @@ def test_cli_train_killed_with_sigkill_resumes_and_matches_an_uninterrupted_run(
     runs = tmp_path / "killed"
     proc = cli(*args, "--output", runs, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 240
-    while not list(runs.glob(f"*/checkpoint/{LATEST}")):  # poll for the first checkpoint, then kill
+    while not list(runs.glob(f"*/checkpoint/{LATEST}")):  # poll for the first evaluation's checkpoint, then kill
         assert proc.poll() is None and time.monotonic() < deadline, "the run ended before its first checkpoint"
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
     run_dir = next(runs.iterdir())
     assert json.loads((run_dir / "status.json").read_text())["status"] == "running"  # nothing ran on kill -9
-    stale_heartbeat(run_dir)  # as if the liveness window had passed since the kill
     assert max(steps_of(run_dir)) < 80
+    from tuneboard.liveness import last_beat, stale_s
 
-    r = cli("train", "--resume", run_dir)
+    assert time.time() - last_beat(run_dir) < stale_s() / 2  # well inside the window that made it look alive
+
+    r = cli("train", "--resume", run_dir)  # at once: its heartbeat is fresh, but its process is gone
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().splitlines()[-1] == str(run_dir)
     assert json.loads((run_dir / "status.json").read_text())["status"] == "completed"

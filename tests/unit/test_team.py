@@ -94,10 +94,55 @@ def test_the_launcher_check_passes_with_auth(tmp_path):
     assert r.returncode == 0 and "login is configured" in r.stdout
 
 
-def test_the_example_secrets_file_is_complete_except_its_secret():
-    import tomllib
+def example_file(tmp_path, **values):
+    """The example secrets file with ``values`` filled in (each key's line replaced)."""
+    import re
 
-    example = tomllib.loads((ROOT / ".streamlit" / "secrets.example.toml").read_text())
-    assert "cookie_secret" in team.auth_problem(example)  # a published secret would let anyone forge a login
-    example["auth"]["cookie_secret"] = "k" * 64
-    assert team.auth_problem(example) is None and team.team_mode(example)
+    text = (ROOT / ".streamlit" / "secrets.example.toml").read_text()
+    for key, value in values.items():
+        text = re.sub(rf"^{key} = .*$", f'{key} = "{value}"', text, count=1, flags=re.M)
+    path = tmp_path / "secrets.toml"
+    path.write_text(text)
+    return path
+
+
+def test_the_example_file_with_only_its_cookie_secret_filled_is_not_configured(tmp_path):
+    r = _launch("--check", "--secrets", str(example_file(tmp_path, cookie_secret="k" * 64)), home=tmp_path)
+    assert r.returncode == 2 and r.stdout == "", r.stdout
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    for key in ("redirect_uri", "client_id", "client_secret"):  # the example's stand-ins, all named at once
+        assert key in r.stderr
+    assert "placeholder" in r.stderr and "server_metadata_url" not in r.stderr  # Google's URL is a real one
+
+
+def test_a_half_filled_file_names_everything_that_is_missing_in_one_line(tmp_path):
+    half = tmp_path / "half.toml"
+    half.write_text('[auth]\nredirect_uri = "https://tb.acme.test/oauth2callback"\nclient_id = "tb"\n')
+    r = _launch("--check", "--secrets", str(half), home=tmp_path)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    for key in ("cookie_secret", "client_secret", "server_metadata_url"):
+        assert key in r.stderr
+
+
+def test_the_example_file_filled_in_is_configured(tmp_path):
+    filled = example_file(tmp_path, cookie_secret="k" * 64, redirect_uri="https://tb.acme.test/oauth2callback",
+                          client_id="42-tb.apps.googleusercontent.com", client_secret="GOCSPX-a1b2c3")
+    r = _launch("--check", "--secrets", str(filled), home=tmp_path)
+    assert r.returncode == 0 and "login is configured" in r.stdout, r.stderr
+
+
+@pytest.mark.parametrize("bind, network", [("0.0.0.0", True), ("127.0.0.1", False)])
+def test_the_network_guard_reads_the_socket_actually_bound_not_the_setting(bind, network):
+    import socket
+
+    with socket.socket() as s:
+        s.bind((bind, 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert team.on_network(port, "127.0.0.1" if network else "0.0.0.0") is network
+
+
+@pytest.mark.parametrize("address, network", [("", True), ("0.0.0.0", True), ("::", True), ("[::1]", False),
+                                              ("127.0.0.1", False), ("localhost", False), ("tb.acme.test", True)])
+def test_without_a_socket_to_look_at_an_empty_address_means_every_interface(address, network):
+    assert team.on_network(1, address) is network  # nothing of this process listens on port 1
