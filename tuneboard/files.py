@@ -9,6 +9,9 @@
 - A full disk becomes ``DiskFull``: one line saying how much space was needed, temp file removed.
 - ``safe_csv``: OWASP's advice against CSV injection (cells starting with ``= + - @``, tab or CR
   get a leading ``'``), for every CSV a user downloads.
+- Private by default: files hold people's texts, labels and settings, so the writers here make files
+  0600 (``mkstemp`` does) and the folders they create 0700 (``private_dir``); ``make_private`` brings
+  what a library wrote with the process umask (``save_pretrained``, TensorBoard) to the same modes.
 """
 from __future__ import annotations
 
@@ -23,12 +26,13 @@ import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterator
 
 from .errors import DiskFull
 from .i18n import t
 
 LOCK_NAME = ".lock"
+FILE_MODE, DIR_MODE = 0o600, 0o700  # only the server's own user reads what people trained on
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -40,7 +44,7 @@ def atomic_path(path: str | Path, size_hint: int = 0) -> Iterator[Path]:
     """Yield a unique temp path beside ``path``; when the block succeeds, fsync it and move it
     over ``path``. On any error the temp file is removed; a full disk raises ``DiskFull``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(name)
@@ -92,8 +96,8 @@ def locked(folder: str | Path) -> Iterator[None]:
         finally:
             held[key] -= 1
         return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    with open(Path(folder) / LOCK_NAME, "a+b") as f:
+    private_dir(folder)
+    with open_private(Path(folder) / LOCK_NAME, "a+b") as f:
         fcntl.flock(f.fileno(), fcntl.LOCK_EX)
         held[key] = 1
         try:
@@ -116,6 +120,40 @@ def update_json(path: str | Path, change: Callable[[dict[str, Any]], dict[str, A
         data = data if new is None else new
         write_json_atomic(path, data)
         return data
+
+
+def private_dir(folder: str | Path) -> Path:
+    """``folder``, made with every missing level 0700. A folder that exists keeps its mode: it may be one a
+    person chose (``--output ~/Desktop/x.zip``), not one of Tuneboard's."""
+    folder = Path(folder)
+    missing = []
+    for level in (folder, *folder.parents):
+        if level.exists():
+            break
+        missing.append(level)
+    for level in reversed(missing):
+        try:
+            level.mkdir(mode=DIR_MODE)  # the umask can only take bits away from 0700
+        except FileExistsError:  # another thread or process made it meanwhile
+            continue
+    return folder
+
+
+def open_private(path: str | Path, mode: str = "ab", **kwargs: Any) -> IO[Any]:
+    """``open(path, mode)``, a file it creates being 0600 (appended logs: ``history.jsonl``, a server's log)."""
+    return open(path, mode, opener=lambda name, flags: os.open(name, flags, FILE_MODE), **kwargs)
+
+
+def make_private(path: str | Path) -> None:
+    """Make ``path`` (a file, or a folder and everything in it) 0600 / 0700, never following a symlink:
+    for what a library wrote with the umask's modes."""
+    path = Path(path)
+    if path.is_symlink() or not path.exists():
+        return
+    if path.is_dir():
+        for sub in path.iterdir():
+            make_private(sub)
+    os.chmod(path, DIR_MODE if path.is_dir() else FILE_MODE)
 
 
 def uploads_dir() -> Path:
