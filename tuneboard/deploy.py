@@ -54,7 +54,7 @@ def state_dir() -> Path:
     return runs_root().parent / "deployments"
 
 
-def _record(run_id: str) -> Path:
+def record_path(run_id: str) -> Path:
     return state_dir() / f"{run_id}.json"
 
 
@@ -73,7 +73,7 @@ def _alive(pid: int) -> bool:
 
 def get_deployment(run_id: str) -> Deployment | None:
     try:
-        dep = Deployment(**json.loads(_record(run_id).read_text(encoding="utf-8")))
+        dep = Deployment(**json.loads(record_path(run_id).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
     # Between fork and exec a fresh child still shows the parent's command line: give it a few seconds.
@@ -81,14 +81,14 @@ def get_deployment(run_id: str) -> Deployment | None:
     if not (_alive(dep.pid) or starting):
         with locked(state_dir()):  # not a record a start wrote meanwhile
             if _record_pid(run_id) == dep.pid:
-                _record(run_id).unlink(missing_ok=True)
+                record_path(run_id).unlink(missing_ok=True)
         return None
     return dep
 
 
 def _record_pid(run_id: str) -> int | None:
     try:
-        return int(read_json(_record(run_id))["pid"])
+        return int(read_json(record_path(run_id))["pid"])
     except (OSError, ValueError, TypeError, KeyError):
         return None
 
@@ -131,7 +131,7 @@ def start_deployment(run_path: str | Path, backend: str = "torch", port: int | N
                                     env={**os.environ, "TUNEBOARD_RUNS_DIR": str(runs_root()),
                                          SERVES: str(run.path.resolve())})
         dep = Deployment(run.run_id, str(run.path), port, backend, proc.pid, time.time(), str(log), api_keys=api_keys)
-        write_json_atomic(_record(run.run_id), asdict(dep))
+        write_json_atomic(record_path(run.run_id), asdict(dep))
     return dep
 
 
@@ -139,13 +139,13 @@ def stop_deployment(run_id: str, wait_s: float = 10.0, *, user: access.User) -> 
     """Stop every server of the run (SIGTERM, then SIGKILL): the one its record names and any other
     this app started for it; False when none was running. Owner or admin only."""
     try:
-        run_path = Path(read_json(_record(run_id))["run_path"])
+        run_path = Path(read_json(record_path(run_id))["run_path"])
     except (OSError, ValueError, TypeError, KeyError):
         run_path = runs_root() / run_id
     dep = get_deployment(run_id)
     pids = set(servers(run_path)) | ({dep.pid} if dep is not None else set())
     if not pids:
-        _record(run_id).unlink(missing_ok=True)
+        record_path(run_id).unlink(missing_ok=True)
         return False
     access.check(user, "deploy", run_path)
     for pid in pids:
@@ -157,7 +157,7 @@ def stop_deployment(run_id: str, wait_s: float = 10.0, *, user: access.User) -> 
         if _exists(pid):
             _signal(pid, signal.SIGKILL)
             _exists(pid)  # reap it
-    _record(run_id).unlink(missing_ok=True)
+    record_path(run_id).unlink(missing_ok=True)
     return True
 
 

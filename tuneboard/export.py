@@ -23,9 +23,18 @@ EXPORTABLE = HAS_MODEL
 SHOWN_METRICS = ("accuracy", "macro_f1", "weighted_f1", "micro_f1", "mae", "rmse", "r2")
 
 
-def default_export_path(run: RunDir) -> Path:
-    """``models/exports/<run_id>.zip`` beside ``models/runs`` (git-ignored like every model)."""
-    return run.path.parent.parent / "exports" / f"{run.run_id}.zip"
+ONNX_FORMATS = {"onnx": "fp32", "onnx-int8": "int8"}  # format -> its folder in <run>/onnx (onnx_export.py)
+
+
+def default_export_path(run: RunDir, fmt: str = "hf") -> Path:
+    """``models/exports/<run_id>.zip`` (``<run_id>-<fmt>.zip`` for an ONNX format) beside ``models/runs``
+    (git-ignored like every model)."""
+    return run.path.parent.parent / "exports" / (f"{run.run_id}.zip" if fmt == "hf" else f"{run.run_id}-{fmt}.zip")
+
+
+def export_paths(run: RunDir) -> list[Path]:
+    """Where every format of the run is exported by default (what "Delete for good" removes)."""
+    return [default_export_path(run, fmt) for fmt in ("hf", *ONNX_FORMATS)]
 
 
 def export_run(run_path: str | Path, dest_zip: Path | None = None, user: User = LOCAL) -> Path:

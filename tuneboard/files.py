@@ -144,6 +144,15 @@ def open_private(path: str | Path, mode: str = "ab", **kwargs: Any) -> IO[Any]:
     return open(path, mode, opener=lambda name, flags: os.open(name, flags, FILE_MODE), **kwargs)
 
 
+def create_private(path: str | Path) -> Path:
+    """Create ``path`` empty and 0600 unless it exists; for a SQLite database before its first connection
+    (SQLite gives its -wal and -shm files the database file's mode, so they are 0600 too)."""
+    path = Path(path)
+    private_dir(path.parent)
+    open_private(path, "ab").close()
+    return path
+
+
 def make_private(path: str | Path) -> None:
     """Make ``path`` (a file, or a folder and everything in it) 0600 / 0700, never following a symlink:
     for what a library wrote with the umask's modes."""

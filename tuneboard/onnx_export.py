@@ -25,10 +25,11 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigError, ModelLoadError, RunError
+from .export import ONNX_FORMATS
 from .inference import Predictor, task_from_problem_type, to_scores
 from .runs import RunDir, open_run
 
-FORMATS = {"onnx": "fp32", "onnx-int8": "int8"}
+FORMATS = ONNX_FORMATS
 PARITY_ROWS = 1000  # enough rows to see a label flip, few enough to check in seconds on a CPU
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
@@ -262,7 +263,7 @@ def export_onnx_zip(run_path: str | Path, fmt: str, dest_zip: Path | None = None
 
     run = open_run(run_path)
     folder = ensure_onnx(run.path, fmt)
-    dest = Path(dest_zip) if dest_zip else default_export_path(run).with_name(f"{run.run_id}-{fmt}.zip")
+    dest = Path(dest_zip) if dest_zip else default_export_path(run, fmt)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".export-", suffix=".zip")

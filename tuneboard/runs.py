@@ -198,10 +198,16 @@ def list_runs(root: Path | None = None) -> list[RunDir]:
 def delete_run(run: RunDir, user: User = LOCAL) -> None:
     """Delete the run folder (``purge.delete_for_good`` also removes what was derived from it); only its
     owner or an admin may (``PermissionDenied``)."""
+    check_deletable(run, user)
+    shutil.rmtree(run.path, ignore_errors=False)
+
+
+def check_deletable(run: RunDir, user: User = LOCAL) -> None:
+    """Raise unless ``user`` may delete ``run`` now: ``PermissionDenied`` for a teammate, ``RunError``
+    while it trains."""
     check(user, "delete", run.path)
     if run.status().get("status") in ACTIVE:
         raise RunError(t("engine.err.run.still_active", run_id=run.run_id))
-    shutil.rmtree(run.path, ignore_errors=False)
 
 
 def _duration(st: dict[str, Any]) -> float | None:

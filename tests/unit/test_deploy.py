@@ -54,7 +54,7 @@ def test_two_start_presses_at_once_launch_one_server_and_stop_leaves_none(tfidf_
 
 def test_stop_ends_a_server_of_the_run_that_no_record_names(tfidf_run):
     dep = deploy.start_deployment(tfidf_run.path, user=access.LOCAL)
-    (deploy.state_dir() / f"{tfidf_run.run_id}.json").unlink()  # the record lost (or naming another process)
+    deploy.record_path(tfidf_run.run_id).unlink()  # the record lost (or naming another process)
     assert deploy.get_deployment(tfidf_run.run_id) is None and deploy.servers(tfidf_run.path) == [dep.pid]
     assert deploy.stop_deployment(tfidf_run.run_id, user=access.LOCAL)
     assert deploy.servers(tfidf_run.path) == [] and not os.path.exists(f"/proc/{dep.pid}")
