@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -163,6 +164,35 @@ def make_private(path: str | Path) -> None:
         for sub in path.iterdir():
             make_private(sub)
     os.chmod(path, DIR_MODE if path.is_dir() else FILE_MODE)
+
+
+def is_regular_inside(path: str | Path, root: str | Path) -> bool:
+    """``path`` is a regular file itself (not a symlink to one) whose real location is inside ``root``."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and Path(path).resolve().is_relative_to(Path(root).resolve())
+
+
+def regular_files(folder: str | Path, root: str | Path) -> list[Path]:
+    """The regular files under ``folder`` that lie inside ``root``, found without following a symlink: a run
+    folder may come from someone else, and ``notes.txt -> ~/.ssh/id_rsa`` must not travel in its export."""
+    folder = Path(folder)
+    if folder.is_symlink() or not folder.is_dir():
+        return []
+    found = [Path(top) / name for top, _, names in os.walk(folder) for name in names]  # never enters a symlink
+    return sorted(p for p in found if is_regular_inside(p, root))
+
+
+def open_regular(path: str | Path) -> IO[bytes]:
+    """``path`` opened for reading, refusing (``OSError``) a symlink or anything but a regular file, so a
+    file swapped for a link after ``regular_files`` listed it is not read either."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return os.fdopen(fd, "rb")
 
 
 def uploads_dir() -> Path:
