@@ -47,6 +47,11 @@ MODEL, BEST, OPTIMIZER, TENSORS, STATE = ("model.safetensors", "best.safetensors
 SCORES_KEY, TORCH_RNG_KEY, CUDA_RNG_PREFIX = "best.scores", "rng.torch", "rng.cuda."
 
 
+class CheckpointUnreadable(RunError):
+    """The latest checkpoint could not be loaded. It is kept: the cause may lie outside it (a file's mode, a
+    disk not mounted yet), and once that is fixed the run resumes from it."""
+
+
 @dataclass
 class EpochPosition:
     """Where training is within an epoch whose batch order is ``length_batches(..., seed + epoch)``
@@ -209,7 +214,7 @@ def load_checkpoint(folder: Path, model: Any, optimizer: Any) -> Checkpoint | No
                           best_scores=scores.numpy() if scores is not None else None, best_weights=best_weights,
                           rng={**meta["rng"], **tensors}, extra=meta.get("extra") or {})
     except Exception as e:  # noqa: BLE001 -- any damage is the same problem for the user
-        raise RunError(t("engine.err.checkpoint.unreadable", path=path, kind=type(e).__name__)) from None
+        raise CheckpointUnreadable(t("engine.err.checkpoint.unreadable", path=path, kind=type(e).__name__)) from None
 
 
 def _load_optimizer(optimizer: Any, tensors: dict[str, Any], meta: dict[str, Any]) -> None:

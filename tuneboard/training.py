@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from . import distributed
 from .background import BaselineJob, baseline_failed
 from .baseline import BaselineResult, fit_on_split
-from .checkpoint import checkpoint_dir, discard_checkpoint, has_checkpoint, reopen
+from .checkpoint import CheckpointUnreadable, checkpoint_dir, discard_checkpoint, has_checkpoint, reopen
 from .checks import check_config
 from .device import free_memory
 from .errors import RunError, TuneboardError, unexpected_reason
@@ -91,7 +91,8 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
         return RunResult(run, status, metrics)
     except TuneboardError as e:
         fail(str(e))
-        keep_checkpoint = data is None  # the data could not be read: once it can, the run can resume
+        # the data or the checkpoint could not be read: once they can, the run can resume
+        keep_checkpoint = data is None or isinstance(e, CheckpointUnreadable)
         raise
     except BaseException as e:
         if is_disk_full(e):  # say what happened, not which library noticed; drop the half-written model
