@@ -27,6 +27,7 @@ from . import distributed
 from .config import TrainConfig
 from .distributed import clear_stop, request_stop
 from .errors import ConfigError, RunError
+from .files import open_private
 from .protocol import BASELINE_MODEL, FINAL, RunStatus, Status
 from .runs import RunDir, create_run
 from .training import RunResult, check_config
@@ -93,7 +94,7 @@ def execute_launched(config: TrainConfig, on_event: EventFn | None = None, stop:
     clear_stop(run.path)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     follower = HistoryFollower(run.path / "history.jsonl", on_event)
-    with open(run.path / LAUNCH_LOG, "ab") as log:
+    with open_private(run.path / LAUNCH_LOG, "ab") as log:
         proc = subprocess.Popen(launch_command(run.path, processes, resume), stdout=log, stderr=subprocess.STDOUT,
                                 env=env, start_new_session=True)  # the terminal's Ctrl-C reaches only us
         try:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RunError
-from .files import write_json_atomic
+from .files import create_private, write_json_atomic
 from .i18n import t
 from .liveness import alive, stale_s
 from .protocol import ACTIVE, RunStatus, TrialStatus, parse_status
@@ -34,8 +34,9 @@ def studies_root() -> Path:
 
 
 def storage_url() -> str:
-    """Optuna's RDB storage: one SQLite file beside the runs folder, shared by every study."""
-    return f"sqlite:///{(runs_root().parent / 'optuna.db').resolve()}"
+    """Optuna's RDB storage: one SQLite file beside the runs folder, shared by every study (made 0600 here
+    before Optuna first opens it: it holds every search's settings)."""
+    return f"sqlite:///{create_private(runs_root().parent / 'optuna.db').resolve()}"
 
 
 @dataclass
