@@ -8,7 +8,7 @@ from components.widgets import headline, run_picker, show_error
 from tuneboard import monitor
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
-from tuneboard.runs import open_run, runs_root
+from tuneboard.runs import open_run
 
 st.title(t("monitor.title"))
 st.caption(t("monitor.caption"))
@@ -53,7 +53,7 @@ edited = st.data_editor(table, hide_index=True, key="monitor_labels", disabled=[
                                        "label": st.column_config.SelectboxColumn(t("monitor.label"), options=labels),
                                        "confidence": st.column_config.ProgressColumn(
                                            t("monitor.confidence"), min_value=0, max_value=1)})
-dest = runs_root().parent / "feedback" / f"{run.run_id}.csv"
+dest = monitor.feedback_path(run.run_id)
 if st.button(t("monitor.append"), key="monitor_append", icon=":material/playlist_add:"):
     try:
         rows = edited[edited["label"].fillna("").astype(str) != ""][["text", "label"]]

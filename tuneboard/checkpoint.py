@@ -36,6 +36,7 @@ import numpy as np
 
 from .config import TrainConfig
 from .errors import RunError
+from .files import DIR_MODE, make_private, private_dir, write_json_atomic
 from .i18n import t
 from .protocol import ACTIVE, HAS_MODEL, RunStatus
 from .runs import RunDir
@@ -45,6 +46,11 @@ LATEST = "latest.json"
 MODEL, BEST, OPTIMIZER, TENSORS, STATE = ("model.safetensors", "best.safetensors", "optimizer.safetensors",
                                           "tensors.safetensors", "state.json")
 SCORES_KEY, TORCH_RNG_KEY, CUDA_RNG_PREFIX = "best.scores", "rng.torch", "rng.cuda."
+
+
+class CheckpointUnreadable(RunError):
+    """The latest checkpoint could not be loaded. It is kept: the cause may lie outside it (a file's mode, a
+    disk not mounted yet), and once that is fixed the run resumes from it."""
 
 
 @dataclass
@@ -127,10 +133,10 @@ def save_checkpoint(folder: Path, model: Any, optimizer: Any, state: Checkpoint)
     """Write a complete checkpoint (the RNG states are taken now) and make it the latest; returns its folder."""
     from safetensors.torch import save_file, save_model
 
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     name = f"step-{state.step:07d}-{secrets.token_hex(2)}"
     tmp = folder / f".tmp-{name}"
-    tmp.mkdir()
+    tmp.mkdir(mode=DIR_MODE)
     try:
         rng, rng_tensors = capture_rng()
         save_model(model, str(tmp / MODEL))
@@ -147,10 +153,11 @@ def save_checkpoint(folder: Path, model: Any, optimizer: Any, state: Checkpoint)
                 "lr_scale": state.lr_scale, "best": state.best, "rng": rng, "optimizer": opt_meta,
                 "extra": state.extra}
         (tmp / STATE).write_text(json.dumps(meta, default=_jsonable), encoding="utf-8")
+        make_private(tmp)  # safetensors writes with the umask's modes
         for f in tmp.iterdir():
             _fsync(f)
         os.replace(tmp, folder / name)
-        _write_json(folder / LATEST, {"dir": name, "step": state.step})
+        write_json_atomic(folder / LATEST, {"dir": name, "step": state.step})
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -209,7 +216,7 @@ def load_checkpoint(folder: Path, model: Any, optimizer: Any) -> Checkpoint | No
                           best_scores=scores.numpy() if scores is not None else None, best_weights=best_weights,
                           rng={**meta["rng"], **tensors}, extra=meta.get("extra") or {})
     except Exception as e:  # noqa: BLE001 -- any damage is the same problem for the user
-        raise RunError(t("engine.err.checkpoint.unreadable", path=path, kind=type(e).__name__)) from None
+        raise CheckpointUnreadable(t("engine.err.checkpoint.unreadable", path=path, kind=type(e).__name__)) from None
 
 
 def _load_optimizer(optimizer: Any, tensors: dict[str, Any], meta: dict[str, Any]) -> None:
@@ -282,16 +289,6 @@ def reopen(run: RunDir) -> None:
 # -- helpers -----------------------------------------------------------------------------------
 def _cpu(tensors: dict[str, Any]) -> dict[str, Any]:
     return {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
-
-
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(json.dumps(data))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync(path.parent)
 
 
 def _fsync(path: Path) -> None:

@@ -28,6 +28,7 @@ from .cli_more import (
     setting,
 )
 from .errors import TuneboardError, first_line
+from .files import open_private, private_dir
 from .progress import ProgressPrinter
 from .protocol import RunStatus
 from .settings import SETTINGS
@@ -389,11 +390,12 @@ def _write_crash_log() -> str:
 
     folder = runs_root().parent / "logs"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
     except OSError:
         import tempfile
 
         folder = Path(tempfile.gettempdir())
     path = folder / f"tuneboard-crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
-    path.write_text(traceback.format_exc(), encoding="utf-8")
+    with open_private(path, "w", encoding="utf-8") as f:  # a traceback can quote a person's text
+        f.write(traceback.format_exc())
     return str(path)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .access import LOCAL, User, check
 from .errors import DataError
-from .files import write_text_atomic
+from .files import private_dir, write_text_atomic
 from .i18n import t
 from .readers import read_table
 
@@ -55,8 +55,7 @@ def save_corrected_copy(data_path: str | Path, text_column: str, label_column: s
 def _new_copy_path(stem: str) -> Path:
     """A name no other copy has: two saves in the same second (two users, or a double click) must
     not overwrite each other, so the time stamp gets a random suffix and the name is reserved."""
-    folder = datasets_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(datasets_dir())
     while True:
         path = folder / f"{stem}-corrected-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.csv"
         try:

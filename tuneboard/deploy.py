@@ -2,6 +2,10 @@
 
 Each deployment is a ``python -m tuneboard serve`` process; its record (pid, port, backend, log file)
 is ``models/deployments/<run_id>.json``, so a restarted app still sees, and can stop, what it started.
+A start holds the deployments folder's lock from "is it served?" to the record being written, so two
+Start presses (two tabs, two people) launch one server, and two runs never pick the same port. Every
+server carries its run in its environment (``SERVES``), so Stop finds each one even when no record
+names it.
 """
 from __future__ import annotations
 
@@ -19,10 +23,12 @@ from typing import Any
 
 from . import access
 from .errors import RunError
+from .files import locked, open_private, private_dir, read_json, write_json_atomic
 from .runs import open_run, runs_root
 
 FIRST_PORT = 8100
 PROJECT = Path(__file__).resolve().parent.parent
+SERVES = "TUNEBOARD_SERVES"  # in a server's environment: the resolved path of the run it serves
 
 
 @dataclass
@@ -48,7 +54,7 @@ def state_dir() -> Path:
     return runs_root().parent / "deployments"
 
 
-def _record(run_id: str) -> Path:
+def record_path(run_id: str) -> Path:
     return state_dir() / f"{run_id}.json"
 
 
@@ -67,15 +73,24 @@ def _alive(pid: int) -> bool:
 
 def get_deployment(run_id: str) -> Deployment | None:
     try:
-        dep = Deployment(**json.loads(_record(run_id).read_text(encoding="utf-8")))
+        dep = Deployment(**json.loads(record_path(run_id).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
     # Between fork and exec a fresh child still shows the parent's command line: give it a few seconds.
     starting = time.time() - dep.started_at < 10 and Path(f"/proc/{dep.pid}").exists()
     if not (_alive(dep.pid) or starting):
-        _record(run_id).unlink(missing_ok=True)
+        with locked(state_dir()):  # not a record a start wrote meanwhile
+            if _record_pid(run_id) == dep.pid:
+                record_path(run_id).unlink(missing_ok=True)
         return None
     return dep
+
+
+def _record_pid(run_id: str) -> int | None:
+    try:
+        return int(read_json(record_path(run_id))["pid"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
 
 
 def list_deployments() -> list[Deployment]:
@@ -102,43 +117,77 @@ def start_deployment(run_path: str | Path, backend: str = "torch", port: int | N
     admin may (``PermissionDenied`` otherwise): an API serves the run's model to whoever can reach the port."""
     run = open_run(run_path)
     access.check(user, "deploy", run.path)
-    existing = get_deployment(run.run_id)
-    if existing is not None:
-        return existing
-    port = port or free_port()
-    folder = state_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    log = folder / f"{run.run_id}.log"
-    cmd = [sys.executable, "-m", "tuneboard", "serve", str(run.path), "--port", str(port), "--backend", backend]
-    cmd += (["--api-keys", str(api_keys)] if api_keys else []) + (["--store-texts"] if store_texts else [])
-    # A deployment outlives the app on purpose (its record lets a restarted app see and stop it), so it does
-    # not watch its parent; close_fds (the default, said here) keeps the app's listening socket out of it, so
-    # it never blocks the app's next start on the same port.
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT, start_new_session=True,
-                                close_fds=True, env={**os.environ, "TUNEBOARD_RUNS_DIR": str(runs_root())})
-    dep = Deployment(run.run_id, str(run.path), port, backend, proc.pid, time.time(), str(log), api_keys=api_keys)
-    tmp = folder / f".{run.run_id}.json.tmp"
-    tmp.write_text(json.dumps(asdict(dep)), encoding="utf-8")
-    os.replace(tmp, _record(run.run_id))
+    folder = private_dir(state_dir())
+    with locked(folder):
+        existing = get_deployment(run.run_id)
+        if existing is not None:
+            return existing
+        port = port or free_port()
+        log = log_path(run.run_id)
+        cmd = [sys.executable, "-m", "tuneboard", "serve", str(run.path), "--port", str(port), "--backend", backend]
+        cmd += (["--api-keys", str(api_keys)] if api_keys else []) + (["--store-texts"] if store_texts else [])
+        # A deployment outlives the app on purpose (its record lets a restarted app see and stop it), so it does
+        # not watch its parent; close_fds (the default, said here) keeps the app's listening socket out of it, so
+        # it never blocks the app's next start on the same port.
+        with open_private(log, "wb") as out:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT, start_new_session=True,
+                                    close_fds=True, env={**os.environ, "TUNEBOARD_RUNS_DIR": str(runs_root()),
+                                                         SERVES: str(run.path.resolve())})
+        dep = Deployment(run.run_id, str(run.path), port, backend, proc.pid, time.time(), str(log), api_keys=api_keys)
+        write_json_atomic(record_path(run.run_id), asdict(dep))
     return dep
 
 
 def stop_deployment(run_id: str, wait_s: float = 10.0, *, user: access.User) -> bool:
-    """Stop the run's server (SIGTERM, then SIGKILL); False when it was not running. Owner or admin only."""
+    """Stop every server of the run (SIGTERM, then SIGKILL): the one its record names and any other
+    this app started for it; False when none was running. Owner or admin only."""
+    try:
+        run_path = Path(read_json(record_path(run_id))["run_path"])
+    except (OSError, ValueError, TypeError, KeyError):
+        run_path = runs_root() / run_id
     dep = get_deployment(run_id)
-    if dep is None:
+    pids = set(servers(run_path)) | ({dep.pid} if dep is not None else set())
+    if not pids:
+        record_path(run_id).unlink(missing_ok=True)
         return False
-    access.check(user, "deploy", dep.run_path)
-    os.kill(dep.pid, signal.SIGTERM)
+    access.check(user, "deploy", run_path)
+    for pid in pids:
+        _signal(pid, signal.SIGTERM)
     deadline = time.time() + wait_s
-    while time.time() < deadline and _exists(dep.pid):
+    while time.time() < deadline and any(_exists(pid) for pid in pids):
         time.sleep(0.1)
-    if _exists(dep.pid):
-        os.kill(dep.pid, signal.SIGKILL)
-        _exists(dep.pid)  # reap it
-    _record(run_id).unlink(missing_ok=True)
+    for pid in pids:
+        if _exists(pid):
+            _signal(pid, signal.SIGKILL)
+            _exists(pid)  # reap it
+    record_path(run_id).unlink(missing_ok=True)
     return True
+
+
+def servers(run_path: str | Path) -> list[int]:
+    """The pids of the servers this app started for the run at ``run_path`` that still run (Linux: read from
+    /proc; only our own user's processes show their environment, and only they could be stopped anyway)."""
+    tag = f"{SERVES}={Path(run_path).resolve()}".encode()
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if tag in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except (OSError, ValueError):  # gone meanwhile, or another user's
+            continue
+    return sorted(found)
+
+
+def log_path(run_id: str) -> Path:
+    """The server log of the run's deployment (kept after a stop, for the Deploy page's last lines)."""
+    return state_dir() / f"{run_id}.log"
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:  # it ended meanwhile
+        pass
 
 
 def _exists(pid: int) -> bool:

@@ -8,13 +8,16 @@ model's ``config.json``.
 """
 from __future__ import annotations
 
+import os
+import shutil
+import time
 import zipfile
 from pathlib import Path
 
 from .access import LOCAL, User, check
 from .baseline import BASELINE_FILE, LEGACY_FILE
 from .errors import RunError
-from .files import atomic_path
+from .files import atomic_path, is_regular_inside, open_regular, regular_files
 from .i18n import t
 from .protocol import HAS_MODEL
 from .runs import RunDir, open_run
@@ -23,9 +26,18 @@ EXPORTABLE = HAS_MODEL
 SHOWN_METRICS = ("accuracy", "macro_f1", "weighted_f1", "micro_f1", "mae", "rmse", "r2")
 
 
-def default_export_path(run: RunDir) -> Path:
-    """``models/exports/<run_id>.zip`` beside ``models/runs`` (git-ignored like every model)."""
-    return run.path.parent.parent / "exports" / f"{run.run_id}.zip"
+ONNX_FORMATS = {"onnx": "fp32", "onnx-int8": "int8"}  # format -> its folder in <run>/onnx (onnx_export.py)
+
+
+def default_export_path(run: RunDir, fmt: str = "hf") -> Path:
+    """``models/exports/<run_id>.zip`` (``<run_id>-<fmt>.zip`` for an ONNX format) beside ``models/runs``
+    (git-ignored like every model)."""
+    return run.path.parent.parent / "exports" / (f"{run.run_id}.zip" if fmt == "hf" else f"{run.run_id}-{fmt}.zip")
+
+
+def export_paths(run: RunDir) -> list[Path]:
+    """Where every format of the run is exported by default (what "Delete for good" removes)."""
+    return [default_export_path(run, fmt) for fmt in ("hf", *ONNX_FORMATS)]
 
 
 def export_run(run_path: str | Path, dest_zip: Path | None = None, user: User = LOCAL) -> Path:
@@ -39,7 +51,7 @@ def export_run(run_path: str | Path, dest_zip: Path | None = None, user: User = 
     status = run.status().get("status")
     if status not in EXPORTABLE:
         raise RunError(t("engine.err.export.not_finished", run_id=run.run_id, status=status))
-    files = sorted(p for p in run.model_dir.rglob("*") if p.is_file()) if run.model_dir.is_dir() else []
+    files = regular_files(run.model_dir, run.path)  # no symlink, nothing outside the run folder
     names = {p.name for p in files}
     if not ({"config.json", "baseline.json"} & names):
         raise RunError(t("engine.err.export.no_model", run_id=run.run_id))
@@ -53,15 +65,29 @@ def export_run(run_path: str | Path, dest_zip: Path | None = None, user: User = 
             # Weights barely compress; storing them keeps a 90 MB export at disk speed.
             for p in files:
                 binary = p.suffix in (".safetensors", ".bin", ".skops")
-                zf.write(p, p.relative_to(run.model_dir).as_posix(),
-                         compress_type=zipfile.ZIP_STORED if binary else zipfile.ZIP_DEFLATED)
-            zf.write(run.path / "config.json", "tuneboard_config.json")
-            if (run.path / "metrics.json").is_file():
-                zf.write(run.path / "metrics.json", "metrics.json")
+                zip_regular(zf, p, p.relative_to(run.model_dir).as_posix(), run.path,
+                            zipfile.ZIP_STORED if binary else zipfile.ZIP_DEFLATED)
+            zip_regular(zf, run.path / "config.json", "tuneboard_config.json", run.path)
+            zip_regular(zf, run.path / "metrics.json", "metrics.json", run.path)
             zf.writestr("README.md", model_card(run))
     except OSError as e:
         raise RunError(t("engine.err.export.cannot_write", dest=dest, reason=e.strerror or e)) from None
     return dest
+
+
+def zip_regular(zf: zipfile.ZipFile, path: Path, arcname: str, root: Path,
+                compress_type: int = zipfile.ZIP_DEFLATED) -> bool:
+    """Add ``path`` to ``zf`` as ``arcname`` if it is a regular file inside ``root`` (not a symlink, checked
+    again as it is opened); returns whether it was added."""
+    if not is_regular_inside(path, root):
+        return False
+    with open_regular(path) as src:
+        st = os.fstat(src.fileno())
+        info = zipfile.ZipInfo(arcname, time.localtime(st.st_mtime)[:6])
+        info.compress_type, info.file_size, info.external_attr = compress_type, st.st_size, (st.st_mode & 0xFFFF) << 16
+        with zf.open(info, "w") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    return True
 
 
 def model_card(run: RunDir) -> str:

@@ -9,6 +9,9 @@
 - A full disk becomes ``DiskFull``: one line saying how much space was needed, temp file removed.
 - ``safe_csv``: OWASP's advice against CSV injection (cells starting with ``= + - @``, tab or CR
   get a leading ``'``), for every CSV a user downloads.
+- Private by default: files hold people's texts, labels and settings, so the writers here make files
+  0600 (``mkstemp`` does) and the folders they create 0700 (``private_dir``); ``make_private`` brings
+  what a library wrote with the process umask (``save_pretrained``, TensorBoard) to the same modes.
 """
 from __future__ import annotations
 
@@ -19,16 +22,18 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterator
 
 from .errors import DiskFull
 from .i18n import t
 
 LOCK_NAME = ".lock"
+FILE_MODE, DIR_MODE = 0o600, 0o700  # only the server's own user reads what people trained on
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -40,7 +45,7 @@ def atomic_path(path: str | Path, size_hint: int = 0) -> Iterator[Path]:
     """Yield a unique temp path beside ``path``; when the block succeeds, fsync it and move it
     over ``path``. On any error the temp file is removed; a full disk raises ``DiskFull``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(name)
@@ -92,8 +97,8 @@ def locked(folder: str | Path) -> Iterator[None]:
         finally:
             held[key] -= 1
         return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    with open(Path(folder) / LOCK_NAME, "a+b") as f:
+    private_dir(folder)
+    with open_private(Path(folder) / LOCK_NAME, "a+b") as f:
         fcntl.flock(f.fileno(), fcntl.LOCK_EX)
         held[key] = 1
         try:
@@ -116,6 +121,78 @@ def update_json(path: str | Path, change: Callable[[dict[str, Any]], dict[str, A
         data = data if new is None else new
         write_json_atomic(path, data)
         return data
+
+
+def private_dir(folder: str | Path) -> Path:
+    """``folder``, made with every missing level 0700. A folder that exists keeps its mode: it may be one a
+    person chose (``--output ~/Desktop/x.zip``), not one of Tuneboard's."""
+    folder = Path(folder)
+    missing = []
+    for level in (folder, *folder.parents):
+        if level.exists():
+            break
+        missing.append(level)
+    for level in reversed(missing):
+        try:
+            level.mkdir(mode=DIR_MODE)  # the umask can only take bits away from 0700
+        except FileExistsError:  # another thread or process made it meanwhile
+            continue
+    return folder
+
+
+def open_private(path: str | Path, mode: str = "ab", **kwargs: Any) -> IO[Any]:
+    """``open(path, mode)``, a file it creates being 0600 (appended logs: ``history.jsonl``, a server's log)."""
+    return open(path, mode, opener=lambda name, flags: os.open(name, flags, FILE_MODE), **kwargs)
+
+
+def create_private(path: str | Path) -> Path:
+    """Create ``path`` empty and 0600 unless it exists; for a SQLite database before its first connection
+    (SQLite gives its -wal and -shm files the database file's mode, so they are 0600 too)."""
+    path = Path(path)
+    private_dir(path.parent)
+    open_private(path, "ab").close()
+    return path
+
+
+def make_private(path: str | Path) -> None:
+    """Make ``path`` (a file, or a folder and everything in it) 0600 / 0700, never following a symlink:
+    for what a library wrote with the umask's modes."""
+    path = Path(path)
+    if path.is_symlink() or not path.exists():
+        return
+    if path.is_dir():
+        for sub in path.iterdir():
+            make_private(sub)
+    os.chmod(path, DIR_MODE if path.is_dir() else FILE_MODE)
+
+
+def is_regular_inside(path: str | Path, root: str | Path) -> bool:
+    """``path`` is a regular file itself (not a symlink to one) whose real location is inside ``root``."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and Path(path).resolve().is_relative_to(Path(root).resolve())
+
+
+def regular_files(folder: str | Path, root: str | Path) -> list[Path]:
+    """The regular files under ``folder`` that lie inside ``root``, found without following a symlink: a run
+    folder may come from someone else, and ``notes.txt -> ~/.ssh/id_rsa`` must not travel in its export."""
+    folder = Path(folder)
+    if folder.is_symlink() or not folder.is_dir():
+        return []
+    found = [Path(top) / name for top, _, names in os.walk(folder) for name in names]  # never enters a symlink
+    return sorted(p for p in found if is_regular_inside(p, root))
+
+
+def open_regular(path: str | Path) -> IO[bytes]:
+    """``path`` opened for reading, refusing (``OSError``) a symlink or anything but a regular file, so a
+    file swapped for a link after ``regular_files`` listed it is not read either."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return os.fdopen(fd, "rb")
 
 
 def uploads_dir() -> Path:

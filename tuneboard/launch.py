@@ -27,6 +27,7 @@ from . import distributed
 from .config import TrainConfig
 from .distributed import clear_stop, request_stop
 from .errors import ConfigError, RunError
+from .files import open_private
 from .liveness import parent_env
 from .protocol import BASELINE_MODEL, FINAL, RunStatus, Status
 from .runs import RunDir, create_run
@@ -95,7 +96,7 @@ def execute_launched(config: TrainConfig, on_event: EventFn | None = None, stop:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
            **parent_env()}  # every rank ends when this process does (a killed server leaves no training behind)
     follower = HistoryFollower(run.path / "history.jsonl", on_event)
-    with open(run.path / LAUNCH_LOG, "ab") as log:
+    with open_private(run.path / LAUNCH_LOG, "ab") as log:
         # close_fds (the default, said here): no descriptor of ours, the server's listening socket above all,
         # stays open in the launcher or its ranks to block the next start on that port
         proc = subprocess.Popen(launch_command(run.path, processes, resume), stdout=log, stderr=subprocess.STDOUT,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .files import make_private
 from .i18n import t
 
 # The attention projections that LoRA adapts, by the names encoders give them: BERT / RoBERTa / ELECTRA /
@@ -68,6 +69,7 @@ def trainable_parameters(model: Any) -> tuple[int, int]:
 def save_adapter(model: Any, folder: Path) -> int:
     """Write the adapter (safetensors + adapter_config.json) to ``folder``; returns its size in bytes."""
     model.save_pretrained(folder, safe_serialization=True)
+    make_private(folder)  # peft writes with the umask's modes
     return sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file())
 
 

@@ -11,9 +11,7 @@ PSI below 0.1 is the usual "no shift", 0.1-0.25 "moderate", above 0.25 "signific
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
-import tempfile
 import threading
 import time
 from collections import deque
@@ -23,6 +21,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from .errors import DataError
+from .files import create_private, write_text_atomic
 from .i18n import t
 
 LOG_NAME = "monitor.sqlite"
@@ -38,7 +37,15 @@ def log_path(run_path: str | Path) -> Path:
     return Path(run_path) / LOG_NAME
 
 
+def feedback_path(run_id: str) -> Path:
+    """The CSV that texts served by the run, once labeled on the Monitor page, are appended to."""
+    from .runs import runs_root
+
+    return runs_root().parent / "feedback" / f"{run_id}.csv"
+
+
 def _connect(path: Path) -> sqlite3.Connection:
+    create_private(path)  # served texts may be in it: 0600 from the start
     con = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
@@ -201,9 +208,5 @@ def append_labeled(dest: str | Path, rows: Any) -> Path:
     dest = Path(dest)
     old = pd.read_csv(dest, dtype=str, keep_default_na=False) if dest.is_file() else None
     out = pd.concat([old, rows], ignore_index=True) if old is not None else rows
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".feedback-", suffix=".csv")
-    os.close(fd)
-    out.to_csv(tmp, index=False)
-    os.replace(tmp, dest)
+    write_text_atomic(dest, out.to_csv(index=False))
     return dest

@@ -25,10 +25,20 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigError, ModelLoadError, RunError
+from .export import ONNX_FORMATS, default_export_path, model_card, zip_regular
+from .files import (
+    atomic_path,
+    is_regular_inside,
+    make_private,
+    open_regular,
+    private_dir,
+    regular_files,
+    write_bytes_atomic,
+)
 from .inference import Predictor, task_from_problem_type, to_scores
 from .runs import RunDir, open_run
 
-FORMATS = {"onnx": "fp32", "onnx-int8": "int8"}
+FORMATS = ONNX_FORMATS
 PARITY_ROWS = 1000  # enough rows to see a label flip, few enough to check in seconds on a CPU
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
@@ -59,17 +69,18 @@ def ensure_onnx(run_path: str | Path, fmt: str = "onnx", force: bool = False) ->
     try:
         if fmt == "onnx":
             _export_fp32(run.model_dir, staging)
+            _copy_regular(run.model_dir, staging, TOKENIZER_FILES, run.path)
         else:
             fp32 = ensure_onnx(run.path, "onnx")
-            for name in os.listdir(fp32):
-                if name not in ("model.onnx", "parity.json"):
-                    shutil.copy2(fp32 / name, staging / name)
+            names = [p.name for p in regular_files(fp32, run.path) if p.parent == fp32]
+            _copy_regular(fp32, staging, [n for n in names if n not in ("model.onnx", "parity.json")], run.path)
             _quantize(fp32 / "model.onnx", staging / "model.onnx")
         parity = parity_check(run, OnnxPredictor.load(staging))
         (staging / "parity.json").write_text(json.dumps(parity, indent=2), encoding="utf-8")
         if folder.exists():
             shutil.rmtree(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
+        make_private(staging)  # torch and onnxruntime wrote it with the umask's modes
+        private_dir(folder.parent)
         os.replace(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -105,9 +116,14 @@ def _export_fp32(model_dir: Path, dest: Path) -> None:
         warnings.simplefilter("ignore")
         torch.onnx.export(Logits().eval(), sample, str(dest / "model.onnx"), input_names=list(INPUTS),
                           output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False)
-    for name in TOKENIZER_FILES:
-        if (model_dir / name).is_file():
-            shutil.copy2(model_dir / name, dest / name)
+
+
+def _copy_regular(src: Path, dest: Path, names: Any, root: Path) -> None:
+    """Copy each of ``names`` from ``src`` that is a regular file inside ``root`` (never through a symlink)."""
+    for name in names:
+        if is_regular_inside(src / name, root):
+            with open_regular(src / name) as f:
+                write_bytes_atomic(dest / name, f.read())
 
 
 def _quantize(src: Path, dest: Path) -> None:
@@ -258,21 +274,17 @@ def read_parity(folder: Path) -> dict[str, Any] | None:
 
 def export_onnx_zip(run_path: str | Path, fmt: str, dest_zip: Path | None = None) -> Path:
     """Export ``fmt`` (when not yet done) and zip its folder: model.onnx, tokenizer, config, parity."""
-    from .export import default_export_path, model_card
-
     run = open_run(run_path)
     folder = ensure_onnx(run.path, fmt)
-    dest = Path(dest_zip) if dest_zip else default_export_path(run).with_name(f"{run.run_id}-{fmt}.zip")
+    dest = Path(dest_zip) if dest_zip else default_export_path(run, fmt)
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".export-", suffix=".zip")
-        os.close(fd)
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            for p in sorted(folder.iterdir()):
-                zf.write(p, p.name, compress_type=zipfile.ZIP_STORED if p.suffix == ".onnx" else zipfile.ZIP_DEFLATED)
-            zf.write(run.path / "config.json", "tuneboard_config.json")
+        with atomic_path(dest) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for p in regular_files(folder, run.path):  # no symlink, nothing outside the run folder
+                if p.parent == folder:
+                    zip_regular(zf, p, p.name, run.path,
+                                zipfile.ZIP_STORED if p.suffix == ".onnx" else zipfile.ZIP_DEFLATED)
+            zip_regular(zf, run.path / "config.json", "tuneboard_config.json", run.path)
             zf.writestr("README.md", model_card(run).split("## Load it")[0] + _onnx_card(read_parity(folder)))
-        os.replace(tmp, dest)
     except OSError as e:
         raise RunError(f"Cannot write the export to '{dest}': {e.strerror or e}. Choose another output file.") from None
     return dest

@@ -1,6 +1,8 @@
 """What "Delete for good" removes besides the run folder: everything derived from the run.
 
-- the run's export zip (``models/exports/<run_id>.zip``);
+- its prediction API: stopped first, or it would go on serving the deleted model;
+- the run's export zips (``models/exports/<run_id>.zip``, and the ONNX ones);
+- its deployment's record and server log, and the feedback CSV labeled from its served texts;
 - the token-cache entries the run recorded (``token_cache.txt``; the ids decode back to the texts);
 - the uploaded file and corrected copies the run trained on, when no other run uses them.
 
@@ -12,9 +14,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from . import deploy, monitor
 from .access import LOCAL, User
-from .files import locked, uploads_dir, write_text_atomic
-from .runs import RunDir, delete_run, list_runs, runs_root
+from .export import export_paths
+from .files import locked, read_json, uploads_dir, write_text_atomic
+from .runs import RunDir, check_deletable, delete_run, list_runs, runs_root
 
 CACHE_KEYS_FILE = "token_cache.txt"  # in a run folder: the token-cache entries the run used
 _CACHE_NAME = re.compile(r"[0-9a-f]{40}\.arrow")
@@ -47,19 +51,19 @@ def cache_entries_used(run_folder: Path) -> set[str]:
 def delete_for_good(run: RunDir, user: User = LOCAL) -> list[str]:
     """Delete the run folder and everything derived from it (export zip, token-cache entries, the
     upload or corrected copy only it used); returns the paths removed, the run folder first. Only the
-    run's owner or an admin may (``PermissionDenied``)."""
+    run's owner or an admin may (``PermissionDenied``); its prediction API is stopped first."""
+    check_deletable(run, user)  # refuses a teammate, or an active run, before anything is stopped or removed
+    deploy.stop_deployment(run.run_id, user=user)
     extra = derived_files(run)
-    delete_run(run, user)  # refuses a teammate, or an active run, before anything is removed
+    delete_run(run, user)
     return [str(run.path), *remove(extra)]
 
 
 def derived_files(run: RunDir) -> list[Path]:
     """Files outside the run folder that exist only because of this run (safe to delete with it)."""
     others = [r for r in _all_runs(run) if r.path.resolve() != run.path.resolve()]
-    found: list[Path] = []
-    export = run.path.parent.parent / "exports" / f"{run.run_id}.zip"
-    if export.is_file():
-        found.append(export)
+    own = [*export_paths(run), *_deployment_files(run), monitor.feedback_path(run.run_id)]
+    found = [p for p in own if p.is_file()]
     shared_cache = set().union(*(cache_entries_used(r.path) for r in others)) if others else set()
     for name in sorted(cache_entries_used(run.path) - shared_cache):
         entry = token_cache_dir() / name
@@ -84,6 +88,16 @@ def remove(paths: list[Path]) -> list[str]:
         if p.parent.parent == uploads_dir().resolve() and not any(p.parent.iterdir()):
             p.parent.rmdir()
     return removed
+
+
+def _deployment_files(run: RunDir) -> list[Path]:
+    """The deployment record and server log kept under the run's id, unless the record names another run."""
+    record = deploy.record_path(run.run_id)
+    try:
+        served = Path(read_json(record)["run_path"]).resolve()
+    except (OSError, ValueError, TypeError, KeyError):
+        served = run.path.resolve()
+    return [record, deploy.log_path(run.run_id)] if served == run.path.resolve() else []
 
 
 def _all_runs(run: RunDir) -> list[RunDir]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import importlib.util
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import pandas as pd
 
 from . import reportfigures as figs
 from .errors import ConfigError, TuneboardError
+from .files import write_text_atomic
 from .i18n import language, t
 from .runs import RunDir, open_run
 
@@ -54,10 +54,7 @@ def write_report(run_path: str | Path, output: str | Path | None = None, example
     """Write the report of ``run_path`` to ``output`` (default ``<run>/report.html``) atomically."""
     run = open_run(run_path)
     target = Path(output) if output else run.path / "report.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(build_report(run, examples), encoding="utf-8")
-    os.replace(tmp, target)
+    write_text_atomic(target, build_report(run, examples))
     return target
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .data import PreparedData
+from .files import atomic_path
 from .metrics import main_metric
 from .protocol import RunMetrics
 from .runs import RunDir
@@ -27,7 +28,9 @@ def save_results(run: RunDir, data: PreparedData, scores: np.ndarray, metrics: R
     """Write ``metrics.json`` and ``predictions.parquet``; returns the metrics as written."""
     out = metrics.to_dict()
     run.write_json(METRICS_FILE, out)
-    predictions_frame(data, scores, data.task).to_parquet(run.path / PREDICTIONS_FILE, index=False)
+    frame = predictions_frame(data, scores, data.task)
+    with atomic_path(run.path / PREDICTIONS_FILE) as tmp:  # the validation texts: 0600, never half a file
+        frame.to_parquet(tmp, index=False)
     return out
 
 

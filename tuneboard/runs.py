@@ -25,8 +25,8 @@ from typing import Any
 from .access import LOCAL, User, check, record_owner
 from .config import TrainConfig
 from .errors import RunError
+from .files import DIR_MODE, locked, open_private, private_dir, write_json_atomic
 from .files import jsonable as _jsonable
-from .files import locked, write_json_atomic
 from .i18n import t
 from .liveness import alive, stale_s, worker_of
 from .protocol import ACTIVE, FINAL, RunStatus, parse_status
@@ -78,7 +78,7 @@ class RunDir:
 
     def append_event(self, event: dict[str, Any]) -> None:
         line = json.dumps(event, ensure_ascii=False, default=_jsonable)
-        with self._lock, open(self.path / "history.jsonl", "a", encoding="utf-8") as f:
+        with self._lock, open_private(self.path / "history.jsonl", "a", encoding="utf-8") as f:
             f.write(line + "\n")
 
     # -- reading ---------------------------------------------------------------------------
@@ -155,7 +155,8 @@ def create_run(config: TrainConfig, owner: str | None = None) -> RunDir:
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}-{secrets.token_hex(2)}"
     path = parent / run_id
     try:
-        path.mkdir(parents=True, exist_ok=False)
+        private_dir(parent)
+        path.mkdir(mode=DIR_MODE)  # 0700: whatever a library writes inside, nobody else can read it
     except OSError as e:
         raise RunError(t("engine.err.run.cannot_create", path=path, reason=e.strerror)) from None
     run = RunDir(path)
@@ -200,10 +201,16 @@ def list_runs(root: Path | None = None) -> list[RunDir]:
 def delete_run(run: RunDir, user: User = LOCAL) -> None:
     """Delete the run folder (``purge.delete_for_good`` also removes what was derived from it); only its
     owner or an admin may (``PermissionDenied``)."""
+    check_deletable(run, user)
+    shutil.rmtree(run.path, ignore_errors=False)
+
+
+def check_deletable(run: RunDir, user: User = LOCAL) -> None:
+    """Raise unless ``user`` may delete ``run`` now: ``PermissionDenied`` for a teammate, ``RunError``
+    while it trains."""
     check(user, "delete", run.path)
     if run.status().get("status") in ACTIVE:
         raise RunError(t("engine.err.run.still_active", run_id=run.run_id))
-    shutil.rmtree(run.path, ignore_errors=False)
 
 
 def _duration(st: dict[str, Any]) -> float | None:

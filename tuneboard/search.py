@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .checks import check_config
 from .config import TrainConfig
 from .errors import ConfigError, TuneboardError
+from .liveness import Heartbeat, beat
 from .metrics import main_metric
 from .protocol import FINAL, EventKind, RunStatus, TrialStatus, kind_of
 from .runs import RunDir, create_run
@@ -129,6 +130,7 @@ def create_study(base: TrainConfig, budget: Budget, data: PreparedData, space: t
     for params in first:
         study.enqueue_trial({k: v for k, v in params.items() if any(p.name == k and p.holds(v) for p in space)})
     record.save()
+    beat(record.path)  # alive from its creation: the thread that runs it beats once it has loaded the study
     return record
 
 
@@ -150,6 +152,7 @@ class Search:
             on_trial: Callable[[StudyRecord], None] | None = None) -> StudyRecord:
         """Trials one after another until the budget is spent, the user stops, or trials keep failing."""
         record, deadline = self.record, time.time() + budget.minutes * 60 if budget.minutes else None
+        heartbeat = Heartbeat(record.path).start()  # "still searching", for studies.load_study
         record.status, record.reason, record.pid = RunStatus.RUNNING, None, os.getpid()
         record.save()
         done, failures = 0, 0
@@ -165,6 +168,8 @@ class Search:
         except BaseException as e:
             self._finish(RunStatus.FAILED, f"The search stopped on an error ({type(e).__name__}: {e}).")
             raise
+        finally:
+            heartbeat.stop()
         if failures >= MAX_FAILURES:
             return self._finish(RunStatus.FAILED, f"{failures} trials in a row failed; see their runs for why.")
         return self._finish(RunStatus.STOPPED if stop.is_set() else RunStatus.COMPLETED)

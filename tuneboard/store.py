@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from .files import create_private
 from .liveness import Worker, working
 from .protocol import RunStatus
 
@@ -83,7 +84,7 @@ class RunStore:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path else db_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(self.path)  # who ran what, and their uploads: 0600 from the start
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)

@@ -5,6 +5,9 @@
 
 Each trial is a normal run folder under ``models/runs`` whose ``config.json`` names its study and trial
 (``extra = {"study": ..., "trial": ...}``), so the Runs, Compare and Evaluate pages work on it as on any run.
+
+Whether a study still runs is told by a heartbeat in its folder, as for runs (liveness.py), not by the PID in
+``study.json``: in a container the server is PID 1 before and after a restart, so a dead study's PID is alive.
 """
 from __future__ import annotations
 
@@ -16,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RunError
+from .files import create_private, write_json_atomic
+from .i18n import t
+from .liveness import alive, stale_s
 from .protocol import ACTIVE, RunStatus, TrialStatus, parse_status
 from .runs import runs_root
 
@@ -28,8 +34,9 @@ def studies_root() -> Path:
 
 
 def storage_url() -> str:
-    """Optuna's RDB storage: one SQLite file beside the runs folder, shared by every study."""
-    return f"sqlite:///{(runs_root().parent / 'optuna.db').resolve()}"
+    """Optuna's RDB storage: one SQLite file beside the runs folder, shared by every study (made 0600 here
+    before Optuna first opens it: it holds every search's settings)."""
+    return f"sqlite:///{create_private(runs_root().parent / 'optuna.db').resolve()}"
 
 
 @dataclass
@@ -66,7 +73,7 @@ class StudyRecord:
     best_params: dict[str, Any] | None = None
     created_at: float = field(default_factory=time.time)
     updated_at: float | None = None
-    pid: int = field(default_factory=os.getpid)
+    pid: int = field(default_factory=os.getpid)  # who ran it last, for people; liveness is the heartbeat
 
     def __post_init__(self) -> None:
         self.status = parse_status(self.status)
@@ -79,8 +86,8 @@ class StudyRecord:
     def counts(self) -> dict[str, int]:
         """Trials per status (``{"complete": 4, "pruned": 2}``)."""
         out: dict[str, int] = {}
-        for t in self.trials:
-            out[t.status.value] = out.get(t.status.value, 0) + 1
+        for trial in self.trials:
+            out[trial.status.value] = out.get(trial.status.value, 0) + 1
         return out
 
     def run_ids(self) -> list[str]:
@@ -94,23 +101,20 @@ class StudyRecord:
     def save(self) -> None:
         """Write ``study.json`` atomically."""
         self.updated_at = time.time()
-        self.path.mkdir(parents=True, exist_ok=True)
-        tmp = self.path / f".{STUDY_FILE}.tmp"
-        tmp.write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-        os.replace(tmp, self.path / STUDY_FILE)
+        write_json_atomic(self.path / STUDY_FILE, asdict(self), default=str)
 
 
 def load_study(study_id: str) -> StudyRecord:
-    """A study by id; a study whose process ended while it ran reads as interrupted."""
+    """A study by id; a running study that nobody beats for (its process ended) reads as interrupted."""
     path = studies_root() / Path(study_id).name / STUDY_FILE
     try:
         record = StudyRecord(**json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         raise RunError(f"'{study_id}' is not a readable study (no {STUDY_FILE} under {studies_root()}). "
                        "Pass an id that `search` printed, or start a new search.") from None
-    if record.status in ACTIVE and not pid_alive(record.pid):
+    if record.status in ACTIVE and not alive(record.path):
         record.status = RunStatus.INTERRUPTED
-        record.reason = "The process running it ended (server restart or crash); resume it to go on."
+        record.reason = t("engine.study.interrupted", seconds=stale_s())
     return record
 
 
@@ -133,17 +137,3 @@ def best_runs() -> dict[str, str]:
     """run id -> study id, for every study's best run (the "best of study" badge)."""
     return {s.best_run_id: s.study_id for s in list_studies() if s.best_run_id}
 
-
-def pid_alive(pid: Any) -> bool:
-    """Whether process ``pid`` still runs (this one always does)."""
-    if not isinstance(pid, int):
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

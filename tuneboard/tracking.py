@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import first_line
+from .files import make_private
 from .protocol import (
     FINAL,
     HAS_MODEL,
@@ -136,6 +137,8 @@ class TensorBoardTracker(_Tracker):
         from torch.utils.tensorboard import SummaryWriter
 
         self.writer = SummaryWriter(log_dir=str(self.run.path), flush_secs=10)
+        for events in self.run.path.glob("events.out.tfevents.*"):  # made with the umask's modes
+            make_private(events)
         return self.writer
 
     def close(self) -> None:

@@ -26,6 +26,7 @@ from .data import PreparedData
 from .device import amp_dtype, free_memory, inference_amp, is_oom, pick_device
 from .errors import OutOfMemory, Stopped
 from .evalsample import eval_sample, subset
+from .files import make_private
 from .i18n import t
 from .inference import batched_logits, inference_batch_size, to_scores
 from .metrics import compute_metrics, is_better, main_metric
@@ -193,6 +194,7 @@ class Trainer:
                 self.model = lora.merged(self.model)
             self.model.save_pretrained(folder, safe_serialization=True)
             self.tokenizer.save_pretrained(folder)
+        make_private(folder)  # transformers writes with the umask's modes; the labels are in its config.json
 
     def throughput(self) -> dict[str, Any]:
         """Speed figures of the run, as ``RunMetrics`` fields."""

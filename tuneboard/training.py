@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Callable
 from . import distributed
 from .background import BaselineJob, baseline_failed
 from .baseline import BaselineResult, fit_on_split
-from .checkpoint import checkpoint_dir, discard_checkpoint, has_checkpoint, reopen
+from .checkpoint import CheckpointUnreadable, checkpoint_dir, discard_checkpoint, has_checkpoint, reopen
 from .checks import check_config
 from .device import free_memory
-from .errors import RunError, TuneboardError, unexpected_reason
+from .errors import DiskFull, RunError, TuneboardError, unexpected_reason
 from .files import disk_full, is_disk_full
 from .i18n import t
 from .liveness import Heartbeat
@@ -90,8 +90,11 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
         set_status(status, STOPPED_REASON if stopped else f"Stopped early: {early}." if early else None)
         return RunResult(run, status, metrics)
     except TuneboardError as e:
+        if isinstance(e, DiskFull):
+            _drop_partial_outputs(run)
         fail(str(e))
-        keep_checkpoint = data is None  # the data could not be read: once it can, the run can resume
+        # the data or the checkpoint could not be read: once they can, the run can resume
+        keep_checkpoint = data is None or isinstance(e, CheckpointUnreadable)
         raise
     except BaseException as e:
         if is_disk_full(e):  # say what happened, not which library noticed; drop the half-written model
@@ -160,6 +163,8 @@ def _baseline(data: PreparedData, seed: int, run: RunDir, emit: Emit,
     try:
         result = fit_on_split(data, seed, run.model_dir if as_model else run.path / "baseline")
     except Exception as e:  # noqa: BLE001 -- a missing baseline must not cost the user the run
+        if as_model and (isinstance(e, DiskFull) or is_disk_full(e)):
+            raise  # it is the run's model: the run fails, and its reason is the full disk, not the data
         emit(baseline_failed(e))
         return None
     emit(Baseline(metrics=scalars(result.metrics)))
@@ -170,7 +175,7 @@ def _baseline_run(data: PreparedData, seed: int, run: RunDir, emit: Emit) -> dic
     """A run whose model is the TF-IDF baseline itself."""
     baseline = _baseline(data, seed, run, emit, as_model=True)
     if baseline is None:
-        raise TuneboardError("The TF-IDF model could not be fitted on this data. Check the notices above.")
+        raise TuneboardError(t("engine.err.tfidf.not_fitted"))
     emit(Evaluation(is_best=True, metrics=scalars(baseline.metrics), step=0, epoch=1.0))
     seconds = baseline.metrics["fit_seconds"]
     metrics = run_metrics(data, baseline.metrics, model_kind=BASELINE_MODEL, train_runtime_s=seconds,

@@ -7,6 +7,7 @@ from the page, and in any case at the end.
 """
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -70,5 +71,27 @@ def test_deploy_from_the_app_call_it_and_see_the_call_on_monitor(page: Page, e2e
         with pytest.raises(httpx.TransportError):
             httpx.get(f"{url}/health", timeout=5)
         ui.expect_no_traceback(page)
+    finally:
+        deploy.stop_deployment(run.run_id, user=access.LOCAL)  # never leave a server behind
+
+
+def test_deleting_a_served_run_on_the_runs_page_stops_its_api(page: Page, runs_dir: Path, monkeypatch) -> None:
+    monkeypatch.setenv("TUNEBOARD_RUNS_DIR", str(runs_dir))
+    run = execute(TrainConfig(data=str(DEMO), model="tfidf")).run  # a model in seconds; what is served is the point
+    dep = deploy.start_deployment(run.path, user=access.LOCAL)
+    try:
+        deadline = time.monotonic() + SERVE_TIMEOUT / 1000
+        while deploy.health(dep) is None:
+            assert time.monotonic() < deadline and deploy.servers(run.path), deploy.log_tail(dep)
+            time.sleep(0.2)
+        page.goto(f"/runs?run={run.run_id}")
+        ui.key(page, "runs_delete").get_by_role("button").click()
+        ui.key(page, "runs_confirm_delete").get_by_role("button").click()
+        expect(page.get_by_text(re.compile(r"^Deleted (1 item|\d+ items):$"))).to_be_visible(timeout=60_000)
+        ui.expect_no_traceback(page)
+        assert not run.path.exists() and deploy.servers(run.path) == []
+        assert not deploy.record_path(run.run_id).exists() and not deploy.log_path(run.run_id).exists()
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{dep.url}/health", timeout=5)
     finally:
         deploy.stop_deployment(run.run_id, user=access.LOCAL)  # never leave a server behind

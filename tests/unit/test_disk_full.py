@@ -47,3 +47,14 @@ def test_a_full_disk_fails_the_run_with_a_plain_reason_and_leaves_nothing_half_w
     assert removed and not run.path.exists()
 
 
+
+
+def test_a_full_disk_while_saving_a_tfidf_model_is_the_runs_reason(sentiment_csv, monkeypatch):
+    monkeypatch.setattr("skops.io.dump", _no_space)  # the TF-IDF run's model is its baseline
+    with pytest.raises(DiskFull, match=r"^Disk full"):
+        execute(TrainConfig(data=str(sentiment_csv), model="tfidf"))
+    (run,) = list_runs()
+    status = run.status()
+    assert status["status"] == RunStatus.FAILED and status["reason"].startswith("Disk full")
+    assert "could not be fitted" not in status["reason"]
+    assert not run.model_dir.exists() and not list(run.path.rglob("*.tmp"))

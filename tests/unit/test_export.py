@@ -93,3 +93,45 @@ def test_cli_export_exits_0_with_the_zip_and_2_with_one_line(sentiment_csv, tmp_
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and "failed" in err and len(err.splitlines()) == 1
     assert main(["export", str(tmp_path / "nowhere")]) == 2
+
+
+SECRET = "-----BEGIN OPENSSH PRIVATE KEY----- not for export"
+
+
+def plant_links(folder: Path, outside: Path) -> None:
+    """What a run folder from someone else may hold: links to files and folders outside it."""
+    outside.mkdir(parents=True, exist_ok=True)
+    (outside / "id_rsa").write_text(SECRET)
+    (folder / "notes.txt").symlink_to(outside / "id_rsa")
+    (folder / "vocab.txt").symlink_to(outside / "id_rsa")  # a tokenizer file the ONNX export copies
+    (folder / "more").symlink_to(outside, target_is_directory=True)
+
+
+def zipped_texts(dest: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(dest) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+def test_export_takes_only_regular_files_of_the_run_and_follows_no_symlink(sentiment_csv, tmp_path):
+    run = execute(TrainConfig(data=str(sentiment_csv), model="tfidf")).run
+    plant_links(run.model_dir, tmp_path / "home" / ".ssh")
+    (run.path / "metrics.json").unlink()
+    (run.path / "metrics.json").symlink_to(tmp_path / "home" / ".ssh" / "id_rsa")
+    members = zipped_texts(export_run(run.path))
+    assert {"baseline.skops", "baseline.json", "tuneboard_config.json", "README.md"} <= set(members)
+    assert not {"notes.txt", "vocab.txt", "metrics.json"} & set(members)
+    assert not any(n.startswith("more/") for n in members)
+    assert not any(SECRET.encode() in data for data in members.values())
+
+
+def test_onnx_export_copies_and_zips_no_symlinked_file(tiny_run, tmp_path):
+    from tuneboard.onnx_export import export_onnx_zip, onnx_folder
+
+    plant_links(tiny_run.model_dir, tmp_path / "home" / ".ssh")
+    first = zipped_texts(export_onnx_zip(tiny_run.path, "onnx", tmp_path / "first.zip"))
+    (onnx_folder(tiny_run, "onnx") / "notes.txt").symlink_to(tmp_path / "home" / ".ssh" / "id_rsa")
+    again = zipped_texts(export_onnx_zip(tiny_run.path, "onnx", tmp_path / "again.zip"))  # the export is reused
+    for members in (first, again):
+        assert "model.onnx" in members and "tokenizer.json" in members
+        assert not {"notes.txt", "vocab.txt"} & set(members)
+        assert not any(SECRET.encode() in data for data in members.values())

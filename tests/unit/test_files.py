@@ -133,3 +133,34 @@ def test_two_corrected_copies_in_the_same_second_do_not_overwrite_each_other(sen
     second, _ = save_corrected_copy(sentiment_csv, "review", "sentiment", {texts[1]: "positive"})
     assert first != second
     assert len(pd.read_csv(first)) == 199 and len(pd.read_csv(second)) == 200
+
+
+@pytest.fixture
+def usual_umask():
+    """The umask most servers run with (022), under which a library's files come out 0644."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_every_file_a_run_leaves_is_0600_in_0700_folders(sentiment_csv, tiny_model, tmp_path, usual_umask):
+    from tuneboard.liveness import HEARTBEAT_FILE
+    from tuneboard.monitor import PredictionLog, log_path
+    from tuneboard.report import write_report
+    from tuneboard.runs import runs_root
+
+    run = execute(TrainConfig(data=str(sentiment_csv), model=tiny_model, epochs=1, batch_size=16, max_length=32)).run
+    write_report(run.path)
+    log = PredictionLog(log_path(run.path), store_texts=True)
+    log.record([{"ts": 1.0, "latency_ms": 2.0, "label": "positive", "confidence": 0.9, "text": "a served text"}])
+    log.close()
+    save_corrected_copy(sentiment_csv, "review", "sentiment", {pd.read_csv(sentiment_csv)["review"][0]: None})
+
+    models = runs_root().parent  # runs, token cache, corrected copies: everything but the test's own table
+    found = [p for p in models.rglob("*") if p != sentiment_csv]
+    names = {p.relative_to(run.path).as_posix() for p in found if p.is_relative_to(run.path)}
+    assert {"predictions.parquet", "history.jsonl", "report.html", "monitor.sqlite", "model/config.json",
+            "metrics.json", "config.json"} <= names  # the walk sees the files that hold texts
+    loose = [f"{oct(p.stat().st_mode & 0o777)} {p.relative_to(models)}" for p in found
+             if (p.stat().st_mode & 0o777) != (0o700 if p.is_dir() else 0o600) and p.name != HEARTBEAT_FILE]
+    assert loose == []

@@ -2,7 +2,9 @@
 copy only it used go with it; what another run still uses, or what lies outside Tuneboard's folders, stays."""
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 
 from tuneboard.batching import encode_cached
 from tuneboard.config import TrainConfig
@@ -46,3 +48,36 @@ def test_a_run_naming_files_outside_tuneboard_folders_deletes_only_itself(tmp_pa
     (run.path / CACHE_KEYS_FILE).write_text("../../../etc/passwd\n" + "a" * 40 + ".arrow\n")
     assert delete_for_good(run) == [str(run.path)]
     assert sentiment_csv.exists()
+
+
+def test_deleting_a_deployed_run_stops_its_api_and_removes_every_file_of_it(sentiment_csv):
+    import json
+    import time
+    import urllib.request
+
+    import pandas as pd
+
+    from tuneboard import access, deploy, monitor
+
+    run = execute(TrainConfig(data=str(sentiment_csv), model="tfidf")).run
+    dep = deploy.start_deployment(run.path, user=access.LOCAL)
+    try:
+        deadline = time.time() + 90
+        while deploy.health(dep) is None and time.time() < deadline and deploy.servers(run.path):
+            time.sleep(0.2)  # waits on the server answering, not on a clock
+        req = urllib.request.Request(f"{dep.url}/predict", data=json.dumps({"inputs": "great love"}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(req, timeout=10).close()
+        feedback = monitor.append_labeled(monitor.feedback_path(run.run_id),
+                                          pd.DataFrame({"text": ["great love"], "label": ["positive"]}))
+        record, log = deploy.record_path(run.run_id), deploy.log_path(run.run_id)
+        assert record.is_file() and log.is_file() and feedback.is_file()
+
+        removed = delete_for_good(run)
+
+        assert deploy.servers(run.path) == [] and deploy.health(dep, timeout=2) is None
+        assert set(removed) >= {str(run.path), str(log), str(feedback)}  # the record went with the stop
+        assert not run.path.exists() and not record.exists() and not log.exists() and not feedback.exists()
+    finally:
+        for pid in deploy.servers(run.path):  # a failing run must not leave a server behind
+            os.kill(pid, signal.SIGKILL)

@@ -123,6 +123,27 @@ def test_a_torn_last_history_line_is_skipped_and_does_not_swallow_the_resume(tin
     assert history[-1] == {**history[-1], "type": "status", "status": "completed"}
 
 
+def test_an_unreadable_checkpoint_is_kept_and_the_run_resumes_once_the_cause_is_fixed(tiny_model, sentiment_csv,
+                                                                                      monkeypatch):
+    kill_at_step(monkeypatch, 25)
+    with pytest.raises(Killed):
+        training.execute(quick(tiny_model, sentiment_csv))
+    run = list_runs()[0]
+    latest = checkpoint_dir(run.path) / json.loads((checkpoint_dir(run.path) / LATEST).read_text())["dir"]
+    weights = latest / "optimizer.safetensors"
+    good = weights.read_bytes()
+    weights.write_bytes(b"\x80\x04 not what was saved")  # e.g. a disk that was not mounted yet
+    with pytest.raises(RunError, match="cannot be read"):
+        training.execute(read_config(run), run=run, resume=True)
+    assert run.status()["status"] == RunStatus.FAILED and "cannot be read" in run.status()["reason"]
+    assert has_checkpoint(run.path) and check_resumable(run)  # kept: a second try is possible
+
+    weights.write_bytes(good)  # the cause fixed
+    result = training.execute(read_config(run), run=run, resume=True)
+    assert result.status == RunStatus.COMPLETED
+    assert any(e.get("message", "").startswith("Resumed from step 20") for e in run.history())
+
+
 def test_resume_refuses_a_finished_run_and_a_failed_run_without_checkpoint(tiny_model, sentiment_csv):
     done = training.execute(quick(tiny_model, sentiment_csv, epochs=1)).run
     with pytest.raises(RunError, match="already finished"):

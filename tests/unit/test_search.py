@@ -3,16 +3,20 @@ evaluation, the best run marked; in this thread (CLI) or through the run queue (
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
 
 import pytest
 
+from tuneboard.checks import check_config
 from tuneboard.config import TrainConfig
 from tuneboard.errors import ConfigError
+from tuneboard.liveness import HEARTBEAT_FILE, stale_s
 from tuneboard.protocol import RunStatus, TrialStatus
-from tuneboard.runs import open_run
-from tuneboard.search import PRUNED_REASON, Budget, Param, resume_search, run_search, start_search
-from tuneboard.studies import best_runs, list_studies, load_study, storage_url
+from tuneboard.runs import create_run, open_run
+from tuneboard.search import PRUNED_REASON, Budget, Param, Search, create_study, resume_search, run_search, start_search
+from tuneboard.studies import StudyRecord, best_runs, list_studies, load_study, storage_url
 
 SPACE = (Param("learning_rate", "log", 1e-6, 3e-3), Param("epochs", "int", 2, 3))
 # two good trials first (the pruner's reference), then one that cannot learn (learning rate 1e-6)
@@ -141,3 +145,32 @@ def test_cli_search_without_a_budget_is_one_line_and_exit_code_2(sentiment_csv, 
 
     assert main(["search", str(sentiment_csv)]) == 2
     assert "needs a budget" in capsys.readouterr().err
+
+
+
+def test_a_study_is_running_while_its_search_beats_and_interrupted_when_nobody_does_whatever_its_pid(
+        sentiment_csv):
+    seen = []
+
+    def runner(config, data, watch, stop):  # a trial that looks at its study as the Search page does
+        seen.append(load_study(record.study_id).status)
+        return create_run(config), RunStatus.FAILED
+
+    config = base(sentiment_csv, "tfidf")
+    data = check_config(config)
+    record = create_study(config, Budget(trials=1), data, space=SPACE)
+    assert load_study(record.study_id).status == RunStatus.RUNNING  # just created: its thread is on the way
+    Search(record, data).run(Budget(trials=1), runner, threading.Event())
+    assert seen == [RunStatus.RUNNING]
+
+    # After a restart in a container the server is PID 1 again: the PID in study.json is alive, the search is not.
+    dead = StudyRecord(study_id="restarted", metric="macro_f1", direction="maximize", base={}, space=[],
+                       budget={"trials": 3}, status=RunStatus.RUNNING, pid=os.getpid())
+    dead.save()
+    assert load_study("restarted").status == RunStatus.INTERRUPTED
+    (dead.path / HEARTBEAT_FILE).touch()
+    assert load_study("restarted").status == RunStatus.RUNNING
+    old = time.time() - 2 * stale_s()
+    os.utime(dead.path / HEARTBEAT_FILE, (old, old))
+    interrupted = load_study("restarted")
+    assert interrupted.status == RunStatus.INTERRUPTED and "Resume" in interrupted.reason
