@@ -33,7 +33,7 @@ def status() -> None:
         return
     alive = deploy.health(dep, timeout=0.5)
     headline({t("deploy.status"): t("deploy.serving") if alive else t("deploy.starting"),
-              t("deploy.backend"): dep.backend, t("deploy.predictions"): f"{alive['rows']:,}" if alive else "-"})
+              t("deploy.backend"): dep.backend, t("deploy.predictions"): f"{alive['rows']:,}" if alive and "rows" in alive else "-"})
     with st.container(key="deploy_url"):  # a code box, not a metric: the address is too long for one
         st.code(dep.url, language=None)
     if alive is None:

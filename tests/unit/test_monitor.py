@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tuneboard import access, deploy, monitor
+from tuneboard import access, deploy, monitor, traffic
 
 
 def synthetic_log(run_path, confidences, labels, store_texts=False):
@@ -27,7 +27,9 @@ def test_the_log_keeps_a_hash_and_length_unless_texts_are_stored(tmp_path):
     synthetic_log(tmp_path, [0.9, 0.6], ["pos", "neg"])
     log = monitor.read_log(tmp_path)
     assert len(log) == 2 and log["text"].isna().all() and log["text_len"].tolist() == [13, 13]
-    assert log["text_sha"].tolist() == [monitor.text_digest("text number 0"), monitor.text_digest("text number 1")]
+    key = monitor.digest_key(tmp_path)
+    assert log["text_sha"].tolist() == [monitor.text_digest("text number 0", key),
+                                        monitor.text_digest("text number 1", key)]
     synthetic_log(tmp_path, [0.7], ["neg"], store_texts=True)
     assert monitor.read_log(tmp_path).sort_values("id")["text"].tolist()[-1] == "text number 0"
 
@@ -49,10 +51,9 @@ def test_a_log_like_validation_is_stable_and_a_drifting_one_is_flagged(tmp_path)
 
 def test_summary_lowest_confidence_and_labeled_rows_appended(tmp_path):
     synthetic_log(tmp_path, [0.95, 0.51, 0.7, 0.99], ["pos", "neg", "pos", "neg"], store_texts=True)
-    log = monitor.read_log(tmp_path)
-    summary = monitor.traffic_summary(log)
-    assert summary["rows"] == 4 and summary["p50_ms"] == pytest.approx(6.5) and summary["per_minute"].sum() == 4
-    unsure = monitor.lowest_confidence(log, n=2)
+    view = traffic.traffic_view(tmp_path)
+    assert view.rows == 4 and view.p50_ms == pytest.approx(6.5) and view.per_minute.sum() == 4
+    unsure = traffic.lowest_confidence(tmp_path, n=2)
     assert unsure["text"].tolist() == ["text number 1", "text number 2"]
     dest = tmp_path / "feedback" / "run.csv"
     monitor.append_labeled(dest, pd.DataFrame({"text": ["a", "b"], "label": ["pos", ""]}))
