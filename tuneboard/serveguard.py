@@ -85,14 +85,6 @@ def guarded_protocol(limits: ServeLimits) -> type:
     return GuardedH11Protocol
 
 
-class _TooLarge(Exception):
-    pass
-
-
-class _TooSlow(Exception):
-    pass
-
-
 @dataclass
 class Pressure:
     """What the guard holds now and has refused, for ``/health``."""
@@ -135,9 +127,13 @@ class RequestGuard:
             now.bytes_in_flight -= size
 
     async def _guarded(self, scope: dict, receive: Any, send: Any, limit: int) -> None:
+        # An HTTPException raised while FastAPI reads the body is answered by the app (any other error there
+        # becomes its generic 400); "Connection: close" makes uvicorn drop the rest of a slow body.
+        from fastapi import HTTPException
+
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.limits.timeout_s
-        seen, body_done, started = 0, False, False
+        seen, body_done = 0, False
 
         async def limited() -> dict:
             nonlocal seen, body_done
@@ -146,26 +142,15 @@ class RequestGuard:
             try:
                 message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.001))
             except asyncio.TimeoutError:
-                raise _TooSlow from None
+                raise HTTPException(408, t("serving.slow_body", seconds=self.limits.timeout_s),
+                                    headers={"Connection": "close"}) from None
             seen += len(message.get("body", b""))
             body_done = not message.get("more_body", False)
             if seen > limit:
-                raise _TooLarge
+                raise HTTPException(413, too_large(limit), headers={"Connection": "close"})
             return message
 
-        async def tracked(message: dict) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited, tracked)
-        except _TooLarge:
-            if not started:
-                await send_json(send, 413, too_large(limit))
-        except _TooSlow:
-            if not started:
-                await send_json(send, 408, t("serving.slow_body", seconds=self.limits.timeout_s), close=True)
+        await self.app(scope, limited, send)
 
 
 def too_large(limit: int) -> str:

@@ -202,7 +202,7 @@ def create_app(run_path: str | Path, backend: str = "torch", api_keys: str | Pat
     keys = load_key_hashes(api_keys) if api_keys else None
     batcher = MicroBatcher(predictor.scores, max_wait_ms=max_wait_ms)
     log = (PredictionLog(log_path(run.path), store_texts=store_texts, retention=retention or Retention(),
-                         on_drop=_report_drop) if monitor else None)
+                         on_drop=report_dropped_rows) if monitor else None)
     info = _info(run, predictor, backend, max_wait_ms, limits)
     pressure = Pressure()
     started = time.time()
@@ -288,7 +288,7 @@ def create_app(run_path: str | Path, backend: str = "torch", api_keys: str | Pat
     return app
 
 
-def _report_drop(rows: int, total: int) -> None:
+def report_dropped_rows(rows: int, total: int) -> None:
     """The server log's line when monitor rows could not be written (a full disk, a locked file)."""
     print(t("serving.rows_dropped", rows=rows, total=total), file=sys.stderr, flush=True)
 

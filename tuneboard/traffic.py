@@ -17,6 +17,10 @@ from .monitor import BINS, dropped_rows, log_path
 
 LATENCY_SAMPLE = 20_000  # the newest rows the latency percentiles read
 MINUTES = 1_440  # the per-minute chart's last day of traffic
+# The bin of np.histogram(clip(confidence, 0, 1), BINS), written with the same edges (0.6 * 10 is not 6 in floats).
+_BIN_OF_CONFIDENCE = ("CASE WHEN confidence IS NULL THEN NULL "
+                      + " ".join(f"WHEN confidence < {float(edge)!r} THEN {i}" for i, edge in enumerate(BINS[1:-1]))
+                      + f" ELSE {len(BINS) - 2} END")
 
 
 @dataclass
@@ -60,10 +64,9 @@ def traffic_view(run_path: str | Path) -> TrafficView:
         stamps = pd.to_datetime([m * 60 for m, _ in minutes], unit="s")
         view.per_minute = pd.Series([n for _, n in minutes], index=stamps, dtype=float)
         hist = np.zeros(len(BINS) - 1, int)
-        # One pass for both: the label mix and the confidence histogram (BINS are tenths; 1.0 is in the last).
-        for label, tenth, n in con.execute(
-                "SELECT label, MIN(MAX(CAST(confidence * 10 AS INTEGER), 0), 9), COUNT(*) FROM predictions "
-                "GROUP BY label, 2"):
+        # One pass for both: the label mix and the confidence histogram.
+        for label, tenth, n in con.execute(f"SELECT label, {_BIN_OF_CONFIDENCE}, COUNT(*) FROM predictions "
+                                           "GROUP BY label, 2"):
             view.label_counts[label] = view.label_counts.get(label, 0) + n
             if tenth is not None:
                 hist[tenth] += n
