@@ -15,7 +15,14 @@ st.caption(t("monitor.caption"))
 
 summary = run_picker()
 run = open_run(summary["path"])
-view = traffic.traffic_view(run.path)  # aggregates computed in SQLite: the log is never read whole
+
+
+@st.cache_data(max_entries=8, show_spinner=False)  # a rerun (labeling a row) reuses the counts until the log changes
+def aggregates(path: str, stamp: tuple) -> traffic.TrafficView:
+    return traffic.traffic_view(path)  # computed in SQLite: the log is never read whole
+
+
+view = aggregates(str(run.path), traffic.log_stamp(run.path))
 if view.dropped:
     st.warning(t("monitor.dropped", rows=f"{view.dropped:,}"), icon=":material/warning:")
 if not view.rows:

@@ -34,8 +34,8 @@ class ServeLimits:
     max_connections: int = 512
     timeout_s: float = 10.0
     keep_alive_s: float = 5.0
-    max_in_flight: int = 64
-    max_in_flight_bytes: int = 64_000_000
+    max_in_flight: int = 32
+    max_in_flight_bytes: int = 16_000_000
     max_body_bytes: int = 1_000_000
 
     def __post_init__(self) -> None:

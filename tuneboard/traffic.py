@@ -38,6 +38,13 @@ class TrafficView:
     confidence_hist: list[int] = field(default_factory=lambda: [0] * (len(BINS) - 1))
 
 
+def log_stamp(run_path: str | Path) -> tuple[int, ...]:
+    """Changes whenever the server writes the log (the file or its write-ahead log): a cache key for a view."""
+    path = log_path(run_path)
+    stats = [p.stat() if p.is_file() else None for p in (path, path.with_name(path.name + "-wal"))]
+    return tuple(v for st in stats for v in ((st.st_mtime_ns, st.st_size) if st else (0, 0)))
+
+
 def _read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
 
