@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from .errors import ConfigError
 from .i18n import t
-from .serveguard import RequestGuard, ServeLimits, guarded_protocol
+from .serveguard import ACCEPT_BATCH, RequestGuard, ServeLimits, guarded_protocol
 
 MAX_INPUTS = 256
 MAX_CHARS = 20_000
@@ -348,4 +348,4 @@ def serve(run_path: str | Path, host: str = "127.0.0.1", port: int = 8000, backe
         print(warning, file=sys.stderr, flush=True)
     print(f"serving {Path(run_path).name} ({backend}) on http://{host}:{port}  (API docs: /docs)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, http=guarded_protocol(limits),
-                timeout_keep_alive=limits.keep_alive_s)
+                timeout_keep_alive=limits.keep_alive_s, backlog=ACCEPT_BATCH)
