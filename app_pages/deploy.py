@@ -32,8 +32,9 @@ def status() -> None:
         st.info(t("deploy.not_deployed"))
         return
     alive = deploy.health(dep, timeout=0.5)
+    rows = f"{alive['rows']:,}" if alive and "rows" in alive else "-"  # a keyed server tells key holders only
     headline({t("deploy.status"): t("deploy.serving") if alive else t("deploy.starting"),
-              t("deploy.backend"): dep.backend, t("deploy.predictions"): f"{alive['rows']:,}" if alive else "-"})
+              t("deploy.backend"): dep.backend, t("deploy.predictions"): rows})
     with st.container(key="deploy_url"):  # a code box, not a metric: the address is too long for one
         st.code(dep.url, language=None)
     if alive is None:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from components import servecharts
 from components.widgets import headline, run_picker, show_error
-from tuneboard import monitor
+from tuneboard import monitor, traffic
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
 from tuneboard.runs import open_run
@@ -15,20 +15,30 @@ st.caption(t("monitor.caption"))
 
 summary = run_picker()
 run = open_run(summary["path"])
-log = monitor.read_log(run.path)
-if log.empty:
+
+
+@st.cache_data(max_entries=8, show_spinner=False)  # a rerun (labeling a row) reuses the counts until the log changes
+def aggregates(path: str, stamp: tuple) -> traffic.TrafficView:
+    return traffic.traffic_view(path)  # computed in SQLite: the log is never read whole
+
+
+view = aggregates(str(run.path), traffic.log_stamp(run.path))
+if view.dropped:
+    st.warning(t("monitor.dropped", rows=f"{view.dropped:,}"), icon=":material/warning:")
+if not view.rows:
     st.info(t("monitor.empty"))
     st.stop()
 
-traffic = monitor.traffic_summary(log)
-headline({t("monitor.predictions"): f"{traffic['rows']:,}", t("monitor.p50"): f"{traffic['p50_ms']:,.1f} ms",
-          t("monitor.p95"): f"{traffic['p95_ms']:,.1f} ms"})
-st.plotly_chart(servecharts.requests_figure(traffic["per_minute"]), config={"displaylogo": False})
+headline({t("monitor.predictions"): f"{view.rows:,}", t("monitor.p50"): f"{view.p50_ms:,.1f} ms",
+          t("monitor.p95"): f"{view.p95_ms:,.1f} ms"})
+if view.latency_rows < view.rows:
+    st.caption(t("monitor.latency_sample", rows=f"{view.latency_rows:,}"))
+st.plotly_chart(servecharts.requests_figure(view.per_minute), config={"displaylogo": False})
 
 predictions = run.path / "predictions.parquet"
 validation = pd.read_parquet(predictions) if predictions.is_file() else pd.DataFrame()
 labels = (run.metrics() or {}).get("labels") or []
-drift = monitor.drift_report(log, validation, labels)
+drift = monitor.drift_from_counts(view.rows, view.confidence_hist, view.label_counts, validation, labels)
 alert = {"significant": st.error, "moderate": st.warning, "stable": st.success}.get(drift["level"], st.info)
 alert(drift["message"], icon=":material/monitoring:")
 
@@ -42,7 +52,7 @@ if labels:
         t("monitor.confidence_title"), t("monitor.confidence")), config={"displaylogo": False})
 
 st.subheader(t("monitor.least_sure"))
-unsure = monitor.lowest_confidence(log)
+unsure = traffic.lowest_confidence(run.path)
 if unsure.empty:
     st.caption(t("monitor.not_stored"))
     st.stop()

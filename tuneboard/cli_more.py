@@ -92,17 +92,53 @@ def add_serve_parsers(sub: Any) -> None:
                     help="torch (default), or the ONNX fp32 / int8 export (made on first use)")
     sp.add_argument("--api-keys", help="file of hashed API keys; clients then send 'Authorization: Bearer <key>'")
     sp.add_argument("--store-texts", action="store_true",
-                    help="keep served texts in the monitor log (default: a hash and the length only)")
+                    help="keep served texts in the monitor log (default: a keyed hash and the length only)")
+    sp.add_argument("--allow-no-key", action="store_true",
+                    help="serve a network --host without --api-keys (anyone who reaches the port may use it)")
+    _limit_flags(sp)
     sp = sub.add_parser("api-key", help="make an API key, append its hash to FILE and print the key once")
     sp.add_argument("file")
     sp.add_argument("--name", default="", help="a note stored beside the hash (who the key is for)")
 
 
+LIMIT_FLAGS = {  # ServeLimits / Retention field: (flag, type, help)
+    "max_connections": ("--max-connections", int, "open connections at most; more get a 503 (default %(default)s, "
+                        "kept below the file limit)"),
+    "timeout_s": ("--timeout", float, "seconds a client has to send a request's headers, then its body "
+                  "(default %(default)s)"),
+    "keep_alive_s": ("--keep-alive", float, "seconds an idle connection stays open (default %(default)s)"),
+    "max_in_flight": ("--max-in-flight", int, "requests read or answered at once; more get a fast 503 with "
+                      "Retry-After (default %(default)s)"),
+    "max_in_flight_bytes": ("--max-in-flight-bytes", int, "their bodies' bytes together (default %(default)s)"),
+    "max_body_bytes": ("--max-body-bytes", int, "one request body at most (default %(default)s)"),
+    "rows": ("--keep-rows", int, "monitor log: keep the newest N predictions (default %(default)s; 0 = all)"),
+    "days": ("--keep-days", float, "monitor log: drop predictions older than D days (default %(default)s; 0 = never)"),
+}
+
+
+def _limit_flags(sp: argparse.ArgumentParser) -> None:
+    from dataclasses import fields
+
+    from .monitor import Retention
+    from .serveguard import ServeLimits
+
+    defaults = {f.name: f.default for cls in (ServeLimits, Retention) for f in fields(cls)}
+    group = sp.add_argument_group("limits")
+    for name, (flag, kind, text) in LIMIT_FLAGS.items():
+        group.add_argument(flag, dest=name, type=kind, default=defaults[name], help=text)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    from dataclasses import fields
+
+    from .monitor import Retention
+    from .serveguard import ServeLimits
     from .serving import serve
 
+    limits = ServeLimits(**{f.name: getattr(args, f.name) for f in fields(ServeLimits)})
+    retention = Retention(rows=args.rows, days=args.days)
     serve(args.run_dir, host=args.host, port=args.port, backend=args.backend, api_keys=args.api_keys,
-          store_texts=args.store_texts)
+          store_texts=args.store_texts, allow_no_key=args.allow_no_key, limits=limits, retention=retention)
     return 0
 
 

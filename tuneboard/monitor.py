@@ -1,8 +1,11 @@
 """What a served model sees: every prediction logged to SQLite, summarised, and compared with validation.
 
 The log is ``<run>/monitor.sqlite`` (WAL, so the Monitor page reads while the server writes). By
-default a text is stored as a hash and a length only; ``store_texts=True`` (the operator's choice)
-keeps the text too, so the lowest-confidence ones can be labeled and added to a dataset.
+default a text is stored as a keyed digest (HMAC-SHA256 with a per-run secret kept 0600 in the deployments
+folder, never in the run folder, so a shared or copied log cannot be checked against guessed texts) and a
+length only; ``store_texts=True`` (the operator's choice) keeps the text too, so the lowest-confidence ones
+can be labeled and added to a dataset. The server keeps the log bounded (``Retention``: rows and days) and
+counts the rows it could not write (a full disk): in ``/health``, in its log and in the file itself.
 
 Drift: the population stability index (PSI) of the served confidence histogram against the
 validation set's (``predictions.parquet``), and the Jensen-Shannon distance of the label mix.
@@ -11,12 +14,15 @@ PSI below 0.1 is the usual "no shift", 0.1-0.25 "moderate", above 0.25 "signific
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
 import sqlite3
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -29,7 +35,10 @@ BINS = np.linspace(0.0, 1.0, 11)
 PSI_MODERATE, PSI_SIGNIFICANT = 0.1, 0.25
 _SCHEMA = """CREATE TABLE IF NOT EXISTS predictions (
     id INTEGER PRIMARY KEY, ts REAL NOT NULL, latency_ms REAL NOT NULL, backend TEXT, label TEXT,
-    confidence REAL, value REAL, text_sha TEXT, text_len INTEGER, text TEXT, text_pair TEXT)"""
+    confidence REAL, value REAL, text_sha TEXT, text_len INTEGER, text TEXT, text_pair TEXT);
+CREATE INDEX IF NOT EXISTS predictions_ts ON predictions (ts);
+CREATE TABLE IF NOT EXISTS monitor_state (key TEXT PRIMARY KEY, value REAL NOT NULL)"""
+MAX_PENDING = 200_000  # rows waiting for the writer; past it they are dropped (and counted), not kept in memory
 COLUMNS = ("ts", "latency_ms", "backend", "label", "confidence", "value", "text_sha", "text_len", "text", "text_pair")
 
 
@@ -49,21 +58,63 @@ def _connect(path: Path) -> sqlite3.Connection:
     con = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
-    con.execute(_SCHEMA)
+    con.executescript(_SCHEMA)
     return con
 
 
-def text_digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+def digest_key_path(run_path: str | Path) -> Path:
+    """Where the run's digest secret lives: beside the server logs (``deployments/``), outside the run folder."""
+    from .deploy import state_dir
+
+    return state_dir() / f"{Path(run_path).name}.digest-key"
+
+
+def digest_key(run_path: str | Path) -> bytes:
+    """The run's digest secret (32 random bytes, made once, mode 0600)."""
+    path = digest_key_path(run_path)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another server made it first
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as f:
+        f.write(os.urandom(32))
+    return path.read_bytes()
+
+
+def text_digest(text: str, key: bytes) -> str:
+    return hmac.new(key, text.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How much of the log the server keeps: the newest ``rows`` and at most ``days`` old (0 = no limit)."""
+
+    rows: int = 1_000_000
+    days: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.rows < 0 or self.days < 0:
+            raise DataError(t("serving.retention_negative", rows=self.rows, days=self.days))
 
 
 class PredictionLog:
     """Buffered writer: ``record`` is cheap (the request path), a background thread writes every
-    ``flush_s`` seconds in one transaction, so logging adds no SQLite time to a request."""
+    ``flush_s`` seconds in one transaction, so logging adds no SQLite time to a request. The same
+    transaction trims the log to ``retention`` and stores how many rows were dropped so far."""
 
-    def __init__(self, path: str | Path, store_texts: bool = False, flush_s: float = 0.5) -> None:
+    def __init__(self, path: str | Path, store_texts: bool = False, flush_s: float = 0.5,
+                 retention: Retention | None = None, on_drop: Callable[[int, int], None] | None = None) -> None:
         self.path, self.store_texts, self.flush_s = Path(path), store_texts, flush_s
+        self.retention, self.on_drop = retention or Retention(), on_drop
+        self._key = digest_key(self.path.parent)
         self._con = _connect(self.path)
+        self.dropped = int(dropped_rows(self._con))
+        self._drop_lock, self._unreported, self._reported_at = threading.Lock(), 0, 0.0
         self._pending: deque[tuple[Any, ...]] = deque()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="tuneboard-monitor", daemon=True)
@@ -72,34 +123,76 @@ class PredictionLog:
     def record(self, rows: Iterable[dict[str, Any]]) -> None:
         """Queue rows with ts, latency_ms, backend, label, confidence, value, text, text_pair."""
         for r in rows:
+            if len(self._pending) >= MAX_PENDING:  # the writer cannot keep up: count it, hold no more memory
+                self._drop(1)
+                continue
             text = str(r.get("text", ""))
             pair = r.get("text_pair")
             self._pending.append((r.get("ts", time.time()), float(r["latency_ms"]), r.get("backend"), r.get("label"),
-                                  r.get("confidence"), r.get("value"), text_digest(text), len(text),
+                                  r.get("confidence"), r.get("value"), text_digest(text, self._key), len(text),
                                   text if self.store_texts else None, pair if self.store_texts else None))
 
     def flush(self) -> int:
         rows = []
         while self._pending:
             rows.append(self._pending.popleft())
-        if rows:
+        try:
             with self._con:
-                self._con.executemany(f"INSERT INTO predictions ({', '.join(COLUMNS)}) "
-                                      f"VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+                if rows:
+                    self._con.executemany(f"INSERT INTO predictions ({', '.join(COLUMNS)}) "
+                                          f"VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+                self._trim()
+                self._con.execute("INSERT OR REPLACE INTO monitor_state VALUES ('dropped', ?)", (self.dropped,))
+        except sqlite3.Error:
+            self._drop(len(rows))
+            raise
         return len(rows)
+
+    def stats(self) -> dict[str, int]:
+        """For ``/health``: rows waiting to be written and rows dropped so far."""
+        return {"log_pending": len(self._pending), "log_dropped": self.dropped}
+
+    def _trim(self) -> None:
+        if self.retention.rows:
+            self._con.execute("DELETE FROM predictions WHERE id <= (SELECT MAX(id) FROM predictions) - ?",
+                              (self.retention.rows,))
+        if self.retention.days:
+            self._con.execute("DELETE FROM predictions WHERE ts < ?", (time.time() - self.retention.days * 86400,))
+
+    def _drop(self, rows: int) -> None:
+        """Count lost rows; tell ``on_drop`` (the server's log) at most every 10 s, not once per failed flush."""
+        if not rows:
+            return
+        with self._drop_lock:
+            self.dropped += rows
+            self._unreported += rows
+            if self.on_drop is None or time.monotonic() - self._reported_at < 10:
+                return
+            report, self._unreported, self._reported_at = self._unreported, 0, time.monotonic()
+        self.on_drop(report, self.dropped)
 
     def _loop(self) -> None:
         while not self._stop.wait(self.flush_s):
             try:
                 self.flush()
             except sqlite3.Error:
-                pass  # a locked or full disk costs log rows, never the server; the next flush retries
+                pass  # a locked or full disk costs log rows (counted), never the server; the next flush retries
 
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
-        self.flush()
+        try:
+            self.flush()
+        except sqlite3.Error:
+            pass  # counted in flush; closing must not fail the server's shutdown
+        if self._unreported and self.on_drop is not None:
+            self.on_drop(self._unreported, self.dropped)
         self._con.close()
+
+
+def dropped_rows(con: sqlite3.Connection) -> float:
+    row = con.execute("SELECT value FROM monitor_state WHERE key = 'dropped'").fetchone()
+    return row[0] if row else 0
 
 
 def read_log(run_path: str | Path, since: float | None = None) -> Any:
@@ -141,29 +234,39 @@ def confidence_histogram(values: Iterable[float]) -> np.ndarray:
     return np.histogram(np.clip(v, 0, 1), bins=BINS)[0]
 
 
-def label_mix(labels: Iterable[str], names: list[str]) -> np.ndarray:
-    """Counts per label name (multi-label "a|b" counts once for a and once for b)."""
+def label_mix(labels: Iterable[str] | dict[str, int], names: list[str]) -> np.ndarray:
+    """Counts per label name from labels, or from ``{label: count}`` (multi-label "a|b" counts once for a and
+    once for b)."""
     index = {n: i for i, n in enumerate(names)}
+    counts = labels.items() if isinstance(labels, dict) else ((label, 1) for label in labels)
     out = np.zeros(len(names))
-    for label in labels:
+    for label, n in counts:
         for part in str(label).split("|") if label else []:
             if part in index:
-                out[index[part]] += 1
+                out[index[part]] += n
     return out
 
 
 def drift_report(log: Any, validation: Any, labels: list[str], min_rows: int = 30) -> dict[str, Any]:
     """Confidence PSI and label-mix JS distance of the served rows against validation, plus a sentence."""
     served_conf = confidence_histogram(log["confidence"].dropna()) if len(log) else np.zeros(len(BINS) - 1)
+    served_labels = log["label"].value_counts().to_dict() if len(log) else {}
+    return drift_from_counts(int(len(log)), served_conf, served_labels, validation, labels, min_rows)
+
+
+def drift_from_counts(rows: int, served_conf: Any, served_labels: dict[str, int], validation: Any,
+                      labels: list[str], min_rows: int = 30) -> dict[str, Any]:
+    """``drift_report`` from what SQL can count: the confidence histogram over ``BINS`` and ``{label: rows}``."""
+    served_conf = np.asarray(served_conf, float)
     val_conf = confidence_histogram(validation["confidence"]) if "confidence" in validation else None
-    out: dict[str, Any] = {"rows": int(len(log)), "bins": BINS.tolist(), "served_confidence": served_conf.tolist(),
+    out: dict[str, Any] = {"rows": rows, "bins": BINS.tolist(), "served_confidence": served_conf.tolist(),
                            "validation_confidence": val_conf.tolist() if val_conf is not None else None,
-                           "served_labels": label_mix(log["label"], labels).tolist() if len(log) else [0] * len(labels),
+                           "served_labels": label_mix(served_labels, labels).tolist(),
                            "validation_labels": label_mix(validation.get("predicted", []), labels).tolist(),
                            "labels": labels, "psi": None, "js": None}
-    if val_conf is None or len(log) < min_rows:
+    if val_conf is None or rows < min_rows:
         out["level"] = "unknown"
-        out["message"] = (t("monitor.drift_too_few", rows=len(log), needed=min_rows)
+        out["message"] = (t("monitor.drift_too_few", rows=rows, needed=min_rows)
                           if val_conf is not None else t("monitor.drift_classifiers_only"))
         return out
     out["psi"] = psi(val_conf, served_conf)
@@ -178,23 +281,6 @@ def _drift_words(p: float, js: float) -> tuple[str, str]:
     if p >= PSI_MODERATE or js >= 0.15:
         return "moderate", t("monitor.drift_moderate", psi=f"{p:.2f}", js=f"{js:.2f}")
     return "stable", t("monitor.drift_stable", psi=f"{p:.2f}", js=f"{js:.2f}")
-
-
-def traffic_summary(log: Any) -> dict[str, Any]:
-    """Requests per minute (a series), latency p50/p95 and totals."""
-    import pandas as pd
-
-    if not len(log):
-        return {"rows": 0, "p50_ms": None, "p95_ms": None, "per_minute": pd.Series(dtype=float)}
-    minutes = pd.to_datetime(log["ts"], unit="s").dt.floor("min")
-    return {"rows": int(len(log)), "p50_ms": float(np.percentile(log["latency_ms"], 50)),
-            "p95_ms": float(np.percentile(log["latency_ms"], 95)), "per_minute": minutes.value_counts().sort_index()}
-
-
-def lowest_confidence(log: Any, n: int = 20) -> Any:
-    """The ``n`` stored texts the model was least sure about (distinct texts only)."""
-    rows = log[log["text"].notna() & log["confidence"].notna()] if len(log) else log
-    return rows.sort_values("confidence").drop_duplicates("text_sha").head(n)
 
 
 def append_labeled(dest: str | Path, rows: Any) -> Path:

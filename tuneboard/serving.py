@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import os
+import re
 import secrets
+import sys
 import time
+import unicodedata
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional, Union
@@ -30,8 +34,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from .errors import ConfigError
+from .i18n import t
+from .serveguard import ACCEPT_BATCH, RequestGuard, ServeLimits, guarded_protocol
 
-MAX_BODY_BYTES = 1_000_000
 MAX_INPUTS = 256
 MAX_CHARS = 20_000
 BACKENDS = ("torch", "onnx", "onnx-int8")
@@ -62,23 +67,30 @@ def hash_key(key: str) -> str:
     return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+KEY_LINE = re.compile(r"(sha256:[0-9a-f]{64})(?:[ \t]+\S.*)?")
+
+
 def load_key_hashes(path: str | Path) -> set[str]:
-    """Hashes from an API-key file: one ``sha256:<hex> [name]`` per line, ``#`` comments."""
+    """Hashes from an API-key file: one ``sha256:<hex> [name]`` per line, ``#`` comments. Any other line is
+    ignored (never half-trusted); a file with no valid line is an error."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as e:
         raise ConfigError(f"Cannot read the API-key file '{path}': {e.strerror or e}. "
                           "Create one with `python -m tuneboard api-key FILE`.") from None
-    hashes = {line.split()[0] for line in lines if line.strip() and not line.lstrip().startswith("#")}
-    bad = [h for h in hashes if not h.startswith("sha256:") or len(h) != 71]
-    if bad or not hashes:
+    found = (KEY_LINE.fullmatch(line.strip()) for line in lines if not line.lstrip().startswith("#"))
+    hashes = {m.group(1) for m in found if m}
+    if not hashes:
         raise ConfigError(f"The API-key file '{path}' holds no valid key hashes (lines must be 'sha256:<64 hex>'). "
                           "Create keys with `python -m tuneboard api-key FILE`.")
     return hashes
 
 
 def add_api_key(path: str | Path, name: str = "") -> str:
-    """Make a new key, append its hash (never the key) to ``path``, and return the key, shown once."""
+    """Make a new key, append its hash (never the key) to ``path``, and return the key, shown once.
+    ``name`` must be one line: a line break in it would add a line the key file trusts."""
+    if any(unicodedata.category(c).startswith("C") for c in name):
+        raise ConfigError(t("serving.key_name_control"))
     key = "tb_" + secrets.token_urlsafe(32)
     p = Path(path)
     old = p.read_text(encoding="utf-8") if p.is_file() else "# Tuneboard API keys: sha256 of each key, one per line\n"
@@ -88,6 +100,25 @@ def add_api_key(path: str | Path, name: str = "") -> str:
         f.write(old.rstrip("\n") + "\n" + f"{hash_key(key)} {name}".rstrip() + "\n")
     os.replace(tmp, p)
     return key
+
+
+def check_exposure(host: str, api_keys: str | Path | None, allow_no_key: bool = False) -> str | None:
+    """None when ``host`` is loopback or keys are on; a warning line when the operator opted out of keys on a
+    network address; a ``ConfigError`` otherwise (an open API there serves the model to anyone who can reach it)."""
+    if api_keys or _is_loopback(host):
+        return None
+    if not allow_no_key:
+        raise ConfigError(t("serving.network_needs_keys", host=host))
+    return t("serving.network_open_warning", host=host)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 # -- request and response shapes --------------------------------------------------------------------
@@ -155,73 +186,25 @@ def log_rows(predictor: Any, results: list[dict[str, Any]], pairs: list[str] | N
 
 
 # -- the app ------------------------------------------------------------------------------------------
-class _TooLarge(Exception):
-    pass
-
-
-class BodyLimit:
-    """ASGI middleware: a body over ``max_bytes`` gets a 413 before it is read in full."""
-
-    def __init__(self, app: Any, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            return await _json(send, 413 if length.isdigit() else 400, _too_large(self.max_bytes)
-                               if length.isdigit() else "The Content-Length header is not a number.")
-        seen = 0
-        started = False
-
-        async def limited() -> dict:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise _TooLarge
-            return message
-
-        async def tracked(message: dict) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited, tracked)
-        except _TooLarge:
-            if not started:
-                await _json(send, 413, _too_large(self.max_bytes))
-
-
-def _too_large(limit: int) -> str:
-    return f"The request body is over {limit:,} bytes. Send fewer or shorter texts per request (at most {MAX_INPUTS})."
-
-
-async def _json(send: Any, status: int, message: str) -> None:
-    import json
-
-    body = json.dumps({"error": message}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
-
-
 def create_app(run_path: str | Path, backend: str = "torch", api_keys: str | Path | None = None,
                store_texts: bool = False, monitor: bool = True, max_wait_ms: float = 3.0,
-               predictor: Any = None) -> Any:
-    """The FastAPI app serving ``run_path`` (see the module docstring for the contract)."""
+               predictor: Any = None, limits: ServeLimits | None = None, retention: Any = None) -> Any:
+    """The FastAPI app serving ``run_path`` (see the module docstring for the contract). With ``api_keys``,
+    everything but a bare ``{"status": "ok"}`` on ``/health`` needs a key, the API docs included."""
     from .microbatch import MicroBatcher
-    from .monitor import PredictionLog, log_path
+    from .monitor import PredictionLog, Retention, log_path
     from .runs import open_run
+    from .serveguard import Pressure
 
+    limits = limits or ServeLimits()
     run = open_run(run_path)
     predictor = predictor or load_backend(run.path, backend)
     keys = load_key_hashes(api_keys) if api_keys else None
     batcher = MicroBatcher(predictor.scores, max_wait_ms=max_wait_ms)
-    log = PredictionLog(log_path(run.path), store_texts=store_texts) if monitor else None
-    info = _info(run, predictor, backend, max_wait_ms)
+    log = (PredictionLog(log_path(run.path), store_texts=store_texts, retention=retention or Retention(),
+                         on_drop=report_dropped_rows) if monitor else None)
+    info = _info(run, predictor, backend, max_wait_ms, limits)
+    pressure = Pressure()
     started = time.time()
 
     @asynccontextmanager
@@ -232,9 +215,10 @@ def create_app(run_path: str | Path, backend: str = "torch", api_keys: str | Pat
         if log is not None:
             log.close()
 
-    app = FastAPI(title=f"Tuneboard: {run.run_id}", lifespan=lifespan, version="1",
-                  description="Text classification in the Hugging Face inference format. See POST /predict.")
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app = FastAPI(title=f"Tuneboard: {run.run_id}", lifespan=lifespan, version="1", docs_url=None, redoc_url=None,
+                  openapi_url=None, description="Text classification in the Hugging Face inference format. "
+                                                "See POST /predict.")
+    app.add_middleware(RequestGuard, limits=limits, pressure=pressure)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -251,19 +235,34 @@ def create_app(run_path: str | Path, backend: str = "torch", api_keys: str | Pat
                                       "it is still running. Retry, or report it with the request body."},
                             status_code=500)
 
-    def authorized(request: Request) -> None:
+    def holds_key(request: Request) -> bool:
         if keys is None:
-            return
+            return True
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         digest = hash_key(token.strip())
-        if scheme.lower() != "bearer" or not any(hmac.compare_digest(digest, k) for k in keys):
+        return scheme.lower() == "bearer" and any(hmac.compare_digest(digest, k) for k in keys)
+
+    def authorized(request: Request) -> None:
+        if not holds_key(request):
             raise HTTPException(401, "A valid API key is needed: send the header 'Authorization: Bearer <key>'.",
                                 headers={"WWW-Authenticate": "Bearer"})
 
     @app.get("/health")
-    async def health() -> dict[str, Any]:
+    async def health(request: Request) -> dict[str, Any]:
+        if not holds_key(request):  # a probe learns that it runs, nothing about the model or its traffic
+            return {"status": "ok"}
         return {"status": "ok", "run_id": run.run_id, "backend": backend, "uptime_s": round(time.time() - started, 1),
-                **batcher.stats()}
+                **batcher.stats(), **pressure.stats(), **(log.stats() if log is not None else {})}
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(authorized)])
+    async def openapi() -> dict[str, Any]:
+        return app.openapi()
+
+    @app.get("/docs", include_in_schema=False, dependencies=[Depends(authorized)])
+    async def docs() -> Any:
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title)
 
     @app.get("/info", dependencies=[Depends(authorized)])
     async def get_info() -> dict[str, Any]:
@@ -289,7 +288,12 @@ def create_app(run_path: str | Path, backend: str = "torch", api_keys: str | Pat
     return app
 
 
-def _info(run: Any, predictor: Any, backend: str, max_wait_ms: float) -> dict[str, Any]:
+def report_dropped_rows(rows: int, total: int) -> None:
+    """The server log's line when monitor rows could not be written (a full disk, a locked file)."""
+    print(t("serving.rows_dropped", rows=rows, total=total), file=sys.stderr, flush=True)
+
+
+def _info(run: Any, predictor: Any, backend: str, max_wait_ms: float, limits: ServeLimits) -> dict[str, Any]:
     from .export import SHOWN_METRICS
 
     cfg = run.config()
@@ -297,7 +301,8 @@ def _info(run: Any, predictor: Any, backend: str, max_wait_ms: float) -> dict[st
     info = {"run_id": run.run_id, "task": predictor.task, "labels": predictor.labels, "model": cfg.model_label,
             "backend": backend, "threshold": predictor.threshold, "text_pairs": bool(cfg.text_pair_column),
             "validation": {k: metrics[k] for k in SHOWN_METRICS if isinstance(metrics.get(k), (int, float))},
-            "limits": {"max_inputs": MAX_INPUTS, "max_chars": MAX_CHARS, "max_body_bytes": MAX_BODY_BYTES},
+            "limits": {"max_inputs": MAX_INPUTS, "max_chars": MAX_CHARS, "max_body_bytes": limits.max_body_bytes,
+                       "max_in_flight": limits.max_in_flight},
             "batching": {"max_wait_ms": max_wait_ms, "max_rows": 64}}
     folder = getattr(predictor, "folder", None)
     if folder is not None:
@@ -331,10 +336,16 @@ def _details(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def serve(run_path: str | Path, host: str = "127.0.0.1", port: int = 8000, backend: str = "torch",
-          api_keys: str | Path | None = None, store_texts: bool = False) -> None:
-    """Run the API with uvicorn until interrupted."""
+          api_keys: str | Path | None = None, store_texts: bool = False, allow_no_key: bool = False,
+          limits: ServeLimits | None = None, retention: Any = None) -> None:
+    """Run the API with uvicorn until interrupted. A network ``host`` needs ``api_keys`` (or ``allow_no_key``)."""
     import uvicorn
 
-    app = create_app(run_path, backend, api_keys=api_keys, store_texts=store_texts)
+    warning = check_exposure(host, api_keys, allow_no_key)
+    limits = limits or ServeLimits()
+    app = create_app(run_path, backend, api_keys=api_keys, store_texts=store_texts, limits=limits, retention=retention)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     print(f"serving {Path(run_path).name} ({backend}) on http://{host}:{port}  (API docs: /docs)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, http=guarded_protocol(limits),
+                timeout_keep_alive=limits.keep_alive_s, backlog=ACCEPT_BATCH)

@@ -50,3 +50,27 @@ def test_deploy_page_offers_start_snippets_and_the_format_table(sentiment_csv):
     table = at.dataframe[0].value
     assert table["Format"].tolist() == ["TF-IDF (scikit-learn)"] and table["One text p50 (ms)"].iloc[0] > 0
     assert any("deploy it as it is" in s.value for s in at.success)
+
+
+def test_monitor_reads_aggregates_not_the_whole_log_and_shows_rows_the_server_could_not_write(sentiment_csv,
+                                                                                               monkeypatch):
+    import sqlite3
+
+    from tuneboard import monitor
+
+    run = execute(TrainConfig(data=str(sentiment_csv), model="tfidf")).run
+    drifting_log(run.path, 120, prefix="drifting text")
+    con = sqlite3.connect(monitor.log_path(run.path))
+    with con:  # what a server that lost rows to a full disk leaves in the log once it can write again
+        con.execute("INSERT OR REPLACE INTO monitor_state VALUES ('dropped', 6001)")
+    con.close()
+
+    def whole_log(*args, **kwargs):
+        raise AssertionError("the Monitor page read the whole log")
+
+    monkeypatch.setattr(monitor, "read_log", whole_log)
+    monkeypatch.setattr(pd, "read_sql_query", whole_log)
+    at = open_page("monitor", run.run_id)
+    assert {m.label: m.value for m in at.metric}["Predictions"] == "120"
+    assert any("6,001 served predictions were not logged" in w.value for w in at.warning)
+    assert len(at.dataframe[0].value) == 20

@@ -18,7 +18,7 @@ from tuneboard.errors import ConfigError
 from tuneboard.inference import Predictor
 from tuneboard.microbatch import MicroBatcher
 from tuneboard.onnx_export import OnnxPredictor, ensure_onnx, read_parity
-from tuneboard.serving import add_api_key, create_app, load_backend
+from tuneboard.serving import add_api_key, check_exposure, create_app, hash_key, load_backend, load_key_hashes
 from tuneboard.training import execute
 
 TEXTS = ["great love happy", "awful terrible broken refund", "the parcel was late and slow", "hello"]
@@ -178,7 +178,7 @@ def test_api_keys_guard_predict_and_info_but_not_health(runs, tmp_path):
     with client(runs["tfidf"], api_keys=keys) as c:
         assert c.post("/predict", json={"inputs": "x"}).status_code == 401
         assert c.post("/predict", json={"inputs": "x"}, headers={"Authorization": "Bearer nope"}).status_code == 401
-        assert c.get("/info").status_code == 401 and c.get("/health").status_code == 200
+        assert c.get("/info").status_code == 401 and c.get("/health").json() == {"status": "ok"}
         ok = c.post("/predict", json={"inputs": "x"}, headers={"Authorization": f"Bearer {key}"})
         assert ok.status_code == 200 and "error" in c.get("/info").json()
 
@@ -201,5 +201,48 @@ def test_two_hundred_bad_requests_each_get_a_4xx_with_a_message_and_the_server_k
         huge = c.post("/predict", content=b'{"inputs": "' + b"a" * 10_000_000 + b'"}',
                       headers={"content-type": "application/json"})
         assert huge.status_code == 413 and "bytes" in huge.json()["error"]
+        chunked = c.post("/predict", content=(b"a" * 100_000 for _ in range(20)),  # no Content-Length
+                         headers={"content-type": "application/json"})
+        assert chunked.status_code == 413 and "bytes" in chunked.json()["error"]
         assert c.post("/predict", json={"inputs": "great"}).status_code == 200
         assert c.get("/health").json()["status"] == "ok"
+
+
+def test_a_key_name_with_a_line_break_is_refused_and_the_key_file_stays_as_it_was(tmp_path, capsys):
+    keys = tmp_path / "keys.txt"
+    add_api_key(keys, "ci")
+    before = keys.read_text()
+    forged = "x\n" + hash_key("tb_attacker") + " evil"
+    with pytest.raises(ConfigError, match="one line"):
+        add_api_key(keys, forged)
+    assert main(["api-key", str(keys), "--name", "a\rb"]) == 2
+    err = capsys.readouterr().err
+    assert "one line" in err and len(err.strip().splitlines()) == 1
+    assert keys.read_text() == before and hash_key("tb_attacker") not in load_key_hashes(keys)
+
+
+def test_the_key_file_reader_ignores_malformed_lines_and_trusts_only_whole_ones(tmp_path):
+    good, other = hash_key("tb_good"), hash_key("tb_other")
+    keys = tmp_path / "keys.txt"
+    keys.write_text(f"# comment\n{good} ci\ngarbage line\nsha256:zz\n{other}trailing\n{other.upper()}\n\n")
+    assert load_key_hashes(keys) == {good}
+    keys.write_text("garbage\n")
+    with pytest.raises(ConfigError, match="no valid key"):
+        load_key_hashes(keys)
+
+
+def test_a_network_host_needs_api_keys_or_an_explicit_opt_out_that_prints_a_warning(runs, tmp_path, monkeypatch,
+                                                                                    capsys):
+    import uvicorn
+
+    started: list[dict] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append(kw))  # nothing binds in this test
+    assert main(["serve", str(runs["tfidf"]), "--host", "0.0.0.0"]) == 2
+    err = capsys.readouterr().err
+    assert "--api-keys" in err and "--allow-no-key" in err and len(err.strip().splitlines()) == 1 and not started
+    assert main(["serve", str(runs["tfidf"]), "--host", "0.0.0.0", "--allow-no-key"]) == 0
+    assert started[0]["host"] == "0.0.0.0" and "without API keys" in capsys.readouterr().err
+    assert check_exposure("127.0.0.1", None) is None and check_exposure("::1", None) is None
+    assert check_exposure("localhost", None) is None and check_exposure("10.0.0.5", tmp_path / "keys") is None
+    with pytest.raises(ConfigError):
+        check_exposure("example.org", None)
