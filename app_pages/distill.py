@@ -5,7 +5,6 @@ from components import auth, state
 from components.live import live_panel
 from components.uploads import save_upload
 from components.widgets import run_picker, show_error
-from tuneboard import access
 from tuneboard.distill import (
     DistillSettings,
     check_teacher,
@@ -91,8 +90,7 @@ if start:
         settings = DistillSettings(layers=int(layers), temperature=float(temperature), alpha=float(alpha),
                                    epochs=int(epochs), unlabeled=record["path"] if record else None)
         student_config, data = plan(run.path, settings)
-        live = state.registry().submit(student_config, data)
-        access.record_owner(live.run.path, auth.current_user())
+        live = state.registry().submit(student_config, data, user=auth.current_user())  # owned and counted
         st.session_state["distill_student"] = live.run_id
     except TuneboardError as e:
         show_error(e)

@@ -3,19 +3,20 @@ drift, and the texts it was least sure about, ready to label for the next traini
 import pandas as pd
 import streamlit as st
 
-from components import servecharts
+from components import auth, servecharts
 from components.widgets import headline, run_picker, show_error
 from tuneboard import monitor
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
-from tuneboard.runs import open_run, runs_root
+from tuneboard.runs import open_run
 
 st.title(t("monitor.title"))
 st.caption(t("monitor.caption"))
 
 summary = run_picker()
 run = open_run(summary["path"])
-log = monitor.read_log(run.path)
+user = auth.current_user()
+log = monitor.read_log(run.path, user=user)
 if log.empty:
     st.info(t("monitor.empty"))
     st.stop()
@@ -42,6 +43,9 @@ if labels:
         t("monitor.confidence_title"), t("monitor.confidence")), config={"displaylogo": False})
 
 st.subheader(t("monitor.least_sure"))
+if not auth.allowed("view_texts", run.path):
+    st.info(t("access.monitor.texts_private"))
+    st.stop()
 unsure = monitor.lowest_confidence(log)
 if unsure.empty:
     st.caption(t("monitor.not_stored"))
@@ -53,11 +57,13 @@ edited = st.data_editor(table, hide_index=True, key="monitor_labels", disabled=[
                                        "label": st.column_config.SelectboxColumn(t("monitor.label"), options=labels),
                                        "confidence": st.column_config.ProgressColumn(
                                            t("monitor.confidence"), min_value=0, max_value=1)})
-dest = runs_root().parent / "feedback" / f"{run.run_id}.csv"
+if not auth.allowed("feedback", run.path):
+    st.caption(t("access.monitor.owner_adds"))
+    st.stop()
 if st.button(t("monitor.append"), key="monitor_append", icon=":material/playlist_add:"):
     try:
         rows = edited[edited["label"].fillna("").astype(str) != ""][["text", "label"]]
-        path = monitor.append_labeled(dest, rows)
+        path = monitor.add_feedback(run.path, rows, user)
         st.success(t("monitor.added", rows=len(rows)))
         st.code(str(path), language=None)
     except TuneboardError as e:

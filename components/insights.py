@@ -9,7 +9,7 @@ import streamlit as st
 
 from tuneboard.i18n import t
 
-from . import cache
+from . import auth, cache
 from .widgets import show_error
 
 EXPLAIN_SHOWN = 200  # mistakes offered in the "why?" picker
@@ -164,24 +164,22 @@ def _review(run: Any, found: pd.DataFrame, labels: list[str]) -> None:
 
 
 def report_button(run: Any) -> None:
-    """Build the stakeholder report of this run, then offer it as a download."""
+    """Build the stakeholder report of this run as the current user may read it, then offer it as a download.
+    It is kept in this session only: nothing is written into the run's folder (it may be someone else's)."""
     from tuneboard.errors import TuneboardError
-    from tuneboard.report import write_report
+    from tuneboard.report import report_for
 
     build, download = st.columns([1, 3], vertical_alignment="center")
     if build.button(t("insights.report"), key="insights_build_report", icon=":material/summarize:",
                     help=t("insights.report_help")):
         try:
             with st.spinner(t("insights.report_writing")):
-                path = write_report(run.path)
-            st.session_state["_report"] = {"run": run.run_id, "path": str(path)}
+                page = report_for(run.path, auth.current_user())
+            st.session_state["_report"] = {"run": run.run_id, "html": page.encode("utf-8")}
         except TuneboardError as e:
             show_error(e)
     done = st.session_state.get("_report")
     if done and done["run"] == run.run_id:
-        from pathlib import Path
-
-        data = Path(done["path"]).read_bytes()
-        download.download_button(t("insights.report_download"), data, file_name=f"{run.run_id}-report.html",
+        download.download_button(t("insights.report_download"), done["html"], file_name=f"{run.run_id}-report.html",
                                  mime="text/html", key="insights_report_download", type="primary",
                                  icon=":material/download:", on_click="ignore")

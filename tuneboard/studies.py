@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .access import LOCAL_ID
 from .errors import RunError
 from .protocol import ACTIVE, RunStatus, TrialStatus, parse_status
 from .runs import runs_root
@@ -67,6 +68,7 @@ class StudyRecord:
     created_at: float = field(default_factory=time.time)
     updated_at: float | None = None
     pid: int = field(default_factory=os.getpid)
+    owner: str = LOCAL_ID  # who started it (``access``): only they or an admin may stop it
 
     def __post_init__(self) -> None:
         self.status = parse_status(self.status)
