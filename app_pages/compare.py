@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from components import charts, evalcharts, nav
+from components.tables import show_table
 from components.widgets import fmt_duration, fmt_metric, run_label, short_id, show_error
 from tuneboard.compare import compare_runs
 from tuneboard.errors import TuneboardError
@@ -66,7 +67,7 @@ table = pd.DataFrame({
        for k in SCORES if k != metric and any(r.get(k) is not None for r in result["rows"])},
     t("runs.training_time"): [fmt_duration(r.get("wall_time_s")) for r in result["rows"]],
 })
-st.dataframe(table, hide_index=True)
+show_table(table, hide_index=True)
 
 st.subheader(t("compare.settings_differ"))
 diff = result["config_diff"]
@@ -75,4 +76,4 @@ if not diff:
 else:
     settings = pd.DataFrame({names[rid]: ["—" if v.get(rid) is None else str(v.get(rid)) for v in diff.values()]
                              for rid in result["histories"]}, index=list(diff))
-    st.dataframe(settings.rename_axis(t("compare.setting")).reset_index(), hide_index=True)
+    show_table(settings.rename_axis(t("compare.setting")).reset_index(), hide_index=True)

@@ -3,6 +3,7 @@ import streamlit as st
 
 from components import auth, state
 from components.live import live_panel
+from components.tables import show_table
 from components.uploads import save_upload
 from components.widgets import run_picker, show_error
 from tuneboard.distill import (
@@ -39,7 +40,7 @@ def comparison(student_path: str, key: str) -> None:
     measured = st.session_state.get("distill_table")
     if measured and measured["student"] == student_path:
         columns = ["model", "layers", "parameters", "size_mb", "p50_ms", "rows_per_s", "accuracy", "macro_f1"]
-        st.dataframe([{c: r[c] for c in columns} for r in measured["rows"]], hide_index=True,
+        show_table([{c: r[c] for c in columns} for r in measured["rows"]], hide_index=True,
                      column_config={"model": t("distill.col_model"), "layers": t("distill.col_layers"),
                                     "parameters": t("distill.col_parameters"),
                                     "size_mb": st.column_config.NumberColumn(t("distill.col_size"), format="%.1f"),

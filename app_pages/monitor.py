@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from components import auth, servecharts
+from components.tables import edit_table
 from components.widgets import headline, run_picker, show_error
 from tuneboard import monitor
 from tuneboard.errors import TuneboardError
@@ -52,7 +53,7 @@ if unsure.empty:
     st.stop()
 table = pd.DataFrame({"text": unsure["text"], "predicted": unsure["label"], "confidence": unsure["confidence"],
                       "label": ""})
-edited = st.data_editor(table, hide_index=True, key="monitor_labels", disabled=["text", "predicted", "confidence"],
+edited = edit_table(table, hide_index=True, key="monitor_labels", disabled=["text", "predicted", "confidence"],
                         column_config={"text": t("monitor.text"), "predicted": t("monitor.predicted"),
                                        "label": st.column_config.SelectboxColumn(t("monitor.label"), options=labels),
                                        "confidence": st.column_config.ProgressColumn(

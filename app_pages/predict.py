@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from components import batch, cache, charts, insights
+from components.tables import show_table
 from components.widgets import fmt_metric, headline, run_picker, show_error
 from tuneboard.errors import TuneboardError
 from tuneboard.files import safe_csv
@@ -64,7 +65,7 @@ def typed_text() -> None:
         table[name] = [r["scores"][name] for r in results]
     shares = {c: st.column_config.NumberColumn(c, format="percent") for c in predictor.labels}
     shares[conf_col] = st.column_config.ProgressColumn(conf_col, min_value=0, max_value=1, format="percent")
-    st.dataframe(table, hide_index=True, column_config=shares | {text_col: st.column_config.TextColumn(width="large")})
+    show_table(table, hide_index=True, column_config=shares | {text_col: st.column_config.TextColumn(width="large")})
     st.download_button(t("predict.download_csv"), safe_csv(table), "predictions.csv", "text/csv",
                        icon=":material/download:", on_click="ignore")
 
@@ -93,7 +94,7 @@ def file_predictions() -> None:
         batch.result_table(result, text_col)
     with counts:
         st.markdown(f"**{t('predict.rows_per_label')}**")
-        st.dataframe(result["counts"].rename("rows"), column_config={"_index": t("predict.label"),
+        show_table(result["counts"].rename("rows"), column_config={"_index": t("predict.label"),
                                                                       "rows": t("predict.rows_column")})
     name = record["name"].rsplit(".", 1)[0] + "-predictions.csv"
     st.download_button(t("predict.download_predictions"), result["csv"], name, "text/csv", key="predict_batch_download",

@@ -16,6 +16,7 @@ from tuneboard.i18n import t
 
 from . import auth, cache
 from .sources import FILE_TYPES, NONE
+from .tables import show_table
 from .uploads import save_upload
 
 PREVIEW_ROWS = 200
@@ -73,7 +74,7 @@ def result_table(result: dict[str, Any], text_column: str) -> None:
     first = [text_column, "predicted_label", *scores]
     config = {c: st.column_config.NumberColumn(c, format="percent") for c in scores}
     config[text_column] = st.column_config.TextColumn(width="medium")
-    st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True, height=300, column_config=config,
+    show_table(frame.head(PREVIEW_ROWS), hide_index=True, height=300, column_config=config,
                  column_order=first + [c for c in frame.columns if c not in first])
     if len(frame) > PREVIEW_ROWS:
         st.caption(t("batch.preview", shown=PREVIEW_ROWS, rows=f"{len(frame):,}"))

@@ -11,6 +11,7 @@ from tuneboard.protocol import BASELINE_MODEL
 
 from . import auth, charts, evalcharts
 from .charts import PLOTLY_CONFIG
+from .tables import show_table
 from .widgets import fmt_metric, plain, show_error
 
 HEADLINES = {"single_label": ("accuracy", "macro_f1", "weighted_f1"),
@@ -88,7 +89,7 @@ def per_class(metrics: dict[str, Any], select_key: str | None = None, on_select:
     table = pd.DataFrame.from_dict(metrics["per_class"], orient="index").rename_axis("Class").reset_index()
     table = table.rename(columns={"precision": "Precision", "recall": "Recall", "f1": "F1", "support": "Rows"})
     left.subheader(t("eval.per_class") if metrics["task"] == "single_label" else t("eval.per_label"))
-    left.dataframe(table, hide_index=True, column_config={
+    show_table(table, left, hide_index=True, column_config={
         "Class": t("eval.col_class"),
         "Precision": st.column_config.NumberColumn(t("eval.precision"), format="percent", width="small"),
         "Recall": st.column_config.NumberColumn(t("eval.recall"), format="percent", width="small"),

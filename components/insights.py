@@ -10,6 +10,7 @@ import streamlit as st
 from tuneboard.i18n import t
 
 from . import auth, cache
+from .tables import edit_table, show_table
 from .widgets import show_error
 
 EXPLAIN_SHOWN = 200  # mistakes offered in the "why?" picker
@@ -31,7 +32,7 @@ def explained(predictor: Any, text: str, label: str | None = None) -> None:
     toward, against = t("insights.toward"), t("insights.against")
     words = [(w.text, toward, w.weight) for w in e.top(5)] + [(w.text, against, w.weight)
                                                              for w in e.top(5, toward=False)]
-    st.dataframe(pd.DataFrame(words, columns=["Word", "Pushes", "Weight"]), hide_index=True,
+    show_table(pd.DataFrame(words, columns=["Word", "Pushes", "Weight"]), hide_index=True,
                  column_config={"Word": t("insights.word"), "Pushes": t("insights.pushes"),
                                 "Weight": st.column_config.NumberColumn(t("insights.weight"), format="%+.3f")})
 
@@ -80,7 +81,7 @@ def slices(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
     def percent(label: str) -> Any:
         return st.column_config.NumberColumn(label, format="percent", width="small")
 
-    picked = st.dataframe(view, hide_index=True, on_select="rerun", selection_mode="single-row",
+    picked = show_table(view, hide_index=True, on_select="rerun", selection_mode="single-row",
                           key="insights_slice_pick", column_config={
                               "by": t("insights.slice_by"), "value": t("insights.value"), "rows": t("insights.rows"),
                               "errors": t("insights.mistakes"),
@@ -96,7 +97,7 @@ def slices(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
         st.markdown(t("insights.slice_mistakes", wrong=len(wrong), rows=len(part)))
         st.caption(f"{row['by']} = {row['value']}")  # user data: shown as plain text, never as markdown
         cols = [c for c in ("text", "label", "predicted", "confidence") if c in wrong]
-        st.dataframe(wrong[cols].sort_values("confidence", ascending=False), hide_index=True, column_config={
+        show_table(wrong[cols].sort_values("confidence", ascending=False), hide_index=True, column_config={
             "text": st.column_config.TextColumn(t("mistakes.text"), width="large"), "label": t("mistakes.true_label"),
             "predicted": t("mistakes.predicted"), "confidence": st.column_config.ProgressColumn(
                 t("mistakes.confidence"), min_value=0, max_value=1, format="percent")})
@@ -144,7 +145,7 @@ def _review(run: Any, found: pd.DataFrame, labels: list[str]) -> None:
     view = found[["text", "label", "suggested", "label_quality"]].reset_index(drop=True)
     view["new_label"] = [edits.get(t) for t in view["text"]]
     view["exclude"] = [t in edits and edits[t] is None for t in view["text"]]
-    table = st.data_editor(view, hide_index=True, key=f"insights_mislabel_editor_{run.run_id}",
+    table = edit_table(view, hide_index=True, key=f"insights_mislabel_editor_{run.run_id}",
                            disabled=["text", "label", "suggested", "label_quality"],
                            height=min(380, 38 + 35 * len(view)), column_config={
                                "text": st.column_config.TextColumn(t("mistakes.text"), width="large"),

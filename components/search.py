@@ -13,6 +13,7 @@ from tuneboard.protocol import TrialStatus
 from tuneboard.studies import StudyRecord, list_studies, load_study
 
 from . import auth, lang, nav, state, trainform
+from .tables import show_table
 from .widgets import fmt_metric, plain, short_id, show_error, status_word
 
 STUDY_KEY = "train_study"  # the study shown on the Train page
@@ -103,7 +104,7 @@ def _study_body(study_id: str) -> None:
     if record.reason:
         st.caption(record.reason)
     if record.trials:
-        st.dataframe(trials_table(record), hide_index=True)
+        show_table(trials_table(record), hide_index=True)
     cols = st.columns(3)
     user = auth.current_user()
     if job is not None and job.running and access.can(user, "stop", record.owner):
