@@ -110,6 +110,8 @@ def test_a_person_at_their_queue_limit_cannot_start_a_search(sentiment_csv, held
     bob = start_search(config, Budget(trials=1), registry, BOB)  # Alice's runs do not count against Bob
     assert bob.running and bob.error is None
     bob.stop(BOB)
+    bob.wait(30)  # its thread writes study.json under this test's folder: done before the next test
+    assert not bob.running
 
 
 def test_a_browsers_registry_trains_only_from_the_models_folder_or_a_hub_id(sentiment_csv, tiny_model, tmp_path):
