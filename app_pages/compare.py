@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from components import charts, evalcharts, nav
+from components.tables import show_table
 from components.widgets import fmt_duration, fmt_metric, model_name, run_label, short_id, show_error
 from tuneboard.compare import compare_runs
 from tuneboard.errors import TuneboardError
@@ -66,7 +67,7 @@ table = pd.DataFrame({
        for k in SCORES if k != metric and any(r.get(k) is not None for r in result["rows"])},
     t("runs.training_time"): [fmt_duration(r.get("wall_time_s")) for r in result["rows"]],
 })
-st.dataframe(table, hide_index=True, column_config={c: st.column_config.Column(width="medium") for c in table})
+show_table(table, hide_index=True, column_config={c: st.column_config.Column(width="medium") for c in table})
 
 st.subheader(t("compare.settings_differ"))
 diff = result["config_diff"]
@@ -76,4 +77,4 @@ else:
     # a file or folder by its name: the server's paths say nothing to the room and overflow the table
     settings = pd.DataFrame({names[rid]: ["—" if v.get(rid) is None else model_name(str(v.get(rid)))
                                           for v in diff.values()] for rid in result["histories"]}, index=list(diff))
-    st.dataframe(settings.rename_axis(t("compare.setting")).reset_index(), hide_index=True)
+    show_table(settings.rename_axis(t("compare.setting")).reset_index(), hide_index=True)

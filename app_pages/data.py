@@ -2,6 +2,7 @@
 import streamlit as st
 
 from components import cache, nav, sources, state, trainform
+from components.tables import show_table
 from components.widgets import headline, plain, show_error
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
@@ -27,7 +28,7 @@ origin = t("data.origin_example") if ds.example else t("data.origin_upload")
 st.markdown(f"**{plain(ds.name)}** ({origin}) · " + t("data.shape", rows=f"{len(df):,}", columns=len(df.columns))
             + f" · {info.format.upper()}{' · ' + info.encoding if info.encoding else ''}")
 with st.expander(t("data.preview"), expanded=True):
-    st.dataframe(df.head(200), hide_index=True, height=260)
+    show_table(df.head(200), hide_index=True, height=260)
 
 st.subheader(t("data.columns_mean"))
 choice = sources.column_mapper(df, ds)

@@ -3,6 +3,7 @@ import streamlit as st
 
 from components import lang, servecharts
 from components.auth import allowed_run, current_user
+from components.tables import show_table
 from components.widgets import headline, run_picker
 from tuneboard import deploy
 from tuneboard.errors import TuneboardError
@@ -90,5 +91,5 @@ elif st.button(t("deploy.measure"), key="deploy_measure", icon=":material/speed:
         failed(e)
 measured = st.session_state.get("deploy_formats")
 if measured and measured.get("run") == run_id:
-    st.dataframe(servecharts.formats_table(measured["rows"]), hide_index=True)
+    show_table(servecharts.formats_table(measured["rows"]), hide_index=True)
     st.success(measured["recommendation"], icon=":material/recommend:")

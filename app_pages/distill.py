@@ -3,9 +3,9 @@ import streamlit as st
 
 from components import auth, state
 from components.live import live_panel
+from components.tables import show_table
 from components.uploads import save_upload
 from components.widgets import fmt_count, fmt_metric, run_picker, show_error
-from tuneboard import access
 from tuneboard.distill import (
     DistillSettings,
     check_teacher,
@@ -45,7 +45,7 @@ def comparison(student_path: str, key: str) -> None:
                  t("distill.col_rows_per_s"): f"{r['rows_per_s']:,.0f}",
                  t("distill.col_accuracy"): fmt_metric("accuracy", r["accuracy"]),
                  "Macro-F1": fmt_metric("macro_f1", r["macro_f1"])} for r in measured["rows"]]
-        st.dataframe(rows, hide_index=True)
+        show_table(rows, hide_index=True)
         st.success(measured["summary"], icon=":material/compress:")
 
 
@@ -91,8 +91,7 @@ elif start:  # a second click that raced the first finds its student queued abov
         settings = DistillSettings(layers=int(layers), temperature=float(temperature), alpha=float(alpha),
                                    epochs=int(epochs), unlabeled=record["path"] if record else None)
         student_config, data = plan(run.path, settings)
-        live = state.registry().submit(student_config, data)
-        access.record_owner(live.run.path, auth.current_user())
+        live = state.registry().submit(student_config, data, user=auth.current_user())  # owned and counted
         st.session_state["distill_student"] = live.run_id
     except TuneboardError as e:
         show_error(e)

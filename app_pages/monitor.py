@@ -3,7 +3,8 @@ drift, and the texts it was least sure about, ready to label for the next traini
 import pandas as pd
 import streamlit as st
 
-from components import servecharts
+from components import auth, servecharts
+from components.tables import edit_table
 from components.widgets import headline, run_picker, show_error
 from tuneboard import monitor, traffic
 from tuneboard.errors import TuneboardError
@@ -15,11 +16,12 @@ st.caption(t("monitor.caption"))
 
 summary = run_picker()
 run = open_run(summary["path"])
+user = auth.current_user()
 
 
 @st.cache_data(max_entries=8, show_spinner=False)  # a rerun (labeling a row) reuses the counts until the log changes
 def aggregates(path: str, stamp: tuple) -> traffic.TrafficView:
-    return traffic.traffic_view(path)  # computed in SQLite: the log is never read whole
+    return traffic.traffic_view(path)  # computed in SQLite: the log is never read whole; counts, never texts
 
 
 view = aggregates(str(run.path), traffic.log_stamp(run.path))
@@ -52,22 +54,27 @@ if labels:
         t("monitor.confidence_title"), t("monitor.confidence")), config={"displaylogo": False})
 
 st.subheader(t("monitor.least_sure"))
-unsure = traffic.lowest_confidence(run.path)
+if not auth.allowed("view_texts", run.path):
+    st.info(t("access.monitor.texts_private"))
+    st.stop()
+unsure = traffic.lowest_confidence(run.path, user=user)
 if unsure.empty:
     st.caption(t("monitor.not_stored"))
     st.stop()
 table = pd.DataFrame({"text": unsure["text"], "predicted": unsure["label"], "confidence": unsure["confidence"],
                       "label": ""})
-edited = st.data_editor(table, hide_index=True, key="monitor_labels", disabled=["text", "predicted", "confidence"],
+edited = edit_table(table, hide_index=True, key="monitor_labels", disabled=["text", "predicted", "confidence"],
                         column_config={"text": t("monitor.text"), "predicted": t("monitor.predicted"),
                                        "label": st.column_config.SelectboxColumn(t("monitor.label"), options=labels),
                                        "confidence": st.column_config.ProgressColumn(
                                            t("monitor.confidence"), min_value=0, max_value=1)})
-dest = monitor.feedback_path(run.run_id)
+if not auth.allowed("feedback", run.path):
+    st.caption(t("access.monitor.owner_adds"))
+    st.stop()
 if st.button(t("monitor.append"), key="monitor_append", icon=":material/playlist_add:"):
     try:
         rows = edited[edited["label"].fillna("").astype(str) != ""][["text", "label"]]
-        path = monitor.append_labeled(dest, rows)
+        path = monitor.add_feedback(run.path, rows, user)
         st.success(t("monitor.added", rows=len(rows)))
         st.code(str(path), language=None)
     except TuneboardError as e:

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from components import batch, cache, charts, insights
+from components.tables import show_table
 from components.widgets import as_percent, fmt_metric, headline, percent_column, run_picker, show_error
 from tuneboard.errors import TuneboardError
 from tuneboard.files import safe_csv
@@ -64,7 +65,7 @@ def typed_text() -> None:
         table[name] = [r["scores"][name] for r in results]
     shares = {c: percent_column(c) for c in predictor.labels} | {conf_col: percent_column(conf_col, progress=True)}
     shares[text_col] = st.column_config.TextColumn(width="large")
-    st.dataframe(as_percent(table, [conf_col, *predictor.labels]), hide_index=True, column_config=shares)
+    show_table(as_percent(table, [conf_col, *predictor.labels]), hide_index=True, column_config=shares)
     st.download_button(t("predict.download_csv"), safe_csv(table), "predictions.csv", "text/csv",
                        icon=":material/download:", on_click="ignore")
 
@@ -93,7 +94,7 @@ def file_predictions() -> None:
         batch.result_table(result, text_col)
     with counts:
         st.markdown(f"**{t('predict.rows_per_label')}**")
-        st.dataframe(result["counts"].rename("rows"), column_config={"_index": t("predict.label"),
+        show_table(result["counts"].rename("rows"), column_config={"_index": t("predict.label"),
                                                                       "rows": t("predict.rows_column")})
     name = record["name"].rsplit(".", 1)[0] + "-predictions.csv"
     st.download_button(t("predict.download_predictions"), result["csv"], name, "text/csv", key="predict_batch_download",

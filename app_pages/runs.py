@@ -6,6 +6,7 @@ import streamlit as st
 
 from components import auth, charts, nav, state
 from components.live import run_feed
+from components.tables import show_table
 from components.widgets import (
     fmt_duration,
     fmt_metric,
@@ -59,7 +60,7 @@ table = pd.DataFrame(
         ],
     }
 )
-picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="runs_table",
+picked = show_table(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="runs_table",
                       height=min(400, 38 + 35 * len(rows)))
 ids = [r["run_id"] for r in rows]
 if len(rows) > 1:

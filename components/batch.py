@@ -16,6 +16,7 @@ from tuneboard.i18n import t
 
 from . import auth, cache
 from .sources import FILE_TYPES, NONE
+from .tables import show_table
 from .uploads import save_upload
 from .widgets import as_percent, percent_column
 
@@ -74,7 +75,7 @@ def result_table(result: dict[str, Any], text_column: str) -> None:
     first = [text_column, "predicted_label", *scores]
     config = {c: percent_column(c) for c in scores}
     config[text_column] = st.column_config.TextColumn(width="medium")
-    st.dataframe(as_percent(frame.head(PREVIEW_ROWS), scores), hide_index=True, height=300, column_config=config,
+    show_table(as_percent(frame.head(PREVIEW_ROWS), scores), hide_index=True, height=300, column_config=config,
                  column_order=first + [c for c in frame.columns if c not in first])
     if len(frame) > PREVIEW_ROWS:
         st.caption(t("batch.preview", shown=PREVIEW_ROWS, rows=f"{len(frame):,}"))

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from tuneboard.i18n import language, t
 from tuneboard.protocol import EarlyStop, Evaluation, Event, Start, TrainStep, parse_event
+from tuneboard.reportfigures import DRAWN, plain_label, plain_values
 
 MAX_POINTS = 500
 PLOTLY_CONFIG = {"displaylogo": False}  # the chart toolbar of every st.plotly_chart, without the Plotly logo
@@ -218,30 +219,27 @@ def pretty(name: str) -> str:
             "subset_accuracy": t("metric.subset_accuracy")}.get(name, name.replace("_", " ").capitalize())
 
 
-def plain_text(value: Any) -> Any:
-    """A string shown by Plotly as it is: Plotly renders some HTML in labels and names (``<a href>``,
-    ``<b>``, ``<span style>``), so a class named ``<a href=...>`` would become a link. Its entities
-    (``&lt;``) are drawn as the characters, so escaping ``&``, ``<`` and ``>`` is enough."""
-    if not isinstance(value, str) or not any(c in value for c in "<>&"):
-        return value
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+plain_text = plain_label  # one rule for the app's charts and the report's (tuneboard/reportfigures.py)
 
 
-def _plain_traces(fig: go.Figure) -> None:
-    """Escape every user string a trace draws: categories on x/y, the trace's name and its text."""
+def plain_traces(fig: go.Figure) -> go.Figure:
+    """Escape every user string a trace draws (``reportfigures.DRAWN``: categories, names, texts, hover values)."""
     for trace in fig.data:
-        for attr in ("x", "y", "text", "name", "labels"):
+        for attr in DRAWN:
             values = getattr(trace, attr, None)
-            if isinstance(values, str):
-                trace[attr] = plain_text(values)
-            elif isinstance(values, (list, tuple)) and any(isinstance(v, str) for v in values):
-                trace[attr] = [plain_text(v) if isinstance(v, str) else v for v in values]
+            if isinstance(values, str) or (isinstance(values, (list, tuple)) and _has_text(values)):
+                trace[attr] = plain_values(values)
+    return fig
+
+
+def _has_text(values: Any) -> bool:
+    return any(isinstance(v, str) or (isinstance(v, (list, tuple)) and _has_text(v)) for v in values)
 
 
 def style(fig: go.Figure, title: str | None, height: int, x_title: str | None = None,
            legend: bool = True) -> go.Figure:
     """The house look of every figure; also makes every string a trace draws plain text (see ``plain_text``)."""
-    _plain_traces(fig)
+    plain_traces(fig)
     fig.update_layout(
         template="plotly_white", height=height, font=FONT, margin=dict(l=10, r=10, t=48 if title else 10, b=10),
         title=dict(text=title, font=dict(size=18), x=0, xanchor="left") if title else None,

@@ -11,6 +11,7 @@ from tuneboard.protocol import BASELINE_MODEL
 
 from . import auth, charts, evalcharts
 from .charts import PLOTLY_CONFIG
+from .tables import show_table
 from .widgets import as_percent, fmt_metric, percent_column, plain, show_error
 
 HEADLINES = {"single_label": ("accuracy", "macro_f1", "weighted_f1"),
@@ -88,7 +89,7 @@ def per_class(metrics: dict[str, Any], select_key: str | None = None, on_select:
     table = pd.DataFrame.from_dict(metrics["per_class"], orient="index").rename_axis("Class").reset_index()
     table = table.rename(columns={"precision": "Precision", "recall": "Recall", "f1": "F1", "support": "Rows"})
     left.subheader(t("eval.per_class") if metrics["task"] == "single_label" else t("eval.per_label"))
-    left.dataframe(as_percent(table, ("Precision", "Recall", "F1")), hide_index=True, column_config={
+    show_table(as_percent(table, ("Precision", "Recall", "F1")), left, hide_index=True, column_config={
         "Class": t("eval.col_class"),
         "Precision": percent_column(t("eval.precision"), width="small"),
         "Recall": percent_column(t("eval.recall"), width="small"),

@@ -9,7 +9,8 @@ import streamlit as st
 
 from tuneboard.i18n import t
 
-from . import cache
+from . import auth, cache
+from .tables import edit_table, show_table
 from .widgets import as_percent, percent_column, show_error
 
 EXPLAIN_SHOWN = 200  # mistakes offered in the "why?" picker
@@ -31,7 +32,7 @@ def explained(predictor: Any, text: str, label: str | None = None) -> None:
     toward, against = t("insights.toward"), t("insights.against")
     words = [(w.text, toward, w.weight) for w in e.top(5)] + [(w.text, against, w.weight)
                                                              for w in e.top(5, toward=False)]
-    st.dataframe(pd.DataFrame(words, columns=["Word", "Pushes", "Weight"]), hide_index=True,
+    show_table(pd.DataFrame(words, columns=["Word", "Pushes", "Weight"]), hide_index=True,
                  column_config={"Word": t("insights.word"), "Pushes": t("insights.pushes"),
                                 "Weight": st.column_config.NumberColumn(t("insights.weight"), format="%+.3f")})
 
@@ -81,7 +82,7 @@ def slices(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
         return percent_column(label, width="small")
 
     view = as_percent(view, ("accuracy", "low", "high", "macro_f1"))
-    picked = st.dataframe(view, hide_index=True, on_select="rerun", selection_mode="single-row",
+    picked = show_table(view, hide_index=True, on_select="rerun", selection_mode="single-row",
                           key="insights_slice_pick", column_config={
                               "by": t("insights.slice_by"), "value": t("insights.value"), "rows": t("insights.rows"),
                               "errors": t("insights.mistakes"),
@@ -97,7 +98,7 @@ def slices(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
         st.caption(f"{row['by']} = {row['value']}")  # user data: shown as plain text, never as markdown
         cols = [c for c in ("text", "label", "predicted", "confidence") if c in wrong]
         shown = as_percent(wrong[cols].sort_values("confidence", ascending=False), ("confidence",))
-        st.dataframe(shown, hide_index=True, column_config={
+        show_table(shown, hide_index=True, column_config={
             "text": st.column_config.TextColumn(t("mistakes.text"), width="large"), "label": t("mistakes.true_label"),
             "predicted": t("mistakes.predicted"),
             "confidence": percent_column(t("mistakes.confidence"), progress=True)})
@@ -145,7 +146,7 @@ def _review(run: Any, found: pd.DataFrame, labels: list[str]) -> None:
     view = found[["text", "label", "suggested", "label_quality"]].reset_index(drop=True)
     view["new_label"] = [edits.get(t) for t in view["text"]]
     view["exclude"] = [t in edits and edits[t] is None for t in view["text"]]
-    table = st.data_editor(view, hide_index=True, key=f"insights_mislabel_editor_{run.run_id}",
+    table = edit_table(view, hide_index=True, key=f"insights_mislabel_editor_{run.run_id}",
                            disabled=["text", "label", "suggested", "label_quality"],
                            height=min(380, 38 + 35 * len(view)), column_config={
                                "text": st.column_config.TextColumn(t("mistakes.text"), width="large"),
@@ -165,24 +166,22 @@ def _review(run: Any, found: pd.DataFrame, labels: list[str]) -> None:
 
 
 def report_button(run: Any) -> None:
-    """Build the stakeholder report of this run, then offer it as a download."""
+    """Build the stakeholder report of this run as the current user may read it, then offer it as a download.
+    It is kept in this session only: nothing is written into the run's folder (it may be someone else's)."""
     from tuneboard.errors import TuneboardError
-    from tuneboard.report import write_report
+    from tuneboard.report import report_for
 
     build, download = st.columns([1, 3], vertical_alignment="center")
     if build.button(t("insights.report"), key="insights_build_report", icon=":material/summarize:",
                     help=t("insights.report_help")):
         try:
             with st.spinner(t("insights.report_writing")):
-                path = write_report(run.path)
-            st.session_state["_report"] = {"run": run.run_id, "path": str(path)}
+                page = report_for(run.path, auth.current_user())
+            st.session_state["_report"] = {"run": run.run_id, "html": page.encode("utf-8")}
         except TuneboardError as e:
             show_error(e)
     done = st.session_state.get("_report")
     if done and done["run"] == run.run_id:
-        from pathlib import Path
-
-        data = Path(done["path"]).read_bytes()
-        download.download_button(t("insights.report_download"), data, file_name=f"{run.run_id}-report.html",
+        download.download_button(t("insights.report_download"), done["html"], file_name=f"{run.run_id}-report.html",
                                  mime="text/html", key="insights_report_download", type="primary",
                                  icon=":material/download:", on_click="ignore")

@@ -14,6 +14,7 @@ from tuneboard.files import safe_csv
 from tuneboard.i18n import t
 
 from . import auth, cache, nav, state, trainform
+from .tables import edit_table
 from .widgets import as_percent, percent_column, plain, show_error
 
 ALL = "(any)"
@@ -140,7 +141,7 @@ def _editor(wrong: pd.DataFrame, task: str, labels: list[str], edits: dict[str, 
     filters = "|".join(str(st.session_state.get(k)) for k in (*FILTER_KEYS, ORDER_KEY))
     # One editor per filter: its edits are row positions, which mean other rows once the filter changes.
     view = as_percent(view, ("confidence",))
-    return st.data_editor(view, hide_index=True, column_config=config, disabled=cols, key=f"eval_fix_rows|{filters}",
+    return edit_table(view, hide_index=True, column_config=config, disabled=cols, key=f"eval_fix_rows|{filters}",
                           height=min(420, 38 + 35 * len(view)))
 
 

@@ -6,13 +6,15 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from tuneboard import access
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
 from tuneboard.protocol import TrialStatus
 from tuneboard.studies import StudyRecord, list_studies, load_study
 
 from . import auth, lang, nav, state, trainform
-from .widgets import fmt_metric, short_id, show_error, status_word
+from .tables import show_table
+from .widgets import fmt_metric, plain, short_id, show_error, status_word
 
 STUDY_KEY = "train_study"  # the study shown on the Train page
 BUDGETS = ("Trials", "Minutes")  # the radio's values; shown as search.trials / search.minutes
@@ -53,7 +55,6 @@ def search_section() -> None:
 
 def _start() -> None:
     """``on_click`` of Start search: reads the widgets now (a callback's bound arguments are a render old)."""
-    from tuneboard import access
     from tuneboard.search import Budget, start_search
 
     s = st.session_state
@@ -64,12 +65,20 @@ def _start() -> None:
         budget = (Budget(trials=int(s["train_search_trials"])) if s["train_search_budget"] == "Trials"
                   else Budget(minutes=float(s["train_search_minutes"])))
         base = state.dataset().to_config(model=model or "default", preset=preset)
-        job = start_search(base, budget, state.registry(), on_submit=lambda run: access.record_owner(run.path, user))
+        job = start_search(base, budget, state.registry(), user)  # each trial is the user's run, owned and counted
     except TuneboardError as e:
-        st.session_state["_search_error"] = f"**{e.title}.** {e}"
+        st.session_state["_search_error"] = f"**{e.title}.** {plain(str(e))}"
         return
     searches()[job.study_id] = job
     st.session_state[STUDY_KEY] = st.session_state["train_study_pick"] = job.study_id
+
+
+def _stop(job: Any) -> None:
+    """``on_click`` of Stop search: the engine checks the study's owner against the person who pressed it."""
+    try:
+        job.stop(auth.current_user())
+    except TuneboardError as e:
+        st.session_state["_search_error"] = f"**{e.title}.** {plain(str(e))}"
 
 
 def _pick() -> None:
@@ -95,10 +104,12 @@ def _study_body(study_id: str) -> None:
     if record.reason:
         st.caption(record.reason)
     if record.trials:
-        st.dataframe(trials_table(record), hide_index=True)
+        show_table(trials_table(record), hide_index=True)
     cols = st.columns(3)
-    if job is not None and job.running:
-        cols[0].button(t("search.stop"), key="train_search_stop", icon=":material/stop_circle:", on_click=job.stop)
+    user = auth.current_user()
+    if job is not None and job.running and access.can(user, "stop", record.owner):
+        cols[0].button(t("search.stop"), key="train_search_stop", icon=":material/stop_circle:", on_click=_stop,
+                       args=(job,))
     if record.best_run_id:
         cols[1].button(t("search.open_best"), key="train_search_best", on_click=state.select_run,
                        args=(record.best_run_id,))

@@ -5,11 +5,12 @@ from typing import Any, Sequence
 
 import plotly.graph_objects as go
 
-from components.charts import AMBER, FONT, INDIGO
+from components.charts import AMBER, FONT, INDIGO, plain_traces
 from tuneboard.i18n import t
 
 
 def _look(fig: go.Figure, title: str, height: int, x_title: str, y_title: str) -> go.Figure:
+    plain_traces(fig)  # label names come from the data
     fig.update_layout(template="plotly_white", height=height, font=FONT, margin=dict(l=10, r=10, t=48, b=10),
                       title=dict(text=title, font=dict(size=18), x=0, xanchor="left"), barmode="group",
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))

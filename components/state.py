@@ -38,7 +38,7 @@ def registry() -> Any:
     training interrupted)."""
     from tuneboard.jobs import RunRegistry
 
-    registry = RunRegistry()
+    registry = RunRegistry(browser=True)  # what a page queues came from a browser: models/ and hub ids only
     registry.recover()
     return registry
 

@@ -15,6 +15,7 @@ import json
 import os
 import tempfile
 import time
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +29,21 @@ LOCAL_ID = "local"
 # Every action the UI or the engine asks about. ``view`` is open to all teammates; ``view_texts`` to the
 # owner, admins, and everyone when the run is shared; the rest to the owner and admins only.
 ACTIONS = ("view", "view_texts", "stop", "delete", "set_threshold", "relabel", "export", "resume", "share",
-           "deploy")
+           "deploy", "feedback")
 
 
 def normalize(user_id: str) -> str:
-    """Ids compare case-insensitively (e-mail addresses do in practice) and without outer spaces."""
-    return user_id.strip().casefold()
+    """Ids compare case-insensitively (e-mail addresses do in practice), NFKC-normalised (a full-width or
+    compatibility letter is its plain letter) and without outer spaces."""
+    return unicodedata.normalize("NFKC", user_id).strip().casefold()
+
+
+def canonical_email(email: str) -> bool:
+    """Whether ``email`` names exactly one id: it has no compatibility character (the Kelvin sign K, a
+    full-width letter) and no letter that case folding turns into another (German sharp s becomes 'ss').
+    A provider treats such an address as distinct from its look-alike; Tuneboard would not, so it is no
+    identity here (``kate@`` with a Kelvin sign must never become the admin ``kate@``)."""
+    return "@" in email and unicodedata.normalize("NFKC", email) == email and email.casefold() == email.lower()
 
 
 @dataclass(frozen=True)
@@ -65,14 +75,21 @@ def admin_ids(extra: Iterable[str] = ()) -> frozenset[str]:
 
 
 def user_from_claims(claims: dict[str, Any], admins: Iterable[str] = ()) -> User:
-    """A ``User`` from an OpenID Connect identity (``st.user``): id = email, else the subject ``sub``.
+    """A ``User`` from an OpenID Connect identity (``st.user``): id = the e-mail address the provider says
+    it verified, else ``<issuer>|<subject>``.
 
-    An e-mail the provider marks unverified (``email_verified: false``) is not used: anyone could type
-    an admin's address at sign-up with some providers."""
-    email = claims.get("email") if claims.get("email_verified") is not False else None
-    user_id = str(email or claims.get("sub") or "").strip()
-    if not user_id:
-        raise PermissionDenied(t("engine.err.access.no_identity"))
+    An e-mail is used only when ``email_verified`` is true: a missing claim is not a yes (some providers let
+    anyone type an admin's address at sign-up), nor is an address that ``canonical_email`` refuses. A subject
+    is unique only at its provider, so it is namespaced by the issuer (two providers' ``sub: 1`` are two
+    people); the ``://`` of the issuer keeps such an id from ever equalling an e-mail address."""
+    email = str(claims.get("email") or "").strip()
+    if email and claims.get("email_verified") is True and canonical_email(email):
+        user_id = email
+    else:
+        sub, issuer = str(claims.get("sub") or "").strip(), str(claims.get("iss") or "").strip()
+        if not sub or not issuer:
+            raise PermissionDenied(t("access.err.no_identity"))
+        user_id = f"{issuer}|{sub}"
     name = str(claims.get("name") or claims.get("preferred_username") or "")
     return User(user_id, name, is_admin=normalize(user_id) in set(admin_ids(admins)))
 

@@ -27,7 +27,7 @@ from .errors import RunError, TuneboardError, unexpected_reason
 from .i18n import t
 from .liveness import Heartbeat, Worker, alive, stale_s
 from .protocol import ACTIVE, FINAL, RunStatus, Status, parse_event, update_progress
-from .runs import RunDir, create_run, list_runs, open_run
+from .runs import RunDir, create_run, list_runs, open_run, run_by_id
 from .store import RUNNING_NOW, RunStore, row_working
 
 CANCELLED = "Cancelled before it started."
@@ -98,15 +98,34 @@ class LiveRun:
                     "latest": dict(self.latest), "events": self.events[since:], "n_events": len(self.events)}
 
 
+def check_browser_model(config: TrainConfig, user: User) -> None:
+    """The one model restriction of a config from a browser: the models folder and hub ids
+    (``resolve_model(allow_any_path=False)``), or -- a distillation's student -- the model folder of its
+    teacher run, when ``user`` may see that run's texts (what the Distill page asks)."""
+    from .catalog import resolve_model
+
+    teacher_id = config.extra.get("teacher_run")
+    if teacher_id:
+        teacher = run_by_id(str(teacher_id))
+        if Path(str(config.model)).resolve() == teacher.model_dir.resolve():
+            check(user, "view_texts", teacher.path)
+            return
+    resolve_model(str(config.model), allow_any_path=False)
+
+
 class RunRegistry:
     """The queue of runs; one worker thread trains them one after another (one run per device).
 
     ``executor`` replaces ``training.execute`` (tests); ``store`` the durable queue (default: the
-    database beside the runs root)."""
+    database beside the runs root). ``browser=True`` (the app's registry): every config comes from a
+    browser, so its model must pass ``catalog.resolve_model(allow_any_path=False)`` -- whichever page
+    queued it (Start, a search trial, a distillation) -- or be the model of a run the person may see."""
 
     poll_s = 0.5  # how often a worker waiting for another process's run looks again
 
-    def __init__(self, executor: Callable[..., Any] | None = None, store: RunStore | None = None) -> None:
+    def __init__(self, executor: Callable[..., Any] | None = None, store: RunStore | None = None,
+                 browser: bool = False) -> None:
+        self.browser = browser
         self._lock = threading.Lock()
         self._runs: dict[str, LiveRun] = {}
         self._data: dict[str, PreparedData | None] = {}
@@ -119,8 +138,7 @@ class RunRegistry:
     def submit(self, config: TrainConfig, data: PreparedData | None = None, user: User = LOCAL) -> LiveRun:
         """Check ``config`` and the user's limits (raises ``TuneboardError`` before anything is written),
         queue it as ``user``'s run, start it when the device is free."""
-        quotas.check_queue(self.store, user)
-        quotas.check_disk(user)
+        self.admit(config, user)
         if data is None:
             from .checks import check_config
 
@@ -132,6 +150,14 @@ class RunRegistry:
             self.store.add(live.run_id, live.run.path, user.id)
             self._ensure_worker()
         return live
+
+    def admit(self, config: TrainConfig, user: User) -> None:
+        """Refuse (one line) what ``submit`` would: ``user`` at their queue or disk limit, or, on a browser's
+        registry, a model outside what a browser may train from."""
+        quotas.check_queue(self.store, user)
+        quotas.check_disk(user)
+        if self.browser:
+            check_browser_model(config, user)
 
     def recover(self) -> list[str]:
         """On server start: runs whose worker stopped beating become interrupted (``status.json`` too),

@@ -10,6 +10,10 @@ counts the rows it could not write (a full disk): in ``/health``, in its log and
 Drift: the population stability index (PSI) of the served confidence histogram against the
 validation set's (``predictions.parquet``), and the Jensen-Shannon distance of the label mix.
 PSI below 0.1 is the usual "no shift", 0.1-0.25 "moderate", above 0.25 "significant".
+
+Stored texts are what the run's API clients sent: ``read_log`` gives them only to someone who may see the
+run's texts (``access``: owner, admin, or a teammate when shared), and only the owner or an admin may add
+them to the run's feedback file (``add_feedback``).
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from .access import LOCAL, User, allowed, check
 from .errors import DataError
 from .files import create_private, write_text_atomic
 from .i18n import t
@@ -44,13 +49,6 @@ COLUMNS = ("ts", "latency_ms", "backend", "label", "confidence", "value", "text_
 
 def log_path(run_path: str | Path) -> Path:
     return Path(run_path) / LOG_NAME
-
-
-def feedback_path(run_id: str) -> Path:
-    """The CSV that texts served by the run, once labeled on the Monitor page, are appended to."""
-    from .runs import runs_root
-
-    return runs_root().parent / "feedback" / f"{run_id}.csv"
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -195,8 +193,9 @@ def dropped_rows(con: sqlite3.Connection) -> float:
     return row[0] if row else 0
 
 
-def read_log(run_path: str | Path, since: float | None = None) -> Any:
-    """The logged predictions as a DataFrame (empty, with the columns, when nothing was served)."""
+def read_log(run_path: str | Path, since: float | None = None, user: User = LOCAL) -> Any:
+    """The logged predictions as a DataFrame (empty, with the columns, when nothing was served). The stored
+    texts are blanked (None) unless ``user`` may see the run's texts."""
     import pandas as pd
 
     path = log_path(run_path)
@@ -205,9 +204,26 @@ def read_log(run_path: str | Path, since: float | None = None) -> Any:
     con = _connect(path)
     try:
         query = "SELECT * FROM predictions" + (" WHERE ts >= ?" if since else "") + " ORDER BY ts"
-        return pd.read_sql_query(query, con, params=(since,) if since else ())
+        log = pd.read_sql_query(query, con, params=(since,) if since else ())
     finally:
         con.close()
+    if not allowed(user, "view_texts", run_path):
+        log["text"], log["text_pair"] = None, None
+    return log
+
+
+def feedback_path(run_path: str | Path) -> Path:
+    """Where labeled served texts of a run are collected: ``<runs root>/../feedback/<run id>.csv``."""
+    from .runs import runs_root
+
+    return runs_root().parent / "feedback" / f"{Path(run_path).name}.csv"
+
+
+def add_feedback(run_path: str | Path, rows: Any, user: User = LOCAL) -> Path:
+    """Append labeled served texts to the run's feedback file: its owner's or an admin's call
+    (``PermissionDenied`` otherwise: the texts are the owner's clients', the file feeds the owner's next run)."""
+    check(user, "feedback", run_path)
+    return append_labeled(feedback_path(run_path), rows)
 
 
 def psi(expected: np.ndarray, actual: np.ndarray, eps: float = 1e-4) -> float:

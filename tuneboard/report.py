@@ -2,6 +2,8 @@
 
 What was trained on what data, the headline numbers beside the TF-IDF baseline, per-class results, the
 confusion matrix, example predictions with their words highlighted, slices and the plain-words coaching.
+Example texts and slices are validation rows: they are in the report only for someone who may see the
+run's texts (``access``: its owner, an admin, or a teammate when the run is shared).
 Charts are interactive Plotly figures drawn by the plotly.js copied into the file, so the report opens
 from disk, offline, with no server. Every string from the data or the user is HTML-escaped.
 """
@@ -17,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from . import reportfigures as figs
+from .access import LOCAL, User, allowed
 from .errors import ConfigError, TuneboardError
 from .files import write_text_atomic
 from .i18n import language, t
@@ -51,22 +54,31 @@ def plotly_js() -> str:
 
 
 def write_report(run_path: str | Path, output: str | Path | None = None, examples: int = EXAMPLES) -> Path:
-    """Write the report of ``run_path`` to ``output`` (default ``<run>/report.html``) atomically."""
+    """Write the report of ``run_path`` to ``output`` (default ``<run>/report.html``) atomically (the CLI:
+    the machine's own user). The app never writes a report: it serves ``report_for`` as a download."""
     run = open_run(run_path)
     target = Path(output) if output else run.path / "report.html"
     write_text_atomic(target, build_report(run, examples))
     return target
 
 
-def build_report(run: RunDir, examples: int = EXAMPLES) -> str:
-    """The whole report as one HTML string."""
+def report_for(run_path: str | Path, user: User, examples: int = EXAMPLES) -> str:
+    """The report of ``run_path`` as ``user`` may read it, written nowhere: a teammate may build the report
+    of any run, but not into its owner's folder, and without texts they may not see."""
+    return build_report(open_run(run_path), examples, user)
+
+
+def build_report(run: RunDir, examples: int = EXAMPLES, user: User = LOCAL) -> str:
+    """The whole report as one HTML string; example texts and slices only when ``user`` may see the texts."""
     metrics = run.metrics()
     if not metrics:
         raise ConfigError(t("report.no_scores", run=run.run_id))
-    frame = _predictions(run, metrics)
+    frame = _predictions(run, metrics) if allowed(user, "view_texts", run.path) else None
     charts: list[tuple[str, dict[str, Any]]] = []
+    withheld = "" if frame is not None or not (run.path / "predictions.parquet").is_file() else \
+        f"<p class=\"muted\">{html.escape(t('access.report.texts_left_out'))}</p>"
     body = [_header(run, metrics), _overview(run, metrics), _headline(metrics, charts), _per_class(metrics, charts),
-            _examples(run, metrics, frame, examples), _slices(run, frame, charts), _coaching(run, metrics)]
+            _examples(run, metrics, frame, examples), _slices(run, frame, charts), withheld, _coaching(run, metrics)]
     scripts = "".join(f"Plotly.newPlot({json.dumps(div)},{_safe_json(fig['data'])},{_safe_json(fig['layout'])},"
                       '{"displaylogo":false,"responsive":true});\n' for div, fig in charts)
     title = html.escape(t("report.page_title", run=run.run_id))

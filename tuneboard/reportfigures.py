@@ -2,14 +2,19 @@
 
 The engine never imports plotly (the CLI and the tests run without the UI layer); a figure is just the
 JSON ``Plotly.newPlot`` takes, drawn in the browser by the plotly.js embedded in the report.
+
+Plotly renders some HTML in what a trace draws (``<a href>``, ``<b>``, ``<span style>``), so a class named
+``<a href=...>`` would be a live link: every builder returns ``plain_figure(...)``, and the app's figure
+builders (components/charts.py) use the same ``plain_label``.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .i18n import t
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 INDIGO, AMBER, GREEN, SLATE, RED = "#4F46E5", "#F59E0B", "#10B981", "#64748B", "#EF4444"
 FONT = {"family": "Inter, 'Source Sans Pro', Helvetica, Arial, sans-serif", "size": 14, "color": "#1F2937"}
@@ -18,6 +23,32 @@ NAMES = ("accuracy", "macro_f1", "weighted_f1", "micro_f1", "subset_accuracy", "
          "recall")
 
 Figure = dict[str, Any]
+# What a trace draws from the data: categories, names, bar texts, pie labels, hover values.
+DRAWN = ("x", "y", "text", "name", "labels", "customdata", "hovertext")
+
+
+def plain_label(value: Any) -> Any:
+    """A string drawn by Plotly as it is. Plotly draws entities (``&lt;``) as their characters, so escaping
+    ``&``, ``<`` and ``>`` is enough; anything that is not a string is returned as it is."""
+    if not isinstance(value, str) or not any(c in value for c in "<>&"):
+        return value
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain_values(values: Any) -> Any:
+    """``plain_label`` of a string, or of every string in a (nested) list or tuple."""
+    if isinstance(values, (list, tuple)):
+        return [plain_values(v) for v in values]
+    return plain_label(values)
+
+
+def plain_figure(fig: Figure) -> Figure:
+    """``fig`` with every data string its traces draw made plain text (``DRAWN``)."""
+    for trace in fig["data"]:
+        for key in DRAWN:
+            if key in trace:
+                trace[key] = plain_values(trace[key])
+    return fig
 
 
 def name(key: str) -> str:
@@ -44,8 +75,8 @@ def metrics_figure(metrics: dict[str, Any], keys: Sequence[str]) -> Figure:
                      "textposition": "outside"})
     bounded = all(k not in ("rmse", "mae") for k in keys)
     yaxis = {"range": [0, 1.1], "tickformat": ".0%"} if bounded else {"rangemode": "tozero"}
-    return {"data": data, "layout": _layout(t("report.fig_model_vs_baseline"), barmode="group", yaxis=yaxis,
-                                            legend={"orientation": "h", "y": -0.15})}
+    return plain_figure({"data": data, "layout": _layout(t("report.fig_model_vs_baseline"), barmode="group",
+                                                         yaxis=yaxis, legend={"orientation": "h", "y": -0.15})})
 
 
 def per_class_figure(per_class: dict[str, dict[str, float]]) -> Figure:
@@ -55,9 +86,9 @@ def per_class_figure(per_class: dict[str, dict[str, float]]) -> Figure:
              "marker": {"color": color}}
             for key, title, color in (("precision", name("precision"), SLATE), ("recall", name("recall"), AMBER),
                                       ("f1", "F1", INDIGO))]
-    return {"data": data, "layout": _layout(t("report.per_class"), barmode="group",
-                                            yaxis={"range": [0, 1.05], "tickformat": ".0%"},
-                                            legend={"orientation": "h", "y": -0.2})}
+    return plain_figure({"data": data, "layout": _layout(t("report.per_class"), barmode="group",
+                                                         yaxis={"range": [0, 1.05], "tickformat": ".0%"},
+                                                         legend={"orientation": "h", "y": -0.2})})
 
 
 def confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> Figure:
@@ -71,7 +102,7 @@ def confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> 
                      xaxis={"title": {"text": t("report.fig_predicted")}, "type": "category"},
                      yaxis={"title": {"text": t("report.fig_true")}, "type": "category", "autorange": "reversed"})
     layout["margin"]["l"] = 140
-    return {"data": [heat], "layout": layout}
+    return plain_figure({"data": [heat], "layout": layout})
 
 
 def slices_figure(table: pd.DataFrame, limit: int = 12) -> Figure:
@@ -87,4 +118,4 @@ def slices_figure(table: pd.DataFrame, limit: int = 12) -> Figure:
     layout = _layout(t("report.fig_slices"), height=max(300, 34 * len(names) + 120),
                      xaxis={"range": [0, 1.05], "tickformat": ".0%"}, yaxis={"autorange": "reversed"})
     layout["margin"]["l"] = 220
-    return {"data": [bar], "layout": layout}
+    return plain_figure({"data": [bar], "layout": layout})

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from .access import LOCAL, User, require
 from .checks import check_config
 from .config import TrainConfig
 from .errors import ConfigError, TuneboardError
@@ -115,8 +116,9 @@ def run_search(base: TrainConfig, budget: Budget, on_event: EventFn | None = Non
 
 
 def create_study(base: TrainConfig, budget: Budget, data: PreparedData, space: tuple[Param, ...] | None = None,
-                 enqueue: list[dict[str, Any]] | None = None) -> StudyRecord:
-    """Make the study (Optuna storage + ``study.json``); its first trials are ``enqueue`` or the base settings."""
+                 enqueue: list[dict[str, Any]] | None = None, owner: User = LOCAL) -> StudyRecord:
+    """Make the study (Optuna storage + ``study.json``), owned by ``owner``; its first trials are ``enqueue``
+    or the base settings."""
     optuna = quiet_optuna()
 
     space = space or search_space(base)
@@ -124,7 +126,7 @@ def create_study(base: TrainConfig, budget: Budget, data: PreparedData, space: t
     stamp = time.strftime("%Y%m%d-%H%M%S")
     record = StudyRecord(study_id=f"{stamp}-{Path(str(base.data)).stem[:24]}-{secrets.token_hex(2)}", metric=metric,
                          direction="maximize" if higher else "minimize", base=base.to_dict(),
-                         space=[asdict(p) for p in space], budget=asdict(budget))
+                         space=[asdict(p) for p in space], budget=asdict(budget), owner=owner.id)
     study = optuna.create_study(study_name=record.study_id, storage=storage_url(), direction=record.direction)
     first = enqueue if enqueue is not None else [{p.name: getattr(base, p.name) for p in space}]
     for params in first:
@@ -269,17 +271,15 @@ def here(on_event: EventFn | None = None) -> Runner:
 
 class RegistryRunner:
     """Run each trial through the app's run queue (so it waits its turn behind other runs, and shows live
-    like any run), watching its events from the queue's ``LiveRun``."""
+    like any run), watching its events from the queue's ``LiveRun``. Each trial is ``user``'s run: owned by
+    them and counted against their queue limit, as a Start press is."""
 
-    def __init__(self, registry: RunRegistry, on_submit: Callable[[RunDir], None] | None = None,
-                 poll_s: float = 0.25) -> None:
-        self.registry, self.on_submit, self.poll_s = registry, on_submit, poll_s
+    def __init__(self, registry: RunRegistry, user: User = LOCAL, poll_s: float = 0.25) -> None:
+        self.registry, self.user, self.poll_s = registry, user, poll_s
 
     def __call__(self, config: TrainConfig, data: PreparedData, watch: Watch,
                  stop: threading.Event) -> tuple[RunDir, RunStatus]:
-        live = self.registry.submit(config, data)
-        if self.on_submit:  # e.g. record who owns the run (team mode), as a Start press does
-            self.on_submit(live.run)
+        live = self.registry.submit(config, data, user=self.user)
         seen, asked = 0, False
         while True:
             snap = live.snapshot(since=seen)
@@ -288,7 +288,7 @@ class RegistryRunner:
             if (pruned or stop.is_set()) and not asked and snap["status"] not in FINAL:
                 asked = True  # once: the queue answers a second request for a run that ended with an error
                 try:
-                    self.registry.stop(live.run_id)
+                    self.registry.stop(live.run_id, user=self.user)
                 except TuneboardError:  # it ended meanwhile: nothing to stop
                     pass
             if snap["status"] in FINAL:
@@ -297,13 +297,14 @@ class RegistryRunner:
 
 
 class SearchJob:
-    """A search running in a background thread of the server; its trials go through ``registry``."""
+    """A search running in a background thread of the server; its trials go through ``registry`` as
+    ``user``'s runs."""
 
     def __init__(self, record: StudyRecord, budget: Budget, registry: RunRegistry, data: PreparedData | None = None,
-                 on_submit: Callable[[RunDir], None] | None = None) -> None:
+                 user: User = LOCAL) -> None:
         self.record, self.budget, self.stop_event = record, budget, threading.Event()
         self.error: str | None = None
-        self._thread = threading.Thread(target=self._work, args=(RegistryRunner(registry, on_submit), data),
+        self._thread = threading.Thread(target=self._work, args=(RegistryRunner(registry, user), data),
                                         name=f"tuneboard-search-{record.study_id[-4:]}", daemon=True)
         self._thread.start()
 
@@ -315,8 +316,10 @@ class SearchJob:
     def running(self) -> bool:
         return self._thread.is_alive()
 
-    def stop(self) -> None:
-        """Stop the trial that is running (its best model so far is kept) and start no other."""
+    def stop(self, user: User) -> None:
+        """Stop the trial that is running (its best model so far is kept) and start no other: the study's
+        owner's or an admin's call (``PermissionDenied`` otherwise)."""
+        require(user, "stop", self.record.owner)
         self.stop_event.set()
 
     def wait(self, timeout: float | None = None) -> StudyRecord:
@@ -330,13 +333,13 @@ class SearchJob:
             self.error = str(e)
 
 
-def start_search(base: TrainConfig, budget: Budget, registry: RunRegistry, space: tuple[Param, ...] | None = None,
-                 enqueue: list[dict[str, Any]] | None = None,
-                 on_submit: Callable[[RunDir], None] | None = None) -> SearchJob:
-    """Check ``base`` (raises before anything is written), create the study and run it in the background;
-    ``on_submit`` is called with each trial's run folder as it is queued."""
+def start_search(base: TrainConfig, budget: Budget, registry: RunRegistry, user: User = LOCAL,
+                 space: tuple[Param, ...] | None = None, enqueue: list[dict[str, Any]] | None = None) -> SearchJob:
+    """Check ``base`` and ``user``'s limits as the queue will for each trial (raises before anything is
+    written), create ``user``'s study and run it in the background, each trial queued as ``user``'s run."""
+    registry.admit(base, user)
     data = check_config(base)
-    return SearchJob(create_study(base, budget, data, space, enqueue), budget, registry, data, on_submit)
+    return SearchJob(create_study(base, budget, data, space, enqueue, user), budget, registry, data, user)
 
 
 def resume_search(study_id: str, budget: Budget, on_event: EventFn | None = None,

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .access import LOCAL_ID
 from .errors import RunError
 from .files import create_private, write_json_atomic
 from .i18n import t
@@ -74,6 +75,7 @@ class StudyRecord:
     created_at: float = field(default_factory=time.time)
     updated_at: float | None = None
     pid: int = field(default_factory=os.getpid)  # who ran it last, for people; liveness is the heartbeat
+    owner: str = LOCAL_ID  # who started it (``access``): only they or an admin may stop it
 
     def __post_init__(self) -> None:
         self.status = parse_status(self.status)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .access import LOCAL, User, check
 from .monitor import BINS, dropped_rows, log_path
 
 LATENCY_SAMPLE = 20_000  # the newest rows the latency percentiles read
@@ -83,10 +84,12 @@ def traffic_view(run_path: str | Path) -> TrafficView:
     return view
 
 
-def lowest_confidence(run_path: str | Path, n: int = 20) -> Any:
-    """The ``n`` stored texts the model was least sure about (distinct texts), read with a ``LIMIT``."""
+def lowest_confidence(run_path: str | Path, n: int = 20, user: User = LOCAL) -> Any:
+    """The ``n`` stored texts the model was least sure about (distinct texts), read with a ``LIMIT``.
+    Texts are the run's clients': ``PermissionDenied`` unless ``user`` may see the run's texts."""
     import pandas as pd
 
+    check(user, "view_texts", run_path)
     path = log_path(run_path)
     columns = ["text", "label", "confidence", "text_sha"]
     if not path.is_file():

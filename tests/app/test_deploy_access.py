@@ -17,8 +17,10 @@ from tuneboard.training import execute
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "c" * 64, "client_id": "tb",
         "client_secret": "s", "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
-ALICE = {"is_logged_in": True, "email": "alice@example.com", "name": "Alice Example", "sub": "1"}
-BOB = {"is_logged_in": True, "email": "bob@example.com", "name": "Bob Builder", "sub": "2"}
+ALICE = {"is_logged_in": True, "email": "alice@example.com", "email_verified": True, "name": "Alice Example",
+         "sub": "1"}
+BOB = {"is_logged_in": True, "email": "bob@example.com", "email_verified": True, "name": "Bob Builder",
+       "sub": "2"}
 
 
 @pytest.fixture
@@ -58,7 +60,7 @@ def test_the_engine_refuses_a_teammate_and_lets_an_admin_deploy(alices_run, monk
         deploy.start_deployment(alices_run.path, user=bob)
     assert deploy.get_deployment(alices_run.run_id) is None  # nothing was started
     monkeypatch.setenv("TUNEBOARD_ADMINS", "carol@example.com")
-    carol = access.user_from_claims({"email": "carol@example.com"})
+    carol = access.user_from_claims({"email": "carol@example.com", "email_verified": True})
     dep = deploy.start_deployment(alices_run.path, user=carol)
     try:
         with pytest.raises(PermissionDenied):

@@ -26,7 +26,8 @@ def test_evaluate_shows_slices_mislabels_and_offers_the_report(tmp_path):
     editor = at.get("data_editor")  # the mislabel editor lists exactly the flagged rows
     assert count > 0 and any(len(e.value) == count for e in editor)
     at.button(key="insights_build_report").click().run()
-    assert not at.exception and (run.path / "report.html").is_file()
+    assert not at.exception and not (run.path / "report.html").exists()  # a download, written nowhere
+    assert at.session_state["_report"]["html"].startswith(b"<!DOCTYPE html>")
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download report (HTML)" in labels
 

@@ -15,8 +15,10 @@ from tuneboard.runs import create_run
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "c" * 64, "client_id": "tb",
         "client_secret": "s", "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
-ALICE = {"is_logged_in": True, "email": "alice@example.com", "name": "Alice Example", "sub": "1"}
-BOB = {"is_logged_in": True, "email": "bob@example.com", "name": "Bob Builder", "sub": "2"}
+ALICE = {"is_logged_in": True, "email": "alice@example.com", "email_verified": True, "name": "Alice Example",
+         "sub": "1"}
+BOB = {"is_logged_in": True, "email": "bob@example.com", "email_verified": True, "name": "Bob Builder",
+       "sub": "2"}
 
 
 @pytest.fixture(autouse=True)

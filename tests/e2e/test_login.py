@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from . import ui
-from .conftest import ALICE, ARTIFACTS
+from .conftest import ALICE, ARTIFACTS, BOB
 from .harness import free_port, server_env, team_server, write_team_secrets
 
 pytestmark = pytest.mark.e2e
@@ -69,3 +69,34 @@ def test_login_with_the_team_provider_then_log_out(fresh_page: Page, team_url: s
     page.goto("/")  # the login cookie is gone: a reload does not bring the session back
     expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Start with the demo data")).to_have_count(0)
+
+
+def test_through_the_real_login_alice_keeps_her_runs_and_bob_never_sees_what_her_api_received(
+        browser: Browser, team_url: str, provider: str, sentiment_csv: Path):
+    from tuneboard import access, monitor
+    from tuneboard.config import TrainConfig
+    from tuneboard.training import execute
+
+    run = execute(TrainConfig(data=str(sentiment_csv), model="tfidf")).run  # in the server's runs folder
+    access.record_owner(run.path, ALICE["email"])  # owned by her e-mail, as runs made before this login
+    log = monitor.PredictionLog(monitor.log_path(run.path), store_texts=True, flush_s=60)
+    log.record([{"latency_ms": 2.0, "label": "positive", "confidence": 0.55, "text": "alice's client secret"}])
+    log.close()
+    contexts = [browser.new_context(base_url=team_url, viewport={"width": 1440, "height": 900}) for _ in range(2)]
+    try:
+        alice, bob = (c.new_page() for c in contexts)
+        for page, user in ((alice, ALICE), (bob, BOB)):
+            page.set_default_timeout(30_000)
+            page.goto("/")
+            ui.log_in(page, provider, user)
+        alice.goto(f"/runs?run={run.run_id}")  # the provider's verified e-mail is her id: the run is hers
+        expect(alice.get_by_text(f"Owner: {ALICE['email']}")).to_be_visible()
+        expect(ui.key(alice, "runs_delete")).to_be_visible()
+        bob.goto(f"/monitor?run={run.run_id}")
+        expect(bob.get_by_text("private to its owner")).to_be_visible(timeout=60_000)
+        expect(bob.get_by_text("alice's client secret")).to_have_count(0)
+        expect(ui.key(bob, "monitor_append")).to_have_count(0)
+        bob.screenshot(path=str(ARTIFACTS / "login-monitor-teammate.png"), full_page=True)
+    finally:
+        for c in contexts:
+            c.close()

@@ -54,23 +54,65 @@ def test_require_says_in_one_line_who_owns_the_run_and_what_to_do():
     assert "admin" in message
 
 
+def verified(email: str, **claims: object) -> dict:
+    return {"email": email, "email_verified": True, "iss": "https://id.example.com", **claims}
+
+
 def test_admins_come_from_the_environment_and_the_settings(monkeypatch):
     monkeypatch.setenv("TUNEBOARD_ADMINS", "Ops@Example.com, root@example.com")
     assert access.admin_ids(["lead@example.com"]) == {"ops@example.com", "root@example.com", "lead@example.com"}
-    assert access.user_from_claims({"email": "ROOT@example.com", "name": "Root"}).is_admin
-    assert access.user_from_claims({"email": "x@example.com"}, admins=["x@example.com"]).is_admin
-    assert not access.user_from_claims({"email": "bob@example.com", "name": "Bob"}).is_admin
+    assert access.user_from_claims(verified("ROOT@example.com", name="Root")).is_admin
+    assert access.user_from_claims(verified("x@example.com"), admins=["x@example.com"]).is_admin
+    assert not access.user_from_claims(verified("bob@example.com", name="Bob")).is_admin
 
 
-def test_a_login_is_known_by_its_verified_email_else_its_subject(monkeypatch):
+def test_a_login_is_known_by_its_verified_email_else_its_issuer_and_subject(monkeypatch):
     monkeypatch.setenv("TUNEBOARD_ADMINS", "ops@example.com")
-    user = access.user_from_claims({"email": "bob@example.com", "name": "Bob", "sub": "42"})
+    user = access.user_from_claims(verified("bob@example.com", name="Bob", sub="42"))
     assert (user.id, user.label) == ("bob@example.com", "Bob")
-    # An unverified address could be anyone's, an admin's included: the subject is used instead.
-    sneaky = access.user_from_claims({"email": "ops@example.com", "email_verified": False, "sub": "77"})
-    assert sneaky.id == "77" and not sneaky.is_admin
-    with pytest.raises(PermissionDenied, match="no e-mail and no subject"):
+    # An unverified address could be anyone's, an admin's included: the issuer's subject is used instead.
+    sneaky = access.user_from_claims({"email": "ops@example.com", "email_verified": False, "sub": "77",
+                                      "iss": "https://id.example.com"})
+    assert sneaky.id == "https://id.example.com|77" and not sneaky.is_admin
+    with pytest.raises(PermissionDenied, match="no verified e-mail"):
         access.user_from_claims({"name": "Nobody"})
+
+
+def test_a_missing_email_verified_claim_is_not_a_verified_email(monkeypatch):
+    monkeypatch.setenv("TUNEBOARD_ADMINS", "ops@example.com")
+    user = access.user_from_claims({"email": "ops@example.com", "sub": "9", "iss": "https://id.example.com"})
+    assert user.id == "https://id.example.com|9" and not user.is_admin
+    assert access.user_from_claims({"email": "ops@example.com", "email_verified": "true", "sub": "9",
+                                    "iss": "https://id.example.com"}).id != "ops@example.com"
+
+
+def test_equal_subjects_of_two_providers_are_two_people():
+    one = access.user_from_claims({"sub": "1", "iss": "https://okta.example.com"})
+    other = access.user_from_claims({"sub": "1", "iss": "https://accounts.google.com"})
+    assert one.id != other.id
+    with pytest.raises(PermissionDenied):  # a subject without its issuer names nobody in particular
+        access.user_from_claims({"sub": "1"})
+
+
+@pytest.mark.parametrize("look_alike", ["\u212Aate@example.com",  # Kelvin sign
+                                        "\uff4bate@example.com",  # full-width k
+                                        "kate@exa\u217Fple.com"])  # the Roman numeral one thousand
+def test_a_verified_look_alike_of_an_admins_address_is_not_that_admin(monkeypatch, look_alike):
+    monkeypatch.setenv("TUNEBOARD_ADMINS", "kate@example.com")
+    user = access.user_from_claims(verified(look_alike, sub="666"))
+    assert not user.is_admin and user.id == "https://id.example.com|666"
+    assert not access.can(user, "delete", "kate@example.com")
+
+
+def test_ids_are_compared_after_nfkc_normalisation():
+    assert access.normalize("\uff21lice@Example.com ") == "alice@example.com"  # a full-width A
+    assert access.User("ALICE@example.com").id == "alice@example.com"
+
+
+def test_runs_owned_by_an_email_stay_that_persons_after_login(tmp_path):
+    access.record_owner(tmp_path, "alice@example.com")
+    alice = access.user_from_claims(verified("Alice@Example.com", sub="a"))
+    assert access.allowed(alice, "delete", tmp_path)
 
 
 def test_owner_record_round_trip_and_sharing(tmp_path):

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from tuneboard.access import LOCAL
 from tuneboard.checks import check_config
 from tuneboard.config import TrainConfig
 from tuneboard.errors import ConfigError
@@ -94,7 +95,7 @@ def test_a_stopped_search_stops_its_running_trial_and_starts_no_other(sentiment_
         assert time.time() < deadline
         time.sleep(0.05)
     time.sleep(1.0)
-    job.stop()
+    job.stop(LOCAL)
     record = job.wait(120)
     assert record.status == RunStatus.STOPPED and len(record.trials) == 1
     assert record.trials[0].status == TrialStatus.STOPPED
