@@ -146,3 +146,22 @@ def test_enter_in_a_number_box_does_not_start_distillation(page: Page, two_runs:
     assert json.loads((students[0] / "config.json").read_text())["epochs"] == 2
     shot("one-student")
     ui.expect_no_traceback(page)
+
+
+def test_a_tfidf_run_shows_its_score_and_links_onward_not_empty_training_charts(page: Page, shot) -> None:
+    ui.open_app(page)
+    ui.go_to(page, "Train")
+    ui.set_input(page, "model_source", "tfidf")  # types it and presses Enter
+    ui.click_start(page)
+    # it may finish before its Stop button is ever drawn: wait for the words (two minutes without a change, at most)
+    ui.patiently(lambda ms: expect(page.get_by_text("Finished: the TF-IDF model").first).to_be_visible(timeout=ms))
+    ui.wait_idle(page)
+    expect(page.locator(".st-key-train_live_metric .js-plotly-plot")).to_have_count(1)
+    for empty in ("train_live_loss", "train_live_lr"):  # a model fitted in one go has no steps to draw
+        expect(page.locator(f".st-key-{empty}")).to_have_count(0)
+    expect(page.get_by_text("best checkpoint")).to_have_count(0)
+    shot("tfidf-finished")
+    page.get_by_role("link", name="See how good it is").click()  # a real link, not bold words
+    expect(page).to_have_url(re.compile(r"/evaluate"))
+    ui.wait_idle(page)
+    ui.expect_no_traceback(page)
