@@ -32,7 +32,7 @@ import numpy as np
 
 from .access import LOCAL, User, allowed, check
 from .errors import DataError
-from .files import create_private, write_text_atomic
+from .files import create_private, private_dir, write_text_atomic
 from .i18n import t
 
 LOG_NAME = "monitor.sqlite"
@@ -74,7 +74,7 @@ def digest_key(run_path: str | Path) -> bytes:
         return path.read_bytes()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another server made it first

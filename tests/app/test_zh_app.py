@@ -77,7 +77,7 @@ def test_train_page_before_any_run_is_in_chinese(tiny_model):
 def test_train_page_after_a_tiny_run_is_in_chinese(tiny_run, tiny_model, sentiment_csv):
     at = zh_app(nav.TRAIN, run_id=tiny_run)
     assert any("训练完成" in s.value for s in at.success)
-    assert len(at.get("plotly_chart")) >= 3
+    assert len(at.get("plotly_chart")) >= 2  # loss and validation; learning rate only once it has a line
     assert leftovers(at, *run_names(tiny_run), Path(tiny_model).name, sentiment_csv.name, "review", "sentiment",
                      "Macro-F1") == []
 
