@@ -16,7 +16,7 @@ from .errors import ConfigError
 
 FOLDS = 5
 FILTER = "both"  # best balance of the four cleanlab rules on the demo with 5 % flipped labels (bench_mislabels)
-# cleanlab's default (n_jobs=None) is a multiprocessing pool of one process per physical core: forked from the
+# cleanlab's default (no n_jobs given) is a multiprocessing pool of one process per physical core: forked from the
 # threaded Streamlit server, a child can inherit a lock held by another thread and wait forever (and it keeps
 # the server's listening socket, so the next start finds the port taken). One worker: it takes milliseconds.
 WORKERS = 1
