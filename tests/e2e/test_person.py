@@ -78,12 +78,7 @@ def test_an_uploaded_file_survives_a_refresh_and_a_second_tab(page: Page, browse
                                                              tmp_path: Path) -> None:
     mine = tmp_path / "my_tickets.csv"
     mine.write_bytes(DEMO.read_bytes())
-    ui.open_app(page)
-    ui.go_to(page, "Data")
-    ui.upload(page, mine)
-    expect(page.get_by_text("(uploaded file)")).to_be_visible()
-    ui.go_to(page, "Train")
-    expect(page.get_by_text("my_tickets.csv")).to_be_visible()
+    ui.choose_upload(page, mine)
     page.reload()
     ui.wait_idle(page)
     expect(page.get_by_text("my_tickets.csv")).to_be_visible()

@@ -98,6 +98,16 @@ def upload(page: Page, path: Path) -> None:
     key(page, "data_upload").locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
 
 
+def choose_upload(page: Page, path: Path) -> None:
+    """From any page: upload ``path`` on Data, then open Train, which names it as the data to train on."""
+    open_app(page)
+    go_to(page, "Data")
+    upload(page, path)
+    expect(page.get_by_text("(uploaded file)")).to_be_visible()
+    go_to(page, "Train")
+    expect(page.get_by_text(path.name)).to_be_visible()
+
+
 def expect_selected(page: Page, widget: str, option: str) -> None:
     """The select box with key ``widget`` shows ``option``."""
     expect(key(page, widget).get_by_role("combobox")).to_have_value(option)
