@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from components import charts, evalcharts, nav
+from components import charts, evalcharts, nav, settingsview
 from components.tables import show_table
 from components.widgets import fmt_duration, fmt_metric, model_name, run_label, short_id, show_error
 from tuneboard.compare import compare_runs
@@ -59,7 +59,7 @@ st.subheader(t("compare.scores"))
 table = pd.DataFrame({
     t("runs.col.run"): [names[r["run_id"]] for r in result["rows"]],
     t("runs.col.model"): [model_name(r["model"]) for r in result["rows"]],
-    t("runs.col.preset"): [r["preset"] for r in result["rows"]],
+    t("runs.col.preset"): [settingsview.value("preset", r["preset"]) for r in result["rows"]],
     charts.pretty(metric): [fmt_metric(metric, r["value"]) for r in result["rows"]],
     t("compare.baseline"): [fmt_metric(metric, r["baseline_value"]) if r["model"] != BASELINE_MODEL
                             else t("compare.is_baseline") for r in result["rows"]],
@@ -75,6 +75,6 @@ if not diff:
     st.info(t("compare.same_settings"))
 else:
     # a file or folder by its name: the server's paths say nothing to the room and overflow the table
-    settings = pd.DataFrame({names[rid]: ["—" if v.get(rid) is None else model_name(str(v.get(rid)))
-                                          for v in diff.values()] for rid in result["histories"]}, index=list(diff))
+    settings = pd.DataFrame({names[rid]: [settingsview.value(name, v.get(rid)) for name, v in diff.items()]
+                             for rid in result["histories"]}, index=[settingsview.label(name) for name in diff])
     show_table(settings.rename_axis(t("compare.setting")).reset_index(), hide_index=True)

@@ -14,7 +14,7 @@ TASKS = {
 }
 
 st.title(t("nav.data"))
-st.caption(t("data.caption"))
+nav.caption(nav.DATA, t("data.caption"))
 
 sources.source_picker()
 ds = state.dataset()

@@ -2,7 +2,7 @@
 (and fixing those rows), and its scores on another file."""
 import streamlit as st
 
-from components import auth, cache, evalviews, insights, mistakes
+from components import auth, cache, evalviews, insights, mistakes, nav
 from components.sources import FILE_TYPES
 from components.uploads import save_upload
 from components.widgets import fmt_metric, headline, run_picker, show_error
@@ -11,7 +11,7 @@ from tuneboard.i18n import t
 from tuneboard.runs import open_run
 
 st.title(t("eval.title"))
-st.caption(t("eval.caption"))
+nav.caption(nav.EVALUATE, t("eval.caption"))
 
 summary = run_picker()
 run = open_run(summary["path"])

@@ -28,7 +28,7 @@ def device_box() -> None:
         st.rerun()
     else:
         gpu = (t("home.gpu_memory", gb=f"{dev['total_gb']:.0f}") if dev["type"] == "cuda"
-               else t("home.no_gpu"))
+               else t("widgets.no_gpu"))
         st.markdown(f"**{widgets.device_name(dev)}**  \n{gpu}")
 
 

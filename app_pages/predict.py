@@ -4,7 +4,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from components import batch, cache, charts, insights
+from components import batch, cache, charts, insights, nav
 from components.tables import show_table
 from components.widgets import as_percent, fmt_metric, headline, percent_column, run_picker, show_error
 from tuneboard.errors import TuneboardError
@@ -12,7 +12,7 @@ from tuneboard.files import safe_csv
 from tuneboard.i18n import t
 
 st.title(t("predict.title"))
-st.caption(t("predict.caption"))
+nav.caption(nav.PREDICT, t("predict.caption"))
 
 summary = run_picker()
 batch.export_button(summary)

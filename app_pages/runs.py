@@ -4,7 +4,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from components import auth, charts, nav, state
+from components import auth, charts, nav, settingsview, state
 from components.live import run_feed
 from components.tables import show_table
 from components.widgets import (
@@ -21,12 +21,12 @@ from components.widgets import (
 from tuneboard import access
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
-from tuneboard.protocol import ACTIVE, RunStatus
+from tuneboard.protocol import ACTIVE, BASELINE_MODEL, RunStatus
 from tuneboard.purge import delete_for_good
 from tuneboard.runs import list_runs, open_run
 
 st.title(t("nav.runs"))
-st.caption(t("runs.caption"))
+nav.caption(nav.RUNS, t("runs.caption"))
 
 removed = st.session_state.pop("_deleted", None)
 if removed:  # what the last "Delete for good" removed, shown once
@@ -50,7 +50,7 @@ table = pd.DataFrame(
         ],
         t("runs.col.model"): [model_name(r["model"]) for r in rows],
         t("runs.col.data"): [r["data"] for r in rows],
-        t("runs.col.preset"): [r["preset"] for r in rows],
+        t("runs.col.preset"): [settingsview.value("preset", r["preset"]) for r in rows],
         t("runs.col.duration"): [fmt_duration(r["duration_s"]) for r in rows],
         t("runs.col.score"): [
             f"{charts.pretty(r['main_metric'])} {fmt_metric(r['main_metric'], r['main_value'])}"
@@ -92,18 +92,20 @@ if metrics:
     }
     numbers[t("runs.training_time")] = fmt_duration(summary["duration_s"])
     headline(numbers)
-feed = run_feed(run_id)
+feed = None if summary["model"] == BASELINE_MODEL else run_feed(run_id)  # the TF-IDF model has no curves
 if feed and feed["events"]:
     curves = charts.training_curves(feed["parsed"])
-    left, right = st.columns(2)
-    left.plotly_chart(charts.loss_figure(curves), config=charts.PLOTLY_CONFIG)
-    right.plotly_chart(charts.metric_figure(curves), config=charts.PLOTLY_CONFIG)
+    # only charts with a line: one point draws axes Plotly makes up
+    shown = [fig for fig, n in ((charts.loss_figure(curves), len(curves["step"])),
+                                (charts.metric_figure(curves), len(curves["eval_step"]))) if n >= 2]
+    for col, fig in zip(st.columns(2) if shown else [], shown, strict=False):
+        col.plotly_chart(fig, config=charts.PLOTLY_CONFIG)
 
 if summary["damaged"]:
     st.warning(t("runs.damaged_warning"))
 with st.expander(t("runs.settings")):
     try:
-        st.json(run.config().to_dict(), expanded=True)
+        show_table(settingsview.table(run.config().to_dict()), hide_index=True)
     except TuneboardError as e:
         show_error(e)
     except Exception:  # a half-written config.json: the page (and its Delete button) must still draw

@@ -8,7 +8,7 @@ from tuneboard.i18n import t
 from tuneboard.protocol import ACTIVE
 
 st.title(t("nav.train"))
-st.caption(t("train.caption"))
+nav.caption(nav.TRAIN, t("train.caption"))
 
 run_id = state.selected_run_id()
 feed = run_feed(run_id) if run_id else None

@@ -62,7 +62,7 @@ def current_user() -> access.User:
     if not team.team_mode(secrets):
         return access.LOCAL
     if not st.user.is_logged_in:
-        raise PermissionDenied("You are not logged in. Reload the page and log in.")
+        raise PermissionDenied(t("auth.err.not_logged_in"))
     return access.user_from_claims(dict(st.user.to_dict()), team.admin_setting(secrets))
 
 

@@ -12,7 +12,7 @@ from tuneboard.protocol import BASELINE_MODEL
 from . import auth, charts, evalcharts
 from .charts import PLOTLY_CONFIG
 from .tables import show_table
-from .widgets import as_percent, fmt_metric, percent_column, plain, show_error
+from .widgets import as_percent, fmt_metric, percent_column, plain, show_error, titled
 
 HEADLINES = {"single_label": ("accuracy", "macro_f1", "weighted_f1"),
              "multi_label": ("micro_f1", "macro_f1", "subset_accuracy"), "regression": ("rmse", "mae", "r2")}
@@ -32,7 +32,7 @@ def coaching(history: list[dict[str, Any]], metrics: dict[str, Any]) -> None:
     for tip in coach(history, metrics):
         if tip["kind"] in BASELINE_TIPS:  # said once, beside the baseline tile (see ``headline``)
             continue
-        CALLOUTS.get(tip["severity"], st.info)(f"**{plain(tip['title'])}.** {plain(tip['advice'])}")
+        CALLOUTS.get(tip["severity"], st.info)(titled(tip["title"], tip["advice"]))
 
 
 def headline(metrics: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from tuneboard.i18n import t
 
 from . import auth, cache
 from .tables import edit_table, show_table
-from .widgets import as_percent, percent_column, show_error
+from .widgets import as_percent, percent_column, plain, show_error
 
 EXPLAIN_SHOWN = 200  # mistakes offered in the "why?" picker
 
@@ -65,7 +65,7 @@ def _sliced(run_path: str, frame: pd.DataFrame, metrics: dict[str, Any]) -> tupl
 
 def slices(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
     """Accuracy per slice (extra columns, text length, script), worst first; a click lists that slice's mistakes."""
-    from tuneboard.slices import slice_rows
+    from tuneboard.slices import by_name, slice_rows, value_name
 
     if "correct" not in frame:
         return
@@ -76,7 +76,9 @@ def slices(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
         st.caption(t("insights.slices_none"))
         return
     st.caption(t("insights.slices_caption"))
-    view = table.drop(columns="below_overall")
+    view = table.drop(columns="below_overall").assign(
+        by=[by_name(b) for b in table["by"]], value=[value_name(b, v) for b, v in zip(table["by"], table["value"],
+                                                                                     strict=True)])
 
     def percent(label: str) -> Any:
         return percent_column(label, width="small")
@@ -95,7 +97,8 @@ def slices(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
         part = slice_rows(judged, row["by"], row["value"])
         wrong = part[~part["correct"]]
         st.markdown(t("insights.slice_mistakes", wrong=len(wrong), rows=len(part)))
-        st.caption(f"{row['by']} = {row['value']}")  # user data: shown as plain text, never as markdown
+        # user data: shown as plain text, never as markdown
+        st.caption(plain(f"{by_name(row['by'])} = {value_name(row['by'], row['value'])}"))
         cols = [c for c in ("text", "label", "predicted", "confidence") if c in wrong]
         shown = as_percent(wrong[cols].sort_values("confidence", ascending=False), ("confidence",))
         show_table(shown, hide_index=True, column_config={

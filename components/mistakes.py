@@ -179,8 +179,7 @@ def source_columns(cfg: Any) -> tuple[str, str]:
     from tuneboard.errors import DataError
 
     if cfg.label_columns:
-        raise DataError("This run reads its labels from several 0/1 columns; corrections need one label column. "
-                        "Fix those rows in the file itself.")
+        raise DataError(t("mistakes.err.label_columns"))
     detected = cache.detect(cfg.data) if not (cfg.text_column and cfg.label_column) else (None, None)
     return cfg.text_column or detected[0], cfg.label_column or detected[1]
 

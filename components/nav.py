@@ -15,6 +15,7 @@ from tuneboard.i18n import t
 
 HOME, DATA, TRAIN, RUNS, COMPARE, EVALUATE, PREDICT = "home", "data", "train", "runs", "compare", "evaluate", "predict"
 DEPLOY, MONITOR, DISTILL = "deploy", "monitor", "distill"
+STEPS = (DATA, TRAIN, RUNS, EVALUATE, PREDICT)  # the journey from a table to a model, numbered on those pages
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,13 @@ def page(name: str) -> st.Page:
 def title_of(name: str) -> str:
     """Page ``name``'s title in the current language (keys nav.home … nav.monitor: one per PAGES row)."""
     return t(f"nav.{name}")
+
+
+def caption(name: str, text: str) -> None:
+    """The line under page ``name``'s title; a step of the journey says which (one wording for every page)."""
+    if name in STEPS:
+        text = t("nav.step_caption", step=t("nav.step", n=STEPS.index(name) + 1, total=len(STEPS)), text=text)
+    st.caption(text)
 
 
 def navigation() -> st.Page:

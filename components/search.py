@@ -14,7 +14,7 @@ from tuneboard.studies import StudyRecord, list_studies, load_study
 
 from . import auth, lang, nav, state, trainform
 from .tables import show_table
-from .widgets import fmt_metric, plain, short_id, show_error, status_word
+from .widgets import error_text, fmt_metric, short_id, show_error, status_word
 
 STUDY_KEY = "train_study"  # the study shown on the Train page
 BUDGETS = ("Trials", "Minutes")  # the radio's values; shown as search.trials / search.minutes
@@ -67,7 +67,7 @@ def _start() -> None:
         base = state.dataset().to_config(model=model or "default", preset=preset)
         job = start_search(base, budget, state.registry(), user)  # each trial is the user's run, owned and counted
     except TuneboardError as e:
-        st.session_state["_search_error"] = f"**{e.title}.** {plain(str(e))}"
+        st.session_state["_search_error"] = error_text(e)
         return
     searches()[job.study_id] = job
     st.session_state[STUDY_KEY] = st.session_state["train_study_pick"] = job.study_id
@@ -78,7 +78,7 @@ def _stop(job: Any) -> None:
     try:
         job.stop(auth.current_user())
     except TuneboardError as e:
-        st.session_state["_search_error"] = f"**{e.title}.** {plain(str(e))}"
+        st.session_state["_search_error"] = error_text(e)
 
 
 def _pick() -> None:

@@ -14,7 +14,7 @@ from tuneboard.settings import SETTINGS
 from . import cache, state, trainform
 from .state import Dataset
 from .uploads import save_upload
-from .widgets import plain
+from .widgets import plain, titled
 
 PAIR_KEY = "data_pair_column"
 VAL_SIZE = SETTINGS["val_size"]
@@ -118,10 +118,10 @@ def findings_panel(config: Any, prepared: Any, extra: list[Any] = ()) -> None:
     items = [*items, *extra]
     problems = [f for f in items if f.severity in PROBLEMS]
     for f in sorted(problems, key=lambda f: f.severity != "error"):
-        (st.error if f.severity == "error" else st.warning)(f"**{plain(f.title.rstrip('.'))}.** {plain(f.advice)}")
+        (st.error if f.severity == "error" else st.warning)(titled(f.title, f.advice))
     if not problems:
         st.success(t("data.no_problems"))
-    fine = [f.title.rstrip(".") for f in items if f.severity not in PROBLEMS]
+    fine = [f.title.rstrip(".。") for f in items if f.severity not in PROBLEMS]
     if fine:
         st.markdown("\n".join(f"- :green[:material/check:] {plain(title)}" for title in fine))
 

@@ -30,16 +30,20 @@ def inert(data: Any) -> Any:
     return out
 
 
+# what an empty cell shows: Streamlit's default is the word "None", which reads as data (and as English)
+EMPTY = "—"
+
+
 def show_table(data: Any, where: Any = None, **kwargs: Any) -> Any:
     """``st.dataframe`` (or ``where.dataframe``, e.g. a column) of ``data`` made inert; same arguments, same result."""
-    return (where or st).dataframe(inert(data), **kwargs)
+    return (where or st).dataframe(inert(data), **{"placeholder": EMPTY, **kwargs})
 
 
 def edit_table(data: pd.DataFrame, where: Any = None, **kwargs: Any) -> pd.DataFrame:
     """``st.data_editor`` of ``data`` made inert. The edited frame comes back with the original values in
     every cell the person left as shown (a text keeps no added ``'``: edits are matched by their text)."""
     shown = inert(data)
-    edited = (where or st).data_editor(shown, **kwargs)
+    edited = (where or st).data_editor(shown, **{"placeholder": EMPTY, **kwargs})
     out = edited.copy()
     for i in range(data.shape[1]):  # by position: names and index values may have been escaped
         if is_numeric_dtype(data.iloc[:, i]):

@@ -13,7 +13,7 @@ from tuneboard.settings import SETTINGS, widget_args
 
 from . import auth, cache, state
 from .state import Dataset, sticky
-from .widgets import fmt_count, plain
+from .widgets import error_text, fmt_count
 
 OTHER = "__other__"
 ADVANCED = ("epochs", "learning_rate", "batch_size", "max_length", "freeze_embeddings")
@@ -97,7 +97,7 @@ def model_summary(source: str, settings: dict[str, Any]) -> None:
                        lora_rank=settings.get("lora_rank") if settings.get("lora") else None)
     verdict, advice = fit_verdict(est, float(dev.get("free_gb") or 0.0))
     where = t("train.fit_gpu") if dev["type"] == "cuda" else t("train.fit_memory")
-    {"ok": st.success, "tight": st.warning, "no": st.error}[verdict](f"**{where}:** {advice}")
+    {"ok": st.success, "tight": st.warning, "no": st.error}[verdict](t("train.fit_line", where=where, advice=advice))
     st.caption(t("train.card_shape", architecture=card.architecture, layers=card.layers or "?",
                  hidden=card.hidden_size, vocab=card.vocab_size or "—"))
 
@@ -176,6 +176,6 @@ def start_run() -> None:
         config = state.dataset().to_config(model=source or "default", **settings)
         live = state.registry().submit(config, user=user)  # records the owner, checks the limits
     except TuneboardError as e:
-        st.session_state["_start_error"] = f"**{e.title}.** {plain(str(e))}"
+        st.session_state["_start_error"] = error_text(e)
         return
     state.select_run(live.run_id)

@@ -39,7 +39,19 @@ def guard() -> Iterator[None]:
 
 
 def show_error(e: TuneboardError) -> None:
-    st.error(f"**{e.title}.** {plain(str(e))}")
+    st.error(error_text(e))
+
+
+def error_text(e: TuneboardError) -> str:
+    """An error as markdown: its title in bold, then the message (plain text: it may quote user data)."""
+    return titled(str(e.title), str(e))
+
+
+def titled(title: str, body: str) -> str:
+    """A bold title and its sentence, as markdown, punctuated the reader's way ("**Title.** body" in English,
+    "**标题**。正文" in Chinese: CommonMark draws no bold that closes after a punctuation mark and before a
+    letter, so the full stop stays outside). Both are user-safe plain text."""
+    return t("widgets.titled", title=plain(title.rstrip(".。 ")), body=plain(body))
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&])")
@@ -168,11 +180,11 @@ def fmt_duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     seconds = int(seconds)
-    return (
-        f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
-        if seconds >= 3600
-        else f"{seconds // 60}m {seconds % 60:02d}s"
-    )
+    if seconds >= 3600:
+        return t("widgets.duration_hm", h=seconds // 3600, m=f"{seconds % 3600 // 60:02d}")
+    if seconds >= 60:
+        return t("widgets.duration_ms", m=seconds // 60, s=f"{seconds % 60:02d}")
+    return t("widgets.duration_s", s=seconds)
 
 
 def fmt_metric(name: str, value: Any) -> str:

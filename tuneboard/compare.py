@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RunError
+from .i18n import t
 from .runs import open_run
 
 CONFIG_IGNORED = {"output_dir", "extra"}
@@ -14,7 +15,7 @@ CONFIG_IGNORED = {"output_dir", "extra"}
 def compare_runs(paths: list[str | Path]) -> dict[str, Any]:
     """``rows`` (one per run), ``config_diff`` (only settings that differ) and ``histories``."""
     if len(paths) < 2:
-        raise RunError("Pick at least two runs to compare.")
+        raise RunError(t("engine.err.compare.two"))
     rows, configs, histories = [], {}, {}
     for p in paths:
         run = open_run(p)

@@ -24,6 +24,7 @@ from typing import Any
 from . import access
 from .errors import RunError
 from .files import locked, open_private, private_dir, read_json, write_json_atomic
+from .i18n import t
 from .runs import open_run, runs_root
 
 FIRST_PORT = 8100
@@ -108,7 +109,7 @@ def free_port(start: int = FIRST_PORT, host: str = "127.0.0.1") -> int:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             if s.connect_ex((host, port)) != 0:
                 return port
-    raise RunError(f"No free port between {start} and {start + 199}. Stop a deployment, then start again.")
+    raise RunError(t("engine.err.deploy.no_port", low=start, high=start + 199))
 
 
 def start_deployment(run_path: str | Path, backend: str = "torch", port: int | None = None,

@@ -28,6 +28,7 @@ from .config import TrainConfig
 from .distributed import clear_stop, request_stop
 from .errors import ConfigError, RunError
 from .files import open_private
+from .i18n import t
 from .liveness import parent_env
 from .protocol import BASELINE_MODEL, FINAL, RunStatus, Status
 from .runs import RunDir, create_run
@@ -89,7 +90,7 @@ def execute_launched(config: TrainConfig, on_event: EventFn | None = None, stop:
     check_processes(processes, config.device)
     if run is None:
         if resume:
-            raise RunError("Resuming needs the run folder of the interrupted run.")
+            raise RunError(t("engine.err.launch.resume_folder"))
         data = data or check_config(config)
         run = create_run(config)
     clear_stop(run.path)

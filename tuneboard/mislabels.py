@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError
+from .i18n import t
 
 FOLDS = 5
 FILTER = "both"  # best balance of the four cleanlab rules on the demo with 5 % flipped labels (bench_mislabels)
@@ -57,7 +58,7 @@ def find_suspects(texts: list[str], labels: list[str], classes: list[str] | None
     labels = [str(x) for x in labels]
     classes = list(classes or sorted(set(labels)))
     if len(classes) < 2:
-        raise ConfigError("Finding mislabeled rows needs at least two classes.")
+        raise ConfigError(t("engine.err.mislabels.two_classes"))
     if scores is None:
         scores = out_of_sample_scores(texts, labels, classes, seed=seed)
     index = {c: i for i, c in enumerate(classes)}
@@ -78,7 +79,7 @@ def suspects_in_run_data(config: Any) -> pd.DataFrame:
 
     prepared = prepare_data(config)
     if prepared.task != "single_label":
-        raise ConfigError("Suspected mislabels are found for single-label classification runs only.")
+        raise ConfigError(t("engine.err.mislabels.single_label"))
     rows = pd.concat([prepared.train, prepared.val], ignore_index=True)
     return find_suspects(rows["text"].astype(str).tolist(), rows["label"].astype(str).tolist(),
                          [str(c) for c in prepared.labels], seed=config.seed)
@@ -88,6 +89,6 @@ def suspects_in_predictions(frame: pd.DataFrame, classes: list[str]) -> pd.DataF
     """Validation rows only, judged with the run's own (out-of-sample) validation probabilities."""
     cols = [f"score_{c}" for c in classes]
     if any(c not in frame for c in cols):
-        raise ConfigError("These predictions have no per-class scores; suspected mislabels need them.")
+        raise ConfigError(t("engine.err.mislabels.no_scores"))
     return find_suspects(frame["text"].astype(str).tolist(), frame["label"].astype(str).tolist(), classes,
                          scores=frame[cols].to_numpy(float))

@@ -305,7 +305,7 @@ def append_labeled(dest: str | Path, rows: Any) -> Path:
 
     rows = pd.DataFrame(rows)
     if rows.empty or not {"text", "label"} <= set(rows.columns):
-        raise DataError("Nothing to add: give each text a label first, then add them to the dataset.")
+        raise DataError(t("engine.err.monitor.nothing_to_add"))
     rows = rows[rows["label"].astype(str).str.strip() != ""]
     dest = Path(dest)
     old = pd.read_csv(dest, dtype=str, keep_default_na=False) if dest.is_file() else None

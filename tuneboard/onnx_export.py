@@ -35,6 +35,7 @@ from .files import (
     regular_files,
     write_bytes_atomic,
 )
+from .i18n import t
 from .inference import Predictor, task_from_problem_type, to_scores
 from .runs import RunDir, open_run
 
@@ -48,7 +49,7 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_ma
 def onnx_folder(run: RunDir, fmt: str) -> Path:
     """Where ``fmt`` ("onnx" or "onnx-int8") of ``run`` is (or will be) exported."""
     if fmt not in FORMATS:
-        raise ConfigError(f"Unknown export format '{fmt}'. Use one of: hf, {', '.join(FORMATS)}.")
+        raise ConfigError(t("engine.err.export.format", fmt=fmt, formats=", ".join(["hf", *FORMATS])))
     return run.path / "onnx" / FORMATS[fmt]
 
 
@@ -59,10 +60,9 @@ def ensure_onnx(run_path: str | Path, fmt: str = "onnx", force: bool = False) ->
     run = open_run(run_path)
     folder = onnx_folder(run, fmt)
     if is_baseline_folder(run.model_dir):
-        raise ConfigError(f"Run {run.run_id} is the TF-IDF baseline: it has no neural network to export to ONNX. "
-                          "Export it with --format hf (it is already tiny and fast), or serve it as it is.")
+        raise ConfigError(t("engine.err.export.baseline_onnx", run_id=run.run_id))
     if not (run.model_dir / "config.json").is_file():
-        raise RunError(f"Run {run.run_id} has no saved model, so there is nothing to export. Train it first.")
+        raise RunError(t("engine.err.export.no_saved_model", run_id=run.run_id))
     if (folder / "model.onnx").is_file() and (folder / "parity.json").is_file() and not force:
         return folder
     staging = Path(tempfile.mkdtemp(dir=run.path, prefix=".onnx-"))

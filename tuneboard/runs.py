@@ -97,8 +97,7 @@ class RunDir:
             data["status"] = RunStatus.INTERRUPTED
             worker = worker_of(self.path)
             data["reason"] = (t("journeys.run.process_ended") if worker is not None and worker.gone() else
-                              f"Nothing has trained it for over {stale_s():.0f} s: the process running it ended "
-                              "(server restart or crash).")
+                              t("engine.run.stale", seconds=f"{stale_s():.0f}"))
         return data
 
     def raw_status(self) -> RunStatus:

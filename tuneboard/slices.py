@@ -20,6 +20,7 @@ LENGTH_EDGES = (0, 50, 100, 200, np.inf)  # characters
 MAX_VALUES = 20  # an extra column with more distinct values is an id or free text, not a slice
 MIN_ROWS = 5  # smaller slices are too noisy to rank
 COLUMNS = ["by", "value", "rows", "errors", "accuracy", "low", "high", "macro_f1"]
+NO_LETTERS, BLANK = "None", "(blank)"  # ids of the slice of texts without letters and of empty cells
 
 
 def judge(frame: pd.DataFrame, metrics: dict[str, Any]) -> pd.DataFrame:
@@ -56,14 +57,14 @@ def script_of(text: str) -> str:
         first = name.split(" ")[0] if name else "Other"
         script = "CJK" if first in ("CJK", "HIRAGANA", "KATAKANA", "HANGUL") else first.title()
         counts[script] = counts.get(script, 0) + 1
-    return max(counts, key=counts.get) if counts else "None"
+    return max(counts, key=counts.get) if counts else NO_LETTERS
 
 
 def length_bucket(text: str) -> str:
     n = len(str(text))
     for lo, hi in zip(LENGTH_EDGES[:-1], LENGTH_EDGES[1:], strict=True):
         if lo <= n < hi:
-            return f"{lo}+ chars" if hi == np.inf else f"{lo}-{int(hi) - 1} chars"
+            return f"{lo}+" if hi == np.inf else f"{lo}-{int(hi) - 1}"  # an id; ``value_name`` says it in words
     return "?"
 
 
@@ -92,7 +93,7 @@ def with_data_columns(frame: pd.DataFrame, config: Any) -> pd.DataFrame:
     keep = [c for c in df.columns if c not in used and c not in frame.columns and _sliceable(df[c])]
     if not keep:
         return frame
-    side = df[keep].astype("string").fillna("(blank)")
+    side = df[keep].astype("string").fillna(BLANK)
     side.insert(0, "_key", df[text_col].astype(str).str.strip())
     side = side.drop_duplicates("_key")
     joined = frame.assign(_key=frame["text"].astype(str).str.strip()).merge(side, on="_key", how="left")
@@ -117,7 +118,33 @@ def slice_values(frame: pd.DataFrame, by: str) -> pd.Series:
         return frame["text"].map(length_bucket)
     if by == SCRIPT:
         return frame["text"].map(script_of)
-    return frame[by].astype("string").fillna("(blank)")
+    return frame[by].astype("string").fillna(BLANK)
+
+
+def by_name(by: str) -> str:
+    """What a slicing is called on screen: the built-in ones in the reader's language, a column by its name."""
+    from .i18n import t
+
+    return {LENGTH: t("engine.slice.by_length"), SCRIPT: t("engine.slice.by_script")}.get(by, by)
+
+
+def value_name(by: str, value: str) -> str:
+    """A slice's value on screen: length buckets and scripts in the reader's language; a column's own values
+    (data) as they are, an empty cell as "(blank)" in words."""
+    from .i18n import t
+
+    if value == BLANK:
+        return t("engine.slice.blank")
+    if by == LENGTH:
+        if value.endswith("+"):
+            return t("engine.slice.length_from", low=value[:-1])
+        low, _, high = value.partition("-")
+        return t("engine.slice.length_range", low=low, high=high)
+    if by == SCRIPT:
+        key = "engine.slice.script." + value.lower()
+        named = t(key)
+        return named if named != key else value
+    return value
 
 
 def slice_table(frame: pd.DataFrame, min_rows: int = MIN_ROWS) -> pd.DataFrame:

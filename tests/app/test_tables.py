@@ -61,3 +61,19 @@ def test_the_monitor_table_shows_an_api_clients_formula_as_text_and_adds_it_as_s
     assert not at.exception and not at.error, [e.value for e in at.error]
     added = pd.read_csv(monitor.feedback_path(run.path), keep_default_na=False)
     assert added["text"].tolist() == [HOSTILE[0]]  # the feedback file keeps what the client sent
+
+
+def test_an_empty_cell_shows_a_dash_not_the_word_none():
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import pandas as pd
+
+        from components.tables import edit_table, show_table
+        show_table(pd.DataFrame({"a": ["x", None]}))
+        edit_table(pd.DataFrame({"new label": [None, "y"]}), key="edit")
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception
+    shown = [element.proto for element in at.main.children.values()]
+    assert len(shown) == 2 and all(proto.placeholder == "—" for proto in shown), [p.placeholder for p in shown]

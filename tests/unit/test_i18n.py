@@ -55,3 +55,27 @@ def test_t_falls_back_to_english_then_to_the_key_and_fills_placeholders(monkeypa
         assert i18n.t("nope") == "nope"
     finally:
         i18n.set_language("en")
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_every_bold_in_the_catalogs_is_drawn_bold(lang):
+    """CommonMark (Streamlit's markdown) draws no bold whose closing ``**`` follows a punctuation mark and comes
+    before a letter — ``**任务：**每条`` shows its asterisks. Each text, rendered, keeps no ``**``."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark")
+    drawn_wrong = []
+    for key, text in i18n.catalog(lang).items():
+        filled = re.sub(r"\{[^{}]*\}", "X", text)
+        if "**" in filled and "**" in re.sub(r"<code>.*?</code>", "", md.render(filled)):
+            drawn_wrong.append(f"{key}: {text}")
+    assert not drawn_wrong, "\n".join(drawn_wrong)
+
+
+_CJK_THEN_LATIN_STOP = re.compile(r"[\u4e00-\u9fff\uff09\u3011][.,;:!?](?=\s|$|[\u4e00-\u9fff])")
+
+
+def test_chinese_texts_use_chinese_punctuation_between_chinese_words():
+    wrong = [f"{key}: {text}" for key, text in i18n.catalog("zh").items()
+             if _CJK_THEN_LATIN_STOP.search(re.sub(r"`[^`]*`", "", text))]
+    assert not wrong, "\n".join(wrong)

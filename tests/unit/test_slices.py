@@ -50,7 +50,7 @@ def test_worst_slice_comes_first_with_counts_and_bounds():
 def test_scripts_and_length_buckets():
     assert script_of("质量太差了 ok") == "CJK" and script_of("hello мир world") == "Latin"
     assert script_of("привет") == "Cyrillic" and script_of("1234 !!") == "None"
-    assert length_bucket("x" * 10) == "0-49 chars" and length_bucket("x" * 250) == "200+ chars"
+    assert length_bucket("x" * 10) == "0-49" and length_bucket("x" * 250) == "200+"
     df = pd.DataFrame({"text": ["good product"] * 6 + ["质量太差了"] * 6, "label": "a",
                        "predicted": ["a"] * 6 + ["b"] * 6})
     df["correct"] = df["label"] == df["predicted"]
@@ -76,3 +76,19 @@ def test_a_binary_run_is_judged_at_its_saved_threshold():
                        "score_neg": [0.7, 0.6], "score_pos": [0.3, 0.4], "correct": [True, False]})
     judged = judge(df, {"task": "single_label", "labels": ["neg", "pos"], "threshold": 0.35})
     assert judged["predicted"].tolist() == ["neg", "pos"] and judged["correct"].all()
+
+
+def test_slices_are_named_in_the_readers_language_and_column_values_stay_as_they_are():
+    from tuneboard.i18n import set_language
+    from tuneboard.slices import BLANK, LENGTH, SCRIPT, by_name, value_name
+
+    set_language("zh")
+    try:
+        assert by_name(LENGTH) == "文本长度" and by_name(SCRIPT) == "文字"
+        assert value_name(LENGTH, "0-49") == "0–49 个字符" and value_name(LENGTH, "200+") == "200 个字符以上"
+        assert value_name(SCRIPT, "CJK") == "中日韩文字" and value_name(SCRIPT, "None") == "无文字"
+        assert value_name("channel", "web") == "web" and value_name("channel", BLANK) == "（空）"
+        assert by_name("channel") == "channel"
+    finally:
+        set_language("en")
+    assert value_name(LENGTH, "50-99") == "50–99 characters" and value_name(SCRIPT, "Latin") == "Latin"
