@@ -268,4 +268,4 @@ def _notices(events: list[Event]) -> None:
     if notes:
         with st.expander(t("live.notes", n=len(notes))):
             for e in notes:
-                st.markdown(f"- {plain(e.message)}")  # notes name columns and labels
+                st.markdown(f"- {plain(e.text())}")  # notes name columns and labels

@@ -34,8 +34,8 @@ def enough_steps(tr: Any) -> None:
     tr.batch_size = batch_for_steps(n, tr.cfg.epochs, old, tr.dist.world_size)
     if tr.batch_size != old:
         tr.lr_scale *= math.sqrt(tr.batch_size / old)
-        tr.emit(Notice(message=f"A small run: batch size {tr.batch_size} instead of {old}, so that it takes at "
-                               f"least {MIN_RUN_STEPS} training steps (learning rate x{tr.lr_scale:.2f})."))
+        tr.emit(Notice.of("engine.notice.small_run", batch=tr.batch_size, old=old, steps=MIN_RUN_STEPS,
+                          scale=f"{tr.lr_scale:.2f}"))
 
 
 def probe_gpu(tr: Any, optimizer: Any) -> None:
@@ -56,4 +56,4 @@ def probe_gpu(tr: Any, optimizer: Any) -> None:
     tr.batch_size = tr.dist.agree_min(find_batch_size(try_batch, old, limit, is_oom, free_memory))
     if tr.batch_size != old:
         tr.lr_scale *= math.sqrt(tr.batch_size / old)
-        tr.emit(Notice(message=f"Auto batch size: {tr.batch_size} (learning rate x{tr.lr_scale:.2f})."))
+        tr.emit(Notice.of("engine.notice.auto_batch", batch=tr.batch_size, scale=f"{tr.lr_scale:.2f}"))

@@ -22,7 +22,7 @@ Emit = Callable[[Event], None]
 def baseline_failed(error: BaseException | None) -> Notice:
     """The warning that replaces a baseline that could not be fitted."""
     reason = f"{type(error).__name__}: {error}"
-    return Notice(level="warning", message=f"The TF-IDF baseline could not be fitted ({reason}).")
+    return Notice.of("engine.notice.baseline_failed", level="warning", reason=reason)
 
 
 class BaselineJob:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .config import TrainConfig
 from .errors import DataError
-from .i18n import t
+from .i18n import said, t
 from .readers import TableInfo, read_table
 
 LABEL_NAME_HINTS = ("label", "labels", "intent", "category", "class", "target", "sentiment", "tag", "tags",
@@ -181,7 +181,7 @@ def prepare_frame(df: pd.DataFrame, config: TrainConfig, info: TableInfo | None 
         train, val = split(frame, task, config.val_size, config.seed)
     pair = None if config.text_pair_column else suggest_pair_column(_sample(df), text_col, label_col, label_columns)
     if pair:
-        notes.append(t("engine.note.data.pair_column", col=pair))
+        notes.append(said("engine.note.data.pair_column", col=pair))
     return PreparedData(train=train.reset_index(drop=True), val=val.reset_index(drop=True), task=task,
                         labels=labels, text_column=text_col, label_column=label_col,
                         text_pair_column=config.text_pair_column, notes=notes, warnings=_class_warnings(train, task),
@@ -209,7 +209,7 @@ def _resolve_columns(df: pd.DataFrame, config: TrainConfig) -> tuple[str, str, t
         and text_col not in schema.label_columns
     ):
         label_columns, label_col = schema.label_columns, schema.label_column
-        notes.append(t("engine.note.data.binary_columns", cols=", ".join(label_columns)))
+        notes.append(said("engine.note.data.binary_columns", cols=", ".join(label_columns)))
     if not label_col:
         guess = schema.label_column if schema.label_column != text_col else None
         label_col = guess or _guess_columns(_sample(df), exclude=(text_col,))[1]
@@ -279,7 +279,7 @@ def _set_labels(out: pd.DataFrame, label: pd.Series, task: str, label_col: str, 
     out["label"] = label.map(canon)
     if _is_mixed(label):
         examples = ", ".join(repr(x) for x in pd.Series(label.unique()).head(4))
-        notes.append(t("engine.note.data.mixed_labels", examples=examples))
+        notes.append(said("engine.note.data.mixed_labels", examples=examples))
     return out, notes
 
 
@@ -305,7 +305,7 @@ def _canonical_names(values: pd.Series) -> tuple[dict[str, str], list[str]]:
         for s in spellings:
             canon[s] = main
         if len(spellings) > 1:
-            notes.append(t("engine.note.data.merged_labels", spellings=", ".join(repr(s) for s in spellings),
+            notes.append(said("engine.note.data.merged_labels", spellings=", ".join(repr(s) for s in spellings),
                            main=main))
     return canon, notes
 
@@ -361,7 +361,7 @@ def _class_warnings(train: pd.DataFrame, task: str) -> list[str]:
     counts = train["label"].value_counts()
     few = [f"'{k}' ({v})" for k, v in counts.items() if v < WARN_PER_CLASS]
     return (
-        [t("engine.note.data.few_examples", classes=", ".join(few))]
+        [said("engine.note.data.few_examples", classes=", ".join(few))]
         if few
         else []
     )

@@ -60,6 +60,27 @@ def t(key: str, /, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+class Said(str):
+    """A text from the catalog that remembers its key and values, so that a record of it (a run's notices) can
+    be read later in another language: it is the text in the current language for everyone else."""
+
+    key: str
+    values: dict[str, Any]
+
+
+def said(key: str, /, **values: Any) -> Said:
+    """``t(key, **values)`` that remembers ``key`` and ``values`` (plain strings and numbers)."""
+    text = Said(t(key, **values))
+    text.key, text.values = key, values
+    return text
+
+
+def english(key: str, /, **values: Any) -> str:
+    """``key`` in English whatever the current language (what logs and stored records keep)."""
+    text = catalog(DEFAULT).get(key) or key
+    return text.format(**values) if values else text
+
+
 def placeholders(text: str) -> set[str]:
     """The ``{names}`` a catalog text expects (what both languages of a key must agree on)."""
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}

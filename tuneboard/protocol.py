@@ -146,10 +146,25 @@ class Notice(_Event):
     """Something the user should know (a note on the data, a smaller batch after out-of-memory)."""
 
     kind: ClassVar[EventKind] = EventKind.NOTICE
-    omit_none: ClassVar[tuple[str, ...]] = ("level",)
+    omit_none: ClassVar[tuple[str, ...]] = ("level", "key", "values")
     level: str | None = None  # "warning", or none for a plain note
-    message: str = ""
+    message: str = ""  # in English (logs, the CLI, old readers)
     time: float | None = None
+    key: str | None = None  # its catalog key: each reader sees it in their own language (``text``)
+    values: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, key: str, level: str | None = None, **values: Any) -> "Notice":
+        """A notice said in words from the catalog: kept in English, shown in the reader's language."""
+        from .i18n import english
+
+        return cls(level=level, message=english(key, **values), key=key, values=values or None)
+
+    def text(self) -> str:
+        """The notice in the current language (a notice from before keys, or without one, as written)."""
+        from .i18n import t
+
+        return t(self.key, **(self.values or {})) if self.key else self.message
 
 
 @dataclass

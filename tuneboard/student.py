@@ -90,7 +90,7 @@ class DistillTrainer(Trainer):
         has = np.ones(len(texts), dtype=np.float32)
         if self.recipe.get("unlabeled"):
             extra = unlabeled_rows(self.recipe["unlabeled"], cfg, data)
-            self.emit(Notice(message=f"Distilling on {len(extra)} unlabeled rows besides the {len(texts)} labeled."))
+            self.emit(Notice.of("engine.notice.distill_unlabeled", unlabeled=len(extra), labeled=len(texts)))
             more = encode_cached(self.tokenizer, extra["text"].tolist(), text_pairs(extra), cfg.max_length, None, cache,
                                  used_by)
             self.train_enc = join(self.train_enc, more)

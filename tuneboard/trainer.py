@@ -160,10 +160,8 @@ class Trainer:
             weighted = balance.weighted_loss(balance.class_weights(targets, k), self.device)
             self.loss_fn = lambda outputs, batch: weighted(outputs.logits, batch["labels"])
         if how != balance.NONE or ratio >= balance.AUTO_RATIO:
-            did = {"none": "no class weighting", "weighted": "a class-weighted loss",
-                   "sampling": "class-balanced batches"}[how]
-            self.emit(Notice(message=f"The largest class has {ratio:.1f}x the rows of the smallest; "
-                                     f"training with {did} (class weighting: {self.cfg.class_weighting})."))
+            self.emit(Notice.of(f"engine.notice.imbalance.{how}", ratio=f"{ratio:.1f}",
+                                setting=self.cfg.class_weighting))
 
     def evaluate(self) -> EvalResult:
         """The kept model's evaluation on every validation row (evaluated now when a stop came before the
@@ -278,8 +276,7 @@ class Trainer:
         try:
             save_checkpoint(folder, self.model, optimizer, state)
         except OSError as e:
-            self.emit(Notice(level="warning", message=f"Could not save a resumable checkpoint ({e.strerror or e}); "
-                                                      "training goes on, but could only resume from an earlier one."))
+            self.emit(Notice.of("engine.notice.checkpoint_failed", level="warning", reason=e.strerror or str(e)))
 
     def _restore(self, saved: Checkpoint) -> tuple[dict | None, EpochPosition]:
         """Counters, best evaluation and RNG from a checkpoint (weights and optimizer are in place already)."""
@@ -289,8 +286,8 @@ class Trainer:
                           t0=time.perf_counter() - c["elapsed"])
         if saved.best is not None:
             self.best = EvalResult(saved.best["metrics"], saved.best_scores, saved.best["step"], saved.best["epoch"])
-        self.emit(Notice(message=f"Resumed from step {saved.step} ({self.p.seen / self.p.n:.2f} of {self.cfg.epochs} "
-                                 "epochs done), with the state saved at its last evaluation."))
+        self.emit(Notice.of("engine.notice.resumed", step=saved.step, done=f"{self.p.seen / self.p.n:.2f}",
+                            epochs=self.cfg.epochs))
         stopper = saved.extra.get("stopper") or {}
         self.stopper.best, self.stopper.bad = stopper.get("best"), int(stopper.get("bad", 0))
         self.last_eval = int(saved.extra.get("last_eval", -1))
@@ -315,8 +312,8 @@ class Trainer:
             trainable, total = lora.trainable_parameters(model)
             self.extras["lora"] = {"rank": cfg.lora_rank, "alpha": cfg.lora_alpha, "trainable_parameters": trainable,
                                    "parameters": total}
-            self.emit(Notice(message=f"LoRA rank {cfg.lora_rank}: training {trainable:,} of {total:,} parameters "
-                                     f"({trainable / total:.1%})."))
+            self.emit(Notice.of("engine.notice.lora", rank=cfg.lora_rank, trainable=f"{trainable:,}",
+                                total=f"{total:,}", share=f"{trainable / total:.1%}"))
         elif cfg.freeze_embeddings:
             model.get_input_embeddings().weight.requires_grad_(False)
         return model.to(self.device)
@@ -331,8 +328,7 @@ class Trainer:
             raise OutOfMemory(t("engine.err.memory.batch_of_one_on", device=self.device.type.upper())) from None
         self.batch_size = max(1, self.batch_size // 2)
         rest = [i for b in [idx, *queue] for i in b]
-        self.emit(Notice(level="warning", message="Ran out of memory; continuing from the same step with batch "
-                                                  f"size {self.batch_size}."))
+        self.emit(Notice.of("engine.notice.out_of_memory", level="warning", batch=self.batch_size))
         return deque(rest[i:i + self.batch_size] for i in range(0, len(rest), self.batch_size))
 
     def _log_train(self, loss: float, lr: float) -> None:
@@ -373,8 +369,7 @@ class Trainer:
             if rows is None:
                 return None
             self._sample = rows, subset(self.val_enc, rows)
-            self.emit(Notice(message=f"Evaluations during training score a stratified sample of {len(rows)} of the "
-                                     f"{len(self.val_enc)} validation rows; the final scores are on all of them."))
+            self.emit(Notice.of("engine.notice.eval_sample", rows=len(rows), total=len(self.val_enc)))
         return self._sample
 
     def _logits(self, enc: Any) -> np.ndarray:

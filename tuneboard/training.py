@@ -20,7 +20,7 @@ from .checks import check_config
 from .device import free_memory
 from .errors import DiskFull, RunError, TuneboardError, unexpected_reason
 from .files import disk_full, is_disk_full
-from .i18n import t
+from .i18n import Said, t
 from .liveness import Heartbeat
 from .protocol import BASELINE_MODEL, Baseline, Evaluation, Event, Notice, Phase, RunStatus, Status, scalars
 from .results import run_metrics, save_results
@@ -81,9 +81,9 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
         set_status(RunStatus.RUNNING)
         emit(Phase(name="data", seconds=data.read_seconds))
         for note in [] if resume else data.notes + data.warnings:  # a resumed run has them in its history
-            emit(Notice(message=note))
+            emit(Notice.of(note.key, **note.values) if isinstance(note, Said) else Notice(message=note))
         if resume and not has_checkpoint(run.path):
-            emit(Notice(message="The run was interrupted before its first checkpoint; it restarts from the beginning."))
+            emit(Notice.of("engine.notice.restart"))
         metrics, stopped = _train(config, data, run, emit, stop, resume)
         status = RunStatus.STOPPED if stopped else RunStatus.COMPLETED
         early = metrics.get("stop_reason")

@@ -97,7 +97,7 @@ def test_a_failing_background_baseline_is_a_notice_not_a_failed_run(tiny_model, 
     assert result.status == "completed"
     assert "baseline" not in json.loads((result.run.path / "metrics.json").read_text())
     warnings = [e["message"] for e in events if e["type"] == "notice" and e.get("level") == "warning"]
-    assert warnings == ["The TF-IDF baseline could not be fitted (ValueError: no vocabulary)."]
+    assert warnings == ["The TF-IDF model could not be fitted (ValueError: no vocabulary)."]
 
 
 @pytest.mark.parametrize("n, epochs, batch, ranks, expected", [

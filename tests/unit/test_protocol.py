@@ -85,3 +85,32 @@ def test_run_metrics_writes_the_keys_metrics_json_has_always_had():
                          scores={"rmse": 0.2, "fit_seconds": 0.1}, n_train=8, n_val=2, model_kind=p.BASELINE_MODEL,
                          train_runtime_s=0.1, wall_time_s=0.1).to_dict()
     assert tfidf["model_kind"] == "tfidf" and "baseline" not in tfidf and "best_step" not in tfidf
+
+
+def test_a_notice_is_kept_in_english_and_read_in_the_readers_language():
+    from tuneboard.i18n import set_language
+
+    note = p.Notice.of("engine.notice.out_of_memory", level="warning", batch=8)
+    line = note.to_dict()
+    assert line["message"] == "Ran out of memory; continuing from the same step with batch size 8."
+    back = p.parse_event(json.loads(json.dumps(line)))
+    set_language("zh")
+    try:
+        assert back.text() == "内存不足；从同一步继续，批大小改为 8。"
+        assert p.Notice(message="an old line, before keys").text() == "an old line, before keys"
+    finally:
+        set_language("en")
+    assert back.text() == line["message"]
+
+
+def test_a_note_on_the_data_made_in_english_by_training_is_read_in_chinese_on_the_live_page():
+    from tuneboard.i18n import Said, said, set_language
+
+    note = said("engine.note.read.no_header")  # as the training thread says it (English)
+    assert isinstance(note, Said) and note.startswith("The first row")
+    line = p.Notice.of(note.key, **note.values).to_dict()
+    set_language("zh")
+    try:
+        assert p.parse_event(line).text().startswith("首行看起来是数据")
+    finally:
+        set_language("en")

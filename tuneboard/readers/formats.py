@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import DataError
-from ..i18n import t
+from ..i18n import said, t
 from .common import EXCEL_SUFFIXES, TableInfo, apply_header, cell_text, check_expanded_size, first_line
 from .text import decode_bytes
 
@@ -43,9 +43,9 @@ def read_excel(p: Path, sheet: str | None, max_bytes: int) -> tuple[pd.DataFrame
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     info = TableInfo(path=str(p), format="excel", sheet=chosen, sheets=sheets)
     if p.suffix.lower() not in EXCEL_SUFFIXES:
-        info.notes.append(t("engine.note.read.excel_despite_name", name=p.name))
+        info.notes.append(said("engine.note.read.excel_despite_name", name=p.name))
     if len(sheets) > 1:
-        info.notes.append(t("engine.note.read.sheet_of", sheet=chosen, count=len(sheets), sheets=", ".join(sheets)))
+        info.notes.append(said("engine.note.read.sheet_of", sheet=chosen, count=len(sheets), sheets=", ".join(sheets)))
     info.notes += _check_formulas(formulas[chosen], rows, p.name)
     info.notes += _fill_merged(ws, rows)
     if not rows:
@@ -67,7 +67,7 @@ def _check_formulas(ws: Any, rows: list[list[Any]], name: str) -> list[str]:
         coord, formula = missing[0]
         raise DataError(t("engine.err.read.uncalculated", name=name, count=len(missing), coord=coord,
                           formula=formula[:40]))
-    return [t("engine.note.read.formulas", count=len(cells))]
+    return [said("engine.note.read.formulas", count=len(cells))]
 
 
 def _value_at(rows: list[list[Any]], coord: str) -> Any:
@@ -85,7 +85,7 @@ def _fill_merged(ws: Any, rows: list[list[Any]]) -> list[str]:
         for r in range(rng.min_row - 1, min(rng.max_row, len(rows))):
             for c in range(rng.min_col - 1, min(rng.max_col, len(rows[r]))):
                 rows[r][c] = value
-    return [t("engine.note.read.merged", count=len(ranges))] if ranges else []
+    return [said("engine.note.read.merged", count=len(ranges))] if ranges else []
 
 
 def read_json(p: Path, raw: bytes, encoding: str | None) -> tuple[pd.DataFrame, TableInfo]:
@@ -128,7 +128,7 @@ def _text_frame(df: pd.DataFrame, name: str, info: TableInfo) -> pd.DataFrame:
             raise DataError(t("engine.err.read.nested_column", col=col, name=name))
         if any(isinstance(v, list) for v in values):
             values = ["|".join(map(str, v)) if isinstance(v, list) else v for v in values]
-            info.notes.append(t("engine.note.read.lists_joined", col=col))
+            info.notes.append(said("engine.note.read.lists_joined", col=col))
         out[col] = [cell_text(v) for v in values]
     return pd.DataFrame(out, dtype=object)
 

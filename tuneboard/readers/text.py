@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
-from ..i18n import t
+from ..i18n import said, t
 from .common import TableInfo, apply_header
 
 DELIMITERS = [",", ";", "\t", "|"]
@@ -32,7 +32,7 @@ def read_delimited(p: Path, raw: bytes, encoding: str | None,
     info = TableInfo(path=str(p), format="tsv" if sep == "\t" else "csv", encoding=enc, delimiter=sep,
                      has_header=has_header, notes=notes)
     if not has_header:
-        info.notes.append(t("engine.note.read.no_header"))
+        info.notes.append(said("engine.note.read.no_header"))
     return df, info
 
 
@@ -62,7 +62,7 @@ def detect_encoding(raw: bytes, encoding: str | None, name: str) -> tuple[str, l
     enc = _widen_encoding(best.encoding)
     if _decodes(raw, enc):
         return enc, []
-    return enc, [t("engine.note.read.replaced_bytes", encoding=enc)]
+    return enc, [said("engine.note.read.replaced_bytes", encoding=enc)]
 
 
 def _utf16_without_bom(head: bytes, name: str) -> str:
