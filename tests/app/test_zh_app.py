@@ -88,7 +88,7 @@ def test_train_page_after_a_tiny_run_is_in_chinese(tiny_run, tiny_model, sentime
 def test_runs_and_compare_pages_are_in_chinese(tiny_run, tiny_model, sentiment_csv):
     other = execute(TrainConfig(data=str(sentiment_csv), model="tfidf")).run.run_id
     names = [*run_names(tiny_run), *run_names(other), Path(tiny_model).name, sentiment_csv.name, "tfidf",
-             "balanced", "fast", "best", "Macro-F1"]
+             "Macro-F1"]  # presets are named in Chinese too
     runs = zh_app(nav.RUNS, run_id=tiny_run)
     assert runs.button(key="runs_delete").label == "删除这次运行…"
     assert leftovers(runs, *names) == []
