@@ -29,6 +29,7 @@ from .cli_more import (
 )
 from .errors import TuneboardError, first_line
 from .files import open_private, private_dir
+from .i18n import t
 from .progress import ProgressPrinter
 from .protocol import RunStatus
 from .settings import SETTINGS
@@ -164,7 +165,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         run = open_run(args.run_dir)
         cfg = run.config()
     elif not args.data:
-        raise ConfigError("No DATA file given. Pass the table to train on, or --resume RUN_DIR to go on with a run.")
+        raise ConfigError(t("engine.err.cli.no_data"))
     else:
         cfg = _config_from_args(args)
     if args.processes > 1 and not distributed.launched():  # issue 16: start N ranks, follow rank 0's run folder
@@ -332,7 +333,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
         col = detect_columns(df)[0] if not args.text_column else col
     if col not in df.columns:
-        raise ConfigError(f"Column '{col}' is not in '{args.input}'. Name the text column with --text-column.")
+        raise ConfigError(t("engine.err.cli.no_column", col=col, file=args.input))
     out = predictor.predict_frame(df, col, cfg.text_pair_column if cfg.text_pair_column in df.columns else None)
     safe_csv(out, args.output)  # atomic, and no cell a spreadsheet would run as a formula
     if args.json:

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from .i18n import t
 from .progress import ProgressPrinter
 
 
@@ -58,7 +59,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             record = resume_search(args.resume, budget, on_event=printer, stop=stop)
         else:
             if not args.data:
-                raise ConfigError("No data file given. Pass DATA (a CSV, Excel, JSONL or Parquet file) or --resume.")
+                raise ConfigError(t("engine.err.cli.no_data"))
             base = TrainConfig(data=args.data, text_column=args.text_column, label_column=args.label_column,
                                model=args.model, preset=args.preset, seed=args.seed, device=args.device,
                                mlflow=args.mlflow)

@@ -200,8 +200,8 @@ class OnnxPredictor(Predictor):
             session = ort.InferenceSession(str(folder / "model.onnx"), session_options(),
                                            providers=["CPUExecutionProvider"])
         except Exception as e:
-            raise ModelLoadError(f"The ONNX model in '{folder}' could not be loaded ({str(e).splitlines()[0][:160]}). "
-                                 "Export it again with `python -m tuneboard export RUN --format onnx`.") from None
+            raise ModelLoadError(t("engine.err.export.onnx_load", folder=folder,
+                                   reason=str(e).splitlines()[0][:160] if str(e) else type(e).__name__)) from None
         return cls(session, tokenizer, config, folder)
 
     def logits(self, texts: list[str], pairs: list[str] | None = None) -> np.ndarray:
@@ -229,8 +229,7 @@ def validation_rows(run: RunDir, limit: int = PARITY_ROWS) -> Any:
 
     path = run.path / "predictions.parquet"
     if not path.is_file():
-        raise RunError(f"Run {run.run_id} has no validation predictions (predictions.parquet), "
-                       "so the export cannot be checked. Train the run again.")
+        raise RunError(t("engine.err.export.no_predictions", run_id=run.run_id))
     return pd.read_parquet(path).head(limit)
 
 
@@ -286,7 +285,7 @@ def export_onnx_zip(run_path: str | Path, fmt: str, dest_zip: Path | None = None
             zip_regular(zf, run.path / "config.json", "tuneboard_config.json", run.path)
             zf.writestr("README.md", model_card(run).split("## Load it")[0] + _onnx_card(read_parity(folder)))
     except OSError as e:
-        raise RunError(f"Cannot write the export to '{dest}': {e.strerror or e}. Choose another output file.") from None
+        raise RunError(t("engine.err.export.cannot_write", dest=dest, reason=e.strerror or e)) from None
     return dest
 
 

@@ -27,6 +27,7 @@ from .access import LOCAL, User, require
 from .checks import check_config
 from .config import TrainConfig
 from .errors import ConfigError, TuneboardError
+from .i18n import t
 from .liveness import Heartbeat, beat
 from .metrics import main_metric
 from .protocol import FINAL, EventKind, RunStatus, TrialStatus, kind_of
@@ -98,12 +99,11 @@ class Budget:
 
     def __post_init__(self) -> None:
         if self.trials is None and self.minutes is None:
-            raise ConfigError("A search needs a budget: a number of trials (e.g. 6) or a time in minutes (e.g. 30).")
+            raise ConfigError(t("engine.err.search.no_budget"))
         if self.trials is not None and not 1 <= self.trials <= MAX_TRIALS:
-            raise ConfigError(f"Trials {self.trials} is out of range: use a whole number from 1 to {MAX_TRIALS}.")
+            raise ConfigError(t("engine.err.search.trials", trials=self.trials, high=MAX_TRIALS))
         if self.minutes is not None and not 0 < self.minutes <= 7 * 24 * 60:
-            raise ConfigError(f"Time budget {self.minutes} minutes is out of range: use more than 0, "
-                              "at most a week (e.g. 30).")
+            raise ConfigError(t("engine.err.search.minutes", minutes=self.minutes))
 
 
 def run_search(base: TrainConfig, budget: Budget, on_event: EventFn | None = None,
@@ -349,8 +349,8 @@ def resume_search(study_id: str, budget: Budget, on_event: EventFn | None = None
 
     record = load_study(study_id)
     search = Search(record)
-    for t in search.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
-        search.study.tell(t.number, state=optuna.trial.TrialState.FAIL)
+    for trial in search.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        search.study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
     for entry in record.trials:
         if entry.status == TrialStatus.RUNNING:
             entry.status = TrialStatus.FAILED

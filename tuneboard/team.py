@@ -48,8 +48,7 @@ def load_secrets(paths: Sequence[Path]) -> dict[str, Any]:
         try:
             merged.update(tomllib.loads(Path(path).read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-            raise ConfigError(f"Cannot read the secrets file {path} ({e}). Fix its TOML; "
-                              ".streamlit/secrets.example.toml shows the expected shape.") from None
+            raise ConfigError(t("engine.err.team.secrets", path=path, reason=e)) from None
     return merged
 
 
