@@ -50,8 +50,7 @@ def typed_text() -> None:
         headline(numbers | {t("predict.latency"): f"{latency_ms:,.0f} ms"})
         if scores:
             st.plotly_chart(charts.probability_figure(scores), config=charts.PLOTLY_CONFIG)
-        if predictor.tokenizer is not None and predictor.task != "regression" and \
-                st.toggle(t("predict.explain_toggle"), key="predict_explain"):
+        if predictor.task != "regression" and st.toggle(t("predict.explain_toggle"), key="predict_explain"):
             insights.explained(predictor, lines[0])
         return
     headline({t("predict.texts"): f"{len(results):,}", t("predict.latency"): f"{latency_ms:,.0f} ms",

@@ -39,9 +39,7 @@ def explained(predictor: Any, text: str, label: str | None = None) -> None:
 
 def explain_mistakes(run: Any, wrong: pd.DataFrame) -> None:
     """On demand: pick one of the mistakes and see which words led the model astray."""
-    from tuneboard.baseline import is_baseline_folder
-
-    if wrong.empty or "confidence" not in wrong or is_baseline_folder(run.model_dir):  # regression / TF-IDF
+    if wrong.empty or "confidence" not in wrong:  # regression
         return
     with st.expander(t("insights.explain_mistake")):
         rows = wrong.head(EXPLAIN_SHOWN).reset_index(drop=True)

@@ -177,6 +177,8 @@ def token_checks(config: Any) -> dict[str, Any]:
 
 def token_chart(checks: dict[str, Any]) -> None:
     """Tokens per text with the max length and the suggestion, and the share that would be cut."""
+    from tuneboard.health import tokens_hold
+
     from .charts import PLOTLY_CONFIG, token_length_figure
 
     lengths = checks["lengths"]
@@ -191,3 +193,5 @@ def token_chart(checks: dict[str, Any]) -> None:
         st.metric(t("data.suggested_max_length"), f"{lengths['suggested_max_length']}",
                   help=t("data.suggested_help", p95=lengths["p95"]))
         st.caption(t("data.tokenizer_of", model=plain(checks["model"]), sampled=f"{lengths['sampled']:,}"))
+        if "unit" in lengths:  # a report cached before the measure was added has none
+            st.caption(tokens_hold(lengths["max_length"], lengths))

@@ -10,10 +10,15 @@ The default was chosen by measuring both (bench/bench_explain.py, figures in ben
 demo, deleting IG's top-3 words dropped the label's probability by 0.335 on average (occlusion's:
 0.293, 3 random words: 0.035), at 186 ms per explanation on 2 CPU cores (occlusion: 215 ms).
 Token weights are summed into words with the tokenizer's ``word_ids`` and offsets, so sub-word pieces
-show as one word and each Chinese/Japanese/Korean character is a word.
+show as one word; Chinese/Japanese/Korean characters are merged into words (``cjk.word_spans``), and
+punctuation and symbols are never words (a model may lean on "。", but it is not a reason a person can use).
+
+The TF-IDF model is explained exactly instead: a linear model's score is the sum of its features'
+TF-IDF values times their weights, and each n-gram's share is spread over the characters it covers.
 """
 from __future__ import annotations
 
+import bisect
 import html
 import random
 import re
@@ -22,18 +27,19 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .cjk import CJK, is_symbol, word_spans
 from .errors import ConfigError
-from .inference import Predictor
+from .inference import BaselinePredictor, Predictor
 
 METHODS = ("occlusion", "ig")
 DEFAULT_METHOD = "ig"
+LINEAR_METHOD = "linear"  # the TF-IDF model's own weights
 IG_STEPS = 24  # one batched pass of 24 interpolations: ~0.2 s per demo text on 2 CPU cores (bench_explain)
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
 @dataclass
 class Word:
-    """One word of the text (a character for CJK) with its weight: > 0 toward the label, < 0 against."""
+    """One word of the text with its weight: > 0 toward the label, < 0 against."""
 
     text: str
     start: int
@@ -67,9 +73,6 @@ def explain(predictor: Predictor, texts: list[str], labels: list[str | None] | N
     """One explanation per text, for the given label (default: the label the model predicts)."""
     if method not in METHODS:
         raise ConfigError(f"Unknown explanation method '{method}'. Use one of: {', '.join(METHODS)}.")
-    if predictor.tokenizer is None:
-        raise ConfigError("Word explanations need a fine-tuned transformer; this run is the TF-IDF baseline. "
-                          "Pick a transformer run to see which words mattered.")
     if predictor.task == "regression":
         raise ConfigError("Word explanations cover classification runs; this run predicts a number.")
     wanted = labels or [None] * len(texts)
@@ -79,8 +82,11 @@ def explain(predictor: Predictor, texts: list[str], labels: list[str | None] | N
         label = wanted[i] or _top_label(predicted[i], predictor)
         if label not in predictor.labels:
             raise ConfigError(f"'{label}' is not a label of this model. It knows: {', '.join(predictor.labels)}.")
-        out.append(_explain_one(predictor, str(text), label, predicted[i]["scores"][label], method,
-                                pairs[i] if pairs is not None else None))
+        score, pair = predicted[i]["scores"][label], pairs[i] if pairs is not None else None
+        if isinstance(predictor, BaselinePredictor):
+            out.append(_explain_linear(predictor, str(text), label, score, pair))
+        else:
+            out.append(_explain_one(predictor, str(text), label, score, method, pair))
     return out
 
 
@@ -108,32 +114,81 @@ def _explain_one(predictor: Predictor, text: str, label: str, score: float, meth
         if u >= 0:
             weights[u] += token_weights[t]
     words = [Word(text[s:e], s, e, float(w)) for (s, e), w in zip(spans, weights, strict=True)]
-    last = int(enc["offset_mapping"][0][units >= 0][-1][1]) if (units >= 0).any() else 0
+    read = [int(end) for (_, end), seq in zip(enc["offset_mapping"][0].tolist(), enc.sequence_ids(0), strict=True)
+            if seq == 0]  # every token of the text the model read, punctuation included
+    last = max(read, default=0)
     return Explanation(text, label, float(score), method, words, truncated=bool(text[last:].strip()))
 
 
 def word_units(enc: Any, text: str) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """Map each token to a display word (-1: special token or second text) and each word to its span.
+    """Map each token to a display word (-1: special token, second text, punctuation) and each word to its span.
 
-    Tokens of one tokenizer word form one word (sub-word pieces merged), except that a token holding
-    CJK characters is a word of its own: those scripts have no spaces, so a "word" would be a sentence."""
+    Tokens of one tokenizer word form one word (sub-word pieces merged). CJK scripts have no spaces, so
+    a tokenizer "word" can be a character or a whole clause: tokens holding CJK characters are grouped
+    by the word of ``cjk.word_spans`` their first character falls in. A token of only punctuation or
+    symbols belongs to no word."""
     word_ids, seq_ids = enc.word_ids(0), enc.sequence_ids(0)
     offsets = enc["offset_mapping"][0].tolist()
     units = np.full(len(word_ids), -1, dtype=int)
     spans: list[tuple[int, int]] = []
     key_to_unit: dict[Any, int] = {}
+    cjk_words = word_spans(text) if CJK.search(text) else []
     for t, (wid, seq) in enumerate(zip(word_ids, seq_ids, strict=True)):
         start, end = offsets[t]
-        if wid is None or seq != 0 or end <= start:
+        if wid is None or seq != 0 or end <= start or is_symbol(text[start:end]):
             continue
-        key = ("tok", t) if _CJK.search(text[start:end]) else ("word", wid)
+        key = ("cjk", _word_at(cjk_words, start)) if CJK.search(text[start:end]) else ("word", wid)
         if key not in key_to_unit:
             key_to_unit[key] = len(spans)
             spans.append((start, end))
         u = key_to_unit[key]
         spans[u] = (min(spans[u][0], start), max(spans[u][1], end))
         units[t] = u
-    return units, spans
+    return _merge_overlaps(units, spans)
+
+
+def _word_at(spans: list[tuple[int, int]], pos: int) -> int:
+    """Index of the span holding ``pos`` (the nearest one before it when ``pos`` falls between spans)."""
+    return max(bisect.bisect_right([s for s, _ in spans], pos) - 1, 0)
+
+
+def _merge_overlaps(units: np.ndarray, spans: list[tuple[int, int]]) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """One word for words whose spans overlap (a token can straddle two dictionary words), so that the
+    highlighted text shows every character once; words come out in reading order."""
+    order = sorted(range(len(spans)), key=lambda u: spans[u])
+    new_of, merged = {}, []
+    for u in order:
+        start, end = spans[u]
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+        new_of[u] = len(merged) - 1
+    return np.array([new_of[u] if u >= 0 else -1 for u in units], dtype=int), merged
+
+
+def _explain_linear(predictor: BaselinePredictor, text: str, label: str, score: float,
+                    pair: str | None) -> Explanation:
+    """The TF-IDF model's exact reasons: each n-gram's TF-IDF value times its weight for ``label``
+    (against the other labels' mean), spread over the characters it covers, summed per word."""
+    from .baseline import feature_weights
+
+    joined = text if pair is None else f"{text} [SEP] {pair}"
+    features, contributions = feature_weights(predictor.model, joined, predictor.labels.index(label))
+    lowered, words_model = joined.lower(), predictor.model.analyzer == "word"
+    per_char = np.zeros(len(text))
+    for feature, value in zip(features, contributions, strict=True):
+        core = feature.strip()
+        if not core:
+            continue
+        # word features ("not good") match whole words; character n-grams match anywhere
+        pattern = (r"(?<!\w)" + r"\W+".join(map(re.escape, core.split())) + r"(?!\w)") if words_model \
+            else re.escape(core)
+        hits = [(m.start(), m.end()) for m in re.finditer(pattern, lowered) if m.end() <= len(text)]
+        for start, end in hits:  # TF-IDF counts a repeated n-gram once: share its weight between its places
+            per_char[start:end] += value / len(hits) / (end - start)
+    words = [Word(text[s:e], s, e, float(per_char[s:e].sum())) for s, e in word_spans(text)]
+    return Explanation(text, label, float(score), LINEAR_METHOD, words)
 
 
 def _score_function(predictor: Predictor, target: int) -> Callable[..., Any]:

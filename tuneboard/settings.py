@@ -139,7 +139,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             low=1e-6, high=1e-2, step=1e-5, example=5e-5, flag="--learning-rate", fmt="%.0e"),
     Setting("batch_size", int, "Batch size", "Rows per step. On a GPU it is raised automatically while it fits.",
             low=1, high=4096, step=8, flag="--batch-size"),
-    Setting("max_length", int, "Max length (tokens)", "Longer texts are cut. 128 tokens is about 90 English words.",
+    Setting("max_length", int, "Max length (tokens)",
+            "Longer texts are cut. 128 tokens is about 90 English words, or about 110 Chinese characters with a "
+            "BERT-style vocabulary; the Data page measures it on your texts.",
             low=8, high=8192, step=32, flag="--max-length"),
     Setting("freeze_embeddings", bool, "Freeze word embeddings", "Faster, and usually as accurate on short texts."),
     Setting("auto_batch_size", bool, "Auto batch size",

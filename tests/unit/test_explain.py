@@ -1,4 +1,5 @@
-"""Why this label: word attributions from a tiny random BERT, merged into words, CJK per character."""
+"""Why this label: word attributions from a tiny random BERT and from the TF-IDF model, merged into words
+(Chinese characters too), punctuation never a word."""
 import csv
 import json
 import subprocess
@@ -35,21 +36,24 @@ def test_every_word_gets_one_weight_and_pieces_merge_back_into_words(tiny_run, m
     text = "refunding my subscription, please!"  # 'refunding' is not in the tiny vocabulary: several pieces
     assert len(p.tokenizer.tokenize("refunding")) > 1
     e = explain(p, [text], method=method)[0]
-    assert [w.text for w in e.words] == ["refunding", "my", "subscription", ",", "please", "!"]
+    assert [w.text for w in e.words] == ["refunding", "my", "subscription", "please"]  # "," and "!" are no words
     assert all(text[w.start:w.end] == w.text for w in e.words)
     assert all(np.isfinite(w.weight) for w in e.words) and any(w.weight != 0 for w in e.words)
     assert e.label in p.labels and e.score == pytest.approx(p.predict([text])[0]["scores"][e.label], abs=1e-4)
     assert e.method == method and not e.truncated
 
 
-def test_each_chinese_character_is_a_word_and_latin_words_stay_whole(tiny_run):
+def test_chinese_characters_merge_into_words_and_punctuation_is_never_a_word(tiny_run):
     p = Predictor.load(tiny_run, device="cpu")
-    text = "质量太差 refund 了"
-    e = explain(p, [text])[0]
-    assert [w.text for w in e.words] == ["质", "量", "太", "差", "refund", "了"]
+    text = "质量太差了。refund！"
+    for method in METHODS:
+        e = explain(p, [text], method=method)[0]
+        assert [w.text for w in e.words] == ["质量", "太", "差", "了", "refund"]
+        assert "。" not in [w.text for w in e.top(10) + e.top(10, toward=False)]
     enc = p.tokenizer(text, return_offsets_mapping=True, return_tensors="pt")
     units, spans = word_units(enc, text)
-    assert len(spans) == 6 and (units[0] == -1) and (units[-1] == -1)  # [CLS] and [SEP] belong to no word
+    assert len(spans) == 5 and (units[0] == -1) and (units[-1] == -1)  # [CLS] and [SEP] belong to no word
+    assert (units == -1).sum() == 4  # nor do "。" and "！"
 
 
 def test_explaining_a_chosen_label_and_the_errors_a_user_can_hit(tiny_run, tmp_path):
@@ -94,7 +98,26 @@ def test_cli_predict_explain_json(tiny_run):
     assert r.returncode == 2 and "--explain works with --text" in r.stderr
 
 
-def test_the_tfidf_baseline_says_it_cannot_be_explained(sentiment_csv):
+def test_the_tfidf_model_explains_chinese_reviews_in_words_without_punctuation():
+    run = execute(TrainConfig(data=str(ROOT / "examples" / "zh_reviews.csv"), model="tfidf"))
+    p = Predictor.load(run.run.path)
+    text = "质量太差了。。。物流太慢了！！"
+    e = explain(p, [text], labels=["负面"])[0]
+    assert e.method == "linear" and e.label == "负面"
+    assert [w.text for w in e.words] == ["质量", "太", "差", "了", "物流", "太", "慢", "了"]
+    top = [w.text for w in e.top(3)]
+    assert "质量" in top or "差" in top or "慢" in top, top  # the words that make it negative lead
+    shown = e.top(20) + e.top(20, toward=False)
+    assert shown and not any(w.text in "。！，" for w in shown)
+
+
+def test_the_tfidf_models_word_weights_add_up_to_its_score_for_english(sentiment_csv):
+    from tuneboard.baseline import feature_weights
+
     run = execute(TrainConfig(data=str(sentiment_csv), model="tfidf"))
-    with pytest.raises(ConfigError, match="TF-IDF"):
-        explain(Predictor.load(run.run.path), ["good"])
+    p = Predictor.load(run.run.path)
+    text = "Great, great product!!"
+    e = explain(p, [text], labels=["positive"])[0]
+    assert [w.text for w in e.words] == ["Great", "great", "product"]
+    _, contributions = feature_weights(p.model, text, p.labels.index("positive"))
+    assert sum(w.weight for w in e.words) == pytest.approx(float(contributions.sum()), abs=1e-9)

@@ -121,3 +121,45 @@ def test_normalise_and_mask() -> None:
     out = normalise(pd.Series(["Hello, World!", "hello world", "质量很好！", "质量 很好"]))
     assert out[0] == out[1] and out[2] == out[3] == "质量很好"
     assert mask("+1 415-555-0100") == "+• •••-•••-••00"
+
+
+ZH_REVIEWS = ["房间小，很旧。", "强烈不推荐。", "早餐比较差", "物流很快，包装完好。", "质量不错，值得购买！",
+              "客服态度很差", "很好", "做工粗糙，不推荐"]
+
+
+def test_short_chinese_reviews_count_characters_as_words(tmp_path: Path) -> None:
+    from tuneboard.i18n import set_language
+
+    rows = [(text, "neg" if i % 2 else "pos") for i, text in enumerate(ZH_REVIEWS * 5)]
+    report = health_report(_prepared(tmp_path, rows))
+    short = _kinds(report)["short_texts"]
+    # Under 10 characters every review here but one would be "very short"; a Chinese character carries
+    # about a word, so only the two-character review is.
+    assert short.data["rows"] == 5 and set(short.data["examples"]) == {"很好"}
+    assert short.data["under"] == 3 and "under 3 Chinese characters" in short.title
+    set_language("zh")
+    try:
+        assert "不足 3 个汉字" in _kinds(health_report(_prepared(tmp_path, rows)))["short_texts"].title
+    finally:
+        set_language("en")
+
+
+def test_the_token_length_advice_speaks_of_chinese_characters_for_chinese_data(tmp_path: Path) -> None:
+    from tuneboard.catalog import load_tokenizer, resolve_model
+    from tuneboard.i18n import set_language
+
+    tokenizer = load_tokenizer(resolve_model("default"))
+    zh = health_report(prepare_data(TrainConfig(data=str(EXAMPLES / "zh_reviews.csv"))), tokenizer=tokenizer)
+    lengths = zh.token_lengths
+    # measured with the tokenizer: a BERT-style vocabulary reads Chinese about one character per token
+    assert lengths["unit"] == "cjk_chars" and 0.6 < lengths["per_token"] < 1.2
+    held = round(128 * lengths["per_token"])
+    assert f"128 tokens hold about {held} Chinese characters" in _kinds(zh)["token_lengths"].advice
+    en = health_report(_prepared(tmp_path, BASE), tokenizer=tokenizer)
+    assert en.token_lengths["unit"] == "words" and "words of your texts" in _kinds(en)["token_lengths"].advice
+    set_language("zh")
+    try:
+        again = health_report(prepare_data(TrainConfig(data=str(EXAMPLES / "zh_reviews.csv"))), tokenizer=tokenizer)
+        assert f"{held} 个汉字" in _kinds(again)["token_lengths"].advice
+    finally:
+        set_language("en")

@@ -61,7 +61,7 @@ def test_cli_report_and_a_run_without_scores(tmp_path, sentiment_csv):
                        text=True)
     assert r.returncode == 0, r.stderr
     page = (run / "report.html").read_text(encoding="utf-8")
-    assert "TF-IDF baseline" in page and "need a fine-tuned transformer" in page  # examples, without highlights
+    assert 'class="tb-explained"' in page and "fine-tuned transformer" not in page  # the TF-IDF model's own weights
     empty = create_run(TrainConfig(data=str(sentiment_csv)))
     with pytest.raises(ConfigError, match="no scores yet"):
         build_report(empty)
