@@ -29,6 +29,7 @@ import numpy as np
 
 from .cjk import CJK, is_symbol, word_spans
 from .errors import ConfigError
+from .i18n import t as tr  # ``t`` is a token index throughout this module
 from .inference import BaselinePredictor, Predictor
 
 METHODS = ("occlusion", "ig")
@@ -72,16 +73,16 @@ def explain(predictor: Predictor, texts: list[str], labels: list[str | None] | N
             method: str = DEFAULT_METHOD, pairs: list[str] | None = None) -> list[Explanation]:
     """One explanation per text, for the given label (default: the label the model predicts)."""
     if method not in METHODS:
-        raise ConfigError(f"Unknown explanation method '{method}'. Use one of: {', '.join(METHODS)}.")
+        raise ConfigError(tr("engine.err.explain.method", method=method, methods=", ".join(METHODS)))
     if predictor.task == "regression":
-        raise ConfigError("Word explanations cover classification runs; this run predicts a number.")
+        raise ConfigError(tr("engine.err.explain.regression"))
     wanted = labels or [None] * len(texts)
     predicted = predictor.predict(texts, pairs)
     out = []
     for i, text in enumerate(texts):
         label = wanted[i] or _top_label(predicted[i], predictor)
         if label not in predictor.labels:
-            raise ConfigError(f"'{label}' is not a label of this model. It knows: {', '.join(predictor.labels)}.")
+            raise ConfigError(tr("engine.err.explain.label", label=label, labels=", ".join(predictor.labels)))
         score, pair = predicted[i]["scores"][label], pairs[i] if pairs is not None else None
         if isinstance(predictor, BaselinePredictor):
             out.append(_explain_linear(predictor, str(text), label, score, pair))
