@@ -9,6 +9,7 @@ from .protocol import BASELINE_MODEL, Evaluation, TrainStep, parse_events
 
 Tip = dict[str, str]  # kind (a stable id the UI branches on), severity, title, advice
 BASELINE_TIPS = ("baseline_wins", "baseline_beaten")  # the two verdicts on the TF-IDF baseline
+TUNING_TIPS = ("overfitting", "still_improving", "underfitting")  # advice on training the transformer further
 NAMES = {"macro_f1": "macro-F1", "micro_f1": "micro-F1", "accuracy": "accuracy", "rmse": "RMSE"}
 
 
