@@ -173,11 +173,11 @@ def _verdict(decision: Decision, metrics: dict[str, Any]) -> str:
         reason = "low_r2"
     why = t(f"report.reason_{reason}", **values)  # each reason uses some of the values
     explain = "" if not metric else _p(t("report.score_means", metric=figs.name(metric),
-                                         meaning=t("report.explain_" + metric)), "small muted")
+                                         meaning=t(f"report.explain_{metric}")), "small muted")
     if metrics.get("model_kind") == BASELINE_MODEL:
         explain += _p(t("report.is_baseline"), "small muted")
     return (f"<div class=\"verdict {decision.verdict}\"><b class=\"call\">"
-            f"{html.escape(t('report.call_' + decision.verdict))}</b>{_p(why)}{explain}</div>")
+            f"{html.escape(t(f'report.call_{decision.verdict}'))}</b>{_p(why)}{explain}</div>")
 
 
 def _example_pair(metrics: dict[str, Any], frame: pd.DataFrame | None) -> str:

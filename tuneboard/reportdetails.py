@@ -89,13 +89,15 @@ def _examples(run: RunDir, metrics: dict[str, Any], frame: pd.DataFrame | None, 
     ranked = frame.sort_values("confidence", ascending=False)
     right, wrong = ranked[ranked["correct"]], ranked[~ranked["correct"]]
     picked = pd.concat([right.head(count - min(count // 2, len(wrong))), wrong.head(count // 2)])
-    try:
-        explained = explain(Predictor.load(run.path, device="cpu"), picked["text"].astype(str).tolist(),
-                            labels=[str(x) for x in picked["predicted"]] if metrics["task"] == "single_label" else None)
-        shown = [highlight_html(e) for e in explained]
-        note = t("report.examples_legend")
-    except TuneboardError as e:
-        shown, note = [html.escape(x) for x in picked["text"].astype(str)], str(e)
+    shown, note = [html.escape(x) for x in picked["text"].astype(str)], t("report.examples_plain")
+    if metrics.get("model_kind") != BASELINE_MODEL:
+        try:
+            explained = explain(Predictor.load(run.path, device="cpu"), picked["text"].astype(str).tolist(),
+                                labels=[str(x) for x in picked["predicted"]] if metrics["task"] == "single_label"
+                                else None)
+            shown, note = [highlight_html(e) for e in explained], t("report.examples_legend")
+        except TuneboardError:  # the texts are still worth showing, without their words weighed
+            note = t("report.examples_unweighed")
     cards = "".join(
         f"<div class=\"example\"><div>{text}</div><div class=\"muted small\">"
         + t("report.example_line", predicted=f"<b class=\"{'right' if ok else 'wrong'}\">{_e(pred)}</b>",

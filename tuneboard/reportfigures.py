@@ -84,7 +84,7 @@ def compare_bars(metrics: dict[str, Any], keys: Sequence[str]) -> str:
                         f'<b class="num">{fmt(key, v)}</b></div>'
                         for who, v, color in pairs if isinstance(v, (int, float)))
         rows.append(f'<div class="metric"><div class="metric-name"><b>{html.escape(name(key))}</b> '
-                    f'<span class="muted">— {html.escape(t("report.explain_" + key))}</span></div>{lines}</div>')
+                    f'<span class="muted">— {html.escape(t(f"report.explain_{key}"))}</span></div>{lines}</div>')
     return f'<div class="chart">{"".join(rows)}</div>'
 
 
