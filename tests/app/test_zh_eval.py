@@ -101,7 +101,7 @@ def test_evaluate_mistakes_slices_and_report_in_chinese(tmp_path):
     left = english_leftovers(at, data_words(run.run_id, *labels, "message", "intent", "tickets"))
     assert not left, left
     at.button(key="insights_build_report").click().run()
-    assert not at.exception and "<h2>效果如何</h2>" in at.session_state["_report"]["html"].decode("utf-8")
+    assert not at.exception and "<h2>与简单模型的对比</h2>" in at.session_state["_report"]["html"].decode("utf-8")
 
 
 def test_predict_typed_and_file_in_chinese(sentiment_run):

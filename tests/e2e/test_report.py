@@ -6,13 +6,16 @@ import csv
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import sentiment_rows
 from tuneboard import i18n
 from tuneboard.config import TrainConfig
 from tuneboard.report import write_report
 from tuneboard.training import execute
+
+from . import ui
+from .test_person import train_cli
 
 pytestmark = pytest.mark.e2e
 SCREEN = {"width": 1280, "height": 800}  # a laptop's first screen
@@ -63,3 +66,39 @@ def test_the_reports_first_screen_says_what_to_do_offline_and_in_print(browser: 
         expect(verdict).to_be_visible()
     finally:
         page.close()
+
+
+def test_a_person_downloads_the_report_from_evaluate_in_english_then_in_chinese(page: Page, runs_dir: Path,
+                                                                              e2e_model: Path, tmp_path: Path) -> None:
+    run_id = train_cli(runs_dir, e2e_model, "report")
+    ui.open_app(page, f"/evaluate?run={run_id}")
+    for lang, option in (("en", None), ("zh", "简体中文")):
+        if option:  # the language box in the sidebar, with the mouse
+            ui.key(page, "sidebar_language").get_by_role("combobox").click()
+            page.get_by_role("option", name=option).click()
+            ui.wait_idle(page)
+        i18n.set_language(lang)
+        try:
+            build, download = i18n.t("insights.report"), i18n.t("insights.report_download")
+            calls = {i18n.t(f"report.call_{v}") for v in ("ship", "not_yet", "use_baseline")}
+        finally:
+            i18n.set_language("en")
+        # the report built in the other language is not offered as this one
+        expect(page.get_by_role("button", name=download)).to_have_count(0)
+        page.get_by_role("button", name=build).click()
+        ui.patiently(lambda ms, name=download: expect(page.get_by_role("button", name=name)).to_be_visible(timeout=ms))
+        with page.expect_download() as got:
+            page.get_by_role("button", name=download).click()
+        saved = tmp_path / f"{lang}.html"
+        got.value.save_as(saved)
+        assert got.value.suggested_filename == f"{run_id}-report.html"
+        report = page.context.new_page()
+        try:
+            report.set_viewport_size(SCREEN)
+            report.goto(saved.as_uri())
+            expect(report.locator(".verdict .call")).to_be_in_viewport()
+            assert report.locator(".verdict .call").inner_text() in calls
+            expect(report.locator("html")).to_have_attribute("lang", lang)
+        finally:
+            report.close()
+    ui.expect_no_traceback(page)
