@@ -96,7 +96,10 @@ def _examples(run: RunDir, metrics: dict[str, Any], frame: pd.DataFrame | None, 
                                 labels=[str(x) for x in picked["predicted"]] if metrics["task"] == "single_label"
                                 else None)
             shown, note = [highlight_html(e) for e in explained], t("report.examples_legend")
-        except TuneboardError:  # the texts are still worth showing, without their words weighed
+        # The texts are still worth showing without their words weighed. ImportError too: on a fresh server
+        # the app warms transformers in a background thread, and a `from transformers import ...` racing it
+        # fails on the half-imported package (seen in the browser test: a report clicked in the first seconds).
+        except (TuneboardError, ImportError):
             note = t("report.examples_unweighed")
     cards = "".join(
         f"<div class=\"example\"><div>{text}</div><div class=\"muted small\">"
