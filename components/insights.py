@@ -170,6 +170,7 @@ def report_button(run: Any) -> None:
     """Build the stakeholder report of this run as the current user may read it, then offer it as a download.
     It is kept in this session only: nothing is written into the run's folder (it may be someone else's)."""
     from tuneboard.errors import TuneboardError
+    from tuneboard.i18n import language
     from tuneboard.report import report_for
 
     build, download = st.columns([1, 3], vertical_alignment="center")
@@ -178,11 +179,11 @@ def report_button(run: Any) -> None:
         try:
             with st.spinner(t("insights.report_writing")):
                 page = report_for(run.path, auth.current_user())
-            st.session_state["_report"] = {"run": run.run_id, "html": page.encode("utf-8")}
+            st.session_state["_report"] = {"run": run.run_id, "lang": language(), "html": page.encode("utf-8")}
         except TuneboardError as e:
             show_error(e)
     done = st.session_state.get("_report")
-    if done and done["run"] == run.run_id:
+    if done and done["run"] == run.run_id and done.get("lang") == language():  # not last language's report
         download.download_button(t("insights.report_download"), done["html"], file_name=f"{run.run_id}-report.html",
                                  mime="text/html", key="insights_report_download", type="primary",
                                  icon=":material/download:", on_click="ignore")

@@ -9,13 +9,16 @@ from .protocol import BASELINE_MODEL, Evaluation, TrainStep, parse_events
 
 Tip = dict[str, str]  # kind (a stable id the UI branches on), severity, title, advice
 BASELINE_TIPS = ("baseline_wins", "baseline_beaten")  # the two verdicts on the TF-IDF baseline
-NAMES = {"macro_f1": "macro-F1", "micro_f1": "micro-F1", "accuracy": "accuracy", "rmse": "RMSE"}
+TUNING_TIPS = ("overfitting", "still_improving", "underfitting")  # advice on training the transformer further
+NAMES = ("macro_f1", "micro_f1", "rmse")  # metric names of their own (``engine.coach.metric_<name>``)
 
 
 def _nice(name: str | None) -> str:
     if name == "accuracy":
         return t("engine.coach.accuracy")
-    return NAMES.get(name or "", name or t("engine.coach.the_score"))
+    if name in NAMES:
+        return t(f"engine.coach.metric_{name}")
+    return name or t("engine.coach.the_score")
 
 
 def coach(history: list[dict[str, Any]], metrics: dict[str, Any]) -> list[Tip]:

@@ -1,56 +1,60 @@
 """A stakeholder report of one finished run: one self-contained, printable HTML file.
 
-What was trained on what data, the headline numbers beside the TF-IDF baseline, per-class results, the
-confusion matrix, example predictions with their words highlighted, slices and the plain-words coaching.
-Example texts and slices are validation rows: they are in the report only for someone who may see the
-run's texts (``access``: its owner, an admin, or a teammate when the run is shared).
-Charts are interactive Plotly figures drawn by the plotly.js copied into the file, so the report opens
-from disk, offline, with no server. Every string from the data or the user is HTML-escaped.
+The first screen is a decision for someone who will not read further: what the model does, how often it
+is right (in words, with one right and one wrong example), a recommendation (ship / not yet / use the
+simple model, from ``decision.decide``) with its reason, and the risks that matter. The details follow,
+each term explained where it appears. Example texts and slices are validation rows: they are in the report
+only for someone who may see the run's texts (``access``: its owner, an admin, or a teammate when the run
+is shared). Charts are HTML and CSS (``reportfigures``): no script, so the file opens from disk, offline,
+prints as it looks and stays small. Every string from the data or the user is HTML-escaped.
 """
 from __future__ import annotations
 
 import html
-import importlib.util
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from . import reportdetails as details
 from . import reportfigures as figs
 from .access import LOCAL, User, allowed
+from .decision import MIN_R2, MIN_SCORE, Decision, Risk, decide
 from .errors import ConfigError, TuneboardError
 from .files import write_text_atomic
 from .i18n import language, t
+from .protocol import BASELINE_MODEL
+from .reportdetails import slice_words
 from .runs import RunDir, open_run
 
-HEADLINES = {"single_label": ("accuracy", "macro_f1", "weighted_f1"),
-             "multi_label": ("micro_f1", "macro_f1", "subset_accuracy"), "regression": ("rmse", "mae", "r2")}
 EXAMPLES = 6
+SHOWN_LABELS = 8  # classes named in the one-sentence summary; the rest are counted
+EXCERPT = 160  # characters of an example text on the first screen
 CSS = """
-body{font-family:Inter,'Source Sans Pro',Helvetica,Arial,sans-serif;color:#1F2937;max-width:1100px;margin:2em auto;
-padding:0 1.5em;line-height:1.5}
-h1{margin-bottom:.1em}h2{border-bottom:2px solid #E5E7EB;padding-bottom:.2em;margin-top:1.8em}
-.muted{color:#6B7280}table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #E5E7EB;padding:.3em .7em;
-text-align:left;vertical-align:top}th{background:#F9FAFB}.num{text-align:right;font-variant-numeric:tabular-nums}
-.tiles{display:flex;gap:1em;flex-wrap:wrap}.tile{border:1px solid #E5E7EB;border-radius:8px;padding:.6em 1em;
-min-width:9em}.tile b{display:block;font-size:1.6em}.tip{border-left:4px solid #4F46E5;padding:.3em .8em;
-margin:.5em 0;background:#F9FAFB}.tip.warning{border-color:#F59E0B}.tip.success{border-color:#10B981}
-.tip.error{border-color:#EF4444}.example{border:1px solid #E5E7EB;border-radius:8px;padding:.6em 1em;margin:.6em 0}
-.wrong{color:#B91C1C}.right{color:#047857}.chart{width:100%}
-@media print{body{max-width:none;margin:0}section{break-inside:avoid}.noprint{display:none}
-.example,.tip{break-inside:avoid}}
+body{font-family:Inter,'Source Sans Pro',Helvetica,Arial,'PingFang SC','Noto Sans CJK SC',sans-serif;color:#1F2937;
+max-width:980px;margin:1.2em auto;padding:0 1.5em;line-height:1.5}
+h1{margin:0 0 .1em;font-size:1.7em}h2{border-bottom:2px solid #E5E7EB;padding-bottom:.2em;margin-top:1.6em}
+h3{margin:.9em 0 .2em;font-size:1.05em}.muted{color:#6B7280}.small{font-size:.9em}
+table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #E5E7EB;padding:.3em .7em;text-align:left;
+vertical-align:top}th{background:#F9FAFB}.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.verdict{border-radius:10px;padding:.7em 1.1em;margin:.7em 0;border:2px solid}
+.verdict b.call{font-size:1.35em;display:block}
+.verdict.ship{border-color:#10B981;background:#ECFDF5}.verdict.not_yet{border-color:#F59E0B;background:#FFFBEB}
+.verdict.use_baseline{border-color:#4F46E5;background:#EEF2FF}.first p{margin:.35em 0}
+.pairs{display:flex;gap:.8em;flex-wrap:wrap}.example{flex:1 1 20em;border:1px solid #E5E7EB;border-radius:8px;
+padding:.5em .9em;margin:.4em 0}.wrong{color:#B91C1C}.right{color:#047857}ul.risks{margin:.3em 0;padding-left:1.3em}
+.bar{display:inline-block;position:relative;width:14em;height:.9em;background:#F1F5F9;border-radius:3px;
+vertical-align:middle;margin:0 .5em}.bar i{position:absolute;left:0;top:0;bottom:0;border-radius:3px}
+.bar s{position:absolute;top:.4em;height:2px;background:#334155;text-decoration:none}
+.metric{margin:.6em 0}.pair{margin:.15em 0}.who{display:inline-block;min-width:12em}
+table.grid td.cell{min-width:3em;text-align:center}table.grid caption{text-align:left;font-weight:600;padding:.3em 0}
+.divider{margin-top:2.2em;color:#6B7280;text-transform:uppercase;letter-spacing:.08em;font-size:.85em}
+.tip{border-left:4px solid #4F46E5;padding:.3em .8em;margin:.5em 0;background:#F9FAFB}
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+@media print{body{max-width:none;margin:0;font-size:11pt}section{break-inside:avoid}.first{break-after:page}
+.example,.tip,.metric,tr{break-inside:avoid}h2{break-after:avoid}}
 """
-
-
-def plotly_js() -> str:
-    """plotly.min.js from the installed plotly package, found without importing plotly (the engine never does)."""
-    spec = importlib.util.find_spec("plotly")
-    path = Path(spec.origin).parent / "package_data" / "plotly.min.js" if spec and spec.origin else None
-    if path is None or not path.is_file():
-        raise ConfigError(t("report.no_plotly"))
-    return path.read_text(encoding="utf-8")
 
 
 def write_report(run_path: str | Path, output: str | Path | None = None, examples: int = EXAMPLES) -> Path:
@@ -70,34 +74,22 @@ def report_for(run_path: str | Path, user: User, examples: int = EXAMPLES) -> st
 
 def build_report(run: RunDir, examples: int = EXAMPLES, user: User = LOCAL) -> str:
     """The whole report as one HTML string; example texts and slices only when ``user`` may see the texts."""
+    from .slices import slice_table
+
     metrics = run.metrics()
     if not metrics:
         raise ConfigError(t("report.no_scores", run=run.run_id))
     frame = _predictions(run, metrics) if allowed(user, "view_texts", run.path) else None
-    charts: list[tuple[str, dict[str, Any]]] = []
+    table = slice_table(frame) if frame is not None else None
+    decision = decide(metrics, table)
     withheld = "" if frame is not None or not (run.path / "predictions.parquet").is_file() else \
         f"<p class=\"muted\">{html.escape(t('access.report.texts_left_out'))}</p>"
-    body = [_header(run, metrics), _overview(run, metrics), _headline(metrics, charts), _per_class(metrics, charts),
-            _examples(run, metrics, frame, examples), _slices(run, frame, charts), withheld, _coaching(run, metrics)]
-    scripts = "".join(f"Plotly.newPlot({json.dumps(div)},{_safe_json(fig['data'])},{_safe_json(fig['layout'])},"
-                      '{"displaylogo":false,"responsive":true});\n' for div, fig in charts)
+    body = [_first_screen(run, metrics, decision, frame), withheld, details.sections(run, metrics, decision, frame,
+                                                                                 table, examples)]
     title = html.escape(t("report.page_title", run=run.run_id))
     return (f"<!DOCTYPE html><html lang=\"{language()}\"><head><meta charset=\"utf-8\"><title>{title}</title>"
-            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{CSS}</style>"
-            f"<script>{plotly_js()}</script></head><body>{''.join(body)}"
-            f"<script>\n{scripts}</script></body></html>")
-
-
-def _safe_json(value: Any) -> str:
-    """JSON that cannot close the <script> it sits in, whatever the labels hold."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _chart(charts: list[tuple[str, dict[str, Any]]], fig: dict[str, Any]) -> str:
-    div = f"chart-{len(charts)}"
-    charts.append((div, fig))
-    return f'<div id="{div}" class="chart"></div>'
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{CSS}</style></head>"
+            f"<body>{''.join(body)}</body></html>")
 
 
 def _predictions(run: RunDir, metrics: dict[str, Any]) -> pd.DataFrame | None:
@@ -113,142 +105,118 @@ def _predictions(run: RunDir, metrics: dict[str, Any]) -> pd.DataFrame | None:
         return frame
 
 
-def _table(rows: list[tuple[str, str]]) -> str:
-    return "<table>" + "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows) + \
-        "</table>"
+def _p(text: str, cls: str = "") -> str:
+    return f"<p class=\"{cls}\">{html.escape(text)}</p>" if cls else f"<p>{html.escape(text)}</p>"
 
 
-def _header(run: RunDir, metrics: dict[str, Any]) -> str:
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime())
-    task = str(metrics.get("task", "")).replace("_", "-")
-    return (f"<header><h1>{html.escape(t('report.title'))}</h1><p class=\"muted\">"
-            f"{html.escape(t('report.generated', run=run.run_id, when=when, task=task))}</p>"
-            f"<p class=\"noprint muted\">{html.escape(t('report.interactive'))}</p></header>")
+def _names(values: list[str]) -> str:
+    """Class names as a list in words: the first ``SHOWN_LABELS`` quoted, the rest counted."""
+    shown = t("report.list_sep").join(t("report.quoted", name=v) for v in values[:SHOWN_LABELS])
+    return shown + (t("report.and_more", count=len(values) - SHOWN_LABELS) if len(values) > SHOWN_LABELS else "")
 
 
-def _overview(run: RunDir, metrics: dict[str, Any]) -> str:
+# -- the first screen: a decision ---------------------------------------------------------------------------
+
+def _first_screen(run: RunDir, metrics: dict[str, Any], decision: Decision, frame: pd.DataFrame | None) -> str:
     cfg = run.config()
-    status = run.status()
+    when = time.strftime("%Y-%m-%d", time.localtime())
+    sub = t("report.generated", data=Path(str(cfg.data)).name, when=when, run=run.run_id)
+    return ("<section class=\"first\"><header>"
+            f"<h1>{html.escape(t('report.title'))}</h1>{_p(sub, 'muted small')}</header>"
+            + _p(what_it_does(metrics, cfg.text_column)) + _verdict(decision, metrics)
+            + f"<h3>{html.escape(t('report.how_often'))}</h3>" + _p(how_often(metrics))
+            + _example_pair(metrics, frame)
+            + f"<h3>{html.escape(t('report.risks'))}</h3>" + _risk_list(decision, metrics) + "</section>")
+
+
+def what_it_does(metrics: dict[str, Any], column: str | None = None) -> str:
+    """The model's job in one plain sentence, with its classes (or the number it predicts)."""
+    task = metrics.get("task", "single_label")
     labels = [str(x) for x in metrics.get("labels") or []]
-    model = t("report.model_tfidf") if metrics.get("model_kind") == "tfidf" else \
-        (t("report.model_default") if cfg.model == "default" else str(cfg.model))
-    rows = [(t("report.model"), model), (t("report.data"), Path(str(cfg.data)).name),
-            (t("report.rows"), t("report.rows_value", train=metrics.get("n_train", "?"),
-                                 val=metrics.get("n_val", metrics.get("n", "?")))),
-            (t("report.task"), str(metrics.get("task", "")).replace("_", "-"))]
-    if labels:
-        rows.append((t("report.labels", count=len(labels)), ", ".join(labels)))
-    rows.append((t("report.settings"), t("report.settings_value", preset=cfg.preset, epochs=cfg.epochs,
-                                         lr=cfg.learning_rate, max_length=cfg.max_length, seed=cfg.seed)))
-    if metrics.get("wall_time_s"):
-        rows.append((t("report.training_time"), f"{metrics['wall_time_s']:.0f} s ({status.get('status', '?')})"))
-    return f"<section><h2>{html.escape(t('report.what_trained'))}</h2>" + _table(rows) + "</section>"
+    source = t("report.from_column", column=column) if column else t("report.from_text")
+    if task == "regression" or not labels:
+        return t("report.does_regression", source=source)
+    key = "report.does_multi_label" if task == "multi_label" else "report.does_single_label"
+    return t(key, source=source, count=len(labels), labels=_names(labels))
 
 
-def _fmt(key: str, value: Any) -> str:
-    if not isinstance(value, (int, float)):
-        return t("report.na")
-    return f"{value:.3f}" if key in ("rmse", "mae", "r2") else f"{value:.1%}"
-
-
-def _headline(metrics: dict[str, Any], charts: list[tuple[str, dict[str, Any]]]) -> str:
-    keys = [k for k in HEADLINES.get(metrics.get("task", ""), ()) if k in metrics]
-    base = metrics.get("baseline") or {}
-    tiles = "".join(f'<div class="tile">{html.escape(figs.name(k))}<b>{_fmt(k, metrics[k])}</b>'
-                    + (f'<span class="muted">{html.escape(t("report.baseline_tile", value=_fmt(k, base[k])))}</span>'
-                       if k in base else "") + "</div>"
-                    for k in keys)
-    return (f"<section><h2>{html.escape(t('report.how_good'))}</h2>"
-            f"<p>{html.escape(verdict(metrics))}</p><div class=\"tiles\">{tiles}</div>"
-            + _chart(charts, figs.metrics_figure(metrics, keys)) + "</section>")
-
-
-def verdict(metrics: dict[str, Any]) -> str:
-    """One plain sentence: the main number, and whether fine-tuning beat the instant baseline."""
-    main, base = metrics.get("main_metric"), (metrics.get("baseline") or {})
-    name = figs.name(main) if main else t("report.score")
-    ours = metrics.get(main or "")
-    if not isinstance(ours, (int, float)):
-        return t("report.no_score")
+def how_often(metrics: dict[str, Any]) -> str:
+    """How often it is right, in words ("about 7 in 10") and in figures, on rows it never trained on."""
     rows = metrics.get("n_val", metrics.get("n", "?"))
-    said = t("report.said", rows=rows, metric=name, value=_fmt(main, ours))
-    if metrics.get("model_kind") == "tfidf" or not isinstance(base.get(main), (int, float)):
-        return said
-    gain = (ours - base[main]) * (1 if metrics.get("higher_is_better", True) else -1)
-    if abs(gain) < 0.005:
-        return said + " " + t("report.tie", base=_fmt(main, base[main]))
-    return said + " " + t("report.better" if gain > 0 else "report.worse", base=_fmt(main, base[main]))
+    task = metrics.get("task")
+    if task == "regression":
+        mae = metrics.get("mae")
+        return t("report.off_by", mae=figs.fmt("mae", mae), rows=rows) if isinstance(mae, (int, float)) \
+            else t("report.no_score")
+    key = "subset_accuracy" if task == "multi_label" else "accuracy"
+    value = metrics.get(key)
+    if not isinstance(value, (int, float)):
+        return t("report.no_score")
+    tens = round(value * 10)
+    return t("report.right_multi" if task == "multi_label" else "report.right_single", tens=tens,
+             value=figs.fmt(key, value), rows=rows)
 
 
-def _per_class(metrics: dict[str, Any], charts: list[tuple[str, dict[str, Any]]]) -> str:
-    per = metrics.get("per_class")
-    if not per:
+def _verdict(decision: Decision, metrics: dict[str, Any]) -> str:
+    metric = decision.metric or ""
+    higher = metrics.get("higher_is_better", True)
+    values = {"ours": figs.fmt(metric, decision.score), "base": figs.fmt(metric, decision.baseline),
+              "metric": figs.name(metric), "min": figs.fmt("accuracy", MIN_SCORE if higher else MIN_R2)}
+    reason = decision.reason
+    if reason == "good" and decision.baseline is None:
+        reason = "good_alone"
+    if reason == "weak_class":
+        worst = next(r for r in decision.risks if r.kind == "weak_class")
+        values.update(name=worst.subject, recall=figs.fmt("recall", worst.value), rows=worst.rows)
+    if reason == "low_score" and not higher:
+        values.update(r2=figs.fmt("r2", metrics.get("r2")))
+        reason = "low_r2"
+    why = t(f"report.reason_{reason}", **values)  # each reason uses some of the values
+    explain = "" if not metric else _p(t("report.score_means", metric=figs.name(metric),
+                                         meaning=t(f"report.explain_{metric}")), "small muted")
+    if metrics.get("model_kind") == BASELINE_MODEL:
+        explain += _p(t("report.is_baseline"), "small muted")
+    return (f"<div class=\"verdict {decision.verdict}\"><b class=\"call\">"
+            f"{html.escape(t(f'report.call_{decision.verdict}'))}</b>{_p(why)}{explain}</div>")
+
+
+def _example_pair(metrics: dict[str, Any], frame: pd.DataFrame | None) -> str:
+    """The most confident right call and the most confident mistake, shortened."""
+    if frame is None or "correct" not in frame or metrics.get("task") == "regression" or frame.empty:
         return ""
-    names = (t("report.class"), figs.name("precision"), figs.name("recall"), "F1", t("report.rows"))
-    head = "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in names) + "</tr>"
-    rows = "".join(f"<tr><td>{html.escape(str(n))}</td><td class=\"num\">{r['precision']:.1%}</td>"
-                   f"<td class=\"num\">{r['recall']:.1%}</td><td class=\"num\">{r['f1']:.1%}</td>"
-                   f"<td class=\"num\">{r['support']}</td></tr>" for n, r in per.items())
-    out = (f"<section><h2>{html.escape(t('report.per_class'))}</h2>"
-           f"<p class=\"muted\">{html.escape(t('report.per_class_note'))}</p>"
-           f"<table>{head}{rows}</table>" + _chart(charts, figs.per_class_figure(per)))
-    matrix = metrics.get("confusion_matrix")
-    if matrix:
-        out += _chart(charts, figs.confusion_figure(matrix["labels"], matrix["matrix"]))
-    return out + "</section>"
-
-
-def _examples(run: RunDir, metrics: dict[str, Any], frame: pd.DataFrame | None, count: int) -> str:
-    if frame is None or "correct" not in frame or count <= 0 or metrics.get("task") == "regression":
-        return ""
-    from .explain import explain, highlight_html
-    from .inference import Predictor
-
     ranked = frame.sort_values("confidence", ascending=False)
-    right, wrong = ranked[ranked["correct"]], ranked[~ranked["correct"]]
-    picked = pd.concat([right.head(count - min(count // 2, len(wrong))), wrong.head(count // 2)])
-    try:
-        explained = explain(Predictor.load(run.path, device="cpu"), picked["text"].astype(str).tolist(),
-                            labels=[str(x) for x in picked["predicted"]] if metrics["task"] == "single_label" else None)
-        shown = [highlight_html(e) for e in explained]
-        note = t("report.examples_legend")
-    except TuneboardError as e:
-        shown, note = [html.escape(x) for x in picked["text"].astype(str)], str(e)
-    cards = "".join(
-        f"<div class=\"example\"><div>{text}</div><div class=\"muted\">"
-        + t("report.example_line", predicted=f"<b class=\"{'right' if ok else 'wrong'}\">{html.escape(str(pred))}</b>",
-            sure=f"{conf:.0%}", label=f"<b>{html.escape(str(label))}</b>") + "</div></div>"
-        for text, pred, conf, label, ok in zip(shown, picked["predicted"], picked["confidence"], picked["label"],
-                                               picked["correct"], strict=True))
-    return (f"<section><h2>{html.escape(t('report.examples'))}</h2><p class=\"muted\">{html.escape(note)} "
-            f"{html.escape(t('report.examples_note'))}</p>{cards}</section>")
+    cards = []
+    for ok, rows in ((True, ranked[ranked["correct"]]), (False, ranked[~ranked["correct"]])):
+        if rows.empty:
+            continue
+        row = rows.iloc[0]
+        text = str(row["text"])
+        text = text if len(text) <= EXCERPT else text[:EXCERPT].rstrip() + "…"
+        line = t("report.example_right" if ok else "report.example_wrong", predicted=str(row["predicted"]),
+                 label=str(row["label"]), sure=f"{row['confidence']:.0%}")
+        cards.append(f"<div class=\"example\"><div class=\"{'right' if ok else 'wrong'}\"><b>"
+                     f"{html.escape(t('report.a_right_one' if ok else 'report.a_wrong_one'))}</b></div>"
+                     f"<div>“{html.escape(text)}”</div><div class=\"muted small\">{html.escape(line)}</div></div>")
+    return f"<div class=\"pairs\">{''.join(cards)}</div>"
 
 
-def _slices(run: RunDir, frame: pd.DataFrame | None, charts: list[tuple[str, dict[str, Any]]]) -> str:
-    from .slices import slice_table
-
-    if frame is None:
-        return ""
-    table = slice_table(frame)
-    if table.empty:
-        return ""
-    rows = "".join(f"<tr><td>{html.escape(str(r.by))}</td><td>{html.escape(str(r.value))}</td>"
-                   f"<td class=\"num\">{r.rows}</td><td class=\"num\">{r.accuracy:.1%}</td>"
-                   f"<td class=\"num\">{r.low:.0%}–{r.high:.0%}</td></tr>" for r in table.head(15).itertuples())
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in (t("report.slice_by"), t("report.value"), t("report.rows"),
-                                                          figs.name("accuracy"), t("report.interval")))
-    return (f"<section><h2>{html.escape(t('report.weaker'))}</h2>"
-            f"<p class=\"muted\">{html.escape(t('report.weaker_note'))}</p>"
-            f"<table><tr>{head}</tr>{rows}</table>" + _chart(charts, figs.slices_figure(table)) + "</section>")
+def risk_text(risk: Risk, metrics: dict[str, Any]) -> str:
+    """One risk in one plain sentence."""
+    if risk.kind == "weak_class":
+        return t("report.risk_weak_class", name=risk.subject, recall=figs.fmt("recall", risk.value), rows=risk.rows)
+    if risk.kind == "slice":
+        by, value = slice_words(*risk.subject)
+        return t("report.risk_slice", by=by, value=value, accuracy=figs.fmt("accuracy", risk.value),
+                 rows=risk.rows, overall=figs.fmt("accuracy", metrics.get("accuracy")))
+    if risk.kind == "calibration":
+        return t(f"report.risk_calibration_{risk.subject}", said=f"{risk.extra['said']:.0%}",
+                 right=f"{risk.extra['right']:.0%}")
+    return t("report.risk_small_validation", rows=risk.rows)
 
 
-def _coaching(run: RunDir, metrics: dict[str, Any]) -> str:
-    from .coaching import BASELINE_TIPS, coach
-
-    # The baseline verdict is said once, in "How good it is" (coaching's 0.5-point tie rule differs).
-    tips = [tip for tip in coach(run.history(), metrics) if tip["kind"] not in BASELINE_TIPS]
-    if not tips:
-        return ""
-    body = "".join(f"<div class=\"tip {html.escape(tip['severity'])}\"><b>{html.escape(tip['title'])}.</b> "
-                   f"{html.escape(tip['advice'].replace('`', ''))}</div>" for tip in tips)
-    return f"<section><h2>{html.escape(t('report.next'))}</h2>{body}</section>"
+def _risk_list(decision: Decision, metrics: dict[str, Any]) -> str:
+    if not decision.risks:
+        return _p(t("report.no_risks"))
+    items = "".join(f"<li>{html.escape(risk_text(r, metrics))}</li>" for r in decision.top_risks)
+    more = len(decision.risks) - len(decision.top_risks)
+    return f"<ul class=\"risks\">{items}</ul>" + (_p(t("report.more_risks", count=more), "muted small") if more else "")

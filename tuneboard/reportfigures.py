@@ -1,29 +1,28 @@
-"""Plotly figures of the stakeholder report as plain JSON-ready dicts (``{"data": [...], "layout": {...}}``).
+"""The report's charts as plain HTML and CSS: bars, a confusion grid and slice bars with their interval.
 
-The engine never imports plotly (the CLI and the tests run without the UI layer); a figure is just the
-JSON ``Plotly.newPlot`` takes, drawn in the browser by the plotly.js embedded in the report.
+The report is read on paper and on laptops with no network; its charts show a handful of numbers, where
+hovering adds nothing. Plotly's full bundle made every report about 4.8 MB (measured) and needed
+JavaScript; these charts are a few kilobytes, print as they look, and carry no script at all. Every string
+from the data goes through ``html.escape``; numbers only set widths and shades.
 
-Plotly renders some HTML in what a trace draws (``<a href>``, ``<b>``, ``<span style>``), so a class named
-``<a href=...>`` would be a live link: every builder returns ``plain_figure(...)``, and the app's figure
-builders (components/charts.py) use the same ``plain_label``.
+The Plotly label helpers (``plain_label``...) stay here because the app's figure builders
+(components/charts.py) share their rule: Plotly renders some HTML in what a trace draws.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+import html
+from typing import Any, Sequence
 
 from .i18n import t
 
-if TYPE_CHECKING:
-    import pandas as pd
-
 INDIGO, AMBER, GREEN, SLATE, RED = "#4F46E5", "#F59E0B", "#10B981", "#64748B", "#EF4444"
-FONT = {"family": "Inter, 'Source Sans Pro', Helvetica, Arial, sans-serif", "size": 14, "color": "#1F2937"}
 # Metric keys with a readable name (``report.metric_<key>`` in the eval catalog, every one of them).
 NAMES = ("accuracy", "macro_f1", "weighted_f1", "micro_f1", "subset_accuracy", "rmse", "mae", "r2", "precision",
          "recall")
+BOUNDED = ("accuracy", "macro_f1", "weighted_f1", "micro_f1", "subset_accuracy", "precision", "recall", "f1")
+MAX_GRID = 20  # classes: a bigger confusion grid is unreadable on a page
 
-Figure = dict[str, Any]
-# What a trace draws from the data: categories, names, bar texts, pie labels, hover values.
+# What a Plotly trace draws from the data: categories, names, bar texts, pie labels, hover values.
 DRAWN = ("x", "y", "text", "name", "labels", "customdata", "hovertext")
 
 
@@ -42,80 +41,65 @@ def plain_values(values: Any) -> Any:
     return plain_label(values)
 
 
-def plain_figure(fig: Figure) -> Figure:
-    """``fig`` with every data string its traces draw made plain text (``DRAWN``)."""
-    for trace in fig["data"]:
-        for key in DRAWN:
-            if key in trace:
-                trace[key] = plain_values(trace[key])
-    return fig
-
-
 def name(key: str) -> str:
     """The readable name of a metric key in the current language (the key itself when it has none)."""
     return t(f"report.metric_{key}") if key in NAMES else key
 
 
-def _layout(title: str, height: int = 360, **extra: Any) -> dict[str, Any]:
-    return {"title": {"text": title, "x": 0, "xanchor": "left"}, "height": height, "font": FONT,
-            "margin": {"l": 60, "r": 20, "t": 50, "b": 60}, "plot_bgcolor": "white", "paper_bgcolor": "white",
-            **extra}
+def fmt(key: str, value: Any) -> str:
+    """A metric as people read it: a percentage for scores between 0 and 1, three decimals otherwise."""
+    if not isinstance(value, (int, float)):
+        return t("report.na")
+    return f"{value:.1%}" if key in BOUNDED else f"{value:.3f}"
 
 
-def metrics_figure(metrics: dict[str, Any], keys: Sequence[str]) -> Figure:
-    """The headline numbers of the model beside the TF-IDF baseline's, as grouped bars."""
-    keys = [k for k in keys if isinstance(metrics.get(k), (int, float))]
-    names = [name(k) for k in keys]
-    data = [{"type": "bar", "name": t("report.fig_model"), "x": names, "y": [metrics[k] for k in keys],
-             "marker": {"color": INDIGO}, "text": [f"{metrics[k]:.3f}" for k in keys], "textposition": "outside"}]
+def _percent(fraction: float) -> float:
+    return max(0.0, min(1.0, float(fraction))) * 100
+
+
+def bar(fraction: float, color: str = INDIGO, extra: str = "") -> str:
+    """A horizontal bar filled to ``fraction`` (0..1) of its track (``extra``: more marks inside the track)."""
+    return f'<span class="bar"><i style="width:{_percent(fraction):.1f}%;background:{color}"></i>{extra}</span>'
+
+
+def interval_bar(value: float, low: float, high: float, color: str = AMBER) -> str:
+    """A bar to ``value`` with its 95 % interval drawn as a line from ``low`` to ``high`` (all 0..1)."""
+    lo, hi = _percent(low), _percent(high)
+    return bar(value, color, f'<s style="left:{lo:.1f}%;width:{hi - lo:.1f}%"></s>')
+
+
+def compare_bars(metrics: dict[str, Any], keys: Sequence[str]) -> str:
+    """The model's headline numbers beside the TF-IDF baseline's: one labelled pair of bars per metric."""
     base = metrics.get("baseline") or {}
-    if metrics.get("model_kind") != "tfidf" and any(isinstance(base.get(k), (int, float)) for k in keys):
-        data.append({"type": "bar", "name": t("report.fig_baseline"), "x": names, "y": [base.get(k) for k in keys],
-                     "marker": {"color": SLATE}, "text": [f"{base[k]:.3f}" if k in base else "" for k in keys],
-                     "textposition": "outside"})
-    bounded = all(k not in ("rmse", "mae") for k in keys)
-    yaxis = {"range": [0, 1.1], "tickformat": ".0%"} if bounded else {"rangemode": "tozero"}
-    return plain_figure({"data": data, "layout": _layout(t("report.fig_model_vs_baseline"), barmode="group",
-                                                         yaxis=yaxis, legend={"orientation": "h", "y": -0.15})})
+    show_base = metrics.get("model_kind") != "tfidf"
+    rows = []
+    for key in keys:
+        ours, theirs = metrics.get(key), base.get(key) if show_base else None
+        values = [v for v in (ours, theirs) if isinstance(v, (int, float))]
+        if not values:
+            continue
+        top = 1.0 if key in BOUNDED else max(abs(v) for v in values) or 1.0
+        pairs = [(t("report.fig_model"), ours, INDIGO), (t("report.fig_baseline"), theirs, SLATE)]
+        lines = "".join(f'<div class="pair"><span class="who">{html.escape(who)}</span>{bar(abs(v) / top, color)}'
+                        f'<b class="num">{fmt(key, v)}</b></div>'
+                        for who, v, color in pairs if isinstance(v, (int, float)))
+        rows.append(f'<div class="metric"><div class="metric-name"><b>{html.escape(name(key))}</b> '
+                    f'<span class="muted">— {html.escape(t(f"report.explain_{key}"))}</span></div>{lines}</div>')
+    return f'<div class="chart">{"".join(rows)}</div>'
 
 
-def per_class_figure(per_class: dict[str, dict[str, float]]) -> Figure:
-    """Precision, recall and F1 per class, grouped bars."""
-    names = list(per_class)
-    data = [{"type": "bar", "name": title, "x": names, "y": [per_class[n][key] for n in names],
-             "marker": {"color": color}}
-            for key, title, color in (("precision", name("precision"), SLATE), ("recall", name("recall"), AMBER),
-                                      ("f1", "F1", INDIGO))]
-    return plain_figure({"data": data, "layout": _layout(t("report.per_class"), barmode="group",
-                                                         yaxis={"range": [0, 1.05], "tickformat": ".0%"},
-                                                         legend={"orientation": "h", "y": -0.2})})
-
-
-def confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> Figure:
-    """Rows are true labels, columns predicted; the count in every cell."""
-    labels = [str(x) for x in labels]
-    size = max(360, 60 * len(labels) + 160)
-    heat = {"type": "heatmap", "z": [list(r) for r in matrix], "x": labels, "y": labels,
-            "colorscale": [[0, "#F8FAFC"], [1, INDIGO]], "showscale": False,
-            "texttemplate": "%{z}", "hovertemplate": t("report.fig_confusion_hover")}
-    layout = _layout(t("report.fig_confusion"), height=size,
-                     xaxis={"title": {"text": t("report.fig_predicted")}, "type": "category"},
-                     yaxis={"title": {"text": t("report.fig_true")}, "type": "category", "autorange": "reversed"})
-    layout["margin"]["l"] = 140
-    return plain_figure({"data": [heat], "layout": layout})
-
-
-def slices_figure(table: pd.DataFrame, limit: int = 12) -> Figure:
-    """Accuracy per slice with its 95 % interval as error bars, worst first."""
-    top = table.head(limit)
-    names = [f"{by}: {value}" for by, value in zip(top["by"], top["value"], strict=True)]
-    acc = top["accuracy"].tolist()
-    bar = {"type": "bar", "orientation": "h", "y": names, "x": acc, "marker": {"color": AMBER},
-           "error_x": {"type": "data", "symmetric": False, "array": (top["high"] - top["accuracy"]).tolist(),
-                       "arrayminus": (top["accuracy"] - top["low"]).tolist(), "color": SLATE},
-           "customdata": top["rows"].tolist(),
-           "hovertemplate": t("report.fig_slices_hover")}
-    layout = _layout(t("report.fig_slices"), height=max(300, 34 * len(names) + 120),
-                     xaxis={"range": [0, 1.05], "tickformat": ".0%"}, yaxis={"autorange": "reversed"})
-    layout["margin"]["l"] = 220
-    return plain_figure({"data": [bar], "layout": layout})
+def confusion_grid(labels: Sequence[Any], matrix: Sequence[Sequence[int]]) -> str:
+    """Rows are true classes, columns predicted ones; each cell its count, shaded by its share of its row."""
+    if not labels or len(labels) > MAX_GRID:
+        return ""
+    names = [html.escape(str(x)) for x in labels]
+    head = "".join(f"<th>{n}</th>" for n in names)
+    body = []
+    for label, row in zip(names, matrix, strict=True):
+        total = sum(row) or 1
+        cells = "".join(f'<td class="num cell" style="background:rgba(79,70,229,{c / total:.2f});'
+                        f'color:{"#fff" if c / total > 0.55 else "#1F2937"}">{int(c)}</td>' for c in row)
+        body.append(f"<tr><th>{label}</th>{cells}</tr>")
+    corner = html.escape(t("report.grid_corner"))
+    return (f'<table class="grid"><caption>{html.escape(t("report.fig_confusion"))}</caption>'
+            f"<tr><th>{corner}</th>{head}</tr>{''.join(body)}</table>")

@@ -101,7 +101,7 @@ def test_evaluate_mistakes_slices_and_report_in_chinese(tmp_path):
     left = english_leftovers(at, data_words(run.run_id, *labels, "message", "intent", "tickets"))
     assert not left, left
     at.button(key="insights_build_report").click().run()
-    assert not at.exception and "<h2>效果如何</h2>" in at.session_state["_report"]["html"].decode("utf-8")
+    assert not at.exception and "<h2>与简单模型的对比</h2>" in at.session_state["_report"]["html"].decode("utf-8")
 
 
 def test_predict_typed_and_file_in_chinese(sentiment_run):
@@ -144,11 +144,11 @@ def test_the_report_in_chinese_has_chinese_headings(sentiment_run):
     finally:
         i18n.set_language("en")
     body = page.split("</head>", 1)[1]
-    headings = re.findall(r"<h[12]>(.*?)</h[12]>", body)
-    assert headings[:3] == ["模型报告", "训练了什么", "效果如何"] and "各类别表现" in headings
+    headings = re.findall(r"<h[123]>(.*?)</h[123]>", body)
+    assert headings[:3] == ["这个模型能用吗？", "它有多准", "需要知道的风险"] and "逐个类别看" in headings
     assert all(re.search(r"[\u4e00-\u9fff]", h) for h in headings), headings
-    assert '<html lang="zh">' in page and "模型与基线对比" in page  # chart titles too
-    assert "<h2>How good it is</h2>" in build_report(sentiment_run, examples=0)  # English stays the default
+    assert '<html lang="zh">' in page and "每个真实类别被判成了什么" in page  # chart titles too
+    assert "<h2>Compared with the simple model</h2>" in build_report(sentiment_run, examples=0)  # English default
 
 
 def test_cli_report_takes_a_language(sentiment_run):
@@ -158,4 +158,4 @@ def test_cli_report_takes_a_language(sentiment_run):
         assert main(["report", str(sentiment_run.path), "--lang", "zh"]) == 0
     finally:
         i18n.set_language("en")
-    assert "<h2>效果如何</h2>" in (sentiment_run.path / "report.html").read_text(encoding="utf-8")
+    assert "<h2>与简单模型的对比</h2>" in (sentiment_run.path / "report.html").read_text(encoding="utf-8")
