@@ -236,7 +236,7 @@ def _token_findings(rows: pd.DataFrame, report: HealthReport, tokenizer: Any, ma
                    t("engine.health.tokens.title", share=truncated, max_length=max_length, p95=p95),
                    t("engine.health.tokens.advice_raise", suggested=suggested) if warn and suggested > max_length
                    else t("engine.health.tokens.advice_ok", suggested=suggested), report.token_lengths)]
-    coverage = _unknown_share(ids, tokenizer, pairs is not None)
+    coverage = unknown_share(ids, tokenizer, pairs is not None)
     if coverage is not None:
         share, examples = coverage
         bad = share > UNK_WARN_SHARE
@@ -248,7 +248,7 @@ def _token_findings(rows: pd.DataFrame, report: HealthReport, tokenizer: Any, ma
     return out
 
 
-def _unknown_share(ids: list[list[int]], tokenizer: Any, pair: bool) -> tuple[float, list[str]] | None:
+def unknown_share(ids: list[list[int]], tokenizer: Any, pair: bool) -> tuple[float, list[str]] | None:
     """Share of [UNK] among real (non-special) tokens; None when the tokenizer has no unknown token."""
     unk = getattr(tokenizer, "unk_token_id", None)
     if unk is None:
