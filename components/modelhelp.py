@@ -25,8 +25,8 @@ def preselect() -> tuple[Any, str | None]:
     _restore(ds.path)
     current = trainform.chosen_model()[0]
     auto = st.session_state.get(AUTO)
-    if auto and auto["data"] != ds.path and auto["model"] == current:
-        current = "default"  # chosen for other data: start this data from the default again
+    if auto and auto["model"] == current:  # the box holds what Tuneboard put there: decide again from before it
+        current = auto["from"] if auto["data"] == ds.path else "default"
     try:
         with st.spinner(t("zhmodel.checking")):
             choice, script = _recommend(ds.to_config().to_dict(), _stamp(ds.path), current, _local_models())
@@ -36,7 +36,7 @@ def preselect() -> tuple[Any, str | None]:
         return None, script
     if choice.model != trainform.chosen_model()[0]:
         trainform.set_model(choice.model)
-    st.session_state[AUTO] = {"data": ds.path, "model": choice.model}
+    st.session_state[AUTO] = {"data": ds.path, "model": choice.model, "from": current}
     return (choice if choice.changed else None), script
 
 

@@ -68,7 +68,7 @@ def model_picker(extra: dict[str, str] | None = None) -> str:
     sticky(MODEL_PICK, "default")
     # The list follows the box: a model typed (or set by another page) shows as itself or as "Another…",
     # not as the default still picked above it. "Another…" stays while the user types.
-    typed = str(st.session_state.get(MODEL_SOURCE, "default")).strip()
+    typed = str(st.session_state.get(MODEL_SOURCE, st.session_state["_sticky"].get(MODEL_SOURCE, "default"))).strip()
     if st.session_state[MODEL_PICK] not in (OTHER, typed) or st.session_state[MODEL_PICK] not in options:
         st.session_state[MODEL_PICK] = st.session_state["_sticky"][MODEL_PICK] = typed if typed in options else OTHER
     st.selectbox(t("train.model"), list(options), format_func=options.get, key=MODEL_PICK, on_change=_copy_pick)

@@ -75,11 +75,11 @@ def test_english_texts_keep_the_model_the_person_has(english_tok) -> None:
 def test_chinese_texts_unknown_to_every_model_get_tfidf_with_the_reason_in_both_languages(english_tok) -> None:
     choice = choose_model(zh_texts(), "default", ["default", "other"], lambda source: english_tok)
     assert choice.model == "tfidf" and choice.changed and choice.shares["default"] > 0.9
-    assert re.search(r"Preselected the TF-IDF model: your texts are mostly Chinese, and 99% of their tokens are "
+    assert re.search(r"Preselected the TF-IDF model: your texts are mostly Chinese, and 99.2% of their tokens are "
                      r"unknown to all-MiniLM-L6-v2", choice.explain())
     set_language("zh")
     assert choice.explain().startswith("已预选 TF-IDF 模型：你的文本主要是中文，"
-                                       "其中 99% 的词元是 all-MiniLM-L6-v2 不认识的")
+                                       "其中 99.2% 的词元是 all-MiniLM-L6-v2 不认识的")
 
 
 def test_chinese_texts_get_the_model_whose_tokenizer_reads_them(english_tok, zh_model: Path) -> None:
@@ -141,7 +141,7 @@ METRICS = {"main_metric": "accuracy", "higher_is_better": True, "accuracy": 0.83
 def test_coaching_names_a_model_that_reads_chinese_and_the_simple_model_never_a_bigger_one() -> None:
     tips = {tip["kind"]: tip for tip in coach([], METRICS, Reading(0.669, "zh"))}
     assert tips["language"]["title"] == "The model does not read this language"
-    assert "67% of the validation texts' tokens are unknown" in tips["language"]["advice"]
+    assert "66.9% of the validation texts' tokens are unknown" in tips["language"]["advice"]
     assert "hfl/rbt3, hfl/chinese-electra-180g-small-discriminator" in tips["language"]["advice"]
     assert "the simple model is the better one. Use it" in tips["baseline_wins"]["advice"]
     for tip in tips.values():
