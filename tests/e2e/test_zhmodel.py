@@ -63,7 +63,7 @@ def test_a_chinese_file_gets_a_model_that_reads_it_with_the_reason_and_a_pick_st
     switch_language(page, "简体中文")
     expect(page.get_by_text(REASON_ZH)).to_be_visible()
     expect(model_box(page)).to_have_value("tfidf")
-    page.get_by_text("Hugging Face hub 上能读懂中文的模型").click()
+    page.get_by_text("Hugging Face 模型中心上能读懂中文的模型").click()
     expect(page.get_by_text("本服务器处于离线模式（HF_HUB_OFFLINE=1），无法下载这些模型")).to_be_visible()
     shot("train-zh-data-zh")
     switch_language(page, "English")
