@@ -33,7 +33,7 @@ def preselect() -> tuple[Any, str | None]:
     except TuneboardError:
         return None, None  # the Data page says what is wrong with the data
     if st.session_state.get(DELIBERATE) == ds.path:
-        return None, script
+        return (choice if choice.changed else None), script  # not applied: ``reason`` warns instead
     if choice.model != trainform.chosen_model()[0]:
         trainform.set_model(choice.model)
     st.session_state[AUTO] = {"data": ds.path, "model": choice.model, "from": current}
@@ -41,9 +41,18 @@ def preselect() -> tuple[Any, str | None]:
 
 
 def reason(choice: Any) -> None:
-    """Why the box holds the model it holds, when Tuneboard put it there."""
-    if choice is not None and trainform.chosen_model()[0] == choice.model:
+    """Why the box holds the model it holds, when Tuneboard put it there; a warning when the person's own
+    pick does not read the data and another model would."""
+    from tuneboard.modelchoice import display_name
+
+    if choice is None:
+        return
+    box = trainform.chosen_model()[0]
+    if box == choice.model:
         st.info(plain(choice.explain()), icon=":material/translate:")
+    elif box == choice.current:
+        st.warning(plain(t("zhmodel.reason.kept", model=display_name(box), share=choice.shares[box],
+                           chosen=display_name(choice.model))), icon=":material/translate:")
 
 
 def hub_options(script: str | None) -> dict[str, str]:

@@ -103,7 +103,7 @@ def run_reading(run_path: str | Path) -> Reading | None:
 
 def hub_suggestions(script: str | None, limit: int = 2) -> str:
     """'hfl/rbt3, bert-base-chinese'-style list of hub ids that read ``script`` ('' when there is no list)."""
-    return ", ".join(m.id for m in HUB_MODELS.get(script or "", ())[:limit])
+    return t("engine.list_sep").join(m.id for m in HUB_MODELS.get(script or "", ())[:limit])
 
 
 def data_script(texts: Sequence[str]) -> str | None:

@@ -76,6 +76,8 @@ def test_a_chinese_file_gets_a_model_that_reads_it_with_the_reason_and_a_pick_st
     pick_model(page, "tiny-bert")
     expect(model_box(page)).to_have_value(str(e2e_model))
     expect(page.get_by_text(REASON_EN)).to_have_count(0)
+    expect(page.get_by_text(re.compile(r"You picked tiny-bert: \d+\.\d% of your texts' tokens are unknown to it"))) \
+        .to_be_visible()
     page.reload()
     ui.wait_idle(page)
     expect(page.get_by_text("my_reviews.csv")).to_be_visible()
@@ -116,4 +118,23 @@ def test_an_admin_imports_a_model_zip_and_picks_it(page: Page, tiny_model: str, 
     ui.wait_idle(page)
     expect(model_box(page)).to_have_value(str(e2e_model.parent / "imported-bert"))
     shot("train-imported-picked")
+    ui.expect_no_traceback(page)
+
+
+def test_evaluate_names_a_model_that_reads_chinese_not_a_bigger_one(page: Page, e2e_model: Path, runs_dir: Path,
+                                                                     tmp_path: Path, shot) -> None:
+    mine = tmp_path / "reviews_for_eval.csv"
+    shutil.copyfile(ZH, mine)
+    ui.choose_upload(page, mine)
+    run_id = ui.start_training(page, e2e_model, epochs=1)  # the English tiny BERT, typed in on purpose
+    ui.wait_text(page, "Training finished", runs_dir / run_id)
+    ui.go_to(page, "Evaluate")
+    expect(page.get_by_text("The model does not read this language")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"tokens are unknown to this model .* hfl/rbt3"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"(larger|bigger) model(?! with the same vocabulary)"))).to_have_count(0)
+    shot("evaluate-language-en")
+    switch_language(page, "简体中文")
+    expect(page.get_by_text("该模型读不懂这种语言")).to_be_visible()
+    shot("evaluate-language-zh")
+    switch_language(page, "English")
     ui.expect_no_traceback(page)
