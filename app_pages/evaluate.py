@@ -28,7 +28,7 @@ task, labels = metrics["task"], metrics.get("labels") or []
 predictions = run.path / "predictions.parquet"
 frame = cache.predictions(str(predictions), predictions.stat().st_mtime) if predictions.is_file() else None
 
-evalviews.coaching(run.history(), metrics)
+evalviews.coaching(run.history(), metrics, run.path)
 evalviews.headline(metrics)
 insights.report_button(run)
 

@@ -1,7 +1,7 @@
 """Train: pick a model and a preset, start a run, and watch it live (it keeps going if you leave)."""
 import streamlit as st
 
-from components import cache, nav, search, state, trainform
+from components import cache, modelhelp, nav, search, state, trainform
 from components.live import live_panel, run_feed
 from components.widgets import plain
 from tuneboard.i18n import t
@@ -27,10 +27,14 @@ with form:
 
     settings_col, model_col = st.columns([3, 2], gap="large")
     with settings_col:
-        source = trainform.model_picker()
+        choice, script = modelhelp.preselect()  # a model that reads the data's language, unless one was chosen
+        source = trainform.model_picker(extra=modelhelp.hub_options(script))
+        modelhelp.reason(choice)
         settings = trainform.training_settings()
     with model_col:
         trainform.model_summary(source, settings)
+        modelhelp.hub_models(script)
+        modelhelp.import_section()
 
     label = t("train.queue") if state.registry().active() else t("train.start")
     st.button(label, key="start_training", type="primary", icon=":material/rocket_launch:",

@@ -25,14 +25,26 @@ def metric_name(key: str) -> str:
     return t(f"eval.metric_{key}") if any(key in keys for keys in HEADLINES.values()) else charts.pretty(key)
 
 
-def coaching(history: list[dict[str, Any]], metrics: dict[str, Any]) -> None:
-    """The coach's tips as coloured callouts, most important first, one sentence each."""
+def coaching(history: list[dict[str, Any]], metrics: dict[str, Any], run_path: Any = None) -> None:
+    """The coach's tips as coloured callouts, most important first, one sentence each; with ``run_path``,
+    also whether the model reads the texts' language (its tokenizer on the validation texts)."""
+    from pathlib import Path
+
     from tuneboard.coaching import BASELINE_TIPS, coach
 
-    for tip in coach(history, metrics):
+    predictions = Path(run_path or ".") / "predictions.parquet"
+    reading = _reading(str(run_path), predictions.stat().st_mtime) if run_path and predictions.is_file() else None
+    for tip in coach(history, metrics, reading):
         if tip["kind"] in BASELINE_TIPS:  # said once, beside the baseline tile (see ``headline``)
             continue
         CALLOUTS.get(tip["severity"], st.info)(titled(tip["title"], tip["advice"]))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _reading(run_path: str, mtime: float) -> Any:  # mtime: a retrained run is read again
+    from tuneboard.modelchoice import run_reading
+
+    return run_reading(run_path)
 
 
 def headline(metrics: dict[str, Any]) -> None:

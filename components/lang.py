@@ -68,6 +68,11 @@ def switcher(user_id: str = "local") -> None:
     chosen = st.selectbox("Language / 语言", codes, index=codes.index(current), format_func=i18n.LANGUAGES.get,
                           key=SWITCHER_KEY)
     if chosen != current:
+        # Streamlit keeps a choice widget's value as its shown label: after a switch, "Balanced" is no
+        # label of the radio in Chinese (a KeyError on the next change). Kept widgets are drawn afresh
+        # from their saved values (``state.sticky``), in the new language's labels.
+        for widget in st.session_state.get("_sticky", {}):
+            st.session_state.pop(widget, None)
         st.session_state[KEY] = chosen
         st.query_params[KEY] = chosen
         _remember(user_id, chosen)

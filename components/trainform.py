@@ -24,6 +24,7 @@ SMART = ("eval_every", "early_stopping_patience", "early_stopping_min_delta", "w
 FORM = (*ADVANCED, "seed", "precision", "auto_batch_size", "mlflow", *SMART)
 KEYS = {name: f"train_{name}" for name in FORM} | {"preset": "preset"}
 MODEL_PICK, MODEL_SOURCE = "train_model_pick", "model_source"
+DELIBERATE = "_model_deliberate"  # session key: the data the person chose the model for themselves
 
 
 def use_dataset(chosen: Dataset) -> None:
@@ -38,6 +39,14 @@ def prefill(config: TrainConfig) -> None:
     for key, value in values.items():
         st.session_state["_sticky"][key] = value
         st.session_state.pop(key, None)  # a widget not drawn yet takes its value from ``sticky``
+    st.session_state[DELIBERATE] = config.data  # the run's own model, on purpose: no automatic choice over it
+
+
+def set_model(source: str) -> None:
+    """Put ``source`` in the model box (drawn or not yet)."""
+    for key in (MODEL_PICK, MODEL_SOURCE):
+        st.session_state["_sticky"][key] = source
+        st.session_state.pop(key, None)
 
 
 def chosen_model() -> tuple[str, int]:
@@ -47,22 +56,24 @@ def chosen_model() -> tuple[str, int]:
     return str(saved.get(MODEL_SOURCE) or "default").strip(), int(max_length)
 
 
-def model_picker() -> str:
-    """A list of known models that fills an editable source box (any local folder or hub id works)."""
+def model_picker(extra: dict[str, str] | None = None) -> str:
+    """A list of known models (plus ``extra``: source -> label) that fills an editable source box (any local
+    folder or hub id works)."""
     from tuneboard.catalog import list_local_models
 
     options = {"default": t("train.model_default"), BASELINE_MODEL: t("train.model_baseline")}
     options |= {m.location: t("train.model_local", name=m.name) for m in list_local_models()[:20]}
+    options |= extra or {}
     options[OTHER] = t("train.model_other")
     sticky(MODEL_PICK, "default")
     # The list follows the box: a model typed (or set by another page) shows as itself or as "Another…",
     # not as the default still picked above it. "Another…" stays while the user types.
-    typed = str(st.session_state.get(MODEL_SOURCE, "default")).strip()
+    typed = str(st.session_state.get(MODEL_SOURCE, st.session_state["_sticky"].get(MODEL_SOURCE, "default"))).strip()
     if st.session_state[MODEL_PICK] not in (OTHER, typed) or st.session_state[MODEL_PICK] not in options:
         st.session_state[MODEL_PICK] = st.session_state["_sticky"][MODEL_PICK] = typed if typed in options else OTHER
     st.selectbox(t("train.model"), list(options), format_func=options.get, key=MODEL_PICK, on_change=_copy_pick)
     return st.text_input(
-        t("train.model_source"), **sticky(MODEL_SOURCE, "default"),
+        t("train.model_source"), **{**sticky(MODEL_SOURCE, "default"), "on_change": _typed, "args": ()},
         help=t("train.model_source_help", baseline=BASELINE_MODEL),
     ).strip()
 
@@ -72,6 +83,25 @@ def _copy_pick() -> None:
     st.session_state["_sticky"][MODEL_PICK] = pick
     if pick != OTHER:
         st.session_state[MODEL_SOURCE] = st.session_state["_sticky"][MODEL_SOURCE] = pick
+        _remember(pick)
+
+
+def _typed() -> None:
+    source = str(st.session_state.get(MODEL_SOURCE, "")).strip()
+    st.session_state["_sticky"][MODEL_SOURCE] = source
+    _remember(source)
+
+
+def _remember(source: str) -> None:
+    """The person chose ``source`` for the data on the form: keep it (a refresh too) and choose no more for them."""
+    from tuneboard.prefs import save_prefs
+
+    data = state.dataset().path
+    st.session_state[DELIBERATE] = data
+    try:
+        save_prefs(auth.current_user().id, model={"source": source, "data": data})
+    except OSError:  # a read-only disk costs the memory of the choice, not the page
+        pass
 
 
 def model_summary(source: str, settings: dict[str, Any]) -> None:

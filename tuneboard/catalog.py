@@ -132,9 +132,26 @@ def load_model_config(source: ModelSource) -> Any:
 def _load_error(source: ModelSource, e: BaseException) -> ModelLoadError:
     reason = first_line(e, 160) or type(e).__name__
     if source.kind == "hub":
+        reason = hub_reason(e) or reason
         return ModelLoadError(t("engine.err.model.hub", source=source.source, reason=reason,
                                 folder=source.source.split("/")[-1]))
     return ModelLoadError(t("engine.err.model.load", name=source.name, reason=reason))
+
+
+def hub_reason(e: BaseException) -> str | None:
+    """Why a hub model could not be had, in the person's language, when the cause is a known one: no
+    connection (or ``HF_HUB_OFFLINE=1``) and not in the local cache, or no such model on the hub. transformers
+    words both in English only; any other cause keeps its own first line."""
+    names = set()
+    seen: BaseException | None = e
+    while seen is not None and len(names) < 10:
+        names |= {k.__name__ for k in type(seen).__mro__}
+        seen = seen.__cause__ or seen.__context__
+    if names & {"RepositoryNotFoundError", "GatedRepoError"}:
+        return t("zhmodel.hub.reason.not_found")
+    if names & {"LocalEntryNotFoundError", "OfflineModeIsEnabled", "ConnectionError", "ConnectTimeout"}:
+        return t("zhmodel.hub.reason.offline")
+    return None
 
 
 def load_tokenizer(source: ModelSource) -> Any:
@@ -263,7 +280,8 @@ def list_local_models(models_dir: Path | None = None) -> list[ModelSource]:
     found: list[tuple[float, ModelSource]] = []
     for cfg in root.glob("**/config.json"):
         folder = cfg.parent
-        if any(folder.resolve().is_relative_to(p) for p in skip) or not is_base_model(folder):
+        hidden = any(part.startswith(".") for part in folder.relative_to(root).parts)  # an import being checked
+        if hidden or any(folder.resolve().is_relative_to(p) for p in skip) or not is_base_model(folder):
             continue
         found.append((cfg.stat().st_mtime, ModelSource(str(folder), str(folder), "local", folder.name)))
     return [s for _, s in sorted(found, key=lambda t: t[0], reverse=True)]

@@ -2,10 +2,13 @@
 a baseline that wins, too little data. Each tip is one sentence a non-expert can act on."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .i18n import t
 from .protocol import BASELINE_MODEL, Evaluation, TrainStep, parse_events
+
+if TYPE_CHECKING:
+    from .modelchoice import Reading
 
 Tip = dict[str, str]  # kind (a stable id the UI branches on), severity, title, advice
 BASELINE_TIPS = ("baseline_wins", "baseline_beaten")  # the two verdicts on the TF-IDF baseline
@@ -21,13 +24,16 @@ def _nice(name: str | None) -> str:
     return name or t("engine.coach.the_score")
 
 
-def coach(history: list[dict[str, Any]], metrics: dict[str, Any]) -> list[Tip]:
-    """Tips for one finished run, most important first. Empty when there is nothing to say."""
+def coach(history: list[dict[str, Any]], metrics: dict[str, Any], reading: "Reading | None" = None) -> list[Tip]:
+    """Tips for one finished run, most important first. Empty when there is nothing to say.
+
+    ``reading`` (``modelchoice.run_reading``): how much of the texts the model's tokenizer knows; when it
+    knows too little, the tip is a model that reads the language, not a bigger one."""
     events = parse_events(history)
     evals = [e for e in events if isinstance(e, Evaluation)]
     trains = [e for e in events if isinstance(e, TrainStep)]
     tips = [*_overfitting(evals, trains), *_underfitting(evals, trains, metrics), *_ignored_classes(metrics),
-            *_baseline(metrics), *_small_data(metrics)]
+            *_language(metrics, reading), *_baseline(metrics), *_small_data(metrics)]
     order = {"error": 0, "warning": 1, "info": 2, "success": 3}
     return sorted(tips, key=lambda tip: order[tip["severity"]])
 
@@ -99,6 +105,18 @@ def _baseline(metrics: dict[str, Any]) -> list[Tip]:
     return [_tip("baseline_beaten", "success", t("engine.coach.baseline_beaten.title"),
                  t("engine.coach.baseline_beaten.advice_points" if higher else "engine.coach.baseline_beaten.advice",
                    gain=abs(gain) * (100 if higher else 1), metric=_nice(name), ours=ours, theirs=theirs))]
+
+
+def _language(metrics: dict[str, Any], reading: "Reading | None") -> list[Tip]:
+    if reading is None or not reading.poor or metrics.get("model_kind") == BASELINE_MODEL:
+        return []
+    from .modelchoice import hub_suggestions
+
+    models = hub_suggestions(reading.script)
+    language = t(f"zhmodel.language.{reading.script}") if models else t("zhmodel.language.other")
+    advice = t("zhmodel.coach.language.advice_hub" if models else "zhmodel.coach.language.advice",
+               share=reading.unknown_share, language=language, models=models)
+    return [_tip("language", "warning", t("zhmodel.coach.language.title"), advice)]
 
 
 def _small_data(metrics: dict[str, Any]) -> list[Tip]:

@@ -245,7 +245,7 @@ def _token_findings(rows: pd.DataFrame, report: HealthReport, tokenizer: Any, ma
     out = [Finding("token_lengths", "warning" if warn else "info",
                    t("engine.health.tokens.title", share=truncated, max_length=max_length, p95=p95),
                    advice + " " + tokens_hold(max_length, report.token_lengths), report.token_lengths)]
-    coverage = _unknown_share(ids, tokenizer, pairs is not None)
+    coverage = unknown_share(ids, tokenizer, pairs is not None)
     if coverage is not None:
         share, examples = coverage
         bad = share > UNK_WARN_SHARE
@@ -276,7 +276,7 @@ def tokens_hold(max_length: int, lengths: dict[str, Any]) -> str:
              n=max(1, round(max_length * lengths["per_token"])))
 
 
-def _unknown_share(ids: list[list[int]], tokenizer: Any, pair: bool) -> tuple[float, list[str]] | None:
+def unknown_share(ids: list[list[int]], tokenizer: Any, pair: bool) -> tuple[float, list[str]] | None:
     """Share of [UNK] among real (non-special) tokens; None when the tokenizer has no unknown token."""
     unk = getattr(tokenizer, "unk_token_id", None)
     if unk is None:

@@ -170,13 +170,15 @@ def _trained(run: RunDir, metrics: dict[str, Any]) -> str:
 
 def _next(run: RunDir, metrics: dict[str, Any], decision: Decision) -> str:
     from .coaching import BASELINE_TIPS, TUNING_TIPS, coach
+    from .modelchoice import run_reading
 
     key = f"report.next_{decision.verdict}_{decision.reason}"
     first = t(key if key in catalog("en") else f"report.next_{decision.verdict}")
     # The baseline verdict is the recommendation's; tuning tips (more epochs...) would contradict "use the
     # simple model", so they are left out when it wins.
     skip = BASELINE_TIPS + (TUNING_TIPS if decision.verdict == USE_BASELINE else ())
-    tips = [tip for tip in coach(run.history(), metrics) if tip["kind"] not in skip]
+    # how much of its texts the model reads: a model that cannot read the language gets a model that can
+    tips = [tip for tip in coach(run.history(), metrics, run_reading(run.path)) if tip["kind"] not in skip]
     body = "".join(f"<div class=\"tip\"><b>{_e(tip['title'])}</b>{_e(t('report.title_sep'))}"
                    f"{_e(tip['advice'].replace('`', ''))}</div>" for tip in tips)
     return _section("report.next", f"<div class=\"tip\">{_e(first)}</div>", body)
