@@ -67,7 +67,6 @@ def run_editor(run: Any, classes: list[ClassName]) -> None:
                 show_error(e)
                 return
             st.session_state["_classes_renamed"] = {"run": run.run_id, "deployed": result.deployed}
-            st.cache_data.clear()  # the predictions table is cached by its path and time; load the new one
             st.rerun()
         done = st.session_state.get("_classes_renamed")
         if done and done.get("run") == run.run_id:
