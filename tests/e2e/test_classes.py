@@ -102,6 +102,7 @@ def test_classes_named_on_data_show_on_evaluate_predict_the_report_and_the_api(
     ui.key(page, "predict_button").get_by_role("button").click()
     expect(metric(page, "Prediction")).to_have_text(NAMES)
     expect(page.get_by_text(re.compile(r"(Unhappy|Happy) customers"))).to_be_visible()
+    shot("predict-named")
 
     # the API: deployed from the app, called like a product would
     run_path = runs_dir / run_id
@@ -126,6 +127,8 @@ def test_classes_named_on_data_show_on_evaluate_predict_the_report_and_the_api(
         expect(page.get_by_text("Renamed.")).to_be_visible()
         expect(page.get_by_text("restart it on Deploy")).to_be_visible()
         expect(matrix_ticks(page).filter(has_text="unhappy")).to_have_count(1)
+        page.get_by_text("Renamed.").scroll_into_view_if_needed()
+        shot("evaluate-renamed")
         assert sorted(p.name for p in runs_dir.iterdir() if (p / "config.json").is_file()).count(run_id) == 1
         ui.go_to(page, "Predict")
         page.get_by_label("Text (several texts at once: one per line)").fill(negative_text)
@@ -139,6 +142,7 @@ def test_classes_named_on_data_show_on_evaluate_predict_the_report_and_the_api(
     ui.open_app(page, "/data?lang=zh")
     expect(page.get_by_text("为类别命名")).to_be_visible()
     expect(page.get_by_label("0 的名称", exact=True)).to_have_value("negative")
+    page.get_by_text("为类别命名").scroll_into_view_if_needed()
     shot("zh-data-named")
     ui.open_app(page, f"/evaluate?run={run_id}&lang=zh")
     expect(matrix_ticks(page).filter(has_text="unhappy")).to_have_count(1)

@@ -113,7 +113,7 @@ def test_renaming_a_trained_run_rewrites_every_file_that_names_its_classes(tmp_p
         reply = api.post("/predict", json={"inputs": ["a text"]}).json()
         info = api.get("/info").json()
     assert {entry["label"] for entry in reply[0]} == {"negative", "positive"}
-    assert info["labels"] == ["negative", "positive"]
+    assert info["labels"] == ["negative", "positive"] and info["descriptions"] == {"negative": "Unhappy"}
     assert evaluate_file(run.path, data)["n"] == 120  # the data still holds codes: they read as the new names
 
     again = rename_classes(run.path, [ClassName("0", "unhappy"), ClassName("1", "happy")])  # by code, again
