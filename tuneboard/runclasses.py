@@ -10,6 +10,7 @@ finished run's classes are renamed by rewriting every file that carries them, an
     onnx/*/config.json          the ONNX exports' ``id2label`` / ``label2id``
     metrics.json                ``labels``, per-class keys, the confusion matrix's labels (the baseline's too)
     predictions.parquet         ``label``, ``predicted`` and the ``score_<name>`` columns
+    monitor.sqlite              the served predictions' labels (one SQL transaction, after the files)
     checkpoints/*/state.json    the best evaluation a resume goes on from
 
 Every new file is written and synced beside its old one first; only then are they all moved into place,
@@ -33,6 +34,7 @@ from .classnames import Classes, ClassName, check_classes
 from .errors import RunError
 from .files import FILE_MODE, jsonable, locked
 from .i18n import t
+from .monitor import rename_labels
 from .protocol import ACTIVE
 from .results import METRICS_FILE, PREDICTIONS_FILE
 from .runs import RunDir, open_run
@@ -83,6 +85,7 @@ def rename_classes(run_path: str | Path, classes: Iterable[Any], user: User = LO
         mapping = {old.name: fresh.name for old, fresh in zip(current, new, strict=True)}
         staged = _stage(run, mapping, new)
         _commit(staged)
+        rename_labels(run.path, mapping)
     return RenameResult(tuple(new), tuple(path for path, _ in staged), _deployed(run))
 
 

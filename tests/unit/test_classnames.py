@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import sentiment_rows
+from tuneboard import monitor
 from tuneboard.access import User, record_owner
 from tuneboard.classnames import ClassName, check_classes, looks_like_codes
 from tuneboard.classrecords import load_names, save_names
@@ -131,6 +133,16 @@ def test_only_the_owner_or_an_admin_may_rename_a_runs_classes(tmp_path):
     rename_classes(run.path, NAMES, user=User("ann@example.com"))
     rename_classes(run.path, [ClassName("0", "bad"), ClassName("1", "good")], user=User("root", is_admin=True))
     assert Predictor.load(run.path).labels == ["bad", "good"]
+
+
+def test_a_rename_renames_what_the_api_served_so_monitor_counts_it_under_the_new_names(tmp_path):
+    run = execute(TrainConfig(data=str(coded_csv(tmp_path / "coded.csv")), model="tfidf", classes=NAMES)).run
+    log = monitor.PredictionLog(monitor.log_path(run.path), flush_s=60)
+    log.record({"ts": time.time() + i, "latency_ms": 1.0, "label": label, "confidence": 0.9}
+               for i, label in enumerate(["negative", "positive", "positive"]))
+    log.close()
+    rename_classes(run.path, [ClassName("0", "positive"), ClassName("1", "negative")])  # a swap: each row once
+    assert monitor.read_log(run.path)["label"].tolist() == ["positive", "negative", "negative"]
 
 
 def test_a_rename_that_would_give_two_classes_one_name_changes_nothing(tmp_path):
