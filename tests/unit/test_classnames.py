@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 import time
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,7 @@ from tuneboard.classrecords import load_names, save_names
 from tuneboard.config import TrainConfig
 from tuneboard.errors import DataError, PermissionDenied
 from tuneboard.evaluation import evaluate_file
+from tuneboard.export import export_run
 from tuneboard.inference import Predictor
 from tuneboard.runclasses import rename_classes, run_classes
 from tuneboard.runs import open_run
@@ -117,6 +119,11 @@ def test_renaming_a_trained_run_rewrites_every_file_that_names_its_classes(tmp_p
     assert {entry["label"] for entry in reply[0]} == {"negative", "positive"}
     assert info["labels"] == ["negative", "positive"] and info["descriptions"] == {"negative": "Unhappy"}
     assert evaluate_file(run.path, data)["n"] == 120  # the data still holds codes: they read as the new names
+
+    with zipfile.ZipFile(export_run(run.path, tmp_path / "model.zip")) as zf:  # an export made after the rename
+        assert json.loads(zf.read("config.json"))["id2label"] == {"0": "negative", "1": "positive"}
+        assert json.loads(zf.read("tuneboard_config.json"))["classes"][0]["description"] == "Unhappy"
+        assert "negative, positive" in zf.read("README.md").decode()
 
     again = rename_classes(run.path, [ClassName("0", "unhappy"), ClassName("1", "happy")])  # by code, again
     assert [c.name for c in again.classes] == ["unhappy", "happy"]
