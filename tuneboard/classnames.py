@@ -114,11 +114,20 @@ def rename(value: str, lookup: Mapping[str, str]) -> str:
     return lookup.get(value) or lookup.get(value.casefold()) or value
 
 
+def natural_key(label: str) -> tuple[Any, ...]:
+    """Numbers by value ("2" before "10"), then words ignoring case: the order of a model's classes."""
+    try:
+        return (0, float(label), label)
+    except ValueError:
+        return (1, 0.0, label.casefold())
+
+
 def ordered(labels: list[str], classes: Classes) -> list[str]:
-    """``labels`` with the named classes first, in the record's order (the order of their codes): a rename
-    never reorders the classes of a model, so ``id2label``'s indices stay the same."""
-    names = [c.name for c in classes if c.name in labels]
-    return names + [x for x in labels if x not in names]
+    """``labels`` in the order of their codes, as if unnamed: naming (0 = "positive", 1 = "negative") keeps
+    code 1 the second class (the one a binary threshold is about), and a rename never reorders a model's
+    classes, so ``id2label``'s indices stay what they were."""
+    code = {c.name: c.code for c in classes}
+    return sorted(labels, key=lambda x: natural_key(code.get(x, x)))
 
 
 def codes_of(labels: list[str], classes: Classes) -> list[str]:

@@ -328,7 +328,7 @@ def _label_list(frame: pd.DataFrame, task: str) -> list[str]:
     if task == "regression":
         return []
     names = frame["label"].explode() if task == "multi_label" else frame["label"]
-    labels = sorted({str(x) for x in names.dropna().unique()}, key=_natural_key)
+    labels = sorted({str(x) for x in names.dropna().unique()}, key=classnames.natural_key)
     if task == "single_label":
         if len(labels) < 2:
             only = labels[0] if labels else t("engine.data.nothing")
@@ -407,10 +407,3 @@ def _is_mixed(values: pd.Series) -> bool:
     uniq = pd.Series(values.unique())
     is_num = pd.to_numeric(uniq, errors="coerce").notna()
     return bool(is_num.any() and not is_num.all())
-
-
-def _natural_key(s: str) -> tuple[Any, ...]:
-    try:
-        return (0, float(s), s)
-    except ValueError:
-        return (1, 0.0, s.casefold())

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import sentiment_rows
 from tuneboard import monitor
 from tuneboard.access import User, record_owner
-from tuneboard.classnames import ClassName, check_classes, looks_like_codes
+from tuneboard.classnames import ClassName, check_classes, looks_like_codes, ordered
 from tuneboard.classrecords import load_names, save_names
 from tuneboard.config import TrainConfig
 from tuneboard.errors import DataError, PermissionDenied
@@ -65,6 +65,13 @@ def test_a_bad_name_is_refused_with_one_line_that_says_what_to_do(classes, words
     with pytest.raises(DataError) as e:
         check_classes(classes, ["0", "1"])
     assert words in str(e.value) and "\n" not in str(e.value)
+
+
+def test_named_classes_keep_the_order_of_their_codes_so_code_1_stays_the_second_class(tmp_path):
+    flipped = (ClassName("0", "zebra"), ClassName("1", "apple"), ClassName("10", "mango"))
+    assert ordered(["apple", "mango", "2", "zebra"], flipped) == ["zebra", "apple", "2", "mango"]
+    run = execute(TrainConfig(data=str(coded_csv(tmp_path / "coded.csv")), model="tfidf", classes=flipped[:2])).run
+    assert run.metrics()["labels"] == ["zebra", "apple"]
 
 
 def test_a_persons_names_for_a_dataset_are_remembered_and_nobody_else_sees_them(tmp_path):
