@@ -16,6 +16,7 @@ from tuneboard import monitor
 from tuneboard.access import User, record_owner
 from tuneboard.classnames import ClassName, check_classes, looks_like_codes, ordered
 from tuneboard.classrecords import load_names, save_names
+from tuneboard.cli import main
 from tuneboard.config import TrainConfig
 from tuneboard.errors import DataError, PermissionDenied
 from tuneboard.evaluation import evaluate_file
@@ -165,3 +166,17 @@ def test_a_rename_that_would_give_two_classes_one_name_changes_nothing(tmp_path)
     with pytest.raises(DataError):
         rename_classes(run.path, [ClassName("0", "same"), ClassName("1", "Same")])
     assert {p.name: p.read_bytes() for p in run.path.glob("*.json")} == before
+
+
+def test_the_command_line_trains_on_names_and_renames_a_runs_classes_by_code(tmp_path, capsys):
+    data = coded_csv(tmp_path / "coded.csv")
+    assert main(["train", str(data), "--model", "tfidf", "--class", "0=negative", "--class", "1=positive",
+                 "--output", str(tmp_path / "runs"), "--quiet"]) == 0
+    run = capsys.readouterr().out.strip().splitlines()[-1]
+    assert open_run(run).metrics()["labels"] == ["negative", "positive"]
+
+    assert main(["classes", run, "1=happy", "--description", "0=Unhappy customers"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["0\tnegative\tUnhappy customers", "1\thappy"]
+    assert Predictor.load(run).labels == ["negative", "happy"]
+    assert main(["classes", run, "7=seven"]) == 2 and "'7' is not a label" in capsys.readouterr().err
+    assert main(["classes", run, "happy"]) == 2 and "is not CODE=NAME" in capsys.readouterr().err
