@@ -22,6 +22,7 @@ from .i18n import t
 
 MAX_NAME = 60  # a name is a word or two; a chart's axis and a table's column must still fit it
 MAX_DESCRIPTION = 300
+SEPARATOR = "|"  # joins the tags of a multi-label row in predictions and the served log: never inside a name
 MAX_CLASSES = 200  # past this many, labels are not codes a person names one by one
 _INTEGER = re.compile(r"[+-]?\d+(\.0+)?")
 _SHORT = re.compile(r"[A-Za-z]{1,2}\d{0,2}")  # "A", "B", "c1", "NG": letters a codebook uses
@@ -86,6 +87,8 @@ def check_classes(classes: Iterable[Any], labels: Iterable[str] | None = None) -
             raise DataError(t("classes.err.unknown_code", code=c.code[:40], codes=", ".join(known[:10])))
         if not c.name:
             raise DataError(t("classes.err.empty_name", code=c.code[:40]))
+        if SEPARATOR in c.name:
+            raise DataError(t("classes.err.separator", code=c.code[:40], separator=SEPARATOR))
         if len(c.name) > MAX_NAME:
             raise DataError(t("classes.err.long_name", code=c.code[:40], max=MAX_NAME))
         if len(c.description) > MAX_DESCRIPTION:

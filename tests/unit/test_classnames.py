@@ -61,6 +61,7 @@ def test_names_are_trimmed_and_a_code_left_as_its_own_name_needs_no_record():
     ([ClassName("0", "1")], "is the code of class '1'"),
     ([ClassName("7", "seven")], "'7' is not a label of this data"),
     ([ClassName("0", "x" * 61)], "longer than 60"),
+    ([ClassName("0", "yes|no")], "separates the labels of a row"),
 ])
 def test_a_bad_name_is_refused_with_one_line_that_says_what_to_do(classes, words):
     with pytest.raises(DataError) as e:
