@@ -34,7 +34,8 @@ def dataset_editor(ds: Dataset, labels: list[str], task: str, multi_columns: boo
     st.caption(t("classes.data_caption"))
     saved = {c.code: c for c in ds.classes}
     scope = hashlib.sha1(f"{ds.path}\0{ds.label_column}".encode()).hexdigest()[:8]  # new table: new boxes
-    with st.form(f"data_classes_{scope}", border=True):
+    # No "Press Enter to submit form" hint: it covers what is typed in a narrow box; Save sends the form.
+    with st.form(f"data_classes_{scope}", border=True, enter_to_submit=False):
         rows = _rows(codes, saved, f"data_class_{scope}")
         pressed = st.form_submit_button(t("classes.save"), type="primary", icon=":material/save:")
     if pressed:
@@ -57,7 +58,7 @@ def run_editor(run: Any, classes: list[ClassName]) -> None:
 
     with st.expander(t("classes.run_title"), expanded=bool(st.session_state.get("_classes_renamed"))):
         st.caption(t("classes.run_caption"))
-        with st.form(f"eval_classes_{run.run_id}", border=False):
+        with st.form(f"eval_classes_{run.run_id}", border=False, enter_to_submit=False):
             rows = _rows([c.code for c in classes], {c.code: c for c in classes}, f"eval_class_{run.run_id}")
             pressed = st.form_submit_button(t("classes.rename"), type="primary", icon=":material/edit:")
         if pressed:

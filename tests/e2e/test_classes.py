@@ -59,6 +59,10 @@ def test_classes_named_on_data_show_on_evaluate_predict_the_report_and_the_api(
     expect(page.get_by_text("Name the classes")).to_be_visible()
     type_name(page, "Name of 0", "negative")
     type_name(page, "Description of 0", "Unhappy customers")
+    type_name(page, "Name of 1", "Negative")  # a slip: the same name twice is refused, in one line
+    page.get_by_role("button", name="Save names").click()
+    expect(page.get_by_text("Two classes are named 'Negative'")).to_be_visible()
+    page.get_by_label("Name of 1", exact=True).fill("")
     type_name(page, "Name of 1", "positive")
     type_name(page, "Description of 1", "Happy customers")
     page.get_by_role("button", name="Save names").click()
