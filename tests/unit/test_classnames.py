@@ -22,6 +22,7 @@ from tuneboard.errors import DataError, PermissionDenied
 from tuneboard.evaluation import evaluate_file
 from tuneboard.export import export_run
 from tuneboard.inference import Predictor
+from tuneboard.onnx_export import OnnxPredictor, ensure_onnx
 from tuneboard.runclasses import rename_classes, run_classes
 from tuneboard.runs import open_run
 from tuneboard.serving import create_app
@@ -101,6 +102,7 @@ def test_renaming_a_trained_run_rewrites_every_file_that_names_its_classes(tmp_p
     data = coded_csv(tmp_path / "coded.csv")
     run = execute(TrainConfig(data=str(data), model=tiny_model, epochs=1, batch_size=16)).run
     assert [c.code for c in run_classes(run)] == ["0", "1"]
+    onnx = ensure_onnx(run.path, "onnx")  # an ONNX export made before the rename is renamed with the rest
 
     result = rename_classes(run.path, [ClassName("0", "negative", "Unhappy"), ClassName("1", "positive")])
 
@@ -120,6 +122,7 @@ def test_renaming_a_trained_run_rewrites_every_file_that_names_its_classes(tmp_p
     assert run.config().classes == (ClassName("0", "negative", "Unhappy"), ClassName("1", "positive"))
     assert not list(run.path.glob(".*.tmp"))
 
+    assert OnnxPredictor.load(onnx).labels == ["negative", "positive"]
     answer = Predictor.load(run.path).predict(["a text"])[0]
     assert answer["label"] in {"negative", "positive"} and set(answer["scores"]) == {"negative", "positive"}
     with TestClient(create_app(run.path, monitor=False)) as api:
