@@ -2,12 +2,13 @@
 (and fixing those rows), and its scores on another file."""
 import streamlit as st
 
-from components import auth, cache, evalviews, insights, mistakes, nav
+from components import auth, cache, classes, evalviews, insights, mistakes, nav
 from components.sources import FILE_TYPES
 from components.uploads import save_upload
 from components.widgets import fmt_metric, headline, run_picker, show_error
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
+from tuneboard.runclasses import run_classes
 from tuneboard.runs import open_run
 
 st.title(t("eval.title"))
@@ -35,7 +36,9 @@ insights.report_button(run)
 if task == "regression":
     evalviews.regression(frame)
 else:
-    evalviews.per_class(metrics, select_key=mistakes.CHART_KEY, on_select=mistakes.take_cell)
+    evalviews.per_class(metrics, select_key=mistakes.CHART_KEY, on_select=mistakes.take_cell,
+                        descriptions=classes.descriptions(str(run.path)))
+    classes.run_editor(run, run_classes(run))
 if task == "single_label" and len(labels) == 2:
     evalviews.binary(run, metrics, frame)
 if task == "single_label":

@@ -4,7 +4,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from components import batch, cache, charts, insights, nav
+from components import batch, cache, charts, classes, insights, nav
 from components.tables import show_table
 from components.widgets import as_percent, fmt_metric, headline, percent_column, run_picker, show_error
 from tuneboard.errors import TuneboardError
@@ -48,6 +48,7 @@ def typed_text() -> None:
         if confidence is not None:
             numbers[t("predict.confidence")] = fmt_metric("accuracy", confidence)
         headline(numbers | {t("predict.latency"): f"{latency_ms:,.0f} ms"})
+        classes.describe(results[0]["label"], classes.descriptions(summary["path"]))
         if scores:
             st.plotly_chart(charts.probability_figure(scores), config=charts.PLOTLY_CONFIG)
         if predictor.task != "regression" and st.toggle(t("predict.explain_toggle"), key="predict_explain"):

@@ -107,7 +107,10 @@ def _predictor(run_path: str, mtime: float) -> Any:
 
 
 def model_stamp(run_path: str) -> float:
-    return _stamp(str(Path(run_path) / "model" / "config.json"))
+    """When the run's model last changed: its ``config.json`` (a fine-tuned model) or ``baseline.json`` (a TF-IDF
+    run), which a new threshold or renamed classes rewrite; a predictor loaded before is stale after."""
+    model = Path(run_path) / "model"
+    return max(_stamp(str(model / "config.json")), _stamp(str(model / "baseline.json")))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -95,14 +95,18 @@ def _signed(diff: float, metric: str) -> str:
     return f"{diff:+.3g}" if metric in ("rmse", "mae", "r2") else t("eval.pts", diff=f"{diff * 100:+.1f}")
 
 
-def per_class(metrics: dict[str, Any], select_key: str | None = None, on_select: Any = None) -> None:
-    """Per-class table beside the confusion matrix (clicking a cell calls ``on_select``)."""
+def per_class(metrics: dict[str, Any], select_key: str | None = None, on_select: Any = None,
+              descriptions: dict[str, str] | None = None) -> None:
+    """Per-class table beside the confusion matrix (clicking a cell calls ``on_select``), with the classes'
+    descriptions when they have any."""
     left, right = st.columns([5, 4], gap="medium")
     table = pd.DataFrame.from_dict(metrics["per_class"], orient="index").rename_axis("Class").reset_index()
+    if descriptions:
+        table.insert(1, "Description", table["Class"].map(lambda name: descriptions.get(name, "")))
     table = table.rename(columns={"precision": "Precision", "recall": "Recall", "f1": "F1", "support": "Rows"})
     left.subheader(t("eval.per_class") if metrics["task"] == "single_label" else t("eval.per_label"))
     show_table(as_percent(table, ("Precision", "Recall", "F1")), left, hide_index=True, column_config={
-        "Class": t("eval.col_class"),
+        "Class": t("eval.col_class"), "Description": st.column_config.TextColumn(t("classes.description")),
         "Precision": percent_column(t("eval.precision"), width="small"),
         "Recall": percent_column(t("eval.recall"), width="small"),
         "F1": percent_column("F1", progress=True, width="small"),

@@ -196,9 +196,13 @@ def retrain_offer(run: Any) -> None:
                  icon=":material/rocket_launch:"):
         cfg = run.config()
         text_col, label_col = done["columns"]
+        if cfg.classes:  # the copy holds codes and the names it was corrected to: the run's names read both
+            from tuneboard.classrecords import save_names
+
+            save_names(auth.current_user().id, done["path"], label_col, cfg.classes, [c.code for c in cfg.classes])
         trainform.use_dataset(state.demo_dataset(Path(done["path"])).replace(
             example=False, text_column=text_col, label_column=label_col, text_pair_column=cfg.text_pair_column,
-            val_size=cfg.val_size, validation=cfg.validation))
+            val_size=cfg.val_size, validation=cfg.validation, classes=cfg.classes))
         trainform.prefill(cfg)  # the same model and settings again
         st.session_state.pop("_corrected", None)
         nav.go(nav.TRAIN)

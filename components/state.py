@@ -15,7 +15,9 @@ from typing import Any
 
 import streamlit as st
 
+from tuneboard.classnames import ClassName, from_records
 from tuneboard.config import TrainConfig
+from tuneboard.errors import TuneboardError
 from tuneboard.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,13 +120,14 @@ class Dataset:
     task: str = SETTINGS["task"].default
     val_size: float = SETTINGS["val_size"].default
     validation: str | None = None
+    classes: tuple[ClassName, ...] = ()  # the person's names for the label codes (tuneboard.classnames)
 
     def to_config(self, **settings: Any) -> TrainConfig:
         """The ``TrainConfig`` of a run on this data with the given training settings (validated)."""
         return TrainConfig(data=self.path, text_column=self.text_column, label_column=self.label_column,
                            text_pair_column=self.text_pair_column, label_columns=self.label_columns, task=self.task,
                            val_size=self.val_size, validation=self.validation, encoding=self.encoding,
-                           sheet=self.sheet, **settings)
+                           sheet=self.sheet, classes=self.classes, **settings)
 
     def replace(self, **changes: Any) -> "Dataset":
         return dataclasses.replace(self, **changes)
@@ -171,7 +174,8 @@ def _remembered_dataset() -> Dataset | None:
     fields = {f.name for f in dataclasses.fields(Dataset)}
     try:
         chosen = Dataset(**{k: tuple(v) if k == "label_columns" else v for k, v in saved.items() if k in fields})
-    except (TypeError, ValueError):
+        chosen = chosen.replace(classes=from_records(chosen.classes))
+    except (TypeError, ValueError, TuneboardError):
         return None
     return chosen if Path(chosen.path).is_file() else None
 

@@ -1,8 +1,8 @@
 """Who may do what to a run: the access policy of a shared (team) server, and each run's owner.
 
 The policy is small on purpose. Teammates can see every run; only the run's owner or an admin can
-change it (stop, delete, threshold, relabel, export, resume, share); another person's texts (validation
-rows, mistakes) are shown only when the owner shares the run. On a single-user server the one user is
+change it (stop, delete, threshold, relabel, rename its classes, export, resume, share); another person's
+texts (validation rows, mistakes) are shown only when the owner shares the run. On a single-user server the one user is
 ``LOCAL`` (an admin), so nothing is hidden.
 
 A run's owner lives in ``owner.json`` in its run folder, written atomically, next to (not inside)
@@ -29,7 +29,7 @@ LOCAL_ID = "local"
 # Every action the UI or the engine asks about. ``view`` is open to all teammates; ``view_texts`` to the
 # owner, admins, and everyone when the run is shared; the rest to the owner and admins only.
 ACTIONS = ("view", "view_texts", "stop", "delete", "set_threshold", "relabel", "export", "resume", "share",
-           "deploy", "feedback")
+           "deploy", "feedback", "rename_classes")
 
 
 def normalize(user_id: str) -> str:

@@ -17,14 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from .cli_more import (
+    add_classes_parser,
     add_distill_parser,
     add_search_parser,
     add_serve_parsers,
     cmd_api_key,
+    cmd_classes,
     cmd_distill,
     cmd_report,
     cmd_search,
     cmd_serve,
+    code_pairs,
     setting,
 )
 from .errors import TuneboardError, first_line
@@ -71,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name in (n for n in FLAGGED if n not in PLACED):
         setting(sp, name)
     sp.add_argument("--encoding")
+    sp.add_argument("--class", dest="classes", action="append", metavar="CODE=NAME",
+                    help="train on NAME where the label is CODE (repeat: --class 0=negative --class 1=positive)")
     sp.add_argument("--output", help="parent folder of the run folder (default models/runs)")
     sp.add_argument("--name", help="a name for the run")
     sp.add_argument("--quiet", action="store_true", help="print only the run folder")
@@ -111,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--output", help="the HTML file to write (default RUN_DIR/report.html)")
     sp.add_argument("--lang", choices=["en", "zh"], default="en", help="the report's language (default en)")
     add_distill_parser(sub)
+    add_classes_parser(sub)
     return p
 
 
@@ -122,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         return {"inspect": cmd_inspect, "train": cmd_train, "evaluate": cmd_evaluate,
                 "predict": cmd_predict, "compare": cmd_compare,
                 "export": cmd_export, "serve": cmd_serve, "api-key": cmd_api_key,
-                "search": cmd_search, "report": cmd_report, "distill": cmd_distill}[args.command](args)
+                "search": cmd_search, "report": cmd_report, "distill": cmd_distill,
+                "classes": cmd_classes}[args.command](args)
     except TuneboardError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -184,11 +191,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _config_from_args(args: argparse.Namespace) -> Any:
+    from .classnames import ClassName
     from .config import TrainConfig
 
+    classes = tuple(ClassName(code, name) for code, name in code_pairs(args.classes).items())
     return TrainConfig(data=args.data, text_column=args.text_column, label_column=args.label_column,
                        text_pair_column=args.text_pair_column, model=args.model, encoding=args.encoding,
-                       validation=args.validation, output_dir=args.output, run_name=args.name,
+                       validation=args.validation, output_dir=args.output, run_name=args.name, classes=classes,
                        **{name: getattr(args, name) for name in FLAGGED})
 
 

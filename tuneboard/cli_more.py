@@ -1,5 +1,6 @@
-"""The CLI's commands beyond training and using a run: ``search``, ``serve`` / ``api-key``, ``report`` and
-``distill`` (their parsers and handlers; ``cli.py`` registers them and turns their errors into exit codes)."""
+"""The CLI's commands beyond training and using a run: ``search``, ``serve`` / ``api-key``, ``report``,
+``distill`` and ``classes`` (their parsers and handlers; ``cli.py`` registers them and turns their errors into
+exit codes)."""
 from __future__ import annotations
 
 import argparse
@@ -157,6 +158,47 @@ def cmd_report(args: argparse.Namespace) -> int:
     set_language(args.lang)
     path = write_report(args.run_dir, args.output)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): open it in a browser, no server needed")
+    return 0
+
+
+def code_pairs(items: list[str] | None) -> dict[str, str]:
+    """``CODE=TEXT`` arguments as ``{code: text}``; an argument without ``=`` or without a code is refused."""
+    from .errors import ConfigError
+    from .i18n import t
+
+    out = {}
+    for item in items or []:
+        code, sep, value = item.partition("=")
+        if not sep or not code.strip():
+            raise ConfigError(t("classes.err.cli_pair", item=item))
+        out[code.strip()] = value
+    return out
+
+
+def add_classes_parser(sub: Any) -> None:
+    sp = sub.add_parser("classes", help="list a trained run's classes, or rename them (no retraining)")
+    sp.add_argument("run_dir")
+    sp.add_argument("names", nargs="*", metavar="CODE=NAME", help="new names by code (as listed); none: just list")
+    sp.add_argument("--description", action="append", metavar="CODE=TEXT", help="a class's description (repeat)")
+
+
+def cmd_classes(args: argparse.Namespace) -> int:
+    from .classnames import ClassName
+    from .i18n import t
+    from .runclasses import rename_classes, run_classes
+    from .runs import open_run
+
+    run = open_run(args.run_dir)
+    names, texts = code_pairs(args.names), code_pairs(args.description)
+    if names or texts:
+        current = run_classes(run)
+        known = {c.code for c in current}
+        new = [ClassName(c.code, names.get(c.code, c.name), texts.get(c.code, c.description)) for c in current]
+        new += [ClassName(code, names.get(code, code)) for code in {**names, **texts} if code not in known]
+        if rename_classes(run.path, new).deployed:  # an unknown code is refused there, in one line
+            print(t("classes.restart_deployment"), file=sys.stderr)
+    for c in run_classes(open_run(run.path)):
+        print("\t".join(x for x in (c.code, c.name, c.description) if x))
     return 0
 
 

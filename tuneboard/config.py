@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .classnames import ClassName, check_classes
 from .errors import ConfigError
 from .i18n import t
 from .protocol import BASELINE_MODEL
@@ -64,6 +65,7 @@ class TrainConfig:
     output_dir: str | None = None
     run_name: str | None = None
     mlflow: bool = SETTINGS["mlflow"].default  # also log to MLflow (tracking.py); TensorBoard is always written
+    classes: tuple[ClassName, ...] = ()  # names (and descriptions) of label codes: the run trains on the names
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -72,6 +74,7 @@ class TrainConfig:
             if getattr(self, key) is None:
                 object.__setattr__(self, key, value)
         object.__setattr__(self, "label_columns", tuple(self.label_columns or ()))
+        object.__setattr__(self, "classes", check_classes(self.classes))
         _check(bool(str(self.data).strip()), "engine.err.config.no_data")
         _check(bool(str(self.model).strip()), "engine.err.config.no_model")
         for name in SETTINGS:  # limits and messages come from the settings table (tuneboard/settings.py)
@@ -96,6 +99,7 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["label_columns"] = list(self.label_columns)
+        data["classes"] = [c.to_dict() for c in self.classes]
         return data
 
     @classmethod

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import classnames
 from .config import TrainConfig
 from .errors import DataError
 from .i18n import said, t
@@ -166,7 +167,7 @@ def prepare_frame(df: pd.DataFrame, config: TrainConfig, info: TableInfo | None 
     text_col, label_col, label_columns, notes = _resolve_columns(df, config)
     frame, task, clean_notes, dropped = _clean(df, config, text_col, label_col, label_columns)
     notes += clean_notes
-    labels = _label_list(frame, task)
+    labels = classnames.ordered(_label_list(frame, task), config.classes)
     if config.validation:
         vdf, _ = read_table(config.validation, encoding=config.encoding)
         wanted = (text_col, config.text_pair_column, *(label_columns or (label_col,)))
@@ -245,12 +246,25 @@ def _clean(df: pd.DataFrame, config: TrainConfig, text_col: str, label_col: str,
     if task is None:
         task = config.task if config.task != "auto" else detect_task(label, config.label_delimiter)
     out, notes = _set_labels(out, label, task, label_col, config.label_delimiter, dropped)
+    if config.classes and task != "regression":
+        out = _named(out, task, config.classes)
     if dropped:
         # the reasons are the keys of ``dropped``: engine.data.why.empty_text, .empty_label, .label_not_a_number
         parts = [t("engine.note.data.dropped_part", count=n, why=t(f"engine.data.why.{why.replace(' ', '_')}"))
                  for why, n in dropped.items()]
         notes.insert(0, t("engine.note.data.dropped", parts=t("engine.list_sep").join(parts)))
     return out, task, notes, dropped
+
+
+def _named(out: pd.DataFrame, task: str, classes: classnames.Classes) -> pd.DataFrame:
+    """Codes replaced by their class names (a name already there stays), so the run trains on the names."""
+    lookup = classnames.name_of(classes)
+    out = out.copy()
+    if task == "multi_label":
+        out["label"] = [sorted({classnames.rename(x, lookup) for x in tags}) for tags in out["label"]]
+    else:
+        out["label"] = out["label"].map(lambda x: classnames.rename(x, lookup))
+    return out
 
 
 def _trimmed(values: pd.Series) -> pd.Series:
@@ -314,7 +328,7 @@ def _label_list(frame: pd.DataFrame, task: str) -> list[str]:
     if task == "regression":
         return []
     names = frame["label"].explode() if task == "multi_label" else frame["label"]
-    labels = sorted({str(x) for x in names.dropna().unique()}, key=_natural_key)
+    labels = sorted({str(x) for x in names.dropna().unique()}, key=classnames.natural_key)
     if task == "single_label":
         if len(labels) < 2:
             only = labels[0] if labels else t("engine.data.nothing")
@@ -393,10 +407,3 @@ def _is_mixed(values: pd.Series) -> bool:
     uniq = pd.Series(values.unique())
     is_num = pd.to_numeric(uniq, errors="coerce").notna()
     return bool(is_num.any() and not is_num.all())
-
-
-def _natural_key(s: str) -> tuple[Any, ...]:
-    try:
-        return (0, float(s), s)
-    except ValueError:
-        return (1, 0.0, s.casefold())

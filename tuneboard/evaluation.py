@@ -26,7 +26,7 @@ def evaluate_file(run_path: str | Path, data_path: str | Path, text_column: str 
     eval_cfg = TrainConfig(data=str(data_path), text_column=text_column or cfg.text_column,
                            label_column=label_column or cfg.label_column, text_pair_column=cfg.text_pair_column,
                            label_columns=cfg.label_columns, label_delimiter=cfg.label_delimiter,
-                           task=predictor.task, val_size=0.01)
+                           task=predictor.task, val_size=0.01, classes=cfg.classes)  # a file of codes or names
     frame = _all_rows(eval_cfg)
     pairs = frame["text_pair"].tolist() if "text_pair" in frame.columns else None
     scores = predictor.scores(frame["text"].tolist(), pairs)

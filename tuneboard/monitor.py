@@ -212,6 +212,30 @@ def read_log(run_path: str | Path, since: float | None = None, user: User = LOCA
     return log
 
 
+def rename_labels(run_path: str | Path, mapping: dict[str, str]) -> int:
+    """Rename the classes in the served log (``{old name: new name}``; a multi-label row holds "a|b") in one
+    transaction, so the Monitor's label mix keeps counting what was served before a rename. Returns the rows
+    changed. The caller has checked who may (``runclasses.rename_classes``)."""
+    path = log_path(run_path)
+    if not path.is_file() or not mapping:
+        return 0
+    con = _connect(path)
+    try:
+        with con:  # one UPDATE: a swap of two names cannot rename a row twice
+            values = [v for (v,) in con.execute("SELECT DISTINCT label FROM predictions WHERE label IS NOT NULL")]
+            pairs = [(v, "|".join(mapping.get(p, p) for p in v.split("|"))) for v in values]
+            pairs = [(old, new) for old, new in pairs if old != new]
+            if not pairs:
+                return 0
+            cases = " ".join("WHEN ? THEN ?" for _ in pairs)
+            marks = ", ".join("?" for _ in pairs)
+            args = [x for pair in pairs for x in pair] + [old for old, _ in pairs]
+            return con.execute(f"UPDATE predictions SET label = CASE label {cases} END WHERE label IN ({marks})",
+                               args).rowcount
+    finally:
+        con.close()
+
+
 def feedback_path(run_path: str | Path) -> Path:
     """Where labeled served texts of a run are collected: ``<runs root>/../feedback/<run id>.csv``."""
     from .runs import runs_root

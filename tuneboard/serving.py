@@ -294,6 +294,7 @@ def report_dropped_rows(rows: int, total: int) -> None:
 
 
 def _info(run: Any, predictor: Any, backend: str, max_wait_ms: float, limits: ServeLimits) -> dict[str, Any]:
+    from .classnames import described
     from .export import SHOWN_METRICS
 
     cfg = run.config()
@@ -303,7 +304,8 @@ def _info(run: Any, predictor: Any, backend: str, max_wait_ms: float, limits: Se
             "validation": {k: metrics[k] for k in SHOWN_METRICS if isinstance(metrics.get(k), (int, float))},
             "limits": {"max_inputs": MAX_INPUTS, "max_chars": MAX_CHARS, "max_body_bytes": limits.max_body_bytes,
                        "max_in_flight": limits.max_in_flight},
-            "batching": {"max_wait_ms": max_wait_ms, "max_rows": 64}}
+            "batching": {"max_wait_ms": max_wait_ms, "max_rows": 64},
+            "descriptions": {n: d for n, d in described(cfg.classes).items() if n in predictor.labels}}
     folder = getattr(predictor, "folder", None)
     if folder is not None:
         from .onnx_export import read_parity
