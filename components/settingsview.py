@@ -12,7 +12,7 @@ from tuneboard.settings import SETTINGS
 
 # Settings a run records that are not on the form's settings list (the data and where the run went)
 OTHER = ("data", "validation", "text_column", "text_pair_column", "label_column", "label_columns",
-         "label_delimiter", "model", "encoding", "sheet", "run_name", "output_dir")
+         "label_delimiter", "classes", "model", "encoding", "sheet", "run_name", "output_dir")
 TASKS = ("single_label", "multi_label", "regression")
 
 
@@ -33,6 +33,8 @@ def value(name: str, raw: Any) -> str:
         return t(f"data.task.{raw}") if raw in TASKS else t("settingsview.auto")
     if name in ("data", "validation", "output_dir") or (name == "model" and Path(str(raw)).is_absolute()):
         return Path(str(raw)).name  # the server's paths say nothing to the room and overflow the table
+    if name == "classes":  # code = name, in the code order
+        return t("settingsview.list_sep").join(f"{c.get('code')} = {c.get('name')}" for c in raw)
     if isinstance(raw, list):
         return ", ".join(map(str, raw))
     if name in SETTINGS and SETTINGS[name].choices and raw in SETTINGS[name].choices:

@@ -69,12 +69,17 @@ def _device_probe() -> dict[str, Any]:
         # before the first live point (issue 18: <= 5 s after Start).
         import importlib
 
-        for module in ("tuneboard.data", "sklearn.model_selection", "plotly.graph_objects", "tuneboard.training",
-                       "transformers.models.bert.modeling_bert"):
+        from tuneboard.hf import warm
+
+        for module in ("tuneboard.data", "sklearn.model_selection", "plotly.graph_objects", "tuneboard.training"):
             try:
                 importlib.import_module(module)
             except Exception:
                 pass
+        # transformers under the engine's lock: a page loading a model meanwhile waits for it instead of
+        # meeting a half-imported transformers ("cannot import name ...")
+        warm("transformers.models.bert.modeling_bert", "transformers.models.auto.modeling_auto",
+             "transformers.models.auto.tokenization_auto")
 
     # Started 1.5 s late: importing torch competes with the first page's render for the GIL and
     # the cores (first paint measured 2.6-3.2 s with it running at once).

@@ -121,8 +121,9 @@ def _looks_like_model_config(path: Path) -> bool:
 
 def load_model_config(source: ModelSource) -> Any:
     """transformers' ``PretrainedConfig`` for ``source``, with a plain message when it cannot be had."""
-    from transformers import AutoConfig
+    from .hf import names
 
+    AutoConfig = names("AutoConfig")  # noqa: N806 -- transformers' name
     try:
         return AutoConfig.from_pretrained(source.location, trust_remote_code=False)
     except Exception as e:  # OSError, ValueError, HTTP errors: all mean "cannot load"
@@ -155,8 +156,9 @@ def hub_reason(e: BaseException) -> str | None:
 
 
 def load_tokenizer(source: ModelSource) -> Any:
-    from transformers import AutoTokenizer
+    from .hf import names
 
+    AutoTokenizer = names("AutoTokenizer")  # noqa: N806
     try:
         return AutoTokenizer.from_pretrained(source.location, trust_remote_code=False, use_fast=True)
     except Exception as e:
@@ -180,7 +182,9 @@ def load_classifier(source: ModelSource, num_labels: int, problem_type: str,
                     id2label: dict[int, str] | None = None, overrides: dict[str, Any] | None = None) -> Any:
     """``AutoModelForSequenceClassification`` with a head sized to the task (safetensors preferred);
     ``overrides`` are config attributes to change (e.g. ``dropout_overrides``)."""
-    from transformers import AutoModelForSequenceClassification
+    from .hf import names
+
+    AutoModelForSequenceClassification = names("AutoModelForSequenceClassification")  # noqa: N806
 
     kwargs: dict[str, Any] = {"num_labels": num_labels, "problem_type": problem_type, **(overrides or {})}
     if id2label:

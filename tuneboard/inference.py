@@ -64,7 +64,10 @@ class Predictor:
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> "Predictor":
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from .hf import names
+
+        AutoModelForSequenceClassification, AutoTokenizer = names(  # noqa: N806
+            "AutoModelForSequenceClassification", "AutoTokenizer")
 
         from .baseline import is_baseline_folder
         from .device import inference_amp, pick_device

@@ -89,9 +89,12 @@ def ensure_onnx(run_path: str | Path, fmt: str = "onnx", force: bool = False) ->
 
 def _export_fp32(model_dir: Path, dest: Path) -> None:
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from .catalog import quiet_transformers
+    from .hf import names
+
+    AutoModelForSequenceClassification, AutoTokenizer = names(  # noqa: N806
+        "AutoModelForSequenceClassification", "AutoTokenizer")
 
     with quiet_transformers():
         model = AutoModelForSequenceClassification.from_pretrained(model_dir, attn_implementation="eager").eval()
@@ -191,7 +194,10 @@ class OnnxPredictor(Predictor):
     @classmethod
     def load(cls, path: str | Path, device: str = "cpu") -> "OnnxPredictor":
         import onnxruntime as ort
-        from transformers import AutoTokenizer
+
+        from .hf import names
+
+        AutoTokenizer = names("AutoTokenizer")  # noqa: N806
 
         folder = Path(path)
         try:

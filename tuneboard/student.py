@@ -29,7 +29,9 @@ from .trainer import Trainer
 def build_student(teacher_model_dir: str | Path, layers: int) -> Any:
     """The teacher's classifier cut to its first ``layers`` encoder layers: its embeddings, those layers
     (and pooler) and its head are the teacher's weights; the layers above are left out."""
-    from transformers import AutoConfig, AutoModelForSequenceClassification
+    from .hf import names
+
+    AutoConfig, AutoModelForSequenceClassification = names("AutoConfig", "AutoModelForSequenceClassification")  # noqa: N806
 
     cfg = AutoConfig.from_pretrained(teacher_model_dir, trust_remote_code=False)
     cfg.num_hidden_layers = int(layers)

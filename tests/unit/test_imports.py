@@ -60,3 +60,17 @@ def test_the_engine_import_graph_has_no_cycle() -> None:
 
 def test_no_module_imports_another_modules_private_name() -> None:
     assert _imports()[1] == []
+
+
+def test_the_engine_reaches_transformers_classes_only_through_its_lock():
+    """Two threads resolving transformers' lazy names at once can meet a half-imported module ("cannot import
+    name ..."): the app warms transformers in the background while a page loads a model. ``hf.names`` holds
+    one lock for that; a direct ``from transformers import`` elsewhere would race again."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    direct = re.compile(r"^\s*(from transformers(\.[\w.]+)? import (?!logging)|import transformers\b)", re.M)
+    offenders = [str(p.relative_to(root)) for folder in ("tuneboard", "components", "app_pages")
+                 for p in sorted((root / folder).rglob("*.py")) if p.name != "hf.py" and direct.search(p.read_text())]
+    assert not offenders, f"use tuneboard.hf.names(...) instead of importing transformers directly: {offenders}"
