@@ -71,7 +71,8 @@ def _device_probe() -> dict[str, Any]:
 
         from tuneboard.hf import warm
 
-        for module in ("tuneboard.data", "sklearn.model_selection", "plotly.graph_objects", "tuneboard.training"):
+        for module in ("tuneboard.data", "sklearn.model_selection", "plotly.graph_objects",
+                       "tuneboard.training"):
             try:
                 importlib.import_module(module)
             except Exception:
