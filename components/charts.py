@@ -56,7 +56,7 @@ def training_curves(events: Sequence[Event | dict[str, Any]]) -> dict[str, Any]:
             "eval_step": [e.step for e in evals], "eval_loss": [e.eval_loss for e in evals],
             "metrics": {k: [e.metrics.get(k) for e in evals] for k in metric_keys},
             "best_step": next((e.step for e in reversed(evals) if e.is_best), None),
-            "stop_step": stop.step if stop else None, "stop_reason": stop.reason if stop else None}
+            "stop_step": stop.step if stop else None, "stop_reason": stop.text() if stop else None}
 
 
 def loss_figure(curves: dict[str, Any], height: int = 340) -> go.Figure:

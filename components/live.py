@@ -182,7 +182,7 @@ def _header(run_id: str, feed: dict[str, Any]) -> None:
     if status == S.QUEUED:
         st.info(t("live.waiting"), icon=":material/schedule:")
     elif status == S.COMPLETED and (early := _early_stop(feed["parsed"])) is not None:
-        st.info(t("live.stopped_early", epoch=f"{early.epoch:.1f}", reason=early.reason, step=early.best_step),
+        st.info(t("live.stopped_early", epoch=f"{early.epoch:.1f}", reason=early.text(), step=early.best_step),
                 icon=":material/front_hand:")
     elif status == S.COMPLETED:
         st.success(t("live.finished_baseline") if _is_baseline(feed) else t("live.finished"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .i18n import t
-from .protocol import BASELINE_MODEL, Evaluation, TrainStep, parse_events
+from .protocol import BASELINE_MODEL, Evaluation, TrainStep, metric_name, parse_events
 
 if TYPE_CHECKING:
     from .modelchoice import Reading
@@ -13,15 +13,10 @@ if TYPE_CHECKING:
 Tip = dict[str, str]  # kind (a stable id the UI branches on), severity, title, advice
 BASELINE_TIPS = ("baseline_wins", "baseline_beaten")  # the two verdicts on the TF-IDF baseline
 TUNING_TIPS = ("overfitting", "still_improving", "underfitting")  # advice on training the transformer further
-NAMES = ("macro_f1", "micro_f1", "rmse")  # metric names of their own (``engine.coach.metric_<name>``)
 
 
 def _nice(name: str | None) -> str:
-    if name == "accuracy":
-        return t("engine.coach.accuracy")
-    if name in NAMES:
-        return t(f"engine.coach.metric_{name}")
-    return name or t("engine.coach.the_score")
+    return metric_name(name)
 
 
 def coach(history: list[dict[str, Any]], metrics: dict[str, Any], reading: "Reading | None" = None) -> list[Tip]:

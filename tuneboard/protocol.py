@@ -183,13 +183,42 @@ class EarlyStop(_Event):
     ``reason`` is the sentence the live panel and the CLI show; ``best_step`` is the kept checkpoint's step."""
 
     kind: ClassVar[EventKind] = EventKind.EARLY_STOP
+    omit_none: ClassVar[tuple[str, ...]] = ("patience", "min_delta")
     step: int = 0
     epoch: float = 0.0
     metric: str = ""
     best: float | None = None
     best_step: int | None = None
-    reason: str = ""
+    reason: str = ""  # in English (logs, the CLI, old readers)
     time: float | None = None
+    patience: int | None = None  # with ``min_delta``: what ``text`` says the reason from, in any language
+    min_delta: float | None = None
+
+    def text(self) -> str:
+        """The reason in the current language (an event from before the settings were recorded, as written)."""
+        if self.patience is None:
+            return self.reason
+        return stop_reason(self.metric, self.patience, self.min_delta or 0.0)
+
+
+def metric_name(name: str | None) -> str:
+    """A metric's name in the reader's language (accuracy, macro-F1...)."""
+    from .i18n import t
+
+    if name == "accuracy":
+        return t("engine.coach.accuracy")
+    if name in ("macro_f1", "micro_f1", "rmse"):  # keys engine.coach.metric_<name>
+        return t(f"engine.coach.metric_{name}")
+    return name or t("engine.coach.the_score")
+
+
+def stop_reason(metric: str, patience: int, min_delta: float) -> str:
+    """Why early stopping ended a run, in the current language."""
+    from .i18n import t
+
+    by = t("engine.stop.by", delta=f"{min_delta:g}") if min_delta > 0 else ""
+    key = "engine.stop.reason_one" if patience == 1 else "engine.stop.reason_many"
+    return t(key, metric=metric_name(metric), by=by, patience=patience)
 
 
 @dataclass

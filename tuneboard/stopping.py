@@ -10,8 +10,6 @@ from dataclasses import dataclass
 
 from .settings import steps_of
 
-METRIC_NAMES = {"macro_f1": "macro-F1", "micro_f1": "micro-F1", "rmse": "RMSE", "accuracy": "accuracy"}
-
 
 class EarlyStopped(Exception):
     """Raised inside the loop when the stopper says stop (caught by ``Trainer.fit``)."""
@@ -48,8 +46,14 @@ class EarlyStopper:
         return gain > self.min_delta
 
     def reason(self) -> str:
-        """What the live panel and the CLI show: "validation macro-F1 did not improve for 3 evaluations"."""
-        name = METRIC_NAMES.get(self.metric, self.metric.replace("_", " "))
-        by = f" by more than {self.min_delta:g}" if self.min_delta > 0 else ""
-        count = "1 evaluation" if self.patience == 1 else f"{self.patience} evaluations"
-        return f"validation {name} did not improve{by} for {count}"
+        """What the live panel and the CLI show: "validation macro-F1 did not improve for 3 evaluations"
+        (in English: the record's; ``stop_reason`` says it in the reader's language)."""
+        from .i18n import DEFAULT, language, set_language
+        from .protocol import stop_reason
+
+        said_in = language()
+        set_language(DEFAULT)
+        try:
+            return stop_reason(self.metric, self.patience, self.min_delta)
+        finally:
+            set_language(said_in)

@@ -145,7 +145,7 @@ class Trainer:
             self.extras["stop_reason"] = reason
             self.emit(EarlyStop(step=self.p.step, epoch=self.p.seen / self.p.n, metric=name,
                                 best=self.stopper.best, best_step=self.best.step if self.best else None,
-                                reason=reason))
+                                reason=reason, patience=self.stopper.patience, min_delta=self.stopper.min_delta))
             raise EarlyStopped()
 
     def _balance_classes(self) -> None:

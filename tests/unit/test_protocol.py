@@ -114,3 +114,18 @@ def test_a_note_on_the_data_made_in_english_by_training_is_read_in_chinese_on_th
         assert p.parse_event(line).text().startswith("首行看起来是数据")
     finally:
         set_language("en")
+
+
+def test_an_early_stop_is_kept_in_english_and_read_in_the_readers_language():
+    from tuneboard.i18n import set_language
+    from tuneboard.stopping import EarlyStopper
+
+    stopper = EarlyStopper(patience=3, min_delta=0.01, metric="macro_f1")
+    set_language("zh")
+    try:
+        reason = stopper.reason()  # the record keeps English whatever the language of the thread
+        event = p.parse_event(p.EarlyStop(metric="macro_f1", reason=reason, patience=3, min_delta=0.01).to_dict())
+        assert event.text() == "验证集宏平均 F1连续 3 次评估没有提升（提升不超过 0.01）"
+    finally:
+        set_language("en")
+    assert reason == event.text() == "validation macro-F1 did not improve by more than 0.01 for 3 evaluations"
