@@ -178,6 +178,11 @@ def _header(run_id: str, feed: dict[str, Any]) -> None:
     if problem and problem[0] == run_id:
         st.error(problem[1], icon=":material/info:")
         st.text(problem[2])  # text, not markdown: it names a run
+    _status_line(feed)
+
+
+def _status_line(feed: dict[str, Any]) -> None:
+    """Where the run stands, in one callout, and the next steps once it has a model."""
     status, reason = feed["status"], feed.get("reason")
     if status == S.QUEUED:
         st.info(t("live.waiting"), icon=":material/schedule:")

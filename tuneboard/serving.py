@@ -192,7 +192,6 @@ def create_app(run_path: str | Path, backend: str = "torch", api_keys: str | Pat
     """The FastAPI app serving ``run_path`` (see the module docstring for the contract). With ``api_keys``,
     everything but a bare ``{"status": "ok"}`` on ``/health`` needs a key, the API docs included."""
     from .microbatch import MicroBatcher
-    from .monitor import PredictionLog, Retention, log_path
     from .runs import open_run
     from .serveguard import Pressure
 
@@ -201,46 +200,19 @@ def create_app(run_path: str | Path, backend: str = "torch", api_keys: str | Pat
     predictor = predictor or load_backend(run.path, backend)
     keys = load_key_hashes(api_keys) if api_keys else None
     batcher = MicroBatcher(predictor.scores, max_wait_ms=max_wait_ms)
-    log = (PredictionLog(log_path(run.path), store_texts=store_texts, retention=retention or Retention(),
-                         on_drop=report_dropped_rows) if monitor else None)
+    log = _prediction_log(run.path, store_texts, retention) if monitor else None
     info = _info(run, predictor, backend, max_wait_ms, limits)
     pressure = Pressure()
     started = time.time()
 
-    @asynccontextmanager
-    async def lifespan(app: Any) -> Any:
-        await batcher.start()
-        yield
-        await batcher.stop()
-        if log is not None:
-            log.close()
-
-    app = FastAPI(title=f"Tuneboard: {run.run_id}", lifespan=lifespan, version="1", docs_url=None, redoc_url=None,
-                  openapi_url=None, description="Text classification in the Hugging Face inference format. "
-                                                "See POST /predict.")
+    app = FastAPI(title=f"Tuneboard: {run.run_id}", lifespan=_lifespan(batcher, log), version="1", docs_url=None,
+                  redoc_url=None, openapi_url=None,
+                  description="Text classification in the Hugging Face inference format. See POST /predict.")
     app.add_middleware(RequestGuard, limits=limits, pressure=pressure)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        body = {"error": _first_error(exc.errors(), exc.body), "details": _details(exc.errors())}
-        return JSONResponse(body, status_code=422)
-
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
-
-    @app.exception_handler(Exception)
-    async def crashed(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"error": f"The server failed on this request ({type(exc).__name__}); "
-                                      "it is still running. Retry, or report it with the request body."},
-                            status_code=500)
+    _answer_errors_in_one_line(app)
 
     def holds_key(request: Request) -> bool:
-        if keys is None:
-            return True
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        digest = hash_key(token.strip())
-        return scheme.lower() == "bearer" and any(hmac.compare_digest(digest, k) for k in keys)
+        return _holds_key(request, keys)
 
     def authorized(request: Request) -> None:
         if not holds_key(request):
@@ -271,21 +243,75 @@ def create_app(run_path: str | Path, backend: str = "torch", api_keys: str | Pat
     @app.post("/predict", dependencies=[Depends(authorized)])
     async def predict(body: PredictRequest) -> list[Any]:
         start = time.perf_counter()
-        items = body.inputs if isinstance(body.inputs, list) else [body.inputs]
-        is_pair = isinstance(items[0], TextPair)
-        if is_pair != info["text_pairs"]:
-            raise HTTPException(422, "This model reads text pairs: send {\"text\": ..., \"text_pair\": ...}."
-                                if info["text_pairs"] else "This model reads single texts: send a string, not a pair.")
-        texts = [i.text for i in items] if is_pair else list(items)
-        pairs = [i.text_pair for i in items] if is_pair else None
+        texts, pairs = _inputs(body, info["text_pairs"])
         scores = await batcher.scores(texts, pairs)
         results = predictor.label_results(texts, scores)
-        top_k = body.parameters.top_k if body.parameters else None
+        top_k = getattr(body.parameters, "top_k", None)  # no parameters: every label
         if log is not None:
             log.record(log_rows(predictor, results, pairs, (time.perf_counter() - start) * 1000, backend))
         return answer(predictor, results, top_k)
 
     return app
+
+
+def _lifespan(batcher: Any, log: Any) -> Any:
+    """The API's start and stop: the micro-batcher runs while it serves; the log is closed after it."""
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> Any:
+        await batcher.start()
+        yield
+        await batcher.stop()
+        if log is not None:
+            log.close()
+
+    return lifespan
+
+
+def _prediction_log(run_path: Path, store_texts: bool, retention: Any) -> Any:
+    """Where every answer is logged for Monitor (texts only when asked; old rows dropped by ``retention``)."""
+    from .monitor import PredictionLog, Retention, log_path
+
+    return PredictionLog(log_path(run_path), store_texts=store_texts, retention=retention or Retention(),
+                         on_drop=report_dropped_rows)
+
+
+def _answer_errors_in_one_line(app: Any) -> None:
+    """Every error the API can give is one JSON line, ``{"error": ...}``: never a traceback."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        body = {"error": _first_error(exc.errors(), exc.body), "details": _details(exc.errors())}
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": f"The server failed on this request ({type(exc).__name__}); "
+                                      "it is still running. Retry, or report it with the request body."},
+                            status_code=500)
+
+
+def _holds_key(request: Any, keys: set[str] | None) -> bool:
+    """Whether the request carries one of the API keys (always, when the API has none)."""
+    if keys is None:
+        return True
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    digest = hash_key(token.strip())
+    return scheme.lower() == "bearer" and any(hmac.compare_digest(digest, k) for k in keys)
+
+
+def _inputs(body: Any, text_pairs: bool) -> tuple[list[str], list[str] | None]:
+    """The texts (and second texts) of a request, which must be of the kind the model reads."""
+    items = body.inputs if isinstance(body.inputs, list) else [body.inputs]
+    is_pair = isinstance(items[0], TextPair)
+    if is_pair != text_pairs:
+        raise HTTPException(422, "This model reads text pairs: send {\"text\": ..., \"text_pair\": ...}."
+                            if text_pairs else "This model reads single texts: send a string, not a pair.")
+    return ([i.text for i in items] if is_pair else list(items)), ([i.text_pair for i in items] if is_pair else None)
 
 
 def report_dropped_rows(rows: int, total: int) -> None:

@@ -79,11 +79,7 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
     try:
         data = data or check_config(config)
         set_status(RunStatus.RUNNING)
-        emit(Phase(name="data", seconds=data.read_seconds))
-        for note in [] if resume else data.notes + data.warnings:  # a resumed run has them in its history
-            emit(Notice.of(note.key, **note.values) if isinstance(note, Said) else Notice(message=note))
-        if resume and not has_checkpoint(run.path):
-            emit(Notice.of("engine.notice.restart"))
+        _announce(emit, data, run, resume)
         metrics, stopped = _train(config, data, run, emit, stop, resume)
         status = RunStatus.STOPPED if stopped else RunStatus.COMPLETED
         early = metrics.get("stop_reason")
@@ -97,23 +93,38 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
         keep_checkpoint = data is None or isinstance(e, CheckpointUnreadable)
         raise
     except BaseException as e:
-        if is_disk_full(e):  # say what happened, not which library noticed; drop the half-written model
-            full = disk_full(run.path)
-            _drop_partial_outputs(run)
-            fail(str(full))
-            raise full from e
-        lost = distributed.lost_process(e)  # another rank died: one plain line, not a library's message
-        if lost is not None:
-            fail(str(lost))
-            raise lost from e
-        fail(unexpected_reason(e))
-        keep_checkpoint = not isinstance(e, Exception)  # Ctrl-C, exit: `train --resume` can go on
+        reason, plain, keep_checkpoint = _what_failed(e, run)
+        fail(reason)
+        if plain is not None:
+            raise plain from e
         raise
     finally:
         if not keep_checkpoint:
             discard_checkpoint(run.path)
         heartbeat.stop()
         free_memory()
+
+
+def _announce(emit: Emit, data: PreparedData, run: RunDir, resume: bool) -> None:
+    """The first lines of a run's history: reading the data took this long; what the data's checks noted."""
+    emit(Phase(name="data", seconds=data.read_seconds))
+    for note in [] if resume else data.notes + data.warnings:  # a resumed run has them in its history
+        emit(Notice.of(note.key, **note.values) if isinstance(note, Said) else Notice(message=note))
+    if resume and not has_checkpoint(run.path):
+        emit(Notice.of("engine.notice.restart"))
+
+
+def _what_failed(e: BaseException, run: RunDir) -> tuple[str, TuneboardError | None, bool]:
+    """For a run that ended with ``e``: the status reason, the plain error to raise instead of ``e`` (None:
+    ``e`` itself) and whether the checkpoint stays for a later resume."""
+    if is_disk_full(e):  # say what happened, not which library noticed; drop the half-written model
+        full = disk_full(run.path)
+        _drop_partial_outputs(run)
+        return str(full), full, False
+    lost = distributed.lost_process(e)  # another rank died: one plain line, not a library's message
+    if lost is not None:
+        return str(lost), lost, False
+    return unexpected_reason(e), None, not isinstance(e, Exception)  # Ctrl-C, exit: `train --resume` can go on
 
 
 def _train(config: TrainConfig, data: PreparedData, run: RunDir, emit: Emit,
