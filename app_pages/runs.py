@@ -21,7 +21,7 @@ from components.widgets import (
 from tuneboard import access
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
-from tuneboard.protocol import ACTIVE, BASELINE_MODEL, RunStatus
+from tuneboard.protocol import ACTIVE, BASELINE_MODEL, RunStatus, reason_text
 from tuneboard.purge import delete_for_good
 from tuneboard.runs import list_runs, open_run
 
@@ -81,7 +81,7 @@ links[1].page_link(nav.page(nav.EVALUATE), label=nav.title_of(nav.EVALUATE), ico
 links[2].page_link(nav.page(nav.PREDICT), label=nav.title_of(nav.PREDICT), icon=":material/bolt:",
                    query_params={"run": run_id})
 if summary.get("reason") and summary["status"] != RunStatus.COMPLETED:
-    st.caption(plain(summary["reason"]))
+    st.caption(plain(reason_text(summary["reason"])))
 
 metrics = run.metrics() or {}
 if metrics:

@@ -21,6 +21,7 @@ from tuneboard.protocol import (
     RunStatus,
     parse_events,
     parse_status,
+    reason_text,
     update_progress,
 )
 
@@ -183,7 +184,7 @@ def _header(run_id: str, feed: dict[str, Any]) -> None:
 
 def _status_line(feed: dict[str, Any]) -> None:
     """Where the run stands, in one callout, and the next steps once it has a model."""
-    status, reason = feed["status"], feed.get("reason")
+    status, reason = feed["status"], reason_text(feed.get("reason"))
     if status == S.QUEUED:
         st.info(t("live.waiting"), icon=":material/schedule:")
     elif status == S.COMPLETED and (early := _early_stop(feed["parsed"])) is not None:

@@ -201,6 +201,22 @@ class EarlyStop(_Event):
         return stop_reason(self.metric, self.patience, self.min_delta or 0.0)
 
 
+STOPPED_REASON = "Stopped by the user; the best model so far was kept."
+EARLY_PREFIX = "Stopped early: "  # + the early stop's reason
+
+
+def reason_text(reason: str | None) -> str | None:
+    """A status reason as the reader reads it: the ones Tuneboard writes itself (kept in English in
+    ``status.json``) in the reader's language; a failure's message as written."""
+    from .i18n import t
+
+    if reason == STOPPED_REASON:
+        return t("engine.status.stopped_by_user")
+    if reason and reason.startswith(EARLY_PREFIX):
+        return t("engine.status.stopped_early")
+    return reason
+
+
 def metric_name(name: str | None) -> str:
     """A metric's name in the reader's language (accuracy, macro-F1...)."""
     from .i18n import t

@@ -22,7 +22,19 @@ from .errors import DiskFull, RunError, TuneboardError, unexpected_reason
 from .files import disk_full, is_disk_full
 from .i18n import Said, t
 from .liveness import Heartbeat
-from .protocol import BASELINE_MODEL, Baseline, Evaluation, Event, Notice, Phase, RunStatus, Status, scalars
+from .protocol import (
+    BASELINE_MODEL,
+    EARLY_PREFIX,
+    STOPPED_REASON,
+    Baseline,
+    Evaluation,
+    Event,
+    Notice,
+    Phase,
+    RunStatus,
+    Status,
+    scalars,
+)
 from .results import run_metrics, save_results
 from .runs import RunDir, create_run, runs_root
 from .tracking import tracked
@@ -35,7 +47,6 @@ if TYPE_CHECKING:
 __all__ = ["RunResult", "check_config", "execute"]
 EventFn = Callable[[dict[str, Any]], None]
 Emit = Callable[[Event], None]
-STOPPED_REASON = "Stopped by the user; the best model so far was kept."
 
 
 @dataclass
@@ -83,7 +94,7 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
         metrics, stopped = _train(config, data, run, emit, stop, resume)
         status = RunStatus.STOPPED if stopped else RunStatus.COMPLETED
         early = metrics.get("stop_reason")
-        set_status(status, STOPPED_REASON if stopped else f"Stopped early: {early}." if early else None)
+        set_status(status, STOPPED_REASON if stopped else f"{EARLY_PREFIX}{early}." if early else None)
         return RunResult(run, status, metrics)
     except TuneboardError as e:
         if isinstance(e, DiskFull):

@@ -129,3 +129,15 @@ def test_an_early_stop_is_kept_in_english_and_read_in_the_readers_language():
     finally:
         set_language("en")
     assert reason == event.text() == "validation macro-F1 did not improve by more than 0.01 for 3 evaluations"
+
+
+def test_the_reasons_tuneboard_writes_itself_are_read_in_the_readers_language():
+    from tuneboard.i18n import set_language
+
+    set_language("zh")
+    try:
+        assert p.reason_text(p.STOPPED_REASON) == "已被用户停止；保留了目前最好的模型。"
+        assert p.reason_text(p.EARLY_PREFIX + "validation accuracy did not improve for 2 evaluations.").startswith("提前停止")
+        assert p.reason_text("CUDA ran out of memory") == "CUDA ran out of memory" and p.reason_text(None) is None
+    finally:
+        set_language("en")
