@@ -163,7 +163,7 @@ def test_compare_shows_both_runs_and_the_settings_that_differ(tickets):
     assert set(at.multiselect(key="compare_pick").value) == {first, second}
     scores, settings = at.dataframe[0].value, at.dataframe[1].value
     assert len(scores) == 2 and "TF-IDF baseline" in scores.columns
-    assert {"seed", "val_size"} <= set(settings["Setting"])
+    assert {"Seed", "Validation size"} <= set(settings["Setting"])  # the settings by their names on the form
     assert len(at.get("plotly_chart")) == 2
 
 
