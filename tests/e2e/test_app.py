@@ -115,7 +115,7 @@ def test_upload_train_evaluate_predict(page: Page, e2e_model: Path, runs_dir: Pa
 def runs_page(page: Page, run_id: str, shot) -> None:
     """The finished run is listed, selected (``?run=`` carried over) and deletable by its owner."""
     ui.go_to(page, "Runs")
-    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()  # the runs (the settings fold below)
     expect(page.get_by_role("heading", name=run_id.split("-", 2)[-1])).to_be_visible()
     expect(ui.key(page, "runs_delete")).to_be_visible()
     ui.wait_idle(page)

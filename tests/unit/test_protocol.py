@@ -137,7 +137,8 @@ def test_the_reasons_tuneboard_writes_itself_are_read_in_the_readers_language():
     set_language("zh")
     try:
         assert p.reason_text(p.STOPPED_REASON) == "已被用户停止；保留了目前最好的模型。"
-        assert p.reason_text(p.EARLY_PREFIX + "validation accuracy did not improve for 2 evaluations.").startswith("提前停止")
+        early = p.EARLY_PREFIX + "validation accuracy did not improve for 2 evaluations."
+        assert p.reason_text(early).startswith("提前停止")
         assert p.reason_text("CUDA ran out of memory") == "CUDA ran out of memory" and p.reason_text(None) is None
     finally:
         set_language("en")
