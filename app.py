@@ -7,6 +7,7 @@ widgets and charts in components/, the engine in tuneboard/.
 import streamlit as st
 
 from components import auth, lang, nav, state, widgets
+from tuneboard.hf import page_run
 from tuneboard.i18n import t
 
 st.set_page_config(page_title="Tuneboard", page_icon=":material/tune:", layout="wide")
@@ -24,5 +25,5 @@ with st.sidebar:
     auth.sidebar(user)
     lang.switcher(user.id)
 
-with widgets.guard():
+with widgets.guard(), page_run():  # never while torch is first imported in the background
     page.run()

@@ -59,6 +59,9 @@ def _device_probe() -> dict[str, Any]:
     def probe() -> None:
         try:
             from tuneboard.device import device_info
+            from tuneboard.hf import import_torch
+
+            import_torch()  # with no page script running meanwhile (tuneboard.hf._Gate says why)
 
             box["info"] = device_info()
         except Exception:  # no torch or a broken driver: the app still works on the CPU

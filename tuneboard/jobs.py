@@ -24,6 +24,7 @@ from .checkpoint import check_resumable, read_config, reopen
 from .config import TrainConfig
 from .data import PreparedData
 from .errors import RunError, TuneboardError, unexpected_reason
+from .hf import import_torch
 from .i18n import t
 from .liveness import Heartbeat, Worker, alive, stale_s
 from .protocol import ACTIVE, FINAL, RunStatus, Status, parse_event, update_progress
@@ -280,6 +281,7 @@ class RunRegistry:
                         return
                 time.sleep(self.poll_s)  # the device is busy with another process's run
                 continue
+            import_torch()  # the first import of torch waits until no page script runs (hf._Gate)
             self._train_claimed(claimed.run_id, claimed.path, claimed.resume)
 
     def _train_claimed(self, run_id: str, path: str, resume: bool) -> None:

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tuneboard.modelchoice import HUB_MODELS
+
 from . import ui
 from .harness import ROOT
 from .test_person import train_cli
@@ -24,6 +26,8 @@ pytestmark = pytest.mark.e2e
 ZH = ROOT / "examples" / "zh_reviews.csv"
 # what Deploy's code examples are called (a command, a Python package, a class) and its export formats' names
 CODE_NAMES = ("curl", "requests", "InferenceClient", "onnx-int8", "onnx")
+# models named by their hub ids (the pages suggest models that read Chinese)
+HUB_IDS = tuple(model.id for models in HUB_MODELS.values() for model in models)
 # a Latin full stop (or colon, comma) right after a Chinese character: two Chinese sentences joined the
 # English way ("…不可用. 请…")
 _LATIN_STOP = re.compile(r"[\u4e00-\u9fff][.,:;!?](?:\s|$)")
@@ -58,7 +62,7 @@ def _nav_links(page: Page) -> list[str]:
 def test_every_page_reads_in_chinese_with_a_chinese_table(page: Page, e2e_model: Path, runs_dir: Path, shot) -> None:
     runs = [train_cli(runs_dir, e2e_model, "zh-bert", data=ZH, epochs=1),
             train_cli(runs_dir, Path("tfidf"), "zh-tfidf", data=ZH)]
-    allow = [*FIXED_NAMES, *CODE_NAMES, e2e_model.name, str(e2e_model), ZH.name, "评论", "情感", "正面", "负面",
+    allow = [*FIXED_NAMES, *CODE_NAMES, *HUB_IDS, e2e_model.name, str(e2e_model), ZH.name, "评论", "情感", "正面", "负面",
              *(name for run in runs for name in run_names(runs_dir, run))]
 
     ui.open_app(page, "/?lang=zh")
