@@ -62,8 +62,8 @@ def _nav_links(page: Page) -> list[str]:
 def test_every_page_reads_in_chinese_with_a_chinese_table(page: Page, e2e_model: Path, runs_dir: Path, shot) -> None:
     runs = [train_cli(runs_dir, e2e_model, "zh-bert", data=ZH, epochs=1),
             train_cli(runs_dir, Path("tfidf"), "zh-tfidf", data=ZH)]
-    allow = [*FIXED_NAMES, *CODE_NAMES, *HUB_IDS, e2e_model.name, str(e2e_model), ZH.name, "评论", "情感", "正面", "负面",
-             *(name for run in runs for name in run_names(runs_dir, run))]
+    allow = [*FIXED_NAMES, *CODE_NAMES, *HUB_IDS, e2e_model.name, str(e2e_model), ZH.name,
+             "评论", "情感", "正面", "负面", *(name for run in runs for name in run_names(runs_dir, run))]
 
     ui.open_app(page, "/?lang=zh")
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="数据", exact=True).click()
