@@ -157,7 +157,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     set_language(args.lang)
     path = write_report(args.run_dir, args.output)
-    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): open it in a browser, no server needed")
+    size = path.stat().st_size
+    print(f"wrote {path} ({size / 1e6:.1f} MB" if size >= 1e6 else f"wrote {path} ({size / 1e3:.0f} KB",
+          end="): open it in a browser, no server needed\n")
     return 0
 
 
