@@ -22,7 +22,7 @@ run: setup
 # A team on one server: every interface, login required; refuses to start (exit 2) without [auth] in
 # .streamlit/secrets.toml. See README, "Team mode".
 serve-team: setup
-	$(PY) -m tuneboard.team --port $(PORT)
+	$(PY) -m tuneboard.team.server --port $(PORT)
 
 # Lint first (ruff: pyflakes, pycodestyle, import order, bugbear; see ruff.toml), then every test.
 test: setup browser lint

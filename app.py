@@ -7,8 +7,8 @@ widgets and charts in components/, the engine in tuneboard/.
 import streamlit as st
 
 from components import auth, lang, nav, state, widgets
-from tuneboard.hf import page_run
 from tuneboard.i18n import t
+from tuneboard.model import page_run
 
 st.set_page_config(page_title="Tuneboard", page_icon=":material/tune:", layout="wide")
 state.init_state()

@@ -5,12 +5,12 @@ import streamlit as st
 from components import charts, evalcharts, nav, settingsview
 from components.tables import show_table
 from components.widgets import fmt_duration, fmt_metric, model_name, run_label, short_id, show_error
-from tuneboard.compare import compare_runs
 from tuneboard.errors import TuneboardError
+from tuneboard.evaluate import compare_runs
 from tuneboard.i18n import t
 from tuneboard.protocol import BASELINE_MODEL, RunStatus
 from tuneboard.runs import list_runs
-from tuneboard.studies import best_runs
+from tuneboard.search import best_runs
 
 SCORES = ("accuracy", "macro_f1", "micro_f1", "rmse", "r2", "eval_loss")
 

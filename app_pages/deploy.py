@@ -5,10 +5,10 @@ from components import lang, servecharts
 from components.auth import allowed_run, current_user
 from components.tables import show_table
 from components.widgets import headline, run_picker
-from tuneboard import deploy
 from tuneboard.errors import TuneboardError
-from tuneboard.footprint import compare_formats
+from tuneboard.evaluate import compare_formats
 from tuneboard.i18n import t
+from tuneboard.serve import deploy
 
 st.title(t("deploy.title"))
 st.caption(t("deploy.caption"))

@@ -6,7 +6,11 @@ from components.live import live_panel
 from components.tables import show_table
 from components.uploads import save_upload
 from components.widgets import fmt_count, fmt_metric, run_picker, show_error
-from tuneboard.distill import (
+from tuneboard.errors import TuneboardError
+from tuneboard.i18n import t
+from tuneboard.protocol import ACTIVE, HAS_MODEL
+from tuneboard.runs import open_run
+from tuneboard.train import (
     DistillSettings,
     check_teacher,
     compare,
@@ -15,10 +19,6 @@ from tuneboard.distill import (
     students_of,
     suggested_layers,
 )
-from tuneboard.errors import TuneboardError
-from tuneboard.i18n import t
-from tuneboard.protocol import ACTIVE, HAS_MODEL
-from tuneboard.runs import open_run
 
 st.title(t("distill.title"))
 st.caption(t("distill.caption"))

@@ -8,7 +8,7 @@ from components.uploads import save_upload
 from components.widgets import fmt_metric, headline, run_picker, show_error
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
-from tuneboard.runclasses import run_classes
+from tuneboard.lifecycle import run_classes
 from tuneboard.runs import open_run
 
 st.title(t("eval.title"))
@@ -57,7 +57,7 @@ elif frame is not None:
 with st.expander(t("eval.other_file")):
     file = st.file_uploader(t("eval.other_file_upload"), type=FILE_TYPES, key="eval_upload")
     if file is not None and st.button(t("eval.other_file_button"), key="eval_file_button", type="primary"):
-        from tuneboard.evaluation import evaluate_file
+        from tuneboard.evaluate import evaluate_file
 
         try:
             with st.spinner(t("eval.other_file_spinner")):

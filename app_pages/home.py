@@ -2,8 +2,8 @@
 import streamlit as st
 
 from components import auth, lang, nav, state, widgets
-from tuneboard.catalog import list_local_models
 from tuneboard.i18n import t
+from tuneboard.model import list_local_models
 from tuneboard.runs import list_runs
 
 # The five steps: page, icon (title and text are the catalog's home.step.<page>.title / .text)

@@ -6,10 +6,10 @@ import streamlit as st
 from components import auth, servecharts
 from components.tables import edit_table
 from components.widgets import headline, run_picker, show_error
-from tuneboard import monitor, traffic
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
 from tuneboard.runs import open_run
+from tuneboard.serve import monitor, traffic
 
 st.title(t("monitor.title"))
 st.caption(t("monitor.caption"))

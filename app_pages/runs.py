@@ -18,12 +18,12 @@ from components.widgets import (
     status_icon,
     status_word,
 )
-from tuneboard import access
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
+from tuneboard.lifecycle import delete_for_good
 from tuneboard.protocol import ACTIVE, BASELINE_MODEL, RunStatus, reason_text
-from tuneboard.purge import delete_for_good
 from tuneboard.runs import list_runs, open_run
+from tuneboard.team import access
 
 st.title(t("nav.runs"))
 nav.caption(nav.RUNS, t("runs.caption"))

@@ -36,8 +36,8 @@ def main() -> int:
     os.environ["TUNEBOARD_RUNS_DIR"] = tempfile.mkdtemp(prefix="tuneboard-es-")
 
     from tuneboard.config import TrainConfig
-    from tuneboard.stopping import EarlyStopper
-    from tuneboard.training import execute
+    from tuneboard.train.pipeline import execute
+    from tuneboard.train.stopping import EarlyStopper
 
     cfg = TrainConfig(data=args.data, preset=args.preset, epochs=args.epochs, eval_every=args.eval_every,
                       early_stopping_patience=0)

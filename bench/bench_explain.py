@@ -32,8 +32,8 @@ def main() -> None:
     import pandas as pd
     import torch
 
-    from tuneboard.explain import METHODS, deletion_faithfulness, explain
-    from tuneboard.inference import Predictor
+    from tuneboard.predict.explain import METHODS, deletion_faithfulness, explain
+    from tuneboard.predict.inference import Predictor
 
     predictor = Predictor.load(args.run_dir, device="cpu")
     texts = pd.read_parquet(Path(args.run_dir) / "predictions.parquet")["text"].head(args.n).tolist()

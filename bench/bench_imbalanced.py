@@ -72,7 +72,7 @@ def longtail_10(work: Path) -> Path:
 
 def train(path: Path, mode: str, epochs: int) -> dict:
     from tuneboard.config import TrainConfig
-    from tuneboard.training import execute
+    from tuneboard.train.pipeline import execute
 
     cfg = TrainConfig(data=str(path), text_column="text", label_column="label", preset="fast", epochs=epochs,
                       class_weighting=mode, early_stopping_patience=0)

@@ -24,7 +24,7 @@ LABELS = ["billing", "shipping", "account_access", "technical_issue", "cancellat
 CHILD = """
 import json, sys, time
 t0 = time.perf_counter()
-from tuneboard.health import inspect_file
+from tuneboard.data.health import inspect_file
 report = inspect_file(sys.argv[1])
 print(json.dumps({"seconds": time.perf_counter() - t0, "rows": report.rows_read, "usable": report.rows_usable,
                   "findings": len(report.findings)}))

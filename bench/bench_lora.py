@@ -29,7 +29,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 def child(mode: str, args: argparse.Namespace) -> dict:
     from tuneboard.config import TrainConfig
-    from tuneboard.training import execute
+    from tuneboard.train.pipeline import execute
 
     lora = mode == "lora"
     cfg = TrainConfig(data=str(ROOT / "examples" / "support_tickets.csv"), preset=args.preset, epochs=args.epochs,

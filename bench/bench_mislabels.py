@@ -1,7 +1,7 @@
 """How well the suspected-mislabel finder spots labels we broke on purpose.
 
 A copy of the demo (examples/support_tickets.csv, 610 rows, 5 classes) gets 5 % of its labels flipped to
-another class at random; ``tuneboard.mislabels.find_suspects`` (cross-validated TF-IDF probabilities into
+another class at random; ``tuneboard.evaluate.mislabels.find_suspects`` (cross-validated TF-IDF probabilities into
 cleanlab) flags rows; precision = flagged rows that were flipped / flagged, recall = flipped rows flagged /
 flipped. Averaged over several seeds, for each of cleanlab's ``filter_by`` rules on the same probabilities.
 The demo's own labels may hold real mistakes too: a flagged row that was not flipped counts against
@@ -33,7 +33,7 @@ def main() -> None:
 
     import pandas as pd
 
-    from tuneboard.mislabels import find_suspects, out_of_sample_scores
+    from tuneboard.evaluate.mislabels import find_suspects, out_of_sample_scores
 
     df = pd.read_csv(args.data)
     text_col, label_col = df.columns[0], df.columns[1]

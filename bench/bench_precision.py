@@ -27,8 +27,8 @@ def main() -> int:
     import torch
     from transformers import AutoModelForSequenceClassification
 
-    from tuneboard.catalog import default_model_path, quiet_transformers
-    from tuneboard.device import native_cpu_bf16
+    from tuneboard.model.catalog import default_model_path, quiet_transformers
+    from tuneboard.model.device import native_cpu_bf16
 
     torch.manual_seed(0)
     with quiet_transformers():

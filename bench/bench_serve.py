@@ -101,7 +101,7 @@ def measure(port: int, pid: int, texts: list[str], single: int, seconds: float, 
 
 def train_run() -> str:
     from tuneboard.config import TrainConfig
-    from tuneboard.training import execute
+    from tuneboard.train.pipeline import execute
 
     cfg = TrainConfig(data=str(ROOT / "examples" / "support_tickets.csv"), model="default", preset="fast", epochs=1)
     return str(execute(cfg).run.path)
@@ -122,7 +122,7 @@ def main() -> None:
 
     import pandas as pd
 
-    from tuneboard.onnx_export import ensure_onnx, read_parity
+    from tuneboard.serve.onnx import ensure_onnx, read_parity
 
     run = args.run or train_run()
     texts = pd.read_parquet(Path(run) / "predictions.parquet")["text"].astype(str).tolist()[:200]

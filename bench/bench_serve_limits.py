@@ -168,7 +168,7 @@ import sys, time
 sys.path.insert(0, {root!r})
 {rss}
 import numpy as np, pandas as pd
-from tuneboard import monitor
+from tuneboard.serve import monitor
 open("/proc/self/clear_refs", "w").write("5")
 base = rss("VmRSS")
 start = time.perf_counter()
@@ -184,7 +184,8 @@ import sys, time
 sys.path.insert(0, {root!r})
 {rss}
 import pandas as pd
-from tuneboard import monitor, traffic
+from tuneboard.serve import monitor
+from tuneboard.serve import traffic
 open("/proc/self/clear_refs", "w").write("5")
 base = rss("VmRSS")
 start = time.perf_counter()
@@ -199,7 +200,7 @@ print(time.perf_counter() - start, rss("VmHWM") - base)
 def monitor_page(folder: Path, rows: int) -> dict:
     import numpy as np
 
-    from tuneboard import monitor
+    from tuneboard.serve import monitor
 
     run = folder / "runs" / "page-run"
     run.mkdir(parents=True)
@@ -234,7 +235,7 @@ def main() -> None:
     args = p.parse_args()
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(4096, args.flood + 256),) * 2)
     from tuneboard.config import TrainConfig
-    from tuneboard.training import execute
+    from tuneboard.train.pipeline import execute
 
     with tempfile.TemporaryDirectory(prefix="bench-serve-limits-") as tmp:
         folder = Path(tmp)

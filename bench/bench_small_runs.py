@@ -29,8 +29,8 @@ def main() -> int:
     os.environ["TUNEBOARD_RUNS_DIR"] = str(work / "runs")
     from whole_process import make_sentences
 
-    from tuneboard import training
     from tuneboard.config import TrainConfig
+    from tuneboard.train import pipeline as training
 
     train, val = make_sentences(1000, 1, work / "train.csv"), make_sentences(1000, 2, work / "val.csv")
     variants = {"batch 32 pinned": dict(auto_batch_size=False), "small-run rule": dict(),

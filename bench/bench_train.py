@@ -73,9 +73,9 @@ def main() -> int:
 
     import torch
 
-    from tuneboard.catalog import resolve_model
     from tuneboard.config import TrainConfig
-    from tuneboard.data import prepare_data
+    from tuneboard.data.prepare import prepare_data
+    from tuneboard.model.catalog import resolve_model
 
     work = Path(tempfile.mkdtemp(prefix="tuneboard-bench-"))
     os.environ["TUNEBOARD_RUNS_DIR"] = str(work / "runs")
@@ -188,8 +188,8 @@ def hf_trainer(model_dir: str, prep, epochs: int, tuned: bool, gpu: bool, bf16: 
 
 
 def tuneboard_engine(cfg, prep) -> dict:
-    from tuneboard.inference import Predictor
-    from tuneboard.training import execute
+    from tuneboard.predict.inference import Predictor
+    from tuneboard.train.pipeline import execute
 
     t0, c0 = time.perf_counter(), time.process_time()
     result = execute(cfg)

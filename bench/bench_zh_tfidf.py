@@ -112,13 +112,13 @@ def measure(make: Callable[[], Any], train: tuple[list[str], list[int]], test: t
 
 
 def segmenter_agreement(texts: list[str]) -> None:
-    """The figures quoted in tuneboard/cjk.py: Chinese characters per rjieba word, and how well the
+    """The figures quoted in tuneboard/data/cjk.py: Chinese characters per rjieba word, and how well the
     dictionary-free ``cut_cjk`` (used by the explanations) finds rjieba's word boundaries."""
     try:
         import rjieba
     except ImportError:
         return
-    from tuneboard.cjk import CJK, cut_cjk
+    from tuneboard.data.cjk import CJK, cut_cjk
 
     def bounds(words: list[str]) -> set[int]:
         out, pos = set(), 0

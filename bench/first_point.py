@@ -34,7 +34,7 @@ def main() -> int:
     from whole_process import make_sentences
 
     from tuneboard.config import TrainConfig
-    from tuneboard.jobs import RunRegistry
+    from tuneboard.train.queue import RunRegistry
 
     data = make_sentences(args.rows, 1, work / "train.csv")
     if args.warm:

@@ -90,9 +90,9 @@ def run_grid(grid: list[tuple[int, int, int]], systems: list[str], preset: str, 
     """Every cell of ``grid``: Tuneboard's whole process, then the Trainers' ``train()`` alone."""
     import torch
 
-    from tuneboard.catalog import resolve_model
     from tuneboard.config import TrainConfig
-    from tuneboard.data import prepare_data
+    from tuneboard.data.prepare import prepare_data
+    from tuneboard.model.catalog import resolve_model
 
     work = Path(tempfile.mkdtemp(prefix="tuneboard-whole-"))
     model_dir = resolve_model("default").location

@@ -14,9 +14,10 @@ from typing import Any
 
 import streamlit as st
 
-from tuneboard import access, team
 from tuneboard.errors import PermissionDenied
 from tuneboard.i18n import t
+from tuneboard.team import access
+from tuneboard.team import server as team
 
 log = logging.getLogger("tuneboard.app")
 

@@ -83,7 +83,7 @@ def result_table(result: dict[str, Any], text_column: str) -> None:
 
 def export_button(summary: dict[str, Any]) -> None:
     """'Export model (.zip)': the zip is built on the first click and reused while the model is unchanged."""
-    from tuneboard.export import EXPORTABLE
+    from tuneboard.serve import EXPORTABLE
 
     if not auth.allowed("export", summary["path"]):
         return
@@ -99,9 +99,9 @@ def _export_bytes(run_path: str) -> Any:
     user = auth.current_user()  # asked now, in the page's script run; the engine refuses a teammate's run
 
     def build() -> bytes:
-        from tuneboard.access import check
-        from tuneboard.export import default_export_path, export_run
         from tuneboard.runs import open_run
+        from tuneboard.serve import default_export_path, export_run
+        from tuneboard.team import check
 
         check(user, "export", run_path)  # a zip made earlier for its owner is not handed to a teammate
         dest = default_export_path(open_run(run_path))

@@ -25,7 +25,7 @@ def _stamp(path: str) -> float:
 @st.cache_data(max_entries=8, show_spinner=False)
 def _read(path: str, sha: str | None, mtime: float, lang: str) -> tuple[Any, Any]:
     # ``lang``: a key of the cache only; the table's notes are written in the language of the run that reads it
-    from tuneboard.readers import read_table
+    from tuneboard.data import read_table
 
     return read_table(path)
 
@@ -65,7 +65,7 @@ def prepare(config: Any) -> Any:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _findings(config: dict[str, Any], stamps: tuple[float, ...], lang: str) -> list[Any]:  # lang: as in _read
-    from tuneboard.health import health_report
+    from tuneboard.data import health_report
 
     prepared = _prepare(config, stamps, lang)
     return list(health_report(prepared).findings)
@@ -86,7 +86,7 @@ def model_card(source: str) -> Any:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _model_card(source: str) -> Any:
-    from tuneboard.catalog import describe_model
+    from tuneboard.model import describe_model
 
     return describe_model(source, allow_any_path=False)  # the box is a browser's text: models/ and hub ids only
 
@@ -99,7 +99,7 @@ def predictor(run_path: str, mtime: float) -> Any:
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _predictor(run_path: str, mtime: float) -> Any:
-    from tuneboard.inference import Predictor
+    from tuneboard.predict import Predictor
 
     predictor = Predictor.load(run_path)
     predictor.predict(["warm-up"])  # the first call pays one-off set-up; the latency shown should not

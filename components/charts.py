@@ -11,9 +11,9 @@ from typing import Any, Sequence
 
 import plotly.graph_objects as go
 
+from tuneboard.evaluate import DRAWN, plain_label, plain_values
 from tuneboard.i18n import language, t
 from tuneboard.protocol import EarlyStop, Evaluation, Event, Start, TrainStep, parse_event
-from tuneboard.reportfigures import DRAWN, plain_label, plain_values
 
 MAX_POINTS = 500
 PLOTLY_CONFIG = {"displaylogo": False}  # the chart toolbar of every st.plotly_chart, without the Plotly logo
@@ -219,7 +219,7 @@ def pretty(name: str) -> str:
             "subset_accuracy": t("metric.subset_accuracy")}.get(name, name.replace("_", " ").capitalize())
 
 
-plain_text = plain_label  # one rule for the app's charts and the report's (tuneboard/reportfigures.py)
+plain_text = plain_label  # one rule for the app's charts and the report's (tuneboard/evaluate/report_figures.py)
 
 
 def plain_traces(fig: go.Figure) -> go.Figure:

@@ -1,6 +1,6 @@
 """Naming classes: the editor on Data (codes → names for new runs), the rename form on Evaluate (a trained
 run's classes, without training again), and the descriptions Predict shows. The engine does the work
-(``tuneboard.classnames``, ``tuneboard.runclasses``); a person's strings are only ever shown escaped."""
+(``tuneboard.classnames``, ``tuneboard.lifecycle.classes``); a person's strings are only ever shown escaped."""
 from __future__ import annotations
 
 import hashlib
@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from tuneboard.classnames import Classes, ClassName, codes_of, described, looks_like_codes
-from tuneboard.classrecords import load_names, save_names
+from tuneboard.data import load_names, save_names
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
 
@@ -54,7 +54,7 @@ def run_editor(run: Any, classes: list[ClassName]) -> None:
     """On Evaluate: rename a trained run's classes (its owner or an admin), no retraining."""
     if not classes or not auth.allowed("rename_classes", run.path):
         return
-    from tuneboard.runclasses import rename_classes
+    from tuneboard.lifecycle import rename_classes
 
     with st.expander(t("classes.run_title"), expanded=bool(st.session_state.get("_classes_renamed"))):
         st.caption(t("classes.run_caption"))

@@ -30,7 +30,7 @@ def coaching(history: list[dict[str, Any]], metrics: dict[str, Any], run_path: A
     also whether the model reads the texts' language (its tokenizer on the validation texts)."""
     from pathlib import Path
 
-    from tuneboard.coaching import BASELINE_TIPS, coach
+    from tuneboard.evaluate import BASELINE_TIPS, coach
 
     predictions = Path(run_path or ".") / "predictions.parquet"
     reading = _reading(str(run_path), predictions.stat().st_mtime) if run_path and predictions.is_file() else None
@@ -42,7 +42,7 @@ def coaching(history: list[dict[str, Any]], metrics: dict[str, Any], run_path: A
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _reading(run_path: str, mtime: float) -> Any:  # mtime: a retrained run is read again
-    from tuneboard.modelchoice import run_reading
+    from tuneboard.data import run_reading
 
     return run_reading(run_path)
 
@@ -153,8 +153,8 @@ def binary(run: Any, metrics: dict[str, Any], frame: pd.DataFrame | None) -> Non
 
 def threshold(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
     from tuneboard.errors import TuneboardError
-    from tuneboard.evaluation import set_threshold
-    from tuneboard.metrics import threshold_table
+    from tuneboard.evaluate import set_threshold
+    from tuneboard.predict import threshold_table
 
     positive, saved = metrics["labels"][1], float(metrics.get("threshold", 0.5))
     rows = threshold_table((frame["label"] == positive).to_numpy(int), frame[f"score_{positive}"].to_numpy(float))

@@ -19,7 +19,7 @@ EXPLAIN_SHOWN = 200  # mistakes offered in the "why?" picker
 def explained(predictor: Any, text: str, label: str | None = None) -> None:
     """One text with its words highlighted for ``label`` (default: the predicted one)."""
     from tuneboard.errors import TuneboardError
-    from tuneboard.explain import explain, highlight_html
+    from tuneboard.predict import explain, highlight_html
 
     try:
         with st.spinner(t("insights.weighing")):
@@ -54,8 +54,8 @@ def explain_mistakes(run: Any, wrong: pd.DataFrame) -> None:
 @st.cache_data(max_entries=4, show_spinner=False)  # the caller shows a spinner in the person's language
 def _sliced(run_path: str, frame: pd.DataFrame, metrics: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The judged predictions with the data file's extra columns, and their slice table (the file is read once)."""
+    from tuneboard.data import judge, slice_table, with_data_columns
     from tuneboard.runs import open_run
-    from tuneboard.slices import judge, slice_table, with_data_columns
 
     judged = with_data_columns(judge(frame, metrics), open_run(run_path).config())
     return judged, slice_table(judged)
@@ -63,7 +63,7 @@ def _sliced(run_path: str, frame: pd.DataFrame, metrics: dict[str, Any]) -> tupl
 
 def slices(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
     """Accuracy per slice (extra columns, text length, script), worst first; a click lists that slice's mistakes."""
-    from tuneboard.slices import by_name, slice_rows, value_name
+    from tuneboard.data import by_name, slice_rows, value_name
 
     if "correct" not in frame:
         return
@@ -108,7 +108,7 @@ def slices(run: Any, metrics: dict[str, Any], frame: pd.DataFrame) -> None:
 @st.cache_data(max_entries=4, show_spinner=False)  # the caller shows a spinner in the person's language
 def _suspects(run_path: str, config: dict[str, Any], stamp: float) -> pd.DataFrame:
     from tuneboard.config import TrainConfig
-    from tuneboard.mislabels import suspects_in_run_data
+    from tuneboard.evaluate import suspects_in_run_data
 
     return suspects_in_run_data(TrainConfig.from_dict(config))
 
@@ -170,8 +170,8 @@ def report_button(run: Any) -> None:
     """Build the stakeholder report of this run as the current user may read it, then offer it as a download.
     It is kept in this session only: nothing is written into the run's folder (it may be someone else's)."""
     from tuneboard.errors import TuneboardError
+    from tuneboard.evaluate import report_for
     from tuneboard.i18n import language
-    from tuneboard.report import report_for
 
     build, download = st.columns([1, 3], vertical_alignment="center")
     if build.button(t("insights.report"), key="insights_build_report", icon=":material/summarize:",

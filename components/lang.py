@@ -12,7 +12,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from tuneboard import i18n
-from tuneboard.prefs import load_prefs, save_prefs
+from tuneboard.team import load_prefs, save_prefs
 
 KEY = "lang"  # session state and query parameter
 SWITCHER_KEY = "sidebar_language"

@@ -210,9 +210,9 @@ def _next_steps() -> None:
 
 def _resumable(run_id: str) -> bool:
     """An interrupted run, or a failed one that kept its checkpoint, can go on (``checkpoint.resumable``)."""
-    from tuneboard.checkpoint import resumable
     from tuneboard.errors import TuneboardError
     from tuneboard.runs import run_by_id
+    from tuneboard.train import resumable
 
     try:
         return resumable(run_by_id(run_id))

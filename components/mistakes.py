@@ -158,8 +158,8 @@ def _collect(table: pd.DataFrame, edits: dict[str, Any], task: str) -> None:
 
 
 def _save(run: Any, edits: dict[str, Any]) -> None:
-    from tuneboard.corrections import save_corrected_copy
     from tuneboard.errors import TuneboardError
+    from tuneboard.evaluate import save_corrected_copy
 
     cfg = run.config()
     try:
@@ -197,7 +197,7 @@ def retrain_offer(run: Any) -> None:
         cfg = run.config()
         text_col, label_col = done["columns"]
         if cfg.classes:  # the copy holds codes and the names it was corrected to: the run's names read both
-            from tuneboard.classrecords import save_names
+            from tuneboard.data import save_names
 
             save_names(auth.current_user().id, done["path"], label_col, cfg.classes, [c.code for c in cfg.classes])
         trainform.use_dataset(state.demo_dataset(Path(done["path"])).replace(

@@ -43,7 +43,7 @@ def preselect() -> tuple[Any, str | None]:
 def reason(choice: Any) -> None:
     """Why the box holds the model it holds, when Tuneboard put it there; a warning when the person's own
     pick does not read the data and another model would."""
-    from tuneboard.modelchoice import display_name
+    from tuneboard.data import display_name
 
     if choice is None:
         return
@@ -57,7 +57,7 @@ def reason(choice: Any) -> None:
 
 def hub_options(script: str | None) -> dict[str, str]:
     """Select-box entries for the hub models that read ``script`` (id -> label with size)."""
-    from tuneboard.modelchoice import HUB_MODELS
+    from tuneboard.data import HUB_MODELS
 
     return {m.id: t("zhmodel.hub.option", id=m.id, parameters=fmt_count(m.parameters), mb=m.weights_mb)
             for m in HUB_MODELS.get(script or "", ())}
@@ -69,7 +69,7 @@ def hub_models(script: str | None) -> None:
 
     import pandas as pd
 
-    from tuneboard.modelchoice import HUB_MODELS
+    from tuneboard.data import HUB_MODELS
 
     models = HUB_MODELS.get(script or "")
     if not models:
@@ -101,7 +101,7 @@ def import_section() -> None:
 
 
 def _import() -> None:
-    from tuneboard.modelimport import import_model
+    from tuneboard.model import import_model
 
     from .uploads import save_upload
 
@@ -128,7 +128,7 @@ def _need_source() -> TuneboardError:
 
 def _restore(data: str) -> None:
     """A new session (a refresh, a second tab) starts from the person's remembered choice."""
-    from tuneboard.prefs import load_prefs
+    from tuneboard.team import load_prefs
 
     if DELIBERATE in st.session_state or trainform.MODEL_SOURCE in st.session_state["_sticky"]:
         return
@@ -140,7 +140,7 @@ def _restore(data: str) -> None:
 
 
 def _local_models() -> tuple[tuple[str, float], ...]:
-    from tuneboard.catalog import list_local_models
+    from tuneboard.model import list_local_models
 
     return tuple((m.location, _stamp(m.location)) for m in list_local_models()[:10])
 
@@ -157,7 +157,7 @@ def _recommend(config: dict[str, Any], stamp: float, current: str,
                models: tuple[tuple[str, float], ...]) -> tuple[Any, str | None]:
     # ``stamp`` and ``models``' times key the cache: new bytes or a new model mean a new answer
     from tuneboard.config import TrainConfig
-    from tuneboard.modelchoice import COVERAGE_SAMPLE, data_script, recommend_model
+    from tuneboard.data import COVERAGE_SAMPLE, data_script, recommend_model
 
     prepared = cache.prepare(TrainConfig.from_dict(config))
     texts = [*prepared.train["text"].head(COVERAGE_SAMPLE), *prepared.val["text"].head(COVERAGE_SAMPLE // 3)]

@@ -6,11 +6,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from tuneboard import access
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
 from tuneboard.protocol import TrialStatus
-from tuneboard.studies import StudyRecord, list_studies, load_study
+from tuneboard.search import StudyRecord, list_studies, load_study
+from tuneboard.team import access
 
 from . import auth, lang, nav, state, trainform
 from .tables import show_table

@@ -105,9 +105,9 @@ def balance_chart(prepared: Any) -> None:
 
 
 def findings_panel(config: Any, prepared: Any, extra: list[Any] = ()) -> None:
-    """What will help or hurt training, worst first: the engine's data health report (``tuneboard.health``;
+    """What will help or hurt training, worst first: the engine's data health report (``tuneboard.data.health``;
     token-length checks are left out here because they need the tokenizer, i.e. transformers)."""
-    from tuneboard.health import Finding
+    from tuneboard.data import Finding
 
     try:
         items = cache.findings(config)
@@ -128,7 +128,7 @@ def findings_panel(config: Any, prepared: Any, extra: list[Any] = ()) -> None:
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _tokenizer(model: str) -> Any:
-    from tuneboard.catalog import load_tokenizer, resolve_model
+    from tuneboard.model import load_tokenizer, resolve_model
 
     return load_tokenizer(resolve_model(model, allow_any_path=False))
 
@@ -141,7 +141,7 @@ def _token_report(config: dict[str, Any], stamps: tuple[float, ...], model: str,
     from dataclasses import replace
 
     from tuneboard.config import TrainConfig
-    from tuneboard.health import TOKEN_SAMPLE, health_report
+    from tuneboard.data import TOKEN_SAMPLE, health_report
 
     prepared = cache.prepare(TrainConfig.from_dict(config))
     rows = pd.concat([prepared.train, prepared.val], ignore_index=True)
@@ -177,7 +177,7 @@ def token_checks(config: Any) -> dict[str, Any]:
 
 def token_chart(checks: dict[str, Any]) -> None:
     """Tokens per text with the max length and the suggestion, and the share that would be cut."""
-    from tuneboard.health import tokens_hold
+    from tuneboard.data import tokens_hold
 
     from .charts import PLOTLY_CONFIG, token_length_figure
 

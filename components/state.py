@@ -38,7 +38,7 @@ def registry() -> Any:
     """One ``RunRegistry`` per server process: every session sees the same runs and queue. Made at the
     server's first need of it, which picks up the queue the last server left (and marks the run it was
     training interrupted)."""
-    from tuneboard.jobs import RunRegistry
+    from tuneboard.train import RunRegistry
 
     registry = RunRegistry(browser=True)  # what a page queues came from a browser: models/ and hub ids only
     registry.recover()
@@ -48,7 +48,7 @@ def registry() -> Any:
 def registry_if_started() -> Any:
     """The registry, or None when no page has needed it yet (then no run can exist either): lets the
     sidebar skip importing the engine's data stack, which keeps the first page quick."""
-    return registry() if "tuneboard.jobs" in sys.modules else None
+    return registry() if "tuneboard.train.queue" in sys.modules else None
 
 
 @st.cache_resource(show_spinner=False)
@@ -58,10 +58,9 @@ def _device_probe() -> dict[str, Any]:
 
     def probe() -> None:
         try:
-            from tuneboard.device import device_info
-            from tuneboard.hf import import_torch
+            from tuneboard.model import device_info, import_torch
 
-            import_torch()  # with no page script running meanwhile (tuneboard.hf._Gate says why)
+            import_torch()  # with no page script running meanwhile (tuneboard.model.hf._Gate says why)
 
             box["info"] = device_info()
         except Exception:  # no torch or a broken driver: the app still works on the CPU
@@ -72,10 +71,10 @@ def _device_probe() -> dict[str, Any]:
         # before the first live point (issue 18: <= 5 s after Start).
         import importlib
 
-        from tuneboard.hf import warm
+        from tuneboard.model import warm
 
-        for module in ("tuneboard.data", "sklearn.model_selection", "plotly.graph_objects",
-                       "tuneboard.training"):
+        for module in ("tuneboard.data.prepare", "sklearn.model_selection", "plotly.graph_objects",
+                       "tuneboard.train.pipeline"):
             try:
                 importlib.import_module(module)
             except Exception:
@@ -159,7 +158,7 @@ def set_dataset(chosen: Dataset) -> None:
     if st.session_state.get("dataset") == chosen:
         return  # the Data page sets it on every rerun: write only a change
     st.session_state["dataset"] = chosen
-    from tuneboard.prefs import save_prefs
+    from tuneboard.team import save_prefs
 
     try:
         save_prefs(_user_id(), dataset=dataclasses.asdict(chosen))
@@ -175,7 +174,7 @@ def _user_id() -> str:
 
 def _remembered_dataset() -> Dataset | None:
     """The person's saved choice, if its file is still there (an upload can be deleted meanwhile)."""
-    from tuneboard.prefs import load_prefs
+    from tuneboard.team import load_prefs
 
     saved = load_prefs(_user_id()).get("dataset")
     if not isinstance(saved, dict):

@@ -59,7 +59,7 @@ def chosen_model() -> tuple[str, int]:
 def model_picker(extra: dict[str, str] | None = None) -> str:
     """A list of known models (plus ``extra``: source -> label) that fills an editable source box (any local
     folder or hub id works)."""
-    from tuneboard.catalog import list_local_models
+    from tuneboard.model import list_local_models
 
     options = {"default": t("train.model_default"), BASELINE_MODEL: t("train.model_baseline")}
     options |= {m.location: t("train.model_local", name=m.name) for m in list_local_models()[:20]}
@@ -94,7 +94,7 @@ def _typed() -> None:
 
 def _remember(source: str) -> None:
     """The person chose ``source`` for the data on the form: keep it (a refresh too) and choose no more for them."""
-    from tuneboard.prefs import save_prefs
+    from tuneboard.team import save_prefs
 
     data = state.dataset().path
     st.session_state[DELIBERATE] = data
@@ -106,7 +106,7 @@ def _remember(source: str) -> None:
 
 def model_summary(source: str, settings: dict[str, Any]) -> None:
     """Size of the model and whether a run with these settings fits in memory."""
-    from tuneboard.memory import estimate_for, fit_verdict
+    from tuneboard.model import estimate_for, fit_verdict
 
     if source == BASELINE_MODEL:  # no network, no GPU, nothing to fit in memory: say so instead of a model card
         st.success(t("train.baseline_card"))
@@ -196,7 +196,7 @@ def _apply_preset() -> None:
 
 def start_run() -> None:
     """Check the settings and queue the run (``on_click`` of Start, so the page draws the new run at once)."""
-    from tuneboard.catalog import resolve_model
+    from tuneboard.model import resolve_model
 
     source, settings = st.session_state.get(MODEL_SOURCE, "default").strip(), current_settings()
     st.session_state.pop("_start_error", None)

@@ -50,8 +50,7 @@ def save_upload(file: Any) -> dict[str, Any] | None:
 
 def _count_against(user: Any, record: dict[str, Any]) -> None:
     """Record the upload as ``user``'s, or refuse it (and delete it unless someone else has it too)."""
-    from tuneboard import quotas
-    from tuneboard.store import RunStore
+    from tuneboard.runs import RunStore, quotas
 
     store, path = RunStore(), Path(record["path"])
     size = path.stat().st_size

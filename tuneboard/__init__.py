@@ -14,3 +14,22 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 _os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 __version__ = "0.1.0"
+
+# The rooms of the engine and, for each, the rooms it may import (the shared words at the top -- errors, i18n,
+# files, paths, protocol, settings, config, classnames -- are everyone's). Lowest first: a room never imports
+# one below it in this list that is not named here, so the folders stack without a cycle. The UI (app.py,
+# app_pages/, components/) imports the shared words and each room's front door (``tuneboard.<room>``), never a
+# room's module. tests/unit/test_layers.py holds the code to this table.
+ROOMS: dict[str, tuple[str, ...]] = {
+    "team": (),
+    "model": ("team",),
+    "data": ("model",),  # data checks measure how a model's tokenizer reads the texts
+    "predict": ("model", "data"),
+    "runs": ("team", "data", "predict"),
+    "serve": ("team", "model", "predict", "runs"),
+    "train": ("team", "model", "data", "predict", "runs", "serve"),  # serve: distillation measures int8 ONNX
+    "evaluate": ("team", "model", "data", "predict", "runs", "serve"),
+    "search": ("team", "data", "predict", "runs", "train"),
+    "lifecycle": ("team", "model", "data", "predict", "runs", "serve", "train", "evaluate"),
+    "cli": ("team", "model", "data", "predict", "runs", "serve", "train", "evaluate", "search", "lifecycle"),
+}

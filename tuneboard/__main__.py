@@ -1,7 +1,7 @@
 import os
 import sys
 
-from .cli import main
+from tuneboard.cli.main import main
 
 code = main()
 if sys.argv[1:2] == ["train"]:

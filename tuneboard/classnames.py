@@ -6,8 +6,8 @@ trains on the names from the start (the model's ``id2label``, its metrics, predi
 all speak them). A validation or evaluation file may still hold the codes: ``name_of`` accepts a code
 or a name.
 
-A person's names for a dataset are remembered by ``tuneboard.classrecords``; what a finished run calls its
-classes is renamed by ``tuneboard.runclasses``.
+A person's names for a dataset are remembered by ``tuneboard.data.classrecords``; what a finished run calls its
+classes is renamed by ``tuneboard.lifecycle.classes``.
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .errors import DataError
-from .i18n import t
+from tuneboard.errors import DataError
+from tuneboard.i18n import t
 
 MAX_NAME = 60  # a name is a word or two; a chart's axis and a table's column must still fit it
 MAX_DESCRIPTION = 300

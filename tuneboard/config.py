@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .classnames import ClassName, check_classes
-from .errors import ConfigError
-from .i18n import t
-from .protocol import BASELINE_MODEL
-from .settings import DEFAULT_PRESET, PRESETS, SETTINGS, check
+from tuneboard.classnames import ClassName, check_classes
+from tuneboard.errors import ConfigError
+from tuneboard.i18n import t
+from tuneboard.protocol import BASELINE_MODEL
+from tuneboard.settings import DEFAULT_PRESET, PRESETS, SETTINGS, check
 
 # Presets and every setting's limits live in the settings table; re-exported here for the callers of the config.
 TASKS = SETTINGS["task"].choices
@@ -112,7 +112,7 @@ class TrainConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
     def save(self, path: str | Path) -> None:
-        from .files import write_json_atomic
+        from tuneboard.files import write_json_atomic
 
         write_json_atomic(path, self.to_dict())
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .i18n import t
+from tuneboard.i18n import t
 
 
 class _Localized:

@@ -29,8 +29,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
-from .errors import DiskFull
-from .i18n import t
+from tuneboard.errors import DiskFull
+from tuneboard.i18n import t
 
 LOCK_NAME = ".lock"
 FILE_MODE, DIR_MODE = 0o600, 0o700  # only the server's own user reads what people trained on

@@ -156,13 +156,13 @@ class Notice(_Event):
     @classmethod
     def of(cls, key: str, level: str | None = None, **values: Any) -> "Notice":
         """A notice said in words from the catalog: kept in English, shown in the reader's language."""
-        from .i18n import english
+        from tuneboard.i18n import english
 
         return cls(level=level, message=english(key, **values), key=key, values=values or None)
 
     def text(self) -> str:
         """The notice in the current language (a notice from before keys, or without one, as written)."""
-        from .i18n import t
+        from tuneboard.i18n import t
 
         return t(self.key, **(self.values or {})) if self.key else self.message
 
@@ -208,7 +208,7 @@ EARLY_PREFIX = "Stopped early: "  # + the early stop's reason
 def reason_text(reason: str | None) -> str | None:
     """A status reason as the reader reads it: the ones Tuneboard writes itself (kept in English in
     ``status.json``) in the reader's language; a failure's message as written."""
-    from .i18n import t
+    from tuneboard.i18n import t
 
     if reason == STOPPED_REASON:
         return t("engine.status.stopped_by_user")
@@ -219,7 +219,7 @@ def reason_text(reason: str | None) -> str | None:
 
 def metric_name(name: str | None) -> str:
     """A metric's name in the reader's language (accuracy, macro-F1...)."""
-    from .i18n import t
+    from tuneboard.i18n import t
 
     if name == "accuracy":
         return t("engine.coach.accuracy")
@@ -230,7 +230,7 @@ def metric_name(name: str | None) -> str:
 
 def stop_reason(metric: str, patience: int, min_delta: float) -> str:
     """Why early stopping ended a run, in the current language."""
-    from .i18n import t
+    from tuneboard.i18n import t
 
     by = t("engine.stop.by", delta=f"{min_delta:g}") if min_delta > 0 else ""
     key = "engine.stop.reason_one" if patience == 1 else "engine.stop.reason_many"

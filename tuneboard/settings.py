@@ -22,8 +22,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ConfigError
-from .i18n import t
+from tuneboard.errors import ConfigError
+from tuneboard.i18n import t
 
 # What each preset sets, and why. Measured on the bundled MiniLM (see bench/RESULTS.md).
 # - fast: short inputs and a frozen word-embedding matrix (half of MiniLM's weights): the optimizer

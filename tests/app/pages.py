@@ -26,7 +26,7 @@ def open_page(name: str, run_id: str, lang: str | None = None, timeout: float = 
 
 def drifting_log(run_path: Path, rows: int, prefix: str = "text") -> None:
     """``rows`` served predictions over the last minutes, all "negative" and unsure: a log that drifts."""
-    from tuneboard import monitor
+    from tuneboard.serve import monitor
 
     rng = np.random.default_rng(0)
     log = monitor.PredictionLog(monitor.log_path(run_path), store_texts=True, flush_s=60)

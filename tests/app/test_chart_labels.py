@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components import charts, evalcharts, servecharts
-from tuneboard import reportfigures
+from tuneboard.evaluate import report_figures as reportfigures
 
 LINK = '<a href="https://evil.example">click</a>'
 PER_CLASS = {LINK: {"precision": 0.5, "recall": 0.4, "f1": 0.45, "support": 3},

@@ -9,10 +9,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import nav
-from tuneboard import access, deploy
 from tuneboard.config import TrainConfig
 from tuneboard.errors import PermissionDenied
-from tuneboard.training import execute
+from tuneboard.serve import deploy
+from tuneboard.team import access
+from tuneboard.train.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "c" * 64, "client_id": "tb",

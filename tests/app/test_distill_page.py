@@ -7,8 +7,8 @@ from components import nav
 from components.state import registry
 from tests.app.pages import open_page
 from tuneboard.config import TrainConfig
-from tuneboard.runs import open_run
-from tuneboard.training import execute
+from tuneboard.runs.folder import open_run
+from tuneboard.train.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from components import evalcharts, mistakes, nav
 from tuneboard.config import TrainConfig
-from tuneboard.runs import open_run
-from tuneboard.training import execute
+from tuneboard.runs.folder import open_run
+from tuneboard.train.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.app.pages import open_page
 from tuneboard.config import TrainConfig
-from tuneboard.training import execute
+from tuneboard.train.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "support_tickets.csv"

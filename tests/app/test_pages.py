@@ -12,8 +12,8 @@ from components import nav
 from components.state import registry
 from tests.conftest import sentiment_rows
 from tuneboard.config import TrainConfig
-from tuneboard.runs import list_runs, open_run
-from tuneboard.training import execute
+from tuneboard.runs.folder import list_runs, open_run
+from tuneboard.train.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV = ("review,sentiment\n" + "\n".join(f"{t},{label}" for t, label in sentiment_rows())).encode()

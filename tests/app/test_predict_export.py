@@ -11,8 +11,8 @@ from components import nav
 from tests.app.pages import open_page
 from tests.conftest import sentiment_rows
 from tuneboard.config import TrainConfig
-from tuneboard.runs import create_run
-from tuneboard.training import execute
+from tuneboard.runs.folder import create_run
+from tuneboard.train.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = sentiment_rows(40, seed=3)

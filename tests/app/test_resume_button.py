@@ -12,12 +12,12 @@ from streamlit.testing.v1 import AppTest
 from components import nav
 from components.state import registry
 from tests.conftest import sentiment_rows
-from tuneboard import trainer
-from tuneboard.checkpoint import has_checkpoint
 from tuneboard.config import TrainConfig
-from tuneboard.liveness import HEARTBEAT_FILE, stale_s
-from tuneboard.runs import list_runs
-from tuneboard.training import execute
+from tuneboard.runs.folder import list_runs
+from tuneboard.runs.liveness import HEARTBEAT_FILE, stale_s
+from tuneboard.train import loop as trainer
+from tuneboard.train.checkpoint import has_checkpoint
+from tuneboard.train.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,9 +10,9 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import sentiment_rows
 from tuneboard.config import TrainConfig
-from tuneboard.export import export_run
-from tuneboard.runs import list_runs
-from tuneboard.training import execute
+from tuneboard.runs.folder import list_runs
+from tuneboard.serve.export import export_run
+from tuneboard.train.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 EVIL = "![b](http://host/x.png) :red[**Admin…**]"

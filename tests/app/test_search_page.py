@@ -6,7 +6,7 @@ from components import nav
 from components.search import searches
 from tests.app.test_pages import CSV, app
 from tuneboard.protocol import RunStatus, TrialStatus
-from tuneboard.studies import load_study
+from tuneboard.search.records import load_study
 
 
 def test_search_from_the_train_page_runs_its_trials_and_marks_the_best(tiny_model):

@@ -7,7 +7,7 @@ import pandas as pd
 
 from tests.app.pages import drifting_log, open_page
 from tuneboard.config import TrainConfig
-from tuneboard.training import execute
+from tuneboard.train.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +56,7 @@ def test_monitor_reads_aggregates_not_the_whole_log_and_shows_rows_the_server_co
                                                                                                monkeypatch):
     import sqlite3
 
-    from tuneboard import monitor
+    from tuneboard.serve import monitor
 
     run = execute(TrainConfig(data=str(sentiment_csv), model="tfidf")).run
     drifting_log(run.path, 120, prefix="drifting text")

@@ -12,9 +12,9 @@ import pandas as pd
 
 from components.tables import inert
 from tests.app.pages import open_page
-from tuneboard import monitor
 from tuneboard.config import TrainConfig
-from tuneboard.training import execute
+from tuneboard.serve import monitor
+from tuneboard.train.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -8,9 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import nav
-from tuneboard import access
 from tuneboard.config import TrainConfig
-from tuneboard.runs import create_run
+from tuneboard.runs.folder import create_run
+from tuneboard.team import access
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "c" * 64, "client_id": "tb",

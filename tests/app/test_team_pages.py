@@ -15,11 +15,11 @@ from components.search import STUDY_KEY, searches
 from tests.app.pages import drifting_log
 from tests.app.test_team_login import ALICE, BOB, app
 from tests.unit.test_queue import Fake, wait_for
-from tuneboard import access
 from tuneboard.config import TrainConfig
-from tuneboard.jobs import RunRegistry
-from tuneboard.search import Budget, start_search
-from tuneboard.training import execute
+from tuneboard.search.study import Budget, start_search
+from tuneboard.team import access
+from tuneboard.train.pipeline import execute
+from tuneboard.train.queue import RunRegistry
 
 
 @pytest.fixture(autouse=True)

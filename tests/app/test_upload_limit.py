@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from components import uploads
-from tuneboard import access
 from tuneboard.errors import LimitReached
-from tuneboard.store import RunStore
+from tuneboard.runs.store import RunStore
+from tuneboard.team import access
 
 ALICE, BOB = access.User("alice@example.com"), access.User("bob@example.com")
 

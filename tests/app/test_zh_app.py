@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from components import nav
 from tests.app.zh_check import english_leftovers
 from tuneboard.config import TrainConfig
-from tuneboard.training import execute
+from tuneboard.train.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ["support_tickets.csv", "message", "intent", "default", "BertModel", "utf-8"]
@@ -40,8 +40,8 @@ def leftovers(at: AppTest, *allow: str) -> list[str]:
 def run_names(run_id: str) -> list[str]:
     """A run's id, short name, folder and owner: data the pages show as it is."""
     from components.widgets import short_id
-    from tuneboard.access import owner_record
-    from tuneboard.runs import open_run
+    from tuneboard.runs.folder import open_run
+    from tuneboard.team.access import owner_record
 
     path = open_run(run_id).path
     return [run_id, short_id(run_id), *short_id(run_id).split("-"), str(path), owner_record(path)["owner"]]
@@ -69,7 +69,7 @@ def test_data_page_on_the_demo_is_in_chinese():
 
 
 def test_train_page_before_any_run_is_in_chinese():
-    from tuneboard.catalog import list_local_models
+    from tuneboard.model.catalog import list_local_models
 
     at = zh_app(nav.TRAIN)
     assert any(b.key == "start_training" and b.label == "开始训练" for b in at.button)

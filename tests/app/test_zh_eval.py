@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from tests.app.pages import drifting_log, open_page
 from tuneboard import i18n
 from tuneboard.config import TrainConfig
-from tuneboard.training import execute
+from tuneboard.train.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -137,7 +137,7 @@ def test_deploy_and_monitor_in_chinese(sentiment_run):
 
 
 def test_the_report_in_chinese_has_chinese_headings(sentiment_run):
-    from tuneboard.report import build_report
+    from tuneboard.evaluate.report import build_report
 
     i18n.set_language("zh")
     try:
@@ -153,7 +153,7 @@ def test_the_report_in_chinese_has_chinese_headings(sentiment_run):
 
 
 def test_cli_report_takes_a_language(sentiment_run):
-    from tuneboard.cli import main
+    from tuneboard.cli.main import main
 
     try:
         assert main(["report", str(sentiment_run.path), "--lang", "zh"]) == 0

@@ -83,10 +83,10 @@ def write_team_secrets(path: Path, url: str, provider: str) -> Path:
 
 @contextlib.contextmanager
 def team_server(env: dict[str, str], port: int, secrets_file: Path, log: Path, timeout: float = 90.0) -> Iterator[str]:
-    """``python -m tuneboard.team`` (login required) on 127.0.0.1:``port``; yield its URL once healthy.
+    """``python -m tuneboard.team.server`` (login required) on 127.0.0.1:``port``; yield its URL once healthy.
     The log is appended to, so a restarted server's log follows the first one's."""
     url = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "tuneboard.team", "--port", str(port), "--address", "127.0.0.1",
+    cmd = [sys.executable, "-m", "tuneboard.team.server", "--port", str(port), "--address", "127.0.0.1",
            "--secrets", str(secrets_file)]
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
@@ -128,7 +128,7 @@ def stop_process_group(proc: subprocess.Popen) -> None:
 
 
 def stop_deployments(work: Path) -> None:
-    """SIGTERM every prediction API the server under ``work`` started and left running (tuneboard/deploy.py
+    """SIGTERM every prediction API the server under ``work`` started and left running (tuneboard/serve/deploy.py
     records each in <work>/deployments/<run>.json; each is the leader of its own process group)."""
     import json
 

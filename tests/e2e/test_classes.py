@@ -14,7 +14,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import sentiment_rows
-from tuneboard import access, deploy
+from tuneboard.serve import deploy
+from tuneboard.team import access
 
 from . import ui
 

@@ -15,9 +15,10 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tuneboard import access, deploy, monitor
 from tuneboard.config import TrainConfig
-from tuneboard.training import execute
+from tuneboard.serve import deploy, monitor
+from tuneboard.team import access
+from tuneboard.train.pipeline import execute
 
 from . import ui
 from .harness import DEMO

@@ -2,7 +2,7 @@
 
 The provider is ``oidc-provider-mock`` (a real OIDC server: discovery, authorization code flow, signed
 ID tokens, end-session) served on 127.0.0.1 from a thread. Tuneboard is started the way a team starts
-it, ``python -m tuneboard.team``, with a secrets file in a temp folder (the repo's .streamlit is not
+it, ``python -m tuneboard.team.server``, with a secrets file in a temp folder (the repo's .streamlit is not
 touched) and bound to 127.0.0.1 for the test. Chromium logs in through the provider's form, sees the
 name in the sidebar, logs out, and is back at the login screen.
 """
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def team_url(provider: str, tmp_path: Path) -> Iterator[str]:
-    """``python -m tuneboard.team`` with [auth] pointing at the provider; yields the app's URL."""
+    """``python -m tuneboard.team.server`` with [auth] pointing at the provider; yields the app's URL."""
     port = free_port()
     secrets_file = write_team_secrets(tmp_path / "secrets.toml", f"http://127.0.0.1:{port}", provider)
     # HOME: no ~/.streamlit/secrets.toml of the machine's user can add to (or replace) the test's settings.
@@ -73,9 +73,10 @@ def test_login_with_the_team_provider_then_log_out(fresh_page: Page, team_url: s
 
 def test_through_the_real_login_alice_keeps_her_runs_and_bob_never_sees_what_her_api_received(
         browser: Browser, team_url: str, provider: str, sentiment_csv: Path):
-    from tuneboard import access, monitor
     from tuneboard.config import TrainConfig
-    from tuneboard.training import execute
+    from tuneboard.serve import monitor
+    from tuneboard.team import access
+    from tuneboard.train.pipeline import execute
 
     run = execute(TrainConfig(data=str(sentiment_csv), model="tfidf")).run  # in the server's runs folder
     access.record_owner(run.path, ALICE["email"])  # owned by her e-mail, as runs made before this login

@@ -11,8 +11,8 @@ from playwright.sync_api import Browser, Page, expect
 from tests.conftest import sentiment_rows
 from tuneboard import i18n
 from tuneboard.config import TrainConfig
-from tuneboard.report import write_report
-from tuneboard.training import execute
+from tuneboard.evaluate.report import write_report
+from tuneboard.train.pipeline import execute
 
 from . import ui
 from .test_person import train_cli

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tuneboard.modelchoice import HUB_MODELS
+from tuneboard.data.model_choice import HUB_MODELS
 
 from . import ui
 from .harness import ROOT

@@ -1,12 +1,12 @@
-"""The access policy of a team server and each run's owner record (tuneboard/access.py)."""
+"""The access policy of a team server and each run's owner record (tuneboard/team/access.py)."""
 import json
 import threading
 
 import pytest
 
-from tuneboard import access
-from tuneboard.access import LOCAL, User, can, require
 from tuneboard.errors import PermissionDenied
+from tuneboard.team import access
+from tuneboard.team.access import LOCAL, User, can, require
 
 ALICE, BOB = User("alice@example.com", "Alice"), User("bob@example.com", "Bob")
 ADMIN = User("ops@example.com", "Ops", is_admin=True)

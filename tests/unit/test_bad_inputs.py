@@ -21,9 +21,9 @@ from tests.fixtures_bad import (
 )
 from tuneboard import errors
 from tuneboard.config import TrainConfig
-from tuneboard.data import prepare_data
+from tuneboard.data.prepare import prepare_data
+from tuneboard.data.readers import read_table
 from tuneboard.errors import DataError, TuneboardError
-from tuneboard.readers import read_table
 
 ROOT = Path(__file__).resolve().parents[2]
 

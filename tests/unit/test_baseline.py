@@ -2,10 +2,10 @@ import json
 
 import numpy as np
 
-from tuneboard.baseline import analyzer_for, fit_baseline
 from tuneboard.config import TrainConfig
-from tuneboard.inference import Predictor
-from tuneboard.training import execute
+from tuneboard.predict.baseline import analyzer_for, fit_baseline
+from tuneboard.predict.inference import Predictor
+from tuneboard.train.pipeline import execute
 
 
 def test_char_ngrams_for_chinese_word_ngrams_for_english():

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from tuneboard import batching
-from tuneboard.batching import PAD_MULTIPLE, collate, encode, encode_cached, length_batches
+from tuneboard.predict import batching
+from tuneboard.predict.batching import PAD_MULTIPLE, collate, encode, encode_cached, length_batches
 
 
 def test_length_batches_cover_every_example_once_and_group_similar_lengths():

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from tuneboard.catalog import describe_model, list_local_models, resolve_model
 from tuneboard.errors import ModelLoadError
+from tuneboard.model.catalog import describe_model, list_local_models, resolve_model
 
 
 def test_default_resolves_to_the_bundled_folder():

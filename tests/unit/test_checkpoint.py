@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from tuneboard.batching import length_batches
-from tuneboard.checkpoint import (
+from tuneboard.errors import RunError
+from tuneboard.predict.batching import length_batches
+from tuneboard.train.checkpoint import (
     LATEST,
     Checkpoint,
     EpochPosition,
@@ -18,7 +19,6 @@ from tuneboard.checkpoint import (
     restore_rng,
     save_checkpoint,
 )
-from tuneboard.errors import RunError
 
 
 def model_and_optimizer(seed):

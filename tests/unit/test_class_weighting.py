@@ -8,9 +8,10 @@ import pytest
 import torch
 
 from tests.conftest import sentiment_rows
-from tuneboard import balance, training
 from tuneboard.config import TrainConfig
 from tuneboard.errors import ConfigError
+from tuneboard.train import balance
+from tuneboard.train import pipeline as training
 
 
 def test_balanced_weights_make_each_class_weigh_the_same_and_change_the_loss():

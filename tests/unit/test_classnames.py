@@ -12,21 +12,21 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import sentiment_rows
-from tuneboard import monitor
-from tuneboard.access import User, record_owner
 from tuneboard.classnames import ClassName, check_classes, looks_like_codes, ordered
-from tuneboard.classrecords import load_names, save_names
-from tuneboard.cli import main
+from tuneboard.cli.main import main
 from tuneboard.config import TrainConfig
+from tuneboard.data.classrecords import load_names, save_names
 from tuneboard.errors import DataError, PermissionDenied
-from tuneboard.evaluation import evaluate_file
-from tuneboard.export import export_run
-from tuneboard.inference import Predictor
-from tuneboard.onnx_export import OnnxPredictor, ensure_onnx
-from tuneboard.runclasses import rename_classes, run_classes
-from tuneboard.runs import open_run
-from tuneboard.serving import create_app
-from tuneboard.training import execute
+from tuneboard.evaluate.evaluation import evaluate_file
+from tuneboard.lifecycle.classes import rename_classes, run_classes
+from tuneboard.predict.inference import Predictor
+from tuneboard.runs.folder import open_run
+from tuneboard.serve import monitor
+from tuneboard.serve.api import create_app
+from tuneboard.serve.export import export_run
+from tuneboard.serve.onnx import OnnxPredictor, ensure_onnx
+from tuneboard.team.access import User, record_owner
+from tuneboard.train.pipeline import execute
 
 NAMES = (ClassName("0", "negative", "Unhappy customers"), ClassName("1", "positive"))
 

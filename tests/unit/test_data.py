@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from tuneboard.config import TrainConfig
-from tuneboard.data import detect_columns, detect_schema, detect_task, prepare_data, suggest_pair_column
-from tuneboard.readers import read_table
+from tuneboard.data.prepare import detect_columns, detect_schema, detect_task, prepare_data, suggest_pair_column
+from tuneboard.data.readers import read_table
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -132,7 +132,7 @@ def test_round_trip_gbk_chinese(tmp_path: Path) -> None:
 
 
 def test_training_is_identical_from_csv_and_parquet(tmp_path: Path, sentiment_csv: Path, tiny_model: str) -> None:
-    from tuneboard.training import execute
+    from tuneboard.train.pipeline import execute
 
     pd.read_csv(sentiment_csv, dtype=str).to_parquet(tmp_path / "s.parquet", index=False)
     results = []

@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from tuneboard.decision import NOT_YET, SHIP, USE_BASELINE, decide
+from tuneboard.evaluate.decision import NOT_YET, SHIP, USE_BASELINE, decide
 
 PER_CLASS = {"spam": {"precision": 0.9, "recall": 0.9, "f1": 0.9, "support": 40},
              "ham": {"precision": 0.9, "recall": 0.9, "f1": 0.9, "support": 40}}

@@ -7,9 +7,10 @@ import threading
 
 import pytest
 
-from tuneboard import access, deploy
 from tuneboard.config import TrainConfig
-from tuneboard.training import execute
+from tuneboard.serve import deploy
+from tuneboard.team import access
+from tuneboard.train.pipeline import execute
 
 
 @pytest.fixture

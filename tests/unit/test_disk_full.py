@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tuneboard import trainer
 from tuneboard.config import TrainConfig
 from tuneboard.errors import DiskFull
+from tuneboard.lifecycle.purge import delete_for_good
 from tuneboard.protocol import RunStatus
-from tuneboard.purge import delete_for_good
-from tuneboard.runs import list_runs, open_run
-from tuneboard.training import execute
+from tuneboard.runs.folder import list_runs, open_run
+from tuneboard.train import loop as trainer
+from tuneboard.train.pipeline import execute
 
 
 def _no_space(*_args, **_kwargs):
@@ -33,7 +33,7 @@ def test_a_full_disk_fails_the_run_with_a_plain_reason_and_leaves_nothing_half_w
     if where == "model save":
         monkeypatch.setattr(trainer.Trainer, "save", _half_written_model)
     else:
-        monkeypatch.setattr("tuneboard.training.save_results", _no_space)
+        monkeypatch.setattr("tuneboard.train.pipeline.save_results", _no_space)
     config = TrainConfig(data=str(sentiment_csv), model=tiny_model, epochs=1, batch_size=16, max_length=32)
     with pytest.raises(DiskFull, match=r"^Disk full"):
         execute(config)

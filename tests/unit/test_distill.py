@@ -6,14 +6,15 @@ import pytest
 import torch
 
 from tests.conftest import WORDS
-from tuneboard import cli, training
+from tuneboard.cli import main as cli
 from tuneboard.config import TrainConfig
-from tuneboard.distill import DistillSettings, compare, distill, plan
 from tuneboard.errors import ConfigError, DataError, ModelLoadError, RunError
-from tuneboard.evaluation import evaluate_file
-from tuneboard.inference import Predictor
-from tuneboard.runs import open_run
-from tuneboard.student import build_student, distillation_loss
+from tuneboard.evaluate.evaluation import evaluate_file
+from tuneboard.predict.inference import Predictor
+from tuneboard.runs.folder import open_run
+from tuneboard.train import pipeline as training
+from tuneboard.train.distill import DistillSettings, compare, distill, plan
+from tuneboard.train.student import build_student, distillation_loss
 
 
 def teacher_config(tiny_model, data, **kw):

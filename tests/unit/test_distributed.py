@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from tuneboard import distributed, launch, training
 from tuneboard.config import TrainConfig
 from tuneboard.errors import ConfigError, RunError
-from tuneboard.inference import Predictor
-from tuneboard.jobs import RunRegistry
+from tuneboard.predict.inference import Predictor
 from tuneboard.protocol import RunStatus
-from tuneboard.runs import create_run, list_runs
+from tuneboard.runs.folder import create_run, list_runs
+from tuneboard.train import distributed, launch
+from tuneboard.train import pipeline as training
+from tuneboard.train.queue import RunRegistry
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from tests.conftest import WORDS
-from tuneboard import training
-from tuneboard.cli import main
+from tuneboard.cli.main import main
 from tuneboard.config import TrainConfig
-from tuneboard.inference import Predictor
-from tuneboard.stopping import EarlyStopper, eval_steps
+from tuneboard.predict.inference import Predictor
+from tuneboard.train import pipeline as training
+from tuneboard.train.stopping import EarlyStopper, eval_steps
 
 
 def test_stopper_counts_evaluations_without_an_improvement_larger_than_min_delta():

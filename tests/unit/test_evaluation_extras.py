@@ -7,14 +7,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tuneboard.coaching import coach
-from tuneboard.compare import compare_runs
 from tuneboard.config import TrainConfig
-from tuneboard.corrections import save_corrected_copy
 from tuneboard.errors import ConfigError, DataError
-from tuneboard.evaluation import set_threshold
-from tuneboard.inference import Predictor
-from tuneboard.training import execute
+from tuneboard.evaluate.coaching import coach
+from tuneboard.evaluate.compare import compare_runs
+from tuneboard.evaluate.corrections import save_corrected_copy
+from tuneboard.evaluate.evaluation import set_threshold
+from tuneboard.predict.inference import Predictor
+from tuneboard.train.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,9 +12,9 @@ import pytest
 from tests.conftest import sentiment_rows
 from tuneboard.config import TrainConfig
 from tuneboard.errors import ConfigError
-from tuneboard.explain import METHODS, deletion_faithfulness, explain, highlight_html, without, word_units
-from tuneboard.inference import Predictor
-from tuneboard.training import execute
+from tuneboard.predict.explain import METHODS, deletion_faithfulness, explain, highlight_html, without, word_units
+from tuneboard.predict.inference import Predictor
+from tuneboard.train.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,7 +69,7 @@ def test_explaining_a_chosen_label_and_the_errors_a_user_can_hit(tiny_run, tmp_p
 
 
 def test_highlighted_html_escapes_the_text():
-    from tuneboard.explain import Explanation, Word
+    from tuneboard.predict.explain import Explanation, Word
 
     text = "<script>alert(1)</script> refund"
     e = Explanation(text, "billing", 0.9, "ig", [Word("<script>alert(1)</script>", 0, 25, -0.2),
@@ -112,7 +112,7 @@ def test_the_tfidf_model_explains_chinese_reviews_in_words_without_punctuation()
 
 
 def test_the_tfidf_models_word_weights_add_up_to_its_score_for_english(sentiment_csv):
-    from tuneboard.baseline import feature_weights
+    from tuneboard.predict.baseline import feature_weights
 
     run = execute(TrainConfig(data=str(sentiment_csv), model="tfidf"))
     p = Predictor.load(run.run.path)

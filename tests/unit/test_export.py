@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tuneboard.cli import main
+from tuneboard.cli.main import main
 from tuneboard.config import TrainConfig
 from tuneboard.errors import RunError
-from tuneboard.export import export_run
-from tuneboard.inference import Predictor
-from tuneboard.runs import create_run
-from tuneboard.training import execute
+from tuneboard.predict.inference import Predictor
+from tuneboard.runs.folder import create_run
+from tuneboard.serve.export import export_run
+from tuneboard.train.pipeline import execute
 
 TEXTS = ["great love happy", "awful terrible broken refund", "the parcel was late and slow"]
 
@@ -125,7 +125,7 @@ def test_export_takes_only_regular_files_of_the_run_and_follows_no_symlink(senti
 
 
 def test_onnx_export_copies_and_zips_no_symlinked_file(tiny_run, tmp_path):
-    from tuneboard.onnx_export import export_onnx_zip, onnx_folder
+    from tuneboard.serve.onnx import export_onnx_zip, onnx_folder
 
     plant_links(tiny_run.model_dir, tmp_path / "home" / ".ssh")
     first = zipped_texts(export_onnx_zip(tiny_run.path, "onnx", tmp_path / "first.zip"))

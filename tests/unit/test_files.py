@@ -17,10 +17,10 @@ import pytest
 
 from tuneboard import files
 from tuneboard.config import TrainConfig
-from tuneboard.corrections import save_corrected_copy
 from tuneboard.errors import DiskFull
-from tuneboard.evaluation import set_threshold
-from tuneboard.training import execute
+from tuneboard.evaluate.corrections import save_corrected_copy
+from tuneboard.evaluate.evaluation import set_threshold
+from tuneboard.train.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -144,10 +144,10 @@ def usual_umask():
 
 
 def test_every_file_a_run_leaves_is_0600_in_0700_folders(sentiment_csv, tiny_model, tmp_path, usual_umask):
-    from tuneboard.liveness import HEARTBEAT_FILE
-    from tuneboard.monitor import PredictionLog, log_path
-    from tuneboard.report import write_report
-    from tuneboard.runs import runs_root
+    from tuneboard.evaluate.report import write_report
+    from tuneboard.paths import runs_root
+    from tuneboard.runs.liveness import HEARTBEAT_FILE
+    from tuneboard.serve.monitor import PredictionLog, log_path
 
     run = execute(TrainConfig(data=str(sentiment_csv), model=tiny_model, epochs=1, batch_size=16, max_length=32)).run
     write_report(run.path)

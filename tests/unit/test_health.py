@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from tuneboard.config import TrainConfig
-from tuneboard.data import prepare_data
-from tuneboard.health import Finding, format_report, health_report, inspect_file, mask, normalise
+from tuneboard.data.health import Finding, format_report, health_report, inspect_file, mask, normalise
+from tuneboard.data.prepare import prepare_data
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -98,7 +98,7 @@ def test_token_lengths_and_truncation(tmp_path: Path, tiny_model: str) -> None:
 
 
 def test_chinese_with_bundled_english_model_warns_about_coverage(tmp_path: Path) -> None:
-    from tuneboard.catalog import load_tokenizer, resolve_model
+    from tuneboard.model.catalog import load_tokenizer, resolve_model
 
     if not (EXAMPLES / "zh_reviews.csv").exists():
         pytest.skip("zh_reviews.csv is missing")
@@ -145,8 +145,8 @@ def test_short_chinese_reviews_count_characters_as_words(tmp_path: Path) -> None
 
 
 def test_the_token_length_advice_speaks_of_chinese_characters_for_chinese_data(tmp_path: Path) -> None:
-    from tuneboard.catalog import load_tokenizer, resolve_model
     from tuneboard.i18n import set_language
+    from tuneboard.model.catalog import load_tokenizer, resolve_model
 
     tokenizer = load_tokenizer(resolve_model("default"))
     zh = health_report(prepare_data(TrainConfig(data=str(EXAMPLES / "zh_reviews.csv"))), tokenizer=tokenizer)

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from tuneboard import i18n
-from tuneboard.coaching import coach
 from tuneboard.config import TrainConfig
-from tuneboard.data import prepare_data
+from tuneboard.data.health import health_report
+from tuneboard.data.prepare import prepare_data
 from tuneboard.errors import ConfigError, DataError
-from tuneboard.health import health_report
+from tuneboard.evaluate.coaching import coach
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -75,7 +75,7 @@ def test_a_one_class_file_in_both_languages(tmp_path: Path, lang) -> None:
 
 
 def test_a_file_that_is_not_a_table_names_its_kind_in_the_language(tmp_path: Path, lang) -> None:
-    from tuneboard.readers import read_table
+    from tuneboard.data.readers import read_table
 
     (tmp_path / "x.csv").write_bytes(b"%PDF-1.7 ...")
     lang("zh")

@@ -8,9 +8,9 @@ import pytest
 
 from tuneboard.config import TrainConfig
 from tuneboard.errors import DataError, TuneboardError
-from tuneboard.jobs import RunRegistry
-from tuneboard.runs import list_runs, open_run
-from tuneboard.training import execute
+from tuneboard.runs.folder import list_runs, open_run
+from tuneboard.train.pipeline import execute
+from tuneboard.train.queue import RunRegistry
 
 
 def config(data, model, epochs=1, **kw) -> TrainConfig:

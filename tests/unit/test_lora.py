@@ -7,11 +7,11 @@ import json
 import pandas as pd
 import pytest
 
-from tuneboard import training
-from tuneboard.catalog import describe_model
 from tuneboard.config import TrainConfig
-from tuneboard.inference import Predictor
-from tuneboard.memory import estimate_for
+from tuneboard.model.catalog import describe_model
+from tuneboard.model.memory import estimate_for
+from tuneboard.predict.inference import Predictor
+from tuneboard.train import pipeline as training
 
 
 @pytest.fixture(scope="module")

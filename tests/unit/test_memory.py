@@ -1,10 +1,10 @@
 import pytest
 import torch
 
-from tuneboard.catalog import describe_model
-from tuneboard.device import is_oom
 from tuneboard.errors import OutOfMemory
-from tuneboard.memory import estimate_for, find_batch_size, fit_verdict
+from tuneboard.model.catalog import describe_model
+from tuneboard.model.device import is_oom
+from tuneboard.model.memory import estimate_for, find_batch_size, fit_verdict
 
 
 def test_estimate_grows_with_batch_and_length_and_shrinks_when_embeddings_are_frozen():

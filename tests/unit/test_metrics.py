@@ -1,7 +1,7 @@
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error, r2_score
 
-from tuneboard.metrics import compute_metrics, is_better
+from tuneboard.predict.metrics import compute_metrics, is_better
 
 
 def test_single_label_matches_sklearn():

@@ -6,7 +6,7 @@ import pytest
 from tests.conftest import sentiment_rows
 from tuneboard.config import TrainConfig
 from tuneboard.errors import ConfigError
-from tuneboard.mislabels import find_suspects, suspects_in_predictions, suspects_in_run_data
+from tuneboard.evaluate.mislabels import find_suspects, suspects_in_predictions, suspects_in_run_data
 
 
 def test_planted_flips_are_flagged_with_high_precision():

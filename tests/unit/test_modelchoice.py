@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tuneboard.coaching import coach
+from tuneboard.data.model_choice import Reading, choose_model, coverage, data_script, recommend_model, run_reading
 from tuneboard.errors import ModelLoadError
+from tuneboard.evaluate.coaching import coach
 from tuneboard.i18n import set_language
-from tuneboard.modelchoice import Reading, choose_model, coverage, data_script, recommend_model, run_reading
 
 ROOT = Path(__file__).resolve().parents[2]
 ZH = ROOT / "examples" / "zh_reviews.csv"
@@ -122,7 +122,7 @@ def test_coverage_is_none_for_a_tokenizer_without_an_unknown_token(english_tok) 
 
 
 def test_the_offline_hub_message_is_in_the_persons_language_to_its_end() -> None:
-    from tuneboard.catalog import describe_model
+    from tuneboard.model.catalog import describe_model
 
     set_language("zh")
     with pytest.raises(ModelLoadError) as caught:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tuneboard.access import LOCAL, User
-from tuneboard.catalog import describe_model, list_local_models
 from tuneboard.errors import ModelLoadError, PermissionDenied
-from tuneboard.modelimport import import_model
+from tuneboard.model.catalog import describe_model, list_local_models
+from tuneboard.model.importing import import_model
+from tuneboard.team.access import LOCAL, User
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tuneboard import access, deploy, monitor, traffic
+from tuneboard.serve import deploy, monitor, traffic
+from tuneboard.team import access
 
 
 def synthetic_log(run_path, confidences, labels, store_texts=False):
@@ -63,7 +64,7 @@ def test_summary_lowest_confidence_and_labeled_rows_appended(tmp_path):
 
 def test_deploy_starts_a_server_per_model_answers_and_stops(sentiment_csv):
     from tuneboard.config import TrainConfig
-    from tuneboard.training import execute
+    from tuneboard.train.pipeline import execute
 
     run = execute(TrainConfig(data=str(sentiment_csv), model="tfidf")).run
     dep = deploy.start_deployment(run.path, user=access.LOCAL)
@@ -109,7 +110,7 @@ def test_text_digests_are_keyed_with_a_private_secret_outside_the_run_folder(tmp
 def test_rows_lost_to_a_full_disk_are_counted_reported_and_kept_in_the_log(tmp_path, capsys):
     import sqlite3
 
-    from tuneboard.serving import report_dropped_rows
+    from tuneboard.serve.api import report_dropped_rows
 
     log = monitor.PredictionLog(monitor.log_path(tmp_path), flush_s=60, on_drop=report_dropped_rows)
     log.record([{"latency_ms": 1.0, "label": "pos", "confidence": 0.9, "text": "first"}])

@@ -6,15 +6,16 @@ import time
 
 import pytest
 
-from tuneboard import access, quotas
 from tuneboard.config import TrainConfig
-from tuneboard.corrections import save_corrected_copy
 from tuneboard.errors import LimitReached, PermissionDenied
-from tuneboard.evaluation import set_threshold
-from tuneboard.export import export_run
-from tuneboard.jobs import RunRegistry
-from tuneboard.runs import create_run, delete_run, list_runs
-from tuneboard.store import RunStore
+from tuneboard.evaluate.corrections import save_corrected_copy
+from tuneboard.evaluate.evaluation import set_threshold
+from tuneboard.runs import quotas
+from tuneboard.runs.folder import create_run, delete_run, list_runs
+from tuneboard.runs.store import RunStore
+from tuneboard.serve.export import export_run
+from tuneboard.team import access
+from tuneboard.train.queue import RunRegistry
 
 ALICE = access.User("alice@example.com", "Alice")
 BOB = access.User("bob@example.com", "Bob")

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from tests.conftest import sentiment_rows
-from tuneboard import training
 from tuneboard.config import TrainConfig
-from tuneboard.evalsample import eval_sample, sample_size
+from tuneboard.train import pipeline as training
+from tuneboard.train.evalsample import eval_sample, sample_size
 
 
 def write(path, rows):
@@ -109,7 +109,7 @@ def test_a_failing_background_baseline_is_a_notice_not_a_failed_run(tiny_model, 
     (1000, 1, 4, 1, 4),     # a batch already below 8 is left alone
 ])
 def test_a_small_run_gets_a_batch_small_enough_for_fifty_steps(n, epochs, batch, ranks, expected):
-    from tuneboard.steps import batch_for_steps
+    from tuneboard.train.steps import batch_for_steps
 
     assert batch_for_steps(n, epochs, batch, ranks) == expected
 

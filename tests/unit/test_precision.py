@@ -4,10 +4,11 @@ import pandas as pd
 import pytest
 import torch
 
-from tuneboard import device, training
 from tuneboard.config import TrainConfig
 from tuneboard.errors import ConfigError
-from tuneboard.inference import Predictor
+from tuneboard.model import device
+from tuneboard.predict.inference import Predictor
+from tuneboard.train import pipeline as training
 
 CPU = torch.device("cpu")
 
@@ -61,7 +62,7 @@ def test_fp32_runs_in_full_precision(tiny_model, sentiment_csv):
 
 @pytest.mark.parametrize("amp, said", [("torch.bfloat16", True), ("None", False)])
 def test_the_cli_says_when_the_steps_run_in_bf16(capsys, amp, said):
-    from tuneboard.progress import ProgressPrinter
+    from tuneboard.cli.progress import ProgressPrinter
     from tuneboard.protocol import Start
 
     ProgressPrinter(quiet=False)(Start(device="cpu", amp=amp, task="single_label", labels=["a", "b"], n_train=8,

@@ -118,7 +118,7 @@ def test_a_note_on_the_data_made_in_english_by_training_is_read_in_chinese_on_th
 
 def test_an_early_stop_is_kept_in_english_and_read_in_the_readers_language():
     from tuneboard.i18n import set_language
-    from tuneboard.stopping import EarlyStopper
+    from tuneboard.train.stopping import EarlyStopper
 
     stopper = EarlyStopper(patience=3, min_delta=0.01, metric="macro_f1")
     set_language("zh")

@@ -6,11 +6,11 @@ import os
 import shutil
 import signal
 
-from tuneboard.batching import encode_cached
 from tuneboard.config import TrainConfig
-from tuneboard.export import export_run
-from tuneboard.purge import CACHE_KEYS_FILE, delete_for_good, token_cache_dir
-from tuneboard.training import execute
+from tuneboard.lifecycle.purge import CACHE_KEYS_FILE, delete_for_good, token_cache_dir
+from tuneboard.predict.batching import encode_cached
+from tuneboard.serve.export import export_run
+from tuneboard.train.pipeline import execute
 
 
 def test_delete_removes_everything_derived_from_the_run_and_nothing_shared(tmp_path, monkeypatch, sentiment_csv,
@@ -57,7 +57,8 @@ def test_deleting_a_deployed_run_stops_its_api_and_removes_every_file_of_it(sent
 
     import pandas as pd
 
-    from tuneboard import access, deploy, monitor
+    from tuneboard.serve import deploy, monitor
+    from tuneboard.team import access
 
     run = execute(TrainConfig(data=str(sentiment_csv), model="tfidf")).run
     dep = deploy.start_deployment(run.path, user=access.LOCAL)

@@ -11,13 +11,13 @@ import time
 
 import pytest
 
-from tuneboard import access
 from tuneboard.config import TrainConfig
 from tuneboard.errors import RunError
-from tuneboard.jobs import RunRegistry
-from tuneboard.liveness import beat
-from tuneboard.runs import create_run, delete_run, list_runs, open_run
-from tuneboard.store import RunStore
+from tuneboard.runs.folder import create_run, delete_run, list_runs, open_run
+from tuneboard.runs.liveness import beat
+from tuneboard.runs.store import RunStore
+from tuneboard.team import access
+from tuneboard.train.queue import RunRegistry
 
 ALICE = access.User("alice@example.com")
 
@@ -161,7 +161,7 @@ def test_a_run_with_a_fresh_heartbeat_is_running_and_cannot_be_deleted():
 
 
 def test_the_training_worker_beats_while_a_long_step_runs(monkeypatch, sentiment_csv, tiny_model):
-    from tuneboard.training import execute
+    from tuneboard.train.pipeline import execute
 
     monkeypatch.setenv("TUNEBOARD_HEARTBEAT_S", "0.05")
     monkeypatch.setenv("TUNEBOARD_STALE_S", "0.5")
@@ -232,7 +232,7 @@ def dead_process():
     import subprocess
     import sys
 
-    from tuneboard.liveness import Worker, machine, start_time
+    from tuneboard.runs.liveness import Worker, machine, start_time
 
     proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
     worker = Worker(machine(), proc.pid, start_time(proc.pid))
@@ -242,7 +242,7 @@ def dead_process():
 
 
 def test_a_run_whose_server_died_a_moment_ago_is_interrupted_and_resumed_at_once(monkeypatch, dead_process):
-    from tuneboard.liveness import Worker, alive
+    from tuneboard.runs.liveness import Worker, alive
 
     hold = threading.Event()
     with monkeypatch.context() as m:  # the first server's heartbeat names the process that was then killed
@@ -262,7 +262,7 @@ def test_a_run_whose_server_died_a_moment_ago_is_interrupted_and_resumed_at_once
 
 def test_resume_right_after_a_crash_needs_no_restart_first(monkeypatch, dead_process):
     """Resume pressed in a server that was already up when the other one died: the queue row still says running."""
-    from tuneboard.liveness import Worker
+    from tuneboard.runs.liveness import Worker
 
     hold = threading.Event()
     after = RunRegistry(executor=Fake())
@@ -280,7 +280,7 @@ def test_resume_right_after_a_crash_needs_no_restart_first(monkeypatch, dead_pro
 def test_a_recycled_pid_or_another_machine_does_not_decide_liveness(tmp_path):
     import os
 
-    from tuneboard.liveness import Worker, claim, machine, start_time, working
+    from tuneboard.runs.liveness import Worker, claim, machine, start_time, working
 
     me = Worker(machine(), os.getpid(), start_time(os.getpid()))
     assert not me.gone()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tuneboard.data.readers import read_table, sniff_delimiter
 from tuneboard.errors import DataError
-from tuneboard.readers import read_table, sniff_delimiter
 
 ROWS = [("Der Kaffee war großartig, danke!", "positiv"), ("Lieferung kam zu spät", "negativ"),
         ("Très bon produit", "positiv"), ("Das Gerät ist kaputt", "negativ")] * 3

@@ -15,9 +15,9 @@ from tests.conftest import sentiment_rows
 from tuneboard import i18n
 from tuneboard.config import TrainConfig
 from tuneboard.errors import ConfigError
-from tuneboard.report import build_report, how_often, what_it_does, write_report
-from tuneboard.runs import create_run, open_run
-from tuneboard.training import execute
+from tuneboard.evaluate.report import build_report, how_often, what_it_does, write_report
+from tuneboard.runs.folder import create_run, open_run
+from tuneboard.train.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 EVIL = "<img src=x onerror=alert(1)>"
@@ -104,7 +104,7 @@ def losing_run(sentiment_csv):
 
 @pytest.mark.parametrize("lang, more_epochs", [("en", r"more epochs|epochs"), ("zh", r"训练轮数|轮数")])
 def test_when_the_simple_model_wins_the_report_says_so_and_never_advises_more_epochs(losing_run, lang, more_epochs):
-    from tuneboard.coaching import coach
+    from tuneboard.evaluate.coaching import coach
 
     assert "still_improving" in {tip["kind"] for tip in coach(losing_run.history(), losing_run.metrics())}
     i18n.set_language(lang)

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from components.charts import training_curves
-from tuneboard import trainer, training
-from tuneboard.checkpoint import LATEST, check_resumable, checkpoint_dir, has_checkpoint, read_config
 from tuneboard.config import TrainConfig
 from tuneboard.errors import RunError
 from tuneboard.protocol import RunStatus
-from tuneboard.runs import list_runs
+from tuneboard.runs.folder import list_runs
+from tuneboard.train import loop as trainer
+from tuneboard.train import pipeline as training
+from tuneboard.train.checkpoint import LATEST, check_resumable, checkpoint_dir, has_checkpoint, read_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SCORES = ("accuracy", "macro_f1", "eval_loss")  # measured identical to the last bit on CPU; margin for other BLAS
@@ -59,7 +60,7 @@ def assert_same_outcome(resumed_path, reference_path):
 
 def stale_heartbeat(run_path) -> None:
     """Age the run's heartbeat past the liveness window: what a killed worker's run looks like a while later."""
-    from tuneboard.liveness import HEARTBEAT_FILE, stale_s
+    from tuneboard.runs.liveness import HEARTBEAT_FILE, stale_s
 
     old = time.time() - 10 * stale_s()
     os.utime(Path(run_path) / HEARTBEAT_FILE, (old, old))
@@ -201,7 +202,7 @@ def test_cli_train_killed_with_sigkill_resumes_at_once_and_matches_an_uninterrup
     run_dir = next(runs.iterdir())
     assert json.loads((run_dir / "status.json").read_text())["status"] == "running"  # nothing ran on kill -9
     assert max(steps_of(run_dir)) < 80
-    from tuneboard.liveness import last_beat, stale_s
+    from tuneboard.runs.liveness import last_beat, stale_s
 
     assert time.time() - last_beat(run_dir) < stale_s() / 2  # well inside the window that made it look alive
 
@@ -218,9 +219,9 @@ def test_cli_train_killed_with_sigkill_resumes_at_once_and_matches_an_uninterrup
 
 
 def test_registry_resume_checks_the_owner_queues_once_and_keeps_the_history(tiny_model, sentiment_csv, monkeypatch):
-    from tuneboard import access
     from tuneboard.errors import PermissionDenied
-    from tuneboard.jobs import RunRegistry
+    from tuneboard.team import access
+    from tuneboard.train.queue import RunRegistry
 
     kill_at_step(monkeypatch, 15)
     with pytest.raises(Killed):

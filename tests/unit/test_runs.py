@@ -3,8 +3,8 @@ import pytest
 
 from tuneboard.config import TrainConfig
 from tuneboard.errors import RunError
-from tuneboard.liveness import beat
-from tuneboard.runs import create_run, delete_run, list_runs, open_run
+from tuneboard.runs.folder import create_run, delete_run, list_runs, open_run
+from tuneboard.runs.liveness import beat
 
 
 def test_run_folder_lifecycle(tmp_path):

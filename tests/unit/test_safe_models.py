@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tuneboard.baseline import BASELINE_FILE
 from tuneboard.config import TrainConfig
 from tuneboard.errors import ModelLoadError, RunError
-from tuneboard.export import export_run
-from tuneboard.inference import Predictor
-from tuneboard.training import execute
+from tuneboard.predict.baseline import BASELINE_FILE
+from tuneboard.predict.inference import Predictor
+from tuneboard.serve.export import export_run
+from tuneboard.train.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[2]
 

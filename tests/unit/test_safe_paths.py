@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tuneboard.catalog import describe_model, resolve_model
 from tuneboard.config import TrainConfig
 from tuneboard.errors import ModelLoadError, RunError
-from tuneboard.runs import create_run, open_run, run_by_id
+from tuneboard.model.catalog import describe_model, resolve_model
+from tuneboard.runs.folder import create_run, open_run, run_by_id
 
 
 @pytest.fixture

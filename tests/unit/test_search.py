@@ -9,15 +9,24 @@ import time
 
 import pytest
 
-from tuneboard.access import LOCAL
-from tuneboard.checks import check_config
 from tuneboard.config import TrainConfig
+from tuneboard.data.checks import check_config
 from tuneboard.errors import ConfigError
-from tuneboard.liveness import HEARTBEAT_FILE, stale_s
 from tuneboard.protocol import RunStatus, TrialStatus
-from tuneboard.runs import create_run, open_run
-from tuneboard.search import PRUNED_REASON, Budget, Param, Search, create_study, resume_search, run_search, start_search
-from tuneboard.studies import StudyRecord, best_runs, list_studies, load_study, storage_url
+from tuneboard.runs.folder import create_run, open_run
+from tuneboard.runs.liveness import HEARTBEAT_FILE, stale_s
+from tuneboard.search.records import StudyRecord, best_runs, list_studies, load_study, storage_url
+from tuneboard.search.study import (
+    PRUNED_REASON,
+    Budget,
+    Param,
+    Search,
+    create_study,
+    resume_search,
+    run_search,
+    start_search,
+)
+from tuneboard.team.access import LOCAL
 
 SPACE = (Param("learning_rate", "log", 1e-6, 3e-3), Param("epochs", "int", 2, 3))
 # two good trials first (the pruner's reference), then one that cannot learn (learning rate 1e-6)
@@ -68,7 +77,7 @@ def test_search_prunes_the_bad_trial_and_marks_the_best_run(sentiment_csv, tiny_
 
 
 def test_search_through_the_run_queue_prunes_and_shows_its_runs_there(sentiment_csv, tiny_model):
-    from tuneboard.jobs import RunRegistry
+    from tuneboard.train.queue import RunRegistry
 
     registry = RunRegistry()
     # the bad trial is long, so the queue's stop (polled every 0.25 s) lands while it is still training
@@ -85,7 +94,7 @@ def test_search_through_the_run_queue_prunes_and_shows_its_runs_there(sentiment_
 
 
 def test_a_stopped_search_stops_its_running_trial_and_starts_no_other(sentiment_csv, tiny_model):
-    from tuneboard.jobs import RunRegistry
+    from tuneboard.train.queue import RunRegistry
 
     registry = RunRegistry()
     job = start_search(base(sentiment_csv, tiny_model, epochs=50), Budget(trials=5), registry,
@@ -128,7 +137,7 @@ def test_budget_needs_trials_or_minutes_in_range():
 
 
 def test_cli_search_prints_the_study_as_json(sentiment_csv, tiny_model, capsys):
-    from tuneboard.cli import main
+    from tuneboard.cli.main import main
 
     assert main(["search", str(sentiment_csv), "--model", tiny_model, "--trials", "1", "--preset", "fast",
                  "--json"]) == 0
@@ -142,7 +151,7 @@ def test_cli_search_prints_the_study_as_json(sentiment_csv, tiny_model, capsys):
 
 
 def test_cli_search_without_a_budget_is_one_line_and_exit_code_2(sentiment_csv, capsys):
-    from tuneboard.cli import main
+    from tuneboard.cli.main import main
 
     assert main(["search", str(sentiment_csv)]) == 2
     assert "needs a budget" in capsys.readouterr().err

@@ -12,14 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import run_async, sentiment_rows
-from tuneboard.cli import main
+from tuneboard.cli.main import main
 from tuneboard.config import TrainConfig
 from tuneboard.errors import ConfigError
-from tuneboard.inference import Predictor
-from tuneboard.microbatch import MicroBatcher
-from tuneboard.onnx_export import OnnxPredictor, ensure_onnx, read_parity
-from tuneboard.serving import add_api_key, check_exposure, create_app, hash_key, load_backend, load_key_hashes
-from tuneboard.training import execute
+from tuneboard.predict.inference import Predictor
+from tuneboard.serve.api import add_api_key, check_exposure, create_app, hash_key, load_backend, load_key_hashes
+from tuneboard.serve.microbatch import MicroBatcher
+from tuneboard.serve.onnx import OnnxPredictor, ensure_onnx, read_parity
+from tuneboard.train.pipeline import execute
 
 TEXTS = ["great love happy", "awful terrible broken refund", "the parcel was late and slow", "hello"]
 

@@ -19,9 +19,9 @@ import pytest
 
 from tests.conftest import ROOT, sentiment_rows
 from tuneboard.config import TrainConfig
-from tuneboard.monitor import log_path
-from tuneboard.serving import add_api_key
-from tuneboard.training import execute
+from tuneboard.serve.api import add_api_key
+from tuneboard.serve.monitor import log_path
+from tuneboard.train.pipeline import execute
 
 LIMITS = ["--max-connections", "20", "--timeout", "1", "--keep-alive", "1", "--max-in-flight", "2",
           "--max-in-flight-bytes", "300000", "--max-body-bytes", "200000", "--keep-rows", "30"]

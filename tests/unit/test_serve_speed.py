@@ -8,8 +8,8 @@ import time
 import numpy as np
 
 from tests.conftest import run_async
-from tuneboard.microbatch import MicroBatcher
-from tuneboard.onnx_export import session_options, tight_batches
+from tuneboard.serve.microbatch import MicroBatcher
+from tuneboard.serve.onnx import session_options, tight_batches
 
 
 def test_onnxruntime_sessions_do_not_spin_wait():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tuneboard.cli import build_parser, main
+from tuneboard.cli.main import build_parser, main
 from tuneboard.config import PRESETS, TrainConfig
 from tuneboard.errors import ConfigError
 from tuneboard.settings import SETTINGS, cli_args, widget_args
@@ -79,7 +79,7 @@ def _other_value(setting):
 
 @pytest.mark.parametrize("setting", [s for s in SETTINGS.values() if s.flag], ids=lambda s: s.name)
 def test_every_cli_flag_reaches_the_train_config(setting):
-    from tuneboard.cli import _config_from_args
+    from tuneboard.cli.main import _config_from_args
 
     text, expected = _other_value(setting)
     if setting.kind is bool:

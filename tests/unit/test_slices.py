@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from tuneboard.config import TrainConfig
-from tuneboard.slices import (
+from tuneboard.data.slices import (
     LENGTH,
     SCRIPT,
     judge,
@@ -79,8 +79,8 @@ def test_a_binary_run_is_judged_at_its_saved_threshold():
 
 
 def test_slices_are_named_in_the_readers_language_and_column_values_stay_as_they_are():
+    from tuneboard.data.slices import BLANK, LENGTH, SCRIPT, by_name, value_name
     from tuneboard.i18n import set_language
-    from tuneboard.slices import BLANK, LENGTH, SCRIPT, by_name, value_name
 
     set_language("zh")
     try:

@@ -1,11 +1,11 @@
-"""Team mode refuses to start without login configured (tuneboard/team.py, `make serve-team`)."""
+"""Team mode refuses to start without login configured (tuneboard/team/server.py, `make serve-team`)."""
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tuneboard import team
+from tuneboard.team import server as team
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = {"auth": {"redirect_uri": "https://tb.example.com/oauth2callback", "cookie_secret": "x" * 64,
@@ -64,7 +64,7 @@ def test_later_secrets_files_override_earlier_ones(tmp_path):
 
 def _launch(*args, home):
     env = {"HOME": str(home), "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "tuneboard.team", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "tuneboard.team.server", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
 
 

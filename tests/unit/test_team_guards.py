@@ -12,14 +12,15 @@ import pandas as pd
 import pytest
 
 from tests.unit.test_queue import Fake, wait_for
-from tuneboard import access, monitor
 from tuneboard.config import TrainConfig
 from tuneboard.errors import LimitReached, ModelLoadError, PermissionDenied
-from tuneboard.jobs import RunRegistry
-from tuneboard.report import report_for
-from tuneboard.search import Budget, start_search
-from tuneboard.studies import list_studies
-from tuneboard.training import execute
+from tuneboard.evaluate.report import report_for
+from tuneboard.search.records import list_studies
+from tuneboard.search.study import Budget, start_search
+from tuneboard.serve import monitor
+from tuneboard.team import access
+from tuneboard.train.pipeline import execute
+from tuneboard.train.queue import RunRegistry
 
 ALICE = access.User("alice@example.com", "Alice")
 BOB = access.User("bob@example.com", "Bob")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from tuneboard import hf
+from tuneboard.model import hf
 
 
 def test_the_import_waits_for_running_pages_and_new_pages_wait_for_the_import():

@@ -6,7 +6,7 @@ import pytest
 
 from tuneboard.config import TrainConfig
 from tuneboard.protocol import RunStatus
-from tuneboard.training import execute
+from tuneboard.train.pipeline import execute
 
 
 def config(data, model, epochs=2, **kw) -> TrainConfig:
@@ -64,7 +64,7 @@ def test_mlflow_off_by_default_writes_no_store(sentiment_csv, tiny_model, _priva
 
 
 def test_a_failing_tracker_becomes_a_notice_and_the_run_completes(sentiment_csv, tiny_model, monkeypatch):
-    from tuneboard import tracking
+    from tuneboard.train import tracking
 
     def broken(self, event):
         raise OSError("disk full")
@@ -79,7 +79,7 @@ def test_a_failing_tracker_becomes_a_notice_and_the_run_completes(sentiment_csv,
 
 
 def test_mlflow_setting_is_on_the_command_line():
-    from tuneboard.cli import build_parser
+    from tuneboard.cli.main import build_parser
 
     args = build_parser().parse_args(["train", "data.csv", "--mlflow"])
     assert args.mlflow is True

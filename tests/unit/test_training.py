@@ -6,11 +6,12 @@ import pandas as pd
 import pytest
 import torch
 
-from tuneboard import trainer, training
 from tuneboard.config import TrainConfig
 from tuneboard.errors import DataError, OutOfMemory
-from tuneboard.inference import Predictor
-from tuneboard.runs import list_runs
+from tuneboard.predict.inference import Predictor
+from tuneboard.runs.folder import list_runs
+from tuneboard.train import loop as trainer
+from tuneboard.train import pipeline as training
 
 
 def quick(tiny_model, data, **kw):

@@ -1,0 +1,14 @@
+"""Where Tuneboard's files live: the project folder, the default home of ``models/``."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# The repository (or install) folder: ``models/`` sits beside ``tuneboard/`` unless the environment says otherwise
+PROJECT = Path(__file__).resolve().parent.parent
+
+RUNS_DIR = Path(os.environ.get("TUNEBOARD_RUNS_DIR", PROJECT / "models" / "runs"))
+
+
+def runs_root() -> Path:
+    return Path(os.environ.get("TUNEBOARD_RUNS_DIR", RUNS_DIR))

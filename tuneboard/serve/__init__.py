@@ -1,0 +1,37 @@
+"""Putting a model to work: exports (HF, ONNX), the prediction API and its limits, deployments, monitoring.
+
+The front door: other folders and the UI import these names from here (each is loaded when first used, so importing
+the folder costs nothing). Modules: ``api``, ``deploy``, ``export``, ``guard``, ``microbatch``, ``monitor``,
+``onnx``, ``traffic``.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "EXPORTABLE": "export",
+    "OnnxPredictor": "onnx",
+    "Retention": "monitor",
+    "ServeLimits": "guard",
+    "add_api_key": "api",
+    "default_export_path": "export",
+    "ensure_onnx": "onnx",
+    "export_onnx_zip": "onnx",
+    "export_paths": "export",
+    "export_run": "export",
+    "get_deployment": "deploy",
+    "onnx_folder": "onnx",
+    "parity_check": "onnx",
+    "read_parity": "onnx",
+    "rename_labels": "monitor",
+    "serve": "api",
+    "validation_rows": "onnx",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,379 @@
+"""``python -m tuneboard serve RUN``: a prediction API in the Hugging Face inference format.
+
+``POST /predict`` takes ``{"inputs": ..., "parameters": {"top_k": N}}`` and answers one entry per
+input, always a list (so ``huggingface_hub.InferenceClient(model=URL).text_classification(text)``,
+which reads the first entry of the answer, works unchanged):
+
+- single-label: ``"inputs": "text"`` -> ``[[{"label": "billing", "score": 0.93}, ...]]`` (the predicted
+  label first -- for a two-class run with a saved threshold it may not be the top score -- the rest by score);
+  ``"inputs": ["t1", "t2"]`` -> ``[[...], [...]]``;
+- text pairs: ``"inputs": {"text": "q", "text_pair": "a"}`` or a list of such objects, same answer;
+- multi-label: each entry also has ``"selected"`` (score >= the saved threshold, in ``GET /info``);
+- regression: one number per input, ``[3.2]`` or ``[3.2, 1.7]``.
+
+Bad bodies get a 4xx with ``{"error": "one line"}``; nothing a client sends stops the server.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import os
+import re
+import secrets
+import sys
+import time
+import unicodedata
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, Optional, Union
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+from tuneboard.errors import ConfigError
+from tuneboard.i18n import t
+from tuneboard.serve.guard import ACCEPT_BATCH, RequestGuard, ServeLimits, guarded_protocol
+
+MAX_INPUTS = 256
+MAX_CHARS = 20_000
+BACKENDS = ("torch", "onnx", "onnx-int8")
+
+
+def load_backend(run_path: str | Path, backend: str = "torch", device: str = "auto") -> Any:
+    """A predictor for ``backend``: the PyTorch model, or its ONNX / int8 ONNX export (made when missing).
+    A TF-IDF baseline run is served by its own predictor; it has no ONNX form."""
+    from tuneboard.predict.baseline import is_baseline_folder
+    from tuneboard.predict.inference import Predictor
+    from tuneboard.runs.folder import open_run
+
+    if backend not in BACKENDS:
+        raise ConfigError(f"Unknown backend '{backend}'. Use one of: {', '.join(BACKENDS)}.")
+    run = open_run(run_path)
+    if backend == "torch" or is_baseline_folder(run.model_dir):
+        if backend != "torch":
+            raise ConfigError(f"Run {run.run_id} is the TF-IDF baseline, which has no ONNX form. "
+                              "Serve it with --backend torch (it runs on scikit-learn, already fast).")
+        return Predictor.load(run.path, device=device)
+    from tuneboard.serve.onnx import OnnxPredictor, ensure_onnx
+
+    return OnnxPredictor.load(ensure_onnx(run.path, backend))
+
+
+# -- API keys -------------------------------------------------------------------------------------
+def hash_key(key: str) -> str:
+    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+KEY_LINE = re.compile(r"(sha256:[0-9a-f]{64})(?:[ \t]+\S.*)?")
+
+
+def load_key_hashes(path: str | Path) -> set[str]:
+    """Hashes from an API-key file: one ``sha256:<hex> [name]`` per line, ``#`` comments. Any other line is
+    ignored (never half-trusted); a file with no valid line is an error."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise ConfigError(f"Cannot read the API-key file '{path}': {e.strerror or e}. "
+                          "Create one with `python -m tuneboard api-key FILE`.") from None
+    found = (KEY_LINE.fullmatch(line.strip()) for line in lines if not line.lstrip().startswith("#"))
+    hashes = {m.group(1) for m in found if m}
+    if not hashes:
+        raise ConfigError(f"The API-key file '{path}' holds no valid key hashes (lines must be 'sha256:<64 hex>'). "
+                          "Create keys with `python -m tuneboard api-key FILE`.")
+    return hashes
+
+
+def add_api_key(path: str | Path, name: str = "") -> str:
+    """Make a new key, append its hash (never the key) to ``path``, and return the key, shown once.
+    ``name`` must be one line: a line break in it would add a line the key file trusts."""
+    if any(unicodedata.category(c).startswith("C") for c in name):
+        raise ConfigError(t("serving.key_name_control"))
+    key = "tb_" + secrets.token_urlsafe(32)
+    p = Path(path)
+    old = p.read_text(encoding="utf-8") if p.is_file() else "# Tuneboard API keys: sha256 of each key, one per line\n"
+    tmp = p.with_name(f".{p.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(old.rstrip("\n") + "\n" + f"{hash_key(key)} {name}".rstrip() + "\n")
+    os.replace(tmp, p)
+    return key
+
+
+def check_exposure(host: str, api_keys: str | Path | None, allow_no_key: bool = False) -> str | None:
+    """None when ``host`` is loopback or keys are on; a warning line when the operator opted out of keys on a
+    network address; a ``ConfigError`` otherwise (an open API there serves the model to anyone who can reach it)."""
+    if api_keys or _is_loopback(host):
+        return None
+    if not allow_no_key:
+        raise ConfigError(t("serving.network_needs_keys", host=host))
+    return t("serving.network_open_warning", host=host)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+# -- request and response shapes --------------------------------------------------------------------
+Text = Annotated[StrictStr, Field(max_length=MAX_CHARS)]
+
+
+class TextPair(BaseModel):
+    """A text and its second text (question + answer, premise + hypothesis...)."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: Text
+    text_pair: Text
+
+
+class Parameters(BaseModel):
+    """``top_k``: how many labels to return per input (default: all)."""
+
+    model_config = ConfigDict(extra="forbid")
+    top_k: Optional[Annotated[StrictInt, Field(ge=1, le=10_000)]] = None
+
+
+class PredictRequest(BaseModel):
+    """One text, a text pair, or a list of either (1 to 256)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"inputs": "I was charged twice this month"},
+        {"inputs": ["where is my parcel?", "reset my password"], "parameters": {"top_k": 2}}]})
+    inputs: Union[Text, TextPair, Annotated[list[Text], Field(min_length=1, max_length=MAX_INPUTS)],
+                  Annotated[list[TextPair], Field(min_length=1, max_length=MAX_INPUTS)]]
+    parameters: Optional[Parameters] = None
+
+
+def answer(predictor: Any, results: list[dict[str, Any]], top_k: int | None) -> list[Any]:
+    """The response body: one entry per input (see the module docstring)."""
+    if predictor.task == "regression":
+        return [r["label"] for r in results]
+    out = []
+    for r in results:
+        ranked = sorted(r["scores"].items(), key=lambda kv: -kv[1])
+        if predictor.task == "multi_label":
+            entries = [{"label": k, "score": v, "selected": v >= predictor.threshold} for k, v in ranked]
+        else:
+            ranked.sort(key=lambda kv: kv[0] != r["label"])  # stable: the predicted label first
+            entries = [{"label": k, "score": v} for k, v in ranked]
+        out.append(entries[:top_k] if top_k else entries)
+    return out
+
+
+def log_rows(predictor: Any, results: list[dict[str, Any]], pairs: list[str] | None, latency_ms: float,
+             backend: str) -> list[dict[str, Any]]:
+    now = time.time()
+    rows = []
+    for i, r in enumerate(results):
+        row = {"ts": now, "latency_ms": latency_ms, "backend": backend, "text": r["text"],
+               "text_pair": pairs[i] if pairs is not None else None}
+        if predictor.task == "regression":
+            row["value"] = r["label"]
+        elif predictor.task == "multi_label":
+            row["label"] = "|".join(r["label"])
+            row["confidence"] = min(abs(v - 0.5) for v in r["scores"].values()) + 0.5
+        else:
+            row["label"], row["confidence"] = r["label"], r["scores"][r["label"]]
+        rows.append(row)
+    return rows
+
+
+# -- the app ------------------------------------------------------------------------------------------
+def create_app(run_path: str | Path, backend: str = "torch", api_keys: str | Path | None = None,
+               store_texts: bool = False, monitor: bool = True, max_wait_ms: float = 3.0,
+               predictor: Any = None, limits: ServeLimits | None = None, retention: Any = None) -> Any:
+    """The FastAPI app serving ``run_path`` (see the module docstring for the contract). With ``api_keys``,
+    everything but a bare ``{"status": "ok"}`` on ``/health`` needs a key, the API docs included."""
+    from tuneboard.runs.folder import open_run
+    from tuneboard.serve.guard import Pressure
+    from tuneboard.serve.microbatch import MicroBatcher
+
+    limits = limits or ServeLimits()
+    run = open_run(run_path)
+    predictor = predictor or load_backend(run.path, backend)
+    keys = load_key_hashes(api_keys) if api_keys else None
+    batcher = MicroBatcher(predictor.scores, max_wait_ms=max_wait_ms)
+    log = _prediction_log(run.path, store_texts, retention) if monitor else None
+    info = _info(run, predictor, backend, max_wait_ms, limits)
+    pressure = Pressure()
+    started = time.time()
+
+    app = FastAPI(title=f"Tuneboard: {run.run_id}", lifespan=_lifespan(batcher, log), version="1", docs_url=None,
+                  redoc_url=None, openapi_url=None,
+                  description="Text classification in the Hugging Face inference format. See POST /predict.")
+    app.add_middleware(RequestGuard, limits=limits, pressure=pressure)
+    _answer_errors_in_one_line(app)
+
+    def holds_key(request: Request) -> bool:
+        return _holds_key(request, keys)
+
+    def authorized(request: Request) -> None:
+        if not holds_key(request):
+            raise HTTPException(401, "A valid API key is needed: send the header 'Authorization: Bearer <key>'.",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    @app.get("/health")
+    async def health(request: Request) -> dict[str, Any]:
+        if not holds_key(request):  # a probe learns that it runs, nothing about the model or its traffic
+            return {"status": "ok"}
+        return {"status": "ok", "run_id": run.run_id, "backend": backend, "uptime_s": round(time.time() - started, 1),
+                **batcher.stats(), **pressure.stats(), **(log.stats() if log is not None else {})}
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(authorized)])
+    async def openapi() -> dict[str, Any]:
+        return app.openapi()
+
+    @app.get("/docs", include_in_schema=False, dependencies=[Depends(authorized)])
+    async def docs() -> Any:
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title)
+
+    @app.get("/info", dependencies=[Depends(authorized)])
+    async def get_info() -> dict[str, Any]:
+        return info
+
+    @app.post("/predict", dependencies=[Depends(authorized)])
+    async def predict(body: PredictRequest) -> list[Any]:
+        start = time.perf_counter()
+        texts, pairs = _inputs(body, info["text_pairs"])
+        scores = await batcher.scores(texts, pairs)
+        results = predictor.label_results(texts, scores)
+        top_k = getattr(body.parameters, "top_k", None)  # no parameters: every label
+        if log is not None:
+            log.record(log_rows(predictor, results, pairs, (time.perf_counter() - start) * 1000, backend))
+        return answer(predictor, results, top_k)
+
+    return app
+
+
+def _lifespan(batcher: Any, log: Any) -> Any:
+    """The API's start and stop: the micro-batcher runs while it serves; the log is closed after it."""
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> Any:
+        await batcher.start()
+        yield
+        await batcher.stop()
+        if log is not None:
+            log.close()
+
+    return lifespan
+
+
+def _prediction_log(run_path: Path, store_texts: bool, retention: Any) -> Any:
+    """Where every answer is logged for Monitor (texts only when asked; old rows dropped by ``retention``)."""
+    from tuneboard.serve.monitor import PredictionLog, Retention, log_path
+
+    return PredictionLog(log_path(run_path), store_texts=store_texts, retention=retention or Retention(),
+                         on_drop=report_dropped_rows)
+
+
+def _answer_errors_in_one_line(app: Any) -> None:
+    """Every error the API can give is one JSON line, ``{"error": ...}``: never a traceback."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        body = {"error": _first_error(exc.errors(), exc.body), "details": _details(exc.errors())}
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": f"The server failed on this request ({type(exc).__name__}); "
+                                      "it is still running. Retry, or report it with the request body."},
+                            status_code=500)
+
+
+def _holds_key(request: Any, keys: set[str] | None) -> bool:
+    """Whether the request carries one of the API keys (always, when the API has none)."""
+    if keys is None:
+        return True
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    digest = hash_key(token.strip())
+    return scheme.lower() == "bearer" and any(hmac.compare_digest(digest, k) for k in keys)
+
+
+def _inputs(body: Any, text_pairs: bool) -> tuple[list[str], list[str] | None]:
+    """The texts (and second texts) of a request, which must be of the kind the model reads."""
+    items = body.inputs if isinstance(body.inputs, list) else [body.inputs]
+    is_pair = isinstance(items[0], TextPair)
+    if is_pair != text_pairs:
+        raise HTTPException(422, "This model reads text pairs: send {\"text\": ..., \"text_pair\": ...}."
+                            if text_pairs else "This model reads single texts: send a string, not a pair.")
+    return ([i.text for i in items] if is_pair else list(items)), ([i.text_pair for i in items] if is_pair else None)
+
+
+def report_dropped_rows(rows: int, total: int) -> None:
+    """The server log's line when monitor rows could not be written (a full disk, a locked file)."""
+    print(t("serving.rows_dropped", rows=rows, total=total), file=sys.stderr, flush=True)
+
+
+def _info(run: Any, predictor: Any, backend: str, max_wait_ms: float, limits: ServeLimits) -> dict[str, Any]:
+    from tuneboard.classnames import described
+    from tuneboard.serve.export import SHOWN_METRICS
+
+    cfg = run.config()
+    metrics = run.metrics() or {}
+    info = {"run_id": run.run_id, "task": predictor.task, "labels": predictor.labels, "model": cfg.model_label,
+            "backend": backend, "threshold": predictor.threshold, "text_pairs": bool(cfg.text_pair_column),
+            "validation": {k: metrics[k] for k in SHOWN_METRICS if isinstance(metrics.get(k), (int, float))},
+            "limits": {"max_inputs": MAX_INPUTS, "max_chars": MAX_CHARS, "max_body_bytes": limits.max_body_bytes,
+                       "max_in_flight": limits.max_in_flight},
+            "batching": {"max_wait_ms": max_wait_ms, "max_rows": 64},
+            "descriptions": {n: d for n, d in described(cfg.classes).items() if n in predictor.labels}}
+    folder = getattr(predictor, "folder", None)
+    if folder is not None:
+        from tuneboard.serve.onnx import read_parity
+
+        info["parity"] = read_parity(folder)
+    return info
+
+
+def _first_error(errors: list[dict[str, Any]], body: Any) -> str:
+    """One line for the most telling error: for ``inputs``, the branch matching what was sent."""
+    if not errors:
+        return "The request body is not valid."
+    sent = body.get("inputs") if isinstance(body, dict) else None
+    branch = "list[" if isinstance(sent, list) else ("TextPair" if isinstance(sent, dict) else "constrained-str")
+    matching = [e for e in errors if len(e.get("loc", ())) > 2 and str(e["loc"][2]).startswith(branch)]
+    e = (matching or errors)[0]
+    if e.get("type") == "json_invalid":
+        return "The body is not valid JSON. Send {\"inputs\": \"your text\"} with Content-Type: application/json."
+    loc = [str(p) for p in e.get("loc", ()) if p != "body"]
+    where = ".".join(p for p in loc if not p.startswith(("constrained-str", "list[", "TextPair")))
+    if e.get("type") == "extra_forbidden":
+        return f"Unknown field '{where}'. Send 'inputs' and optionally 'parameters': {{\"top_k\": N}}."
+    hint = (" Send {\"inputs\": \"text\"}, a list of 1 to 256 texts, or {\"text\": ..., \"text_pair\": ...}."
+            if where.startswith("inputs") or where == "" else "")
+    return f"{where or 'body'}: {e.get('msg', 'invalid')}.{hint}"
+
+
+def _details(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{"loc": ".".join(map(str, e.get("loc", ()))), "msg": str(e.get("msg", ""))} for e in errors[:5]]
+
+
+def serve(run_path: str | Path, host: str = "127.0.0.1", port: int = 8000, backend: str = "torch",
+          api_keys: str | Path | None = None, store_texts: bool = False, allow_no_key: bool = False,
+          limits: ServeLimits | None = None, retention: Any = None) -> None:
+    """Run the API with uvicorn until interrupted. A network ``host`` needs ``api_keys`` (or ``allow_no_key``)."""
+    import uvicorn
+
+    warning = check_exposure(host, api_keys, allow_no_key)
+    limits = limits or ServeLimits()
+    app = create_app(run_path, backend, api_keys=api_keys, store_texts=store_texts, limits=limits, retention=retention)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    print(f"serving {Path(run_path).name} ({backend}) on http://{host}:{port}  (API docs: /docs)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, http=guarded_protocol(limits),
+                timeout_keep_alive=limits.keep_alive_s, backlog=ACCEPT_BATCH)

@@ -1,0 +1,137 @@
+"""Export a finished run as one zip: the model folder, its settings, its scores and a model card.
+
+The zip's root *is* the model folder (Hugging Face ``save_pretrained`` layout, or the TF-IDF
+baseline's ``baseline.skops`` + ``baseline.json``), so after ``unzip run.zip -d my-model``
+``AutoModelForSequenceClassification.from_pretrained("my-model")`` (or ``Predictor.load``) works.
+Tuneboard's own ``config.json`` is stored as ``tuneboard_config.json`` so it does not clash with the
+model's ``config.json``.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+from tuneboard.errors import RunError
+from tuneboard.files import atomic_path, is_regular_inside, open_regular, regular_files
+from tuneboard.i18n import t
+from tuneboard.predict.baseline import BASELINE_FILE, LEGACY_FILE
+from tuneboard.protocol import HAS_MODEL
+from tuneboard.runs.folder import RunDir, open_run
+from tuneboard.team.access import LOCAL, User, check
+
+EXPORTABLE = HAS_MODEL
+SHOWN_METRICS = ("accuracy", "macro_f1", "weighted_f1", "micro_f1", "mae", "rmse", "r2")
+
+
+ONNX_FORMATS = {"onnx": "fp32", "onnx-int8": "int8"}  # format -> its folder in <run>/onnx (onnx_export.py)
+
+
+def default_export_path(run: RunDir, fmt: str = "hf") -> Path:
+    """``models/exports/<run_id>.zip`` (``<run_id>-<fmt>.zip`` for an ONNX format) beside ``models/runs``
+    (git-ignored like every model)."""
+    return run.path.parent.parent / "exports" / (f"{run.run_id}.zip" if fmt == "hf" else f"{run.run_id}-{fmt}.zip")
+
+
+def export_paths(run: RunDir) -> list[Path]:
+    """Where every format of the run is exported by default (what "Delete for good" removes)."""
+    return [default_export_path(run, fmt) for fmt in ("hf", *ONNX_FORMATS)]
+
+
+def export_run(run_path: str | Path, dest_zip: Path | None = None, user: User = LOCAL) -> Path:
+    """Write ``run_path``'s model, settings, metrics and a README model card into a zip; return its path.
+
+    Raises ``PermissionDenied`` unless ``user`` owns the run or is an admin, ``RunError`` when the run
+    has not finished (completed or stopped) or saved no model.
+    """
+    run = open_run(run_path)
+    check(user, "export", run.path)
+    status = run.status().get("status")
+    if status not in EXPORTABLE:
+        raise RunError(t("engine.err.export.not_finished", run_id=run.run_id, status=status))
+    files = regular_files(run.model_dir, run.path)  # no symlink, nothing outside the run folder
+    names = {p.name for p in files}
+    if not ({"config.json", "baseline.json"} & names):
+        raise RunError(t("engine.err.export.no_model", run_id=run.run_id))
+    if "baseline.json" in names and BASELINE_FILE not in names:
+        raise RunError(t("engine.err.export.pickle", run_id=run.run_id, file=LEGACY_FILE))
+    files = [p for p in files if p.name != LEGACY_FILE]  # never ship a pickle
+    dest = Path(dest_zip) if dest_zip else default_export_path(run)
+    try:
+        with atomic_path(dest, sum(p.stat().st_size for p in files)) as tmp, \
+                zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            # Weights barely compress; storing them keeps a 90 MB export at disk speed.
+            for p in files:
+                binary = p.suffix in (".safetensors", ".bin", ".skops")
+                zip_regular(zf, p, p.relative_to(run.model_dir).as_posix(), run.path,
+                            zipfile.ZIP_STORED if binary else zipfile.ZIP_DEFLATED)
+            zip_regular(zf, run.path / "config.json", "tuneboard_config.json", run.path)
+            zip_regular(zf, run.path / "metrics.json", "metrics.json", run.path)
+            zf.writestr("README.md", model_card(run))
+    except OSError as e:
+        raise RunError(t("engine.err.export.cannot_write", dest=dest, reason=e.strerror or e)) from None
+    return dest
+
+
+def zip_regular(zf: zipfile.ZipFile, path: Path, arcname: str, root: Path,
+                compress_type: int = zipfile.ZIP_DEFLATED) -> bool:
+    """Add ``path`` to ``zf`` as ``arcname`` if it is a regular file inside ``root`` (not a symlink, checked
+    again as it is opened); returns whether it was added."""
+    if not is_regular_inside(path, root):
+        return False
+    with open_regular(path) as src:
+        st = os.fstat(src.fileno())
+        info = zipfile.ZipInfo(arcname, time.localtime(st.st_mtime)[:6])
+        info.compress_type, info.file_size, info.external_attr = compress_type, st.st_size, (st.st_mode & 0xFFFF) << 16
+        with zf.open(info, "w") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    return True
+
+
+def model_card(run: RunDir) -> str:
+    """A short README: what the model does, how well, on what data, and how to load it."""
+    cfg = run.config()
+    m = run.metrics() or {}
+    task = m.get("task") or cfg.task
+    labels = m.get("labels") or []
+    baseline = (run.model_dir / "baseline.json").is_file()
+    lines = [
+        f"# {run.run_id}",
+        "",
+        f"A text classifier trained with Tuneboard ({run.status().get('status')} run).",
+        "",
+        f"- **Task:** {task.replace('_', ' ')}",
+        f"- **Labels:** {', '.join(map(str, labels)) or 'a number per text'}",
+        f"- **Base model:** {'TF-IDF + linear model (no transformer)' if baseline else cfg.model_label}"
+        + ("" if baseline or cfg.model_label == str(cfg.model) else f" (`{cfg.model}`)"),
+        f"- **Training data:** {Path(str(cfg.data)).name}"
+        + (f" ({m['n_train']:,} training / {m['n_val']:,} validation rows)" if "n_train" in m and "n_val" in m else ""),
+        f"- **Max length:** {cfg.max_length} tokens" if not baseline else "- **Max length:** not limited",
+        "",
+        "## Validation scores",
+        "",
+    ]
+    scores = [f"| {k} | {m[k]:.4f} |" for k in SHOWN_METRICS if isinstance(m.get(k), (int, float))]
+    lines += ["| metric | value |", "|---|---|", *scores] if scores else ["(no metrics recorded)"]
+    lines += ["", "## Load it", "", "Unzip this file into a folder (`unzip model.zip -d my-model`), then:", ""]
+    lines += _load_snippet(baseline, task)
+    return "\n".join(lines) + "\n"
+
+
+def _load_snippet(baseline: bool, task: str) -> list[str]:
+    if baseline:
+        return ["```python", "import json", "import skops.io as sio  # safe loading: no pickle",
+                'pipeline = sio.load("my-model/baseline.skops", trusted=[])  # a scikit-learn pipeline',
+                'labels = json.load(open("my-model/baseline.json"))["labels"]',
+                'scores = pipeline.predict_proba(["your text here"])' if task != "regression"
+                else 'values = pipeline.predict(["your text here"])', "```"]
+    head = {"single_label": "probs = logits.softmax(-1)", "multi_label": "probs = logits.sigmoid()"}.get(
+        task, "value = logits[0, 0]  # see tuneboard_target_mean/std in config.json")
+    return ["```python", "from transformers import AutoModelForSequenceClassification, AutoTokenizer",
+            'tok = AutoTokenizer.from_pretrained("my-model")',
+            'model = AutoModelForSequenceClassification.from_pretrained("my-model")',
+            'logits = model(**tok(["your text here"], return_tensors="pt", truncation=True)).logits',
+            f"{head}  # labels: model.config.id2label", "```"]
+
