@@ -1,4 +1,4 @@
-"""Start → "Training finished" in the app, browser closed (issue 18), the way a user does it.
+"""Start → "Training finished" in the app, browser closed, the way a user does it.
 
 Run through ``bench_train.py --grid small --only app,...``. For one grid cell: a fresh ``streamlit run
 app.py`` server and headless Chromium; the user opens the app, uploads the training CSV on the Data page,

@@ -1,4 +1,4 @@
-"""Speed of the app itself (issue 3's targets), measured in headless Chromium against a real server.
+"""Speed of the app itself (its speed targets), measured in headless Chromium against a real server.
 
     .venv/bin/python bench/bench_app.py                 # bundled MiniLM, `fast` preset, demo data
     .venv/bin/python bench/bench_app.py --repeat 3 --json /tmp/bench_app.json

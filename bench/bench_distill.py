@@ -9,7 +9,7 @@ ONNX export (the chain). Prints the ratios and writes ``bench/results-distill.js
     .venv/bin/python bench/bench_distill.py                          # demo + 2000 generated tickets
     .venv/bin/python bench/bench_distill.py --generate 0 --int8      # demo only, with the int8 chain
 
-Targets (issue 16): student macro-F1 >= 97 % of the teacher's, one-text latency <= 0.6x on CPU.
+Targets: student macro-F1 >= 97 % of the teacher's, one-text latency <= 0.6x on CPU.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One training step and one evaluation pass of the bundled MiniLM in fp32 vs bfloat16 autocast (issue 18).
+"""One training step and one evaluation pass of the bundled MiniLM in fp32 vs bfloat16 autocast.
 
     .venv/bin/python bench/bench_precision.py [--batch 32] [--tokens 26]
 

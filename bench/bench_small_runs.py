@@ -1,4 +1,4 @@
-"""A small run (1,000 rows x 1 epoch): the preset's batch 32 vs the small-run rule (issue 18, autobatch.py).
+"""A small run (1,000 rows x 1 epoch): the preset's batch 32 vs the small-run rule (autobatch.py).
 
     .venv/bin/python bench/bench_small_runs.py [--seeds 42,7]
 

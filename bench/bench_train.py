@@ -7,7 +7,7 @@ tokens/s, validation accuracy and macro-F1, inference speed, and Tuneboard's rat
     .venv/bin/python bench/bench_train.py                       # demo data, bundled MiniLM, CPU or GPU
     .venv/bin/python bench/bench_train.py --generate 3000       # a larger generated support-ticket set
     .venv/bin/python bench/bench_train.py --data FILE --text-column T --label-column L
-    .venv/bin/python bench/bench_train.py --grid small          # whole process (issue 18), minutes
+    .venv/bin/python bench/bench_train.py --grid small          # whole process, minutes
     .venv/bin/python bench/bench_train.py --grid full           # 1k/5k/20k rows x 1/2/4 epochs (hours on CPU)
     .venv/bin/python bench/bench_train.py --cells 5000x1000x1 --only tuneboard,tuned   # chosen cells, systems
 

@@ -1,4 +1,4 @@
-"""Time from Start to the first live point (issue 18: <= 5 s on CPU), the way the app starts a run.
+"""Time from Start to the first live point (<= 5 s on CPU), the way the app starts a run.
 
     .venv/bin/python bench/first_point.py [--rows 1000] [--warm]
 

@@ -1,4 +1,4 @@
-"""Whole-process benchmark (issue 18): ``python -m tuneboard train`` as a user runs it, beside the
+"""Whole-process benchmark: ``python -m tuneboard train`` as a user runs it, beside the
 Hugging Face Trainer's ``train()`` alone (plain and tuned), with the phase profile of Tuneboard's run.
 
 Run through ``bench_train.py --grid small|full``. Tuneboard runs in a subprocess: wall clock from

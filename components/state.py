@@ -68,7 +68,7 @@ def _device_probe() -> dict[str, Any]:
         # Warm the imports the next pages need (scikit-learn alone takes seconds on a busy 2-core box),
         # so the first visit to Data or Train does not pay for them; and the training pipeline with the
         # bundled model's code, so a fresh server's first Start does not spend ~4 s importing transformers
-        # before the first live point (issue 18: <= 5 s after Start).
+        # before the first live point (<= 5 s after Start).
         import importlib
 
         from tuneboard.model import warm

@@ -17,7 +17,7 @@ from .widgets import error_text, fmt_count
 
 OTHER = "__other__"
 ADVANCED = ("epochs", "learning_rate", "batch_size", "max_length", "freeze_embeddings")
-# Issue 15: early stopping and regularisation, imbalanced classes, LoRA (one row each in the settings table).
+# early stopping and regularisation, imbalanced classes, LoRA (one row each in the settings table).
 SMART = ("eval_every", "early_stopping_patience", "early_stopping_min_delta", "weight_decay", "hidden_dropout",
          "attention_dropout", "class_weighting", "lora", "lora_rank", "lora_alpha", "lora_dropout")
 # Widget key of each setting on the form; ``model_source`` and ``preset`` are stable keys tests and users rely on.

@@ -163,7 +163,7 @@ def excel_merged_cells(tmp: Path) -> Case:
 
 
 def huge_cell_in_zstd_parquet(tmp: Path) -> Case:
-    """Issue 13, finding 9: the cell limit was checked on the file's size, which compression hides."""
+    """The cell limit was checked on the file's size, which compression hides."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -12,7 +12,7 @@ Limits, and why:
 - seed 0..2**32-1: the range NumPy and scikit-learn accept as a random state.
 - early-stopping patience 0..100 evaluations (0 = off); minimum improvement 0..0.5 of the metric.
 - dropout 0..0.9: 1.0 would zero every activation. Weight decay 0..1 (AdamW's decoupled decay; 0.01 is usual).
-- precision: auto / fp32 / bf16 (device.amp_dtype; measured in bench/RESULTS.md, issue 18).
+- precision: auto / fp32 / bf16 (device.amp_dtype; measured in; bench/RESULTS.md).
 - LoRA rank 1..256 and alpha 1..1024: beyond rank 256 an adapter is no longer light; dropout 0..0.5.
 """
 from __future__ import annotations

@@ -17,7 +17,7 @@ def _private_uploads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(autouse=True)
 def _models_dir_holds_the_tiny_model(tiny_model: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The app's model box accepts only folders under the models folder (issue 13, #15): the tests'
+    """The app's model box accepts only folders under the models folder: the tests'
     tiny model lives in the session's temp folder, so that folder is the models folder here."""
     folder = Path(tiny_model).parent
     monkeypatch.setenv("TUNEBOARD_MODELS_DIR", str(folder))

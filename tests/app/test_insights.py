@@ -1,4 +1,4 @@
-"""Issue 17 in the app: slices, suspected mislabels feeding the corrections, the report download (Evaluate),
+"""In the app: slices, suspected mislabels feeding the corrections, the report download (Evaluate),
 and the highlighted words of a prediction (Predict)."""
 from __future__ import annotations
 

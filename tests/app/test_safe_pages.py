@@ -1,4 +1,4 @@
-"""Pages and hostile input (issue 13, #6 #7 #10 #14): user strings shown as text, ?run= ids only,
+"""Pages and hostile input: user strings shown as text, ?run= ids only,
 a damaged run still listed with its Delete button, Delete says what it removed."""
 from __future__ import annotations
 

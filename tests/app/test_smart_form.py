@@ -1,4 +1,4 @@
-"""The Train form shows issue 15's settings (early stopping, regularisation, class weighting, LoRA) from the
+"""The Train form shows the training-depth settings (early stopping, regularisation, class weighting, LoRA) from the
 settings table, presets fill them, and what the form holds becomes the run's TrainConfig."""
 from __future__ import annotations
 

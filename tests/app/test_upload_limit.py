@@ -1,4 +1,4 @@
-"""The per-person upload limit (issue 13): an upload is counted against its uploader, and one that would
+"""The per-person upload limit: an upload is counted against its uploader, and one that would
 pass the limit is refused with one line (and its file removed)."""
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 # The first run of a session also pays the server's torch/transformers/sklearn imports (tens of
 # seconds on a busy 2-core machine); later runs take seconds.
 RUN_TIMEOUT = 120_000
-STOP_WITHIN_S = 3.0  # issue 3: "a Stop button that stops within 3 s", on a machine that is not oversubscribed
+STOP_WITHIN_S = 3.0  # "a Stop button that stops within 3 s", on a machine that is not oversubscribed
 EPOCHS = 8  # the tiny model trains ~0.6 s an epoch: enough 1-s chart refreshes to see the curve grow
 REFRESH_EPOCHS = 15  # long enough (~15 s on an idle machine) that the reload lands mid-run
 

@@ -1,4 +1,4 @@
-"""Deploy from the app, call the API, see the call on Monitor (issue 14), in headless Chromium.
+"""Deploy from the app, call the API, see the call on Monitor, in headless Chromium.
 
 A tiny run is trained by the engine into the server's runs folder (seconds); the browser starts its API
 on the Deploy page, the test calls it over loopback with httpx like a product would, and the Monitor

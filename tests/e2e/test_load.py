@@ -1,4 +1,4 @@
-"""Bounded load on a team server, in a real browser (issue 13, section Tests).
+"""Bounded load on a team server, in a real browser (section Tests).
 
 Two people (ALICE, BOB) log in through a real OIDC provider in two browser contexts and keep five tabs
 open. Alice starts a long run; Bob, Alice and Bob queue three short ones behind it. Once the long run has

@@ -1,4 +1,4 @@
-"""Issue 17, "Done when": with the language set to Chinese, a browser walks Data → Train → Evaluate → Predict
+"""With the language set to Chinese, a browser walks Data → Train → Evaluate → Predict
 and finds no English UI text other than data, model names and units.
 
 The words come from what Chromium actually shows (visible text nodes of the main area and the sidebar, plus

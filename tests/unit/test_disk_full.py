@@ -1,4 +1,4 @@
-"""Issue 13 finding 4: a full disk mid-run ends the run cleanly: status failed with a plain
+"""A full disk mid-run ends the run cleanly: status failed with a plain
 "Disk full" reason (not the TF-IDF baseline's name), no half-written model, no temp files, and the
 run can be deleted afterwards."""
 from __future__ import annotations

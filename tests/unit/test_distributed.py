@@ -1,4 +1,4 @@
-"""Data-parallel training (issue 16): ranks, sharding, the accelerate launch, Stop across processes, a dead rank.
+"""Data-parallel training: ranks, sharding, the accelerate launch, Stop across processes, a dead rank.
 
 The first tests are pure and fast. The last three start real processes (accelerate launch, 2 gloo ranks on the
 CPU, the tiny model): ~10 s of imports each before any training, so they train only a few seconds.

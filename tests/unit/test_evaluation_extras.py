@@ -1,4 +1,4 @@
-"""Issue 5 engine pieces: coaching, compare, saved threshold, corrected dataset copies."""
+"""Engine pieces of Evaluate: coaching, compare, saved threshold, corrected dataset copies."""
 import json
 import subprocess
 import sys

@@ -1,4 +1,4 @@
-"""Safe writes (issue 13, #4 #5 #8 #16): atomic JSON, a per-run lock, a plain disk-full error, CSV cells
+"""Safe writes: atomic JSON, a per-run lock, a plain disk-full error, CSV cells
 a spreadsheet will not run, corrected copies that never overwrite each other."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Ownership enforced by the engine, not only by hidden buttons; per-person limits (issue 13)."""
+"""Ownership enforced by the engine, not only by hidden buttons; per-person limits."""
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,4 @@
-"""Issue 18: the pipeline around the loop. Evaluations during training score a stratified sample while
+"""The pipeline around the loop. Evaluations during training score a stratified sample while
 metrics.json scores every row; the TF-IDF baseline is fitted in a background thread and still lands
 in metrics.json and on disk; a failing background baseline is a notice, not a failed run."""
 import csv

@@ -1,4 +1,4 @@
-"""The precision setting (issue 18): bfloat16 training steps where the chip computes them natively, fp32
+"""The precision setting: bfloat16 training steps where the chip computes them natively, fp32
 evaluations and predictions on the CPU so the reported scores are what the saved model predicts."""
 import pandas as pd
 import pytest

@@ -1,4 +1,4 @@
-"""Delete for good (issue 13, #10): the run's export, its token-cache entries and the upload or corrected
+"""Delete for good: the run's export, its token-cache entries and the upload or corrected
 copy only it used go with it; what another run still uses, or what lies outside Tuneboard's folders, stays."""
 from __future__ import annotations
 

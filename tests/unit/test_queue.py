@@ -1,4 +1,4 @@
-"""The durable queue (issue 13): restart, exactly-once across workers, heartbeat liveness, resume.
+"""The durable queue: restart, exactly-once across workers, heartbeat liveness, resume.
 
 Training is replaced by a small fake executor (the real one is covered by test_jobs.py), so these
 tests are about the queue and its states, and take well under a second each.

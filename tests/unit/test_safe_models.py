@@ -1,4 +1,4 @@
-"""Safe files (issue 13, #2): a TF-IDF model is never unpickled, whoever made the file."""
+"""Safe files: a TF-IDF model is never unpickled, whoever made the file."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,4 @@
-"""Safe paths (issue 13, #6 and #15): what a browser sends names a run or a model, never a server path."""
+"""Safe paths: what a browser sends names a run or a model, never a server path."""
 from __future__ import annotations
 
 import json

@@ -162,7 +162,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         from tuneboard.runs.liveness import end_with_parent
 
         end_with_parent()  # a rank started by a server (launch.py) or a CLI run ends when that process does
-    if distributed.launched() and not distributed.setup(_device(args)).is_main:  # issue 16: a rank other than 0
+    if distributed.launched() and not distributed.setup(_device(args)).is_main:  # a rank other than 0
         return _train_replica(args)
     if args.resume:
         cfg, run, resume = *resume_target(args.resume), True
@@ -175,7 +175,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise ConfigError(t("engine.err.cli.no_data"))
     else:
         cfg = _config_from_args(args)
-    if args.processes > 1 and not distributed.launched():  # issue 16: start N ranks, follow rank 0's run folder
+    if args.processes > 1 and not distributed.launched():  # start N ranks, follow rank 0's run folder
         from tuneboard.train.launch import train_processes
 
         result = train_processes(cfg, args.processes, ProgressPrinter(quiet=args.quiet), run, resume)

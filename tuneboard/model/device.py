@@ -24,7 +24,7 @@ def amp_dtype(device: Any, precision: str = "auto") -> Any:
 
     ``auto`` picks bfloat16 where the chip computes it natively: CUDA GPUs that support it, and CPUs with
     AVX512-BF16 or AMX (measured on an AVX512-BF16 EPYC, MiniLM, batch 32: a training step 2.3x and an
-    evaluation pass 2.4x faster than fp32, same accuracy; bench/RESULTS.md, issue 18). Elsewhere bfloat16 is
+    evaluation pass 2.4x faster than fp32, same accuracy; bench/RESULTS.md). Elsewhere bfloat16 is
     emulated and slower, so ``auto`` stays in fp32. The weights and the optimizer stay fp32 either way
     (autocast), so the saved model is the same kind of file."""
     import torch

@@ -3,7 +3,7 @@
 Two rules, both said in a notice, both scaling the learning rate by the square root of the change:
 - a small run takes smaller batches (halved down to 8) until it has ``MIN_RUN_STEPS`` steps: 1,000 rows x 1 epoch
   at batch 32 was 32 steps and 0.871 accuracy, below the TF-IDF baseline; at 16, 63 steps and 0.891
-  (bench/RESULTS.md, issue 18);
+  (; bench/RESULTS.md);
 - on a GPU the batch grows to the largest that fits (worst case: the longest examples), keeping at least ~30
   steps per epoch and the small-run rule's steps.
 """

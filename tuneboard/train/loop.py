@@ -81,7 +81,7 @@ class Trainer:
         self.best: EvalResult | None = None
         self.model: Any = None
         self.extras: dict[str, Any] = {}  # RunMetrics fields: stop_reason, class_weighting, imbalance_ratio, lora
-        self.dist = distributed.current()  # DISTRIBUTED (issue 16): this process's rank; one process: no-ops
+        self.dist = distributed.current()  # DISTRIBUTED: this process's rank; one process: no-ops
         self._final: EvalResult | None = None  # the evaluation after the last step, on every row
         self._sample: tuple[np.ndarray, Any] | None = None  # (rows, their encoding) scored during training
 

@@ -72,7 +72,7 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
         reopen(run)
     emit = tracked(_emitter(run, on_event), config, run)  # TensorBoard, and MLflow when asked (tracking.py)
     keep_checkpoint = False
-    # "still training", for liveness.alive (not the PID); each beat also looks for a stop file (issue 16: how a
+    # "still training", for liveness.alive (not the PID); each beat also looks for a stop file (how a
     # Stop reaches a run trained by other processes, e.g. an accelerate launch)
     heartbeat = Heartbeat(run.path, on_beat=lambda: distributed.stop_requested(run.path) and stop.set()).start()
 

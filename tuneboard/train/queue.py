@@ -312,7 +312,7 @@ class RunRegistry:
 
     def _run_one(self, live: LiveRun, data: PreparedData | None, resume: bool) -> None:
         execute = self._executor
-        if execute is None:  # issue 16: one accelerate process per GPU on a multi-GPU machine, else this process
+        if execute is None:  # one accelerate process per GPU on a multi-GPU machine, else this process
             from tuneboard.train.launch import executor_for
 
             execute = executor_for(live.config)

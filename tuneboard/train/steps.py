@@ -67,7 +67,7 @@ def make_optimizer(model: Any, cfg: TrainConfig, device: Any) -> Any:
 
 # A run takes at least this many optimizer steps when the batch may be chosen for it (``auto_batch_size``):
 # 1,000 rows x 1 epoch at the presets' batch 32 is 32 steps, too few for the new classification head to
-# settle (0.871 accuracy, below the TF-IDF baseline's 0.883; bench/RESULTS.md, issue 18).
+# settle (0.871 accuracy, below the TF-IDF baseline's 0.883; bench/RESULTS.md).
 MIN_RUN_STEPS = 50
 SMALLEST_AUTO_BATCH = 8
 
