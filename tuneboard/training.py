@@ -21,7 +21,7 @@ from .device import free_memory
 from .errors import DiskFull, RunError, TuneboardError, unexpected_reason
 from .files import disk_full, is_disk_full
 from .i18n import Said, t
-from .liveness import Heartbeat
+from .liveness import Heartbeat, end_if_orphaned
 from .protocol import (
     BASELINE_MODEL,
     EARLY_PREFIX,
@@ -134,6 +134,7 @@ def _what_failed(e: BaseException, run: RunDir) -> tuple[str, TuneboardError | N
         return str(full), full, False
     lost = distributed.lost_process(e)  # another rank died: one plain line, not a library's message
     if lost is not None:
+        end_if_orphaned()  # it died with the server that started us both: interrupted, not failed
         return str(lost), lost, False
     return unexpected_reason(e), None, not isinstance(e, Exception)  # Ctrl-C, exit: `train --resume` can go on
 
