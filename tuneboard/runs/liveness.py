@@ -172,6 +172,15 @@ def end_with_parent(every: float = 1.0) -> bool:
     return True
 
 
+def end_if_orphaned() -> None:
+    """End this process now, as ``end_with_parent``'s watcher would, when the process it must not outlive has
+    ended: a rank that sees its peer vanish because their server was killed must not record the run as failed
+    before its own watcher fires (up to a second later); killed, it leaves the run interrupted, resumable."""
+    parent = Worker.from_text(os.environ.get(PARENT_ENV))
+    if parent is not None and parent.gone():
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 class Heartbeat:
     """A daemon thread that beats for one run until ``stop()``; ``on_beat`` runs after each beat (the
     queue uses it to record the beat in its database and to pick up a Stop asked from another process)."""

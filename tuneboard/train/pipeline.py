@@ -32,7 +32,7 @@ from tuneboard.protocol import (
     scalars,
 )
 from tuneboard.runs.folder import RunDir, create_run, runs_root
-from tuneboard.runs.liveness import Heartbeat
+from tuneboard.runs.liveness import Heartbeat, end_if_orphaned
 from tuneboard.runs.results import run_metrics, save_results
 from tuneboard.train import distributed
 from tuneboard.train.baseline_thread import BaselineJob, baseline_failed
@@ -134,6 +134,7 @@ def _what_failed(e: BaseException, run: RunDir) -> tuple[str, TuneboardError | N
         return str(full), full, False
     lost = distributed.lost_process(e)  # another rank died: one plain line, not a library's message
     if lost is not None:
+        end_if_orphaned()  # it died with the server that started us both: interrupted, not failed
         return str(lost), lost, False
     return unexpected_reason(e), None, not isinstance(e, Exception)  # Ctrl-C, exit: `train --resume` can go on
 
