@@ -184,3 +184,11 @@ def test_the_command_line_trains_on_names_and_renames_a_runs_classes_by_code(tmp
     assert Predictor.load(run).labels == ["negative", "happy"]
     assert main(["classes", run, "7=seven"]) == 2 and "'7' is not a label" in capsys.readouterr().err
     assert main(["classes", run, "happy"]) == 2 and "is not CODE=NAME" in capsys.readouterr().err
+
+
+def test_the_report_reads_the_class_names_and_what_they_mean(tmp_path):
+    from tuneboard.evaluate.report import build_report
+
+    run = execute(TrainConfig(data=str(coded_csv(tmp_path / "train.csv")), model="tfidf", classes=NAMES)).run
+    page = build_report(run)
+    assert "Unhappy customers" in page and "negative" in page and "positive" in page

@@ -26,7 +26,8 @@ SHOWN_SLICES = 15
 def sections(run: RunDir, metrics: dict[str, Any], decision: Decision, frame: pd.DataFrame | None,
              table: pd.DataFrame | None, examples: int) -> str:
     """Every detail section, in reading order."""
-    return "".join([f"<p class=\"divider\">{_e(t('report.details'))}</p>", _compare(metrics), _per_class(metrics),
+    return "".join([f"<p class=\"divider\">{_e(t('report.details'))}</p>", _compare(metrics),
+                    _per_class(metrics, _descriptions(run)),
                     _calibration(metrics), _examples(run, metrics, frame, examples), _slices(table),
                     _trained(run, metrics), _next(run, metrics, decision)])
 
@@ -51,13 +52,24 @@ def _compare(metrics: dict[str, Any]) -> str:
     return _section("report.how_good", _note(note), figs.compare_bars(metrics, keys))
 
 
-def _per_class(metrics: dict[str, Any]) -> str:
+def _descriptions(run: RunDir) -> dict[str, str]:
+    """What each named class means, as the person described it on Data (class name -> description)."""
+    try:
+        return {c.name: c.description for c in run.config().classes if c.description}
+    except Exception:  # noqa: BLE001 -- a torn config: the table still lists the classes
+        return {}
+
+
+def _per_class(metrics: dict[str, Any], described: dict[str, str] | None = None) -> str:
     per = metrics.get("per_class")
     if not per:
         return ""
+    described = described or {}
     heads = (t("report.class"), t("report.col_recall"), t("report.col_precision"), "F1", t("report.col_rows"))
     head = "<tr>" + "".join(f"<th>{_e(h)}</th>" for h in heads) + "</tr>"
-    rows = "".join(f"<tr><td>{_e(n)}</td><td class=\"num\">{figs.bar(r['recall'], figs.AMBER)}{r['recall']:.0%}</td>"
+    meaning = {n: f"<div class=\"muted small\">{_e(text)}</div>" for n, text in described.items()}
+    rows = "".join(f"<tr><td>{_e(n)}{meaning.get(n, '')}</td>"
+                   f"<td class=\"num\">{figs.bar(r['recall'], figs.AMBER)}{r['recall']:.0%}</td>"
                    f"<td class=\"num\">{r['precision']:.0%}</td><td class=\"num\">{r['f1']:.0%}</td>"
                    f"<td class=\"num\">{r['support']}</td></tr>" for n, r in per.items())
     matrix = metrics.get("confusion_matrix") or {}
