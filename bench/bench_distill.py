@@ -1,7 +1,7 @@
 """Distillation benchmark: a fine-tuned 6-layer MiniLM teacher vs its 3-layer distilled student.
 
 For each data set: fine-tune the bundled all-MiniLM-L6-v2 (the teacher, preset ``fast`` by default),
-distil its first 3 layers with ``tuneboard.train.distill`` (T=2, alpha=0.5, twice the teacher's epochs, the same
+distil its first 3 layers with ``tuneboard.train.distillation`` (T=2, alpha=0.5, twice the teacher's epochs, the same
 split), then measure both on this machine's CPU with ``distill.compare``: macro-F1 and accuracy on the
 shared validation split, one-text p50 latency, rows/s, size; with ``--int8`` also the student's int8
 ONNX export (the chain). Prints the ratios and writes ``bench/results-distill.json``.

@@ -32,7 +32,7 @@ def main() -> None:
     import pandas as pd
     import torch
 
-    from tuneboard.predict.explain import METHODS, deletion_faithfulness, explain
+    from tuneboard.predict.explanations import METHODS, deletion_faithfulness, explain
     from tuneboard.predict.inference import Predictor
 
     predictor = Predictor.load(args.run_dir, device="cpu")

@@ -55,7 +55,9 @@ def build_tiny_model(folder: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(build_tiny_model(tmp_path_factory.mktemp("tiny-bert")))
+    # alone in its folder: the app's tests make that folder the models folder, which must list nothing else
+    # (another test's temp folder can hold models of its own)
+    return str(build_tiny_model(tmp_path_factory.mktemp("models") / "tiny-bert0"))
 
 
 @pytest.fixture(autouse=True)

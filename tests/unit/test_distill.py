@@ -13,7 +13,7 @@ from tuneboard.evaluate.evaluation import evaluate_file
 from tuneboard.predict.inference import Predictor
 from tuneboard.runs.folder import open_run
 from tuneboard.train import pipeline as training
-from tuneboard.train.distill import DistillSettings, compare, distill, plan
+from tuneboard.train.distillation import DistillSettings, compare, distill, plan
 from tuneboard.train.student import build_student, distillation_loss
 
 

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import sentiment_rows
 from tuneboard.config import TrainConfig
 from tuneboard.errors import ConfigError
-from tuneboard.predict.explain import METHODS, deletion_faithfulness, explain, highlight_html, without, word_units
+from tuneboard.predict.explanations import METHODS, deletion_faithfulness, explain, highlight_html, without, word_units
 from tuneboard.predict.inference import Predictor
 from tuneboard.train.pipeline import execute
 
@@ -69,7 +69,7 @@ def test_explaining_a_chosen_label_and_the_errors_a_user_can_hit(tiny_run, tmp_p
 
 
 def test_highlighted_html_escapes_the_text():
-    from tuneboard.predict.explain import Explanation, Word
+    from tuneboard.predict.explanations import Explanation, Word
 
     text = "<script>alert(1)</script> refund"
     e = Explanation(text, "billing", 0.9, "ig", [Word("<script>alert(1)</script>", 0, 25, -0.2),

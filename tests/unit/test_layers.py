@@ -89,5 +89,8 @@ def test_each_front_door_names_what_it_lends_and_lends_it():
     for room in tuneboard.ROOMS:
         door = importlib.import_module(f"tuneboard.{room}")
         assert door.__doc__ and door.__doc__.strip(), room
+        modules = {p.stem for p in (ENGINE / room).glob("*.py")} | {p.name for p in (ENGINE / room).iterdir()}
         for name in getattr(door, "__all__", ()):
+            # a name that is also a module's would turn into that module once the module is imported
+            assert name not in modules, f"tuneboard.{room}.{name} is a name and a module"
             assert getattr(door, name) is not None, f"tuneboard.{room}.{name}"

@@ -383,7 +383,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _print_explanations(predictor: Any, texts: list[str], as_json: bool) -> int:
-    from tuneboard.predict.explain import explain
+    from tuneboard.predict.explanations import explain
 
     for e in explain(predictor, texts):
         if as_json:

@@ -218,7 +218,7 @@ def add_distill_parser(sub: Any) -> None:
 
 
 def cmd_distill(args: argparse.Namespace) -> int:
-    from tuneboard.train.distill import DistillSettings, distill
+    from tuneboard.train.distillation import DistillSettings, distill
 
     settings = DistillSettings(layers=args.layers, student=args.student, temperature=args.temperature,
                                alpha=args.alpha, epochs=args.epochs, unlabeled=args.unlabeled)

@@ -6,10 +6,9 @@ the folder costs nothing). Modules: ``checks``, ``cjk``, ``classrecords``, ``hea
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tuneboard.doors import lend
 
-_WHERE = {
+__getattr__, __all__ = lend(__name__, {
     "CJK": "cjk",
     "COVERAGE_SAMPLE": "model_choice",
     "Finding": "health",
@@ -42,15 +41,8 @@ _WHERE = {
     "slice_rows": "slices",
     "slice_table": "slices",
     "text_pairs": "targets",
-    "tokens_hold": "health",
+    "tokens_hold": "tokens",
     "value_name": "slices",
     "with_data_columns": "slices",
     "word_spans": "cjk",
-}
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from tuneboard.data.health import UNK_WARN_SHARE, unknown_share
+from tuneboard.data.tokens import UNK_WARN_SHARE, unknown_share
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
 from tuneboard.protocol import BASELINE_MODEL

@@ -6,10 +6,9 @@ the folder costs nothing). Modules: ``coaching``, ``compare``, ``corrections``, 
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tuneboard.doors import lend
 
-_WHERE = {
+__getattr__, __all__ = lend(__name__, {
     "BASELINE_TIPS": "coaching",
     "DRAWN": "report_figures",
     "coach": "coaching",
@@ -24,11 +23,4 @@ _WHERE = {
     "set_threshold": "evaluation",
     "suspects_in_run_data": "mislabels",
     "write_report": "report",
-}
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+})

@@ -95,7 +95,7 @@ def _calibration(metrics: dict[str, Any]) -> str:
 def _examples(run: RunDir, metrics: dict[str, Any], frame: pd.DataFrame | None, count: int) -> str:
     if frame is None or "correct" not in frame or count <= 0 or metrics.get("task") == "regression":
         return ""
-    from tuneboard.predict.explain import explain, highlight_html
+    from tuneboard.predict.explanations import explain, highlight_html
     from tuneboard.predict.inference import Predictor
 
     ranked = frame.sort_values("confidence", ascending=False)

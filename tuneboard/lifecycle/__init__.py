@@ -5,18 +5,10 @@ the folder costs nothing). Modules: ``classes``, ``purge``.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tuneboard.doors import lend
 
-_WHERE = {
+__getattr__, __all__ = lend(__name__, {
     "delete_for_good": "purge",
     "rename_classes": "classes",
     "run_classes": "classes",
-}
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+})

@@ -5,10 +5,9 @@ the folder costs nothing). Modules: ``catalog``, ``device``, ``hf``, ``importing
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tuneboard.doors import lend
 
-_WHERE = {
+__getattr__, __all__ = lend(__name__, {
     "DEFAULT_MODEL": "catalog",
     "ModelSource": "catalog",
     "amp_dtype": "device",
@@ -33,11 +32,4 @@ _WHERE = {
     "quiet_transformers": "catalog",
     "resolve_model": "catalog",
     "warm": "hf",
-}
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+})

@@ -1,15 +1,14 @@
 """A trained model answering: metrics, batching, the TF-IDF model, the predictor, explanations.
 
 The front door: other folders and the UI import these names from here (each is loaded when first used, so importing
-the folder costs nothing). Modules: ``baseline``, ``batching``, ``explain``, ``inference``, ``metrics``,
+the folder costs nothing). Modules: ``baseline``, ``batching``, ``explanations``, ``inference``, ``metrics``,
 ``token_cache``.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tuneboard.doors import lend
 
-_WHERE = {
+__getattr__, __all__ = lend(__name__, {
     "BASELINE_FILE": "baseline",
     "BaselineResult": "baseline",
     "CACHE_KEYS_FILE": "token_cache",
@@ -22,10 +21,10 @@ _WHERE = {
     "compute_metrics": "metrics",
     "encode": "batching",
     "encode_cached": "batching",
-    "explain": "explain",
+    "explain": "explanations",
     "fit_baseline": "baseline",
     "fit_on_split": "baseline",
-    "highlight_html": "explain",
+    "highlight_html": "explanations",
     "inference_batch_size": "inference",
     "is_baseline_folder": "baseline",
     "is_better": "metrics",
@@ -37,11 +36,4 @@ _WHERE = {
     "threshold_table": "metrics",
     "to_scores": "inference",
     "token_cache_dir": "token_cache",
-}
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+})

@@ -5,10 +5,9 @@ the folder costs nothing). Modules: ``folder``, ``liveness``, ``quotas``, ``resu
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tuneboard.doors import lend
 
-_WHERE = {
+__getattr__, __all__ = lend(__name__, {
     "Heartbeat": "liveness",
     "METRICS_FILE": "results",
     "PREDICTIONS_FILE": "results",
@@ -32,11 +31,4 @@ _WHERE = {
     "runs_root": "folder",
     "save_results": "results",
     "stale_s": "liveness",
-}
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+})

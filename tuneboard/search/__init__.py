@@ -5,10 +5,9 @@ the folder costs nothing). Modules: ``records``, ``study``.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tuneboard.doors import lend
 
-_WHERE = {
+__getattr__, __all__ = lend(__name__, {
     "Budget": "study",
     "StudyRecord": "records",
     "best_runs": "records",
@@ -17,11 +16,4 @@ _WHERE = {
     "resume_search": "study",
     "run_search": "study",
     "start_search": "study",
-}
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+})

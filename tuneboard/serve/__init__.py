@@ -6,10 +6,9 @@ the folder costs nothing). Modules: ``api``, ``deploy``, ``export``, ``guard``, 
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tuneboard.doors import lend
 
-_WHERE = {
+__getattr__, __all__ = lend(__name__, {
     "EXPORTABLE": "export",
     "OnnxPredictor": "onnx",
     "Retention": "monitor",
@@ -27,11 +26,4 @@ _WHERE = {
     "rename_labels": "monitor",
     "serve": "api",
     "validation_rows": "onnx",
-}
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+})

@@ -5,10 +5,9 @@ the folder costs nothing). Modules: ``access``, ``prefs``, ``server``.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tuneboard.doors import lend
 
-_WHERE = {
+__getattr__, __all__ = lend(__name__, {
     "LOCAL": "access",
     "LOCAL_ID": "access",
     "User": "access",
@@ -19,11 +18,4 @@ _WHERE = {
     "require": "access",
     "run_owner": "access",
     "save_prefs": "prefs",
-}
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+})
