@@ -89,13 +89,14 @@ def test_kill_the_server_mid_run_restart_it_on_the_same_port_and_resume_at_once(
 
         page.goto(f"/train?run={run_id}")
         ui.wait_idle(page)
-        expect(page.get_by_text("This run's data: my_tickets.csv")).to_be_visible()  # its own file, not the demo
+        # its own file, not the demo (.first: while a rerun draws, the panel it replaces can still be on the page)
+        expect(page.get_by_text("This run's data: my_tickets.csv").first).to_be_visible()
         resume = ui.key(page, "train_resume").get_by_role("button")
         expect(resume).to_be_visible()
         resumed_after = time.monotonic() - killed_at
         resume.click()
         expect(page.get_by_text("Training finished")).to_be_visible(timeout=RUN_TIMEOUT)
-        expect(page.get_by_text("This run's data: my_tickets.csv")).to_be_visible()
+        expect(page.get_by_text("This run's data: my_tickets.csv").first).to_be_visible()
         ui.expect_no_traceback(page)
         assert json.loads((run / "status.json").read_text())["status"] == "completed"
         starts = [e for e in map(json.loads, (run / "history.jsonl").read_text().splitlines()) if e["type"] == "start"]
