@@ -26,10 +26,13 @@ ROOMS: dict[str, tuple[str, ...]] = {
     "data": ("model",),  # data checks measure how a model's tokenizer reads the texts
     "predict": ("model", "data"),
     "runs": ("team", "data", "predict"),
-    "serve": ("team", "model", "predict", "runs"),
+    "labeling": ("team", "model", "data", "predict", "runs"),  # labels people (and models, an LLM) give a table
+    "registry": ("team", "runs"),  # named models: which run is in production, which is the candidate
+    "serve": ("team", "model", "predict", "runs", "registry"),  # registry: serving follows a model's name
     "train": ("team", "model", "data", "predict", "runs", "serve"),  # serve: distillation measures int8 ONNX
     "evaluate": ("team", "model", "data", "predict", "runs", "serve"),
     "search": ("team", "data", "predict", "runs", "train"),
-    "lifecycle": ("team", "model", "data", "predict", "runs", "serve", "train", "evaluate"),
-    "cli": ("team", "model", "data", "predict", "runs", "serve", "train", "evaluate", "search", "lifecycle"),
+    "lifecycle": ("team", "model", "data", "predict", "runs", "labeling", "registry", "serve", "train", "evaluate"),
+    "cli": ("team", "model", "data", "predict", "runs", "labeling", "registry", "serve", "train", "evaluate", "search",
+            "lifecycle"),
 }
