@@ -49,9 +49,9 @@ def comparison(student_path: str, key: str) -> None:
         st.success(measured["summary"], icon=":material/compress:")
 
 
-if config.extra.get("teacher_run"):  # a student: how it compares with its teacher
+if config.distill:  # a student: how it compares with its teacher
     st.subheader(t("distill.is_student"))
-    st.text(t("distill.teacher", run=config.extra["teacher_run"]))
+    st.text(t("distill.teacher", run=config.distill.teacher_run))
     if run.status().get("status") in HAS_MODEL:
         comparison(str(run.path), "self")
     else:

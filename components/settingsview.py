@@ -18,7 +18,7 @@ TASKS = ("single_label", "multi_label", "regression")
 
 def label(name: str) -> str:
     """What setting ``name`` is called on screen."""
-    return SETTINGS[name].shown_label if name in SETTINGS else t(f"settingsview.{name}")
+    return SETTINGS[name].label if name in SETTINGS else t(f"settingsview.{name}")
 
 
 def value(name: str, raw: Any) -> str:
@@ -38,8 +38,8 @@ def value(name: str, raw: Any) -> str:
     if isinstance(raw, list):
         return ", ".join(map(str, raw))
     if name in SETTINGS and SETTINGS[name].choices and raw in SETTINGS[name].choices:
-        key = f"setting.{name}.{raw}"
-        return t(key) if t(key) != key else t(f"settingsview.choice.{raw}")
+        text = SETTINGS[name].choice_text(raw)
+        return text if text != raw else t(f"settingsview.choice.{raw}")
     if name in SETTINGS and SETTINGS[name].fmt:
         return SETTINGS[name].fmt % raw
     return str(raw)

@@ -9,19 +9,16 @@ from tuneboard.config import DEFAULT_PRESET, PRESETS, TrainConfig
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
 from tuneboard.protocol import BASELINE_MODEL
-from tuneboard.settings import SETTINGS, widget_args
+from tuneboard.settings import SETTINGS, Setting, form_groups, widget_args
 
 from . import auth, cache, state
 from .state import Dataset, sticky
 from .widgets import error_text, fmt_count
 
 OTHER = "__other__"
-ADVANCED = ("epochs", "learning_rate", "batch_size", "max_length", "freeze_embeddings")
-# early stopping and regularisation, imbalanced classes, LoRA (one row each in the settings table).
-SMART = ("eval_every", "early_stopping_patience", "early_stopping_min_delta", "weight_decay", "hidden_dropout",
-         "attention_dropout", "class_weighting", "lora", "lora_rank", "lora_alpha", "lora_dropout")
-# Widget key of each setting on the form; ``model_source`` and ``preset`` are stable keys tests and users rely on.
-FORM = (*ADVANCED, "seed", "precision", "auto_batch_size", "mlflow", *SMART)
+# Widget key of each setting on the form (every row of the settings table with a ``group``); ``model_source`` and
+# ``preset`` are stable keys tests and users rely on.
+FORM = tuple(s.name for _, settings in form_groups() for s in settings)
 KEYS = {name: f"train_{name}" for name in FORM} | {"preset": "preset"}
 MODEL_PICK, MODEL_SOURCE = "train_model_pick", "model_source"
 DELIBERATE = "_model_deliberate"  # session key: the data the person chose the model for themselves
@@ -140,45 +137,33 @@ def training_settings() -> dict[str, Any]:
                       **{**sticky("preset", SETTINGS["preset"].default), "on_change": _apply_preset, "args": ()})
     default = {name: SETTINGS[name].default for name in KEYS} | PRESETS[preset]
     with st.expander(t("train.advanced")):
-        a, b, c = st.columns(3)
-        places = {"epochs": a, "learning_rate": b, "batch_size": c, "max_length": a, "seed": b}
-        for name, column in places.items():
-            column.number_input(**shown_args(name), **sticky(KEYS[name], default[name]))
-        a.selectbox(**shown_args("precision"), **sticky(KEYS["precision"], SETTINGS["precision"].default))
-        # Check boxes on rows of their own: in a third of the form their labels were cut ("Freeze word emb…").
-        freeze = KEYS["freeze_embeddings"]
-        st.checkbox(**shown_args("freeze_embeddings"), **sticky(freeze, default["freeze_embeddings"]))
-        for name in ("auto_batch_size", "mlflow"):
-            st.checkbox(**shown_args(name), **sticky(KEYS[name], SETTINGS[name].default))
-        smart_settings(default)
+        for group, settings in form_groups():
+            st.markdown(f"**{t(f'setting.group.{group}')}**")
+            draw_group(settings, default)
     return current_settings()
 
 
-def smart_settings(default: dict[str, Any]) -> None:
-    """Early stopping, regularisation, class weighting and LoRA inputs (limits and help: the settings table)."""
-    def draw(column: Any, name: str) -> None:
-        s, args = SETTINGS[name], {**shown_args(name), **sticky(KEYS[name], default[name])}
-        widget = (column.checkbox if s.kind is bool else column.text_input if s.or_steps
-                  else column.selectbox if s.choices else column.number_input)
-        widget(**args)
-
-    st.markdown(f"**{t('train.early_stopping')}**")
-    a, b, c = st.columns(3)
-    for name, column in zip(SMART[:6], (a, b, c, a, b, c), strict=True):
-        draw(column, name)
-    st.markdown(f"**{t('train.imbalance_lora')}**")
-    a, b, c = st.columns(3)
-    for name, column in zip(SMART[6:], (a, b, c, a, b), strict=True):
-        draw(column, name)
+def draw_group(settings: list[Setting], default: dict[str, Any]) -> None:
+    """One group's inputs in their order: other inputs three to a row, each check box on a row of its own
+    (in a third of the form their labels were cut: "Freeze word emb…")."""
+    row: list[Setting] = []
+    for s in [*settings, None]:
+        if s is not None and s.kind is not bool:
+            row.append(s)
+            continue
+        for start in range(0, len(row), 3):
+            for column, shown in zip(st.columns(3), row[start:start + 3], strict=False):
+                draw(column, shown, default)
+        row = []
+        if s is not None:
+            draw(st, s, default)
 
 
-def shown_args(name: str) -> dict[str, Any]:
-    """``widget_args(name)`` with the label, help and choices in the page's language (keys setting.<name>,
-    setting.<name>.help and setting.<name>.<choice>: one for each setting on the form, in the app catalog)."""
-    args = widget_args(name) | {"label": t(f"setting.{name}"), "help": t(f"setting.{name}.help")}
-    if "options" in args:
-        args["format_func"] = lambda choice: t(f"setting.{name}.{choice}")
-    return args
+def draw(where: Any, s: Setting, default: dict[str, Any]) -> None:
+    """The input of setting ``s`` (limits, words and choices: the settings table and its catalog keys)."""
+    widget = (where.checkbox if s.kind is bool else where.text_input if s.or_steps
+              else where.selectbox if s.choices else where.number_input)
+    widget(**widget_args(s.name), **sticky(KEYS[s.name], default[s.name]))
 
 
 def current_settings() -> dict[str, Any]:

@@ -1,8 +1,14 @@
 """``TrainConfig``: the one contract between the UI, the CLI and the engine.
 
 It is frozen, validates itself on creation, and is saved as ``config.json`` in every run folder.
-Settings left as ``None`` are filled from the chosen preset, so the saved config always shows the
-values a run really used.
+Its tunable fields are made from the settings table (tuneboard/settings.py): one field per row, with the row's
+type and default, so a default is written once. Settings left as ``None`` are filled from the chosen preset,
+so the saved config always shows the values a run really used.
+
+Which trainer trains the run is ``trainer`` (one of ``TRAINERS``); a trainer's own recipe is a typed section
+(``distill``); a search trial names its study in ``search``. ``extra`` is free for what no code decides on.
+Run folders written before these sections kept them in ``extra`` (``{"teacher_run": id, "distill": {...}}``,
+``{"study": id, "trial": n}``): ``from_dict`` moves them into the sections, so old runs open and train alike.
 """
 from __future__ import annotations
 
@@ -21,12 +27,69 @@ from tuneboard.settings import DEFAULT_PRESET, PRESETS, SETTINGS, check
 # Presets and every setting's limits live in the settings table; re-exported here for the callers of the config.
 TASKS = SETTINGS["task"].choices
 DEVICES = SETTINGS["device"].choices
-__all__ = ["DEFAULT_PRESET", "DEVICES", "PRESETS", "TASKS", "TrainConfig"]
+# The kinds of trainer a run can have. A new kind: its name here, its class in tuneboard/train/pipeline.py
+# (``TRAINER_CLASSES``; a test keeps the two equal) and, when it has a recipe, a typed section below.
+TRAINERS = ("finetune", "distill")
+__all__ = ["DEFAULT_PRESET", "DEVICES", "PRESETS", "TASKS", "TRAINERS", "DistillSpec", "SearchSpec", "TrainConfig"]
 
 
 @dataclass(frozen=True)
+class DistillSpec:
+    """A student's recipe (tuneboard/train/distillation.py): its teacher run, and how it learns from it.
+
+    ``layers`` of the teacher (or a ``student`` model folder), the ``temperature``, the share ``alpha`` of the
+    soft-label loss, the ``epochs`` asked for and an optional file of ``unlabeled`` rows."""
+
+    teacher_run: str
+    teacher_path: str = ""
+    teacher_layers: int | None = None
+    layers: int | None = None
+    student: str | None = None
+    temperature: float = 2.0
+    alpha: float = 0.5
+    epochs: int | None = None
+    unlabeled: str | None = None
+
+    @classmethod
+    def of(cls, value: DistillSpec | dict[str, Any] | None) -> DistillSpec | None:
+        """The section from its saved dict (keys a later version added are left out)."""
+        if value is None or isinstance(value, DistillSpec):
+            return value
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in dict(value).items() if k in known})
+
+
+@dataclass(frozen=True)
+class SearchSpec:
+    """The search a trial run belongs to (tuneboard/search): its study and its trial number."""
+
+    study: str
+    trial: int
+
+    @classmethod
+    def of(cls, value: SearchSpec | dict[str, Any] | None) -> SearchSpec | None:
+        if value is None or isinstance(value, SearchSpec):
+            return value
+        return cls(study=str(value["study"]), trial=int(value["trial"]))
+
+
+def _with_settings(cls: type) -> type:
+    """``cls`` as a frozen dataclass with one more field per row of the settings table, typed and defaulted by
+    the row (``None``: from the preset), after the fields written in the class."""
+    own = dict(cls.__dict__.get("__annotations__", {}))
+    for name, s in SETTINGS.items():
+        own[name] = s.kind.__name__ + (" | None" if s.default is None else "")
+        setattr(cls, name, s.default)
+    cls.__annotations__ = own
+    return dataclass(frozen=True)(cls)
+
+
+@_with_settings
 class TrainConfig:
-    """Everything a run needs. Build it from the Train page, the CLI, or ``from_dict``."""
+    """Everything a run needs. Build it from the Train page, the CLI, or ``from_dict``.
+
+    Besides the fields below, every setting of tuneboard/settings.py is a field (``epochs``, ``learning_rate``...).
+    """
 
     data: str
     text_column: str | None = None
@@ -34,38 +97,16 @@ class TrainConfig:
     label_column: str | None = None
     label_columns: tuple[str, ...] = ()  # several 0/1 columns = one multi-label target
     label_delimiter: str = "|"
-    task: str = SETTINGS["task"].default
     model: str = "default"
-    preset: str = SETTINGS["preset"].default
-    epochs: int | None = None
-    learning_rate: float | None = None
-    batch_size: int | None = None
-    max_length: int | None = None
-    freeze_embeddings: bool | None = None
-    warmup_ratio: float | None = None
-    weight_decay: float = SETTINGS["weight_decay"].default
-    eval_every: str | None = None  # "epoch" or a step count ("50"); from the preset
-    early_stopping_patience: int | None = None  # evaluations without improvement before stopping; 0 = off
-    early_stopping_min_delta: float = SETTINGS["early_stopping_min_delta"].default
-    hidden_dropout: float = SETTINGS["hidden_dropout"].default
-    attention_dropout: float = SETTINGS["attention_dropout"].default
-    class_weighting: str = SETTINGS["class_weighting"].default
-    lora: bool = SETTINGS["lora"].default
-    lora_rank: int = SETTINGS["lora_rank"].default
-    lora_alpha: int = SETTINGS["lora_alpha"].default
-    lora_dropout: float = SETTINGS["lora_dropout"].default
-    auto_batch_size: bool = SETTINGS["auto_batch_size"].default  # GPU: the largest that fits; small runs: >= 50 steps
-    seed: int = SETTINGS["seed"].default
-    val_size: float = SETTINGS["val_size"].default
     validation: str | None = None
     encoding: str | None = None
     sheet: str | None = None
-    device: str = SETTINGS["device"].default
-    precision: str = SETTINGS["precision"].default  # auto: bf16 where the chip does it natively (device.amp_dtype)
     output_dir: str | None = None
     run_name: str | None = None
-    mlflow: bool = SETTINGS["mlflow"].default  # also log to MLflow (tracking.py); TensorBoard is always written
     classes: tuple[ClassName, ...] = ()  # names (and descriptions) of label codes: the run trains on the names
+    trainer: str = "finetune"  # which trainer trains the run (TRAINERS)
+    distill: DistillSpec | None = None  # a student's recipe (trainer "distill")
+    search: SearchSpec | None = None  # the study of a search trial
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -75,6 +116,11 @@ class TrainConfig:
                 object.__setattr__(self, key, value)
         object.__setattr__(self, "label_columns", tuple(self.label_columns or ()))
         object.__setattr__(self, "classes", check_classes(self.classes))
+        object.__setattr__(self, "distill", DistillSpec.of(self.distill))
+        object.__setattr__(self, "search", SearchSpec.of(self.search))
+        if self.trainer not in TRAINERS:
+            raise ConfigError(t("engine.err.config.trainer", trainer=self.trainer, kinds=", ".join(TRAINERS)))
+        _check(self.trainer != "distill" or self.distill is not None, "engine.err.config.no_recipe")
         _check(bool(str(self.data).strip()), "engine.err.config.no_data")
         _check(bool(str(self.model).strip()), "engine.err.config.no_model")
         for name in SETTINGS:  # limits and messages come from the settings table (tuneboard/settings.py)
@@ -104,6 +150,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], strict: bool = True) -> "TrainConfig":
+        data = _migrated(data)
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown and strict:
@@ -119,6 +166,24 @@ class TrainConfig:
     @classmethod
     def load(cls, path: str | Path) -> "TrainConfig":
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")), strict=False)
+
+
+def _migrated(data: dict[str, Any]) -> dict[str, Any]:
+    """A saved config with the sections that older versions kept in ``extra`` moved into their fields: a
+    distillation's ``teacher_run`` and recipe (its trainer was chosen by the recipe being there) and a search
+    trial's ``study`` and ``trial``."""
+    extra = dict(data.get("extra") or {})
+    if not ({"teacher_run", "distill", "study", "trial"} & set(extra)):
+        return data
+    data = {**data}
+    if "teacher_run" in extra or "distill" in extra:
+        recipe, teacher = extra.pop("distill", None), extra.pop("teacher_run", None)
+        data["distill"] = {**(recipe or {}), "teacher_run": teacher}
+        data["trainer"] = "distill" if recipe else "finetune"
+    if "study" in extra and "trial" in extra:
+        data["search"] = {"study": extra.pop("study"), "trial": extra.pop("trial")}
+    data["extra"] = extra
+    return data
 
 
 def _check(ok: bool, key: str) -> None:

@@ -1,8 +1,12 @@
-"""The settings table: every tunable field's type, default, limits, step, help and CLI flag, written once.
+"""The settings table: every tunable field of ``TrainConfig`` as one row, written once.
 
-It drives three things that must agree (as H2O LLM Studio keeps ``_possible_values`` beside its config):
-``TrainConfig`` validation (``check``), the Train page's inputs (``widget_args``) and the CLI's ``train``
-arguments (``cli_args``). A limit changed here changes all three.
+A row holds the setting's type, default, limits, step, place on the Train form (``group`` and ``order``), search
+range and CLI flag; its words live only in the catalogs, under keys made from its name: ``setting.<name>.label``,
+``setting.<name>.help`` and ``setting.<name>.<choice>`` (tuneboard/locales/<language>/settings.json).
+It drives what must agree (as H2O LLM Studio keeps ``_possible_values`` beside its config): ``TrainConfig``'s
+fields and validation (tuneboard/config.py makes one field per row; ``check``), the Train page's inputs
+(``widget_args``, drawn group by group), the CLI's ``train`` arguments (``cli_args``) and the search space
+(tuneboard/search). A new setting is a row here, its two catalog entries, and the code that uses it.
 
 Limits, and why:
 - learning rate 1e-6..1e-2: fine-tuning a pretrained encoder diverges above 1e-2; below 1e-6 nothing moves.
@@ -20,7 +24,7 @@ from __future__ import annotations
 import argparse
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from tuneboard.errors import ConfigError
 from tuneboard.i18n import t
@@ -51,18 +55,38 @@ PRESETS: dict[str, dict[str, Any]] = {
 DEFAULT_PRESET = "balanced"
 
 
+# The Train form's groups of advanced settings, top to bottom (header keys setting.group.<group>).
+GROUPS = ("basics", "early_stopping", "imbalance_lora")
+
+
+@dataclass(frozen=True)
+class SearchRange:
+    """Where a search tries a setting: ``log`` (log-uniform floats), ``int`` (whole numbers) or ``choice``.
+
+    ``draw`` is the setting's place in each trial's draws: the seeded sampler hands out its random numbers in
+    that order, so keeping it keeps a seeded search's trials. ``when``: searched only when that boolean
+    setting is on in the base run (the LoRA rank of a LoRA run)."""
+
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[Any, ...] = ()
+    draw: int = 0
+    when: str | None = None
+
+
 @dataclass(frozen=True)
 class Setting:
-    """One field of ``TrainConfig``: what it holds, its range and how the UI and the CLI show it.
+    """One field of ``TrainConfig``: what it holds, its range and how the UI, the CLI and a search use it.
 
     ``default`` None means "from the preset". ``below_high`` makes ``high`` an open bound (warm-up < 1).
-    ``flag`` is the CLI option (None: not on the command line); ``fmt`` the UI's number format.
+    ``flag`` is the CLI option (None: not on the command line); ``fmt`` the UI's number format; ``group`` and
+    ``order`` its place on the Train form (None: not on the form); ``search`` its range in a search.
+    ``label`` and ``help`` come from the catalogs, in the current language.
     """
 
     name: str
     kind: type
-    label: str
-    help: str
     default: Any = None
     low: float | None = None
     high: float | None = None
@@ -73,27 +97,41 @@ class Setting:
     flag: str | None = None
     fmt: str | None = None
     or_steps: bool = False  # a choice, or else a whole number of steps >= 1 (``eval_every``: "epoch" or 50)
+    group: str | None = None
+    order: int = 0
+    search: SearchRange | None = None
+
+    @property
+    def label(self) -> str:
+        """What the setting is called, in the current language."""
+        return t(f"setting.{self.name}.label")
+
+    @property
+    def help(self) -> str:
+        """One or two sentences on what the setting does, in the current language."""
+        return t(f"setting.{self.name}.help")
+
+    def choice_text(self, choice: Any) -> str:
+        """A choice in words (``setting.<name>.<choice>``), or the choice itself when the catalog has none."""
+        key = f"setting.{self.name}.{choice}"
+        text = t(key)
+        return str(choice) if text == key else text
 
     def problem(self, value: Any) -> str | None:
         """None when ``value`` is allowed, else the one-line message saying what to use instead."""
         if self.or_steps and value not in self.choices:
             if steps_of(value) is not None:
                 return None
-            return t("engine.err.setting.not_steps", label=self.shown_label, value=repr(value), choice=self.choices[0])
+            return t("engine.err.setting.not_steps", label=self.label, value=repr(value), choice=self.choices[0])
         if self.choices:
             if value in self.choices:
                 return None
-            return t("engine.err.setting.unknown", label=self.shown_label.lower(), value=value,
+            return t("engine.err.setting.unknown", label=self.label.lower(), value=value,
                      choices=", ".join(self.choices))
         if self.kind is bool:
-            return None if isinstance(value, bool) else t("engine.err.setting.not_bool", label=self.shown_label,
+            return None if isinstance(value, bool) else t("engine.err.setting.not_bool", label=self.label,
                                                           value=repr(value))
         return self._range_problem(value)
-
-    @property
-    def shown_label(self) -> str:
-        """``label`` in the current language (catalog keys engine.setting.<name>, one per row of SETTINGS)."""
-        return t(f"engine.setting.{self.name}")
 
     def _range_problem(self, value: Any) -> str | None:
         whole = self.kind is int
@@ -105,7 +143,7 @@ class Setting:
         what = t("engine.setting.whole_number") if whole else t("engine.setting.number")
         top = t("engine.setting.below" if self.below_high else "engine.setting.to", high=_num(self.high))
         example = t("engine.setting.example", value=_num(self.example)) if self.example is not None else ""
-        return t("engine.err.setting.out_of_range", label=self.shown_label, value=repr(value), what=what,
+        return t("engine.err.setting.out_of_range", label=self.label, value=repr(value), what=what,
                  low=_num(self.low), top=top, example=example)
 
 
@@ -127,75 +165,55 @@ def _num(x: Any) -> str:
 
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
-    Setting("task", str, "Task", "what to predict: one label, several tags, or a number (auto: detected)",
-            default="auto", choices=("auto", "single_label", "multi_label", "regression"), flag="--task"),
-    Setting("preset", str, "Preset", "speed/accuracy trade-off that fills the settings left unset",
-            default=DEFAULT_PRESET, choices=tuple(PRESETS), flag="--preset"),
-    Setting("epochs", int, "Epochs",
-            "Passes over the training rows. More can help small tables; the best epoch is kept.",
-            low=1, high=100, step=1, flag="--epochs"),
-    Setting("learning_rate", float, "Learning rate",
-            "Step size of the optimizer. Too high and training diverges; the presets use 1e-4 or 2e-4.",
-            low=1e-6, high=1e-2, step=1e-5, example=5e-5, flag="--learning-rate", fmt="%.0e"),
-    Setting("batch_size", int, "Batch size", "Rows per step. On a GPU it is raised automatically while it fits.",
-            low=1, high=4096, step=8, flag="--batch-size"),
-    Setting("max_length", int, "Max length (tokens)",
-            "Longer texts are cut. 128 tokens is about 90 English words, or about 110 Chinese characters with a "
-            "BERT-style vocabulary; the Data page measures it on your texts.",
-            low=8, high=8192, step=32, flag="--max-length"),
-    Setting("freeze_embeddings", bool, "Freeze word embeddings", "Faster, and usually as accurate on short texts."),
-    Setting("auto_batch_size", bool, "Auto batch size",
-            "Let Tuneboard adjust the batch size: on a GPU, the largest that fits; on a small run, a smaller one so "
-            "that training takes at least 50 steps. Off: exactly the batch size set.",
-            default=True, flag="--auto-batch-size"),
-    Setting("warmup_ratio", float, "Warm-up ratio", "share of the steps over which the learning rate ramps up",
-            low=0.0, high=1.0, below_high=True, example=0.06),
-    Setting("seed", int, "Seed", "Same seed, same split, same result.",
-            default=42, low=0, high=2**32 - 1, step=1, flag="--seed"),
-    Setting("val_size", float, "Validation size", "share of rows held out for validation",
-            default=0.2, low=0.01, high=0.5, step=0.05, example=0.2, flag="--val-size"),
-    Setting("device", str, "Device", "where to train (auto: a GPU when there is one)",
-            default="auto", choices=("auto", "cpu", "cuda"), flag="--device"),
-    Setting("precision", str, "Precision",
-            "Number format of the training steps. 'auto': bfloat16 where the chip computes it natively (recent "
-            "GPUs; CPUs with AVX512-BF16 or AMX), about twice as fast at the same accuracy; full precision "
-            "elsewhere. On the CPU, evaluations and predictions always use full precision. 'fp32': full "
-            "precision always. 'bf16': bfloat16 even where it is emulated (slow).",
-            default="auto", choices=("auto", "fp32", "bf16"), flag="--precision"),
-    Setting("mlflow", bool, "Log to MLflow",
-            "Also log settings, curves and the model to MLflow (MLFLOW_TRACKING_URI, else models/mlflow.db).",
-            default=False, flag="--mlflow"),
-    Setting("eval_every", str, "Evaluate every",
-            "When to score the validation rows: 'epoch', or a number of steps (e.g. 50) for finer early stopping.",
-            choices=("epoch",), or_steps=True, flag="--eval-every"),
-    Setting("early_stopping_patience", int, "Early-stopping patience",
-            "Stop when the validation score has not improved for this many evaluations (0: never stop early). "
-            "The best checkpoint is kept either way.", low=0, high=100, step=1, flag="--early-stopping-patience"),
-    Setting("early_stopping_min_delta", float, "Minimum improvement",
-            "A validation score must beat the best by more than this to count as an improvement.",
-            default=0.001, low=0.0, high=0.5, step=0.001, example=0.001, flag="--early-stopping-min-delta",
-            fmt="%.3f"),
-    Setting("weight_decay", float, "Weight decay", "AdamW weight decay: pulls weights towards zero (0.01 is usual).",
-            default=0.01, low=0.0, high=1.0, step=0.01, example=0.01, flag="--weight-decay"),
-    Setting("hidden_dropout", float, "Dropout",
-            "Share of hidden activations dropped while training (0.1 is what most encoders were trained with).",
-            default=0.1, low=0.0, high=0.9, step=0.05, example=0.1, flag="--dropout"),
-    Setting("attention_dropout", float, "Attention dropout", "Share of attention weights dropped while training.",
-            default=0.1, low=0.0, high=0.9, step=0.05, example=0.1, flag="--attention-dropout"),
-    Setting("class_weighting", str, "Class weighting",
-            "For imbalanced classes: 'weighted' loss, 'sampling' (balanced batches), 'none', or 'auto' "
-            "(a weighted loss when the largest class is 3x the smallest or more).",
-            default="auto", choices=("auto", "none", "weighted", "sampling"), flag="--class-weighting"),
-    Setting("lora", bool, "LoRA (memory-light)",
-            "Train small low-rank adapters on the attention layers instead of every weight; the run saves the "
-            "adapter and a merged model.", default=False, flag="--lora"),
-    Setting("lora_rank", int, "LoRA rank", "Size of the adapters: 8 is usual; higher learns more, costs more.",
-            default=8, low=1, high=256, step=4, flag="--lora-rank"),
-    Setting("lora_alpha", int, "LoRA alpha", "Scale of the adapters' update (usually twice the rank).",
-            default=16, low=1, high=1024, step=8, flag="--lora-alpha"),
-    Setting("lora_dropout", float, "LoRA dropout", "Dropout on the adapters' input.",
-            default=0.1, low=0.0, high=0.5, step=0.05, example=0.1, flag="--lora-dropout"),
+    Setting("task", str, default="auto", choices=("auto", "single_label", "multi_label", "regression"), flag="--task"),
+    Setting("preset", str, default=DEFAULT_PRESET, choices=tuple(PRESETS), flag="--preset"),
+    Setting("epochs", int, low=1, high=100, step=1, flag="--epochs", group="basics", order=1,
+            search=SearchRange("int", 2, 6, draw=1)),
+    Setting("learning_rate", float, low=1e-6, high=1e-2, step=1e-5, example=5e-5, flag="--learning-rate", fmt="%.0e",
+            group="basics", order=2, search=SearchRange("log", 1e-5, 5e-4, draw=0)),
+    Setting("batch_size", int, low=1, high=4096, step=8, flag="--batch-size", group="basics", order=3,
+            search=SearchRange("choice", choices=(16, 32), draw=2)),
+    Setting("max_length", int, low=8, high=8192, step=32, flag="--max-length", group="basics", order=4,
+            search=SearchRange("choice", choices=(64, 128), draw=3)),
+    Setting("freeze_embeddings", bool, group="basics", order=7,
+            search=SearchRange("choice", choices=(True, False), draw=4)),
+    Setting("auto_batch_size", bool, default=True, flag="--auto-batch-size", group="basics", order=8),
+    Setting("warmup_ratio", float, low=0.0, high=1.0, below_high=True, example=0.06),
+    Setting("seed", int, default=42, low=0, high=2**32 - 1, step=1, flag="--seed", group="basics", order=5),
+    Setting("val_size", float, default=0.2, low=0.01, high=0.5, step=0.05, example=0.2, flag="--val-size"),
+    Setting("device", str, default="auto", choices=("auto", "cpu", "cuda"), flag="--device"),
+    Setting("precision", str, default="auto", choices=("auto", "fp32", "bf16"), flag="--precision",
+            group="basics", order=6),
+    Setting("mlflow", bool, default=False, flag="--mlflow", group="basics", order=9),
+    # early stopping and regularisation
+    Setting("eval_every", str, choices=("epoch",), or_steps=True, flag="--eval-every", group="early_stopping",
+            order=1),
+    Setting("early_stopping_patience", int, low=0, high=100, step=1, flag="--early-stopping-patience",
+            group="early_stopping", order=2),
+    Setting("early_stopping_min_delta", float, default=0.001, low=0.0, high=0.5, step=0.001, example=0.001,
+            flag="--early-stopping-min-delta", fmt="%.3f", group="early_stopping", order=3),
+    Setting("weight_decay", float, default=0.01, low=0.0, high=1.0, step=0.01, example=0.01, flag="--weight-decay",
+            group="early_stopping", order=4),
+    Setting("hidden_dropout", float, default=0.1, low=0.0, high=0.9, step=0.05, example=0.1, flag="--dropout",
+            group="early_stopping", order=5),
+    Setting("attention_dropout", float, default=0.1, low=0.0, high=0.9, step=0.05, example=0.1,
+            flag="--attention-dropout", group="early_stopping", order=6),
+    # imbalanced classes and LoRA
+    Setting("class_weighting", str, default="auto", choices=("auto", "none", "weighted", "sampling"),
+            flag="--class-weighting", group="imbalance_lora", order=1),
+    Setting("lora", bool, default=False, flag="--lora", group="imbalance_lora", order=2),
+    Setting("lora_rank", int, default=8, low=1, high=256, step=4, flag="--lora-rank", group="imbalance_lora",
+            order=3, search=SearchRange("choice", choices=(4, 8, 16), draw=5, when="lora")),
+    Setting("lora_alpha", int, default=16, low=1, high=1024, step=8, flag="--lora-alpha", group="imbalance_lora",
+            order=4),
+    Setting("lora_dropout", float, default=0.1, low=0.0, high=0.5, step=0.05, example=0.1, flag="--lora-dropout",
+            group="imbalance_lora", order=5),
 )}
+
+
+def form_groups() -> list[tuple[str, list[Setting]]]:
+    """The Train form's groups in ``GROUPS`` order, each with its settings in their ``order``."""
+    return [(g, sorted((s for s in SETTINGS.values() if s.group == g), key=lambda s: s.order)) for g in GROUPS]
 
 
 def check(name: str, value: Any) -> None:
@@ -230,12 +248,13 @@ def cli_args(name: str) -> tuple[str, dict[str, Any]]:
 
 def widget_args(name: str) -> dict[str, Any]:
     """Keyword arguments for the Train page's ``st.number_input`` / ``st.checkbox`` / ``st.selectbox`` /
-    ``st.text_input`` (``or_steps``) of setting ``name``."""
+    ``st.text_input`` (``or_steps``) of setting ``name``, its words in the current language."""
     s = SETTINGS[name]
     if s.kind is bool or s.or_steps:  # a checkbox; a text box for "epoch" or a step count
         return {"label": s.label, "help": s.help}
     if s.choices:
-        return {"label": s.label, "options": list(s.choices), "help": s.help}
+        words: Callable[[Any], str] = s.choice_text
+        return {"label": s.label, "options": list(s.choices), "format_func": words, "help": s.help}
     args: dict[str, Any] = {"label": s.label, "min_value": s.kind(s.low), "max_value": s.kind(s.high),
                             "step": s.kind(s.step), "help": s.help}
     if s.fmt:

@@ -26,7 +26,7 @@ def test_a_finished_run_is_made_smaller_and_compared_with_its_student(tiny_model
     student_id = at.session_state["distill_student"]
     assert registry().wait(student_id, timeout=120) == "completed"
     student = open_run(teacher.path.parent / student_id)
-    assert student.config().extra["teacher_run"] == teacher.run_id
+    assert student.config().distill.teacher_run == teacher.run_id
     assert student.metrics()["distilled_from"] == teacher.run_id
 
     at = open_page(nav.DISTILL, student_id)

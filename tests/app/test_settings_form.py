@@ -35,3 +35,16 @@ def test_choosing_a_preset_fills_the_advanced_inputs_with_its_values():
     for name in ("epochs", "learning_rate", "batch_size", "max_length"):
         assert at.number_input(key=f"train_{name}").value == PRESETS["best"][name]
     assert at.checkbox(key="train_freeze_embeddings").value is PRESETS["best"]["freeze_embeddings"]
+
+
+def test_the_advanced_settings_show_every_group_with_each_of_its_settings():
+    from tuneboard.i18n import t
+    from tuneboard.settings import GROUPS, form_groups
+
+    at = train_page()
+    shown = {m.value for m in at.markdown}
+    assert {f"**{t(f'setting.group.{g}')}**" for g in GROUPS} <= shown
+    keys = {w.key for kind in ("number_input", "checkbox", "selectbox", "text_input") for w in getattr(at, kind)}
+    on_form = [s.name for _, settings in form_groups() for s in settings]
+    assert len(on_form) == len({s.name for s in SETTINGS.values() if s.group}) >= 20
+    assert {f"train_{name}" for name in on_form} <= keys

@@ -40,3 +40,43 @@ def test_from_dict_rejects_unknown_keys_unless_lenient():
     with pytest.raises(ConfigError, match="Unknown setting"):
         TrainConfig.from_dict({"data": "x.csv", "epocs": 3})
     assert TrainConfig.from_dict({"data": "x.csv", "epocs": 3}, strict=False).data == "x.csv"
+
+
+OLD_STUDENT = {"data": "x.csv", "model": "/runs/teacher/model", "epochs": 6,
+               "extra": {"teacher_run": "teacher-1", "note": "kept", "distill": {
+                   "layers": 2, "student": None, "temperature": 3.0, "alpha": 0.7, "epochs": None,
+                   "unlabeled": None, "teacher_path": "/runs/teacher", "teacher_layers": 6}}}
+
+
+def test_an_old_students_config_json_loads_into_the_typed_distill_section(tmp_path):
+    import json
+
+    from tuneboard.config import DistillSpec
+
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(OLD_STUDENT), encoding="utf-8")
+    cfg = TrainConfig.load(path)
+    assert cfg.trainer == "distill" and cfg.extra == {"note": "kept"}
+    assert cfg.distill == DistillSpec(teacher_run="teacher-1", teacher_path="/runs/teacher", teacher_layers=6,
+                                      layers=2, temperature=3.0, alpha=0.7)
+    cfg.save(path)  # saved again: the new shape, read back the same
+    assert TrainConfig.load(path) == cfg and json.loads(path.read_text())["distill"]["layers"] == 2
+
+
+def test_an_old_search_trials_config_loads_into_the_search_section_and_trains_as_before():
+    from tuneboard.config import SearchSpec
+
+    cfg = TrainConfig.from_dict({"data": "x.csv", "extra": {"study": "s-1", "trial": 3}})
+    assert cfg.search == SearchSpec(study="s-1", trial=3) and cfg.extra == {} and cfg.trainer == "finetune"
+    assert TrainConfig.from_dict({"data": "x.csv", "extra": {"distill": {}, "teacher_run": "t"}}).trainer == "finetune"
+
+
+def test_the_trainer_is_named_and_each_kind_has_a_class():
+    from tuneboard.config import TRAINERS
+    from tuneboard.train.pipeline import TRAINER_CLASSES
+
+    assert set(TRAINER_CLASSES) == set(TRAINERS)
+    with pytest.raises(ConfigError, match="Unknown trainer 'fewshot'"):
+        TrainConfig(data="x.csv", trainer="fewshot")
+    with pytest.raises(ConfigError, match="needs its recipe"):
+        TrainConfig(data="x.csv", trainer="distill")

@@ -49,8 +49,8 @@ def test_distillation_makes_a_normal_run_linked_to_its_teacher(teacher, sentimen
     run = result.run
     assert run.path.parent == teacher.path.parent
     cfg = run.config()
-    assert cfg.extra["teacher_run"] == teacher.run_id
-    assert cfg.extra["distill"]["layers"] == 1 and cfg.extra["distill"]["temperature"] == 2.0
+    assert cfg.trainer == "distill" and cfg.distill.teacher_run == teacher.run_id
+    assert cfg.distill.layers == 1 and cfg.distill.temperature == 2.0
     m = json.loads((run.path / "metrics.json").read_text())
     assert m["distilled_from"] == teacher.run_id
     assert m["n_val"] == teacher.metrics()["n_val"]  # the teacher's split, row for row
@@ -186,7 +186,7 @@ def test_any_local_model_folder_can_be_the_student(teacher, tmp_path):
     folder = build_tiny_model(tmp_path / "other-student")
     result = distill(teacher.path, DistillSettings(student=str(folder), epochs=4))
     cfg = result.run.config()
-    assert cfg.model == str(folder) and cfg.extra["distill"]["layers"] is None
+    assert cfg.model == str(folder) and cfg.distill.layers is None
     assert result.metrics["distilled_from"] == teacher.run_id
     assert result.metrics["accuracy"] >= 0.8  # a fresh head learnt the task from teacher and labels
     with pytest.raises(ModelLoadError, match="does not exist"):

@@ -58,7 +58,7 @@ def test_search_prunes_the_bad_trial_and_marks_the_best_run(sentiment_csv, tiny_
     assert record.best_value == open_run(best.run_id).metrics()["macro_f1"] > 0.6
     for t in record.trials:  # every trial is a normal run that names its study
         cfg = open_run(t.run_id).config()
-        assert cfg.extra == {"study": record.study_id, "trial": t.number}
+        assert (cfg.search.study, cfg.search.trial, cfg.extra) == (record.study_id, t.number, {})
         assert cfg.learning_rate == t.params["learning_rate"] and cfg.epochs == t.params["epochs"]
 
     saved = load_study(record.study_id)  # study.json says the same

@@ -107,3 +107,47 @@ def test_widget_arguments_carry_the_table_limits():
         args, s = widget_args(name), SETTINGS[name]
         assert (args["min_value"], args["max_value"], args["step"]) == (s.low, s.high, s.step)
         assert isinstance(args["max_value"], s.kind) and args["help"] == s.help
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_setting_has_its_label_and_help_in_the_catalog_of_each_language(lang):
+    from tuneboard.i18n import catalog
+
+    words = catalog(lang)
+    missing = [key for name in SETTINGS for key in (f"setting.{name}.label", f"setting.{name}.help")
+               if not words.get(key)]
+    assert not missing
+    groups = {s.group for s in SETTINGS.values() if s.group}
+    assert all(words.get(f"setting.group.{g}") for g in groups)
+
+
+def test_no_english_label_or_help_is_written_in_the_settings_table():
+    from pathlib import Path
+
+    from tuneboard import settings
+    from tuneboard.i18n import catalog
+
+    source, words = Path(settings.__file__).read_text(encoding="utf-8"), catalog("en")
+    written = [name for name in SETTINGS for key in (f"setting.{name}.label", f"setting.{name}.help")
+               if f'"{words[key]}"' in source or f'"{words[key][:30]}' in source]
+    assert not written
+
+
+def test_train_config_takes_every_default_from_its_row():
+    import dataclasses
+
+    fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    assert set(SETTINGS) <= set(fields)
+    for name, s in SETTINGS.items():
+        assert fields[name].default == s.default, name
+    assert TrainConfig(data="x.csv").weight_decay == SETTINGS["weight_decay"].default
+
+
+def test_the_search_space_comes_from_the_rows_in_its_draw_order():
+    from tuneboard.search.study import search_space
+
+    names = [p.name for p in search_space(TrainConfig(data="x.csv"))]
+    assert names == ["learning_rate", "epochs", "batch_size", "max_length", "freeze_embeddings"]
+    lora = search_space(TrainConfig(data="x.csv", lora=True))
+    assert lora[-1].name == "lora_rank" and lora[-1].choices == (4, 8, 16)
+    assert lora[0].kind == "log" and (lora[0].low, lora[0].high) == (1e-5, 5e-4)

@@ -9,7 +9,7 @@ from tuneboard.errors import RunError
 from tuneboard.i18n import t
 from tuneboard.runs.folder import open_run
 
-CONFIG_IGNORED = {"output_dir", "extra"}
+CONFIG_IGNORED = {"output_dir", "extra", "trainer", "distill", "search"}
 
 
 def compare_runs(paths: list[str | Path]) -> dict[str, Any]:

@@ -4,7 +4,7 @@
     models/optuna.db                       Optuna's own storage of every study (what the sampler and pruner read)
 
 Each trial is a normal run folder under ``models/runs`` whose ``config.json`` names its study and trial
-(``extra = {"study": ..., "trial": ...}``), so the Runs, Compare and Evaluate pages work on it as on any run.
+(``search = SearchSpec(study, trial)``), so the Runs, Compare and Evaluate pages work on it as on any run.
 
 Whether a study still runs is told by a heartbeat in its folder, as for runs (liveness.py), not by the PID in
 ``study.json``: in a container the server is PID 1 before and after a restart, so a dead study's PID is alive.

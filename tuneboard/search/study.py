@@ -1,7 +1,7 @@
 """Hyperparameter search with Optuna: a study of normal runs, bad ones pruned from their first evaluations.
 
 Each trial is an ordinary run (``training.execute`` with a ``TrainConfig``) whose config names its study
-(``extra``), so every page and command works on it. Optuna keeps the study in its RDB storage (one SQLite
+(``search``), so every page and command works on it. Optuna keeps the study in its RDB storage (one SQLite
 file, ``studies.storage_url``), so a search survives a restart and can be resumed; ``study.json``
 (``studies.py``) is what people and pages read.
 
@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from tuneboard.config import TrainConfig
+from tuneboard.config import SearchSpec, TrainConfig
 from tuneboard.data.checks import check_config
 from tuneboard.errors import ConfigError, TuneboardError
 from tuneboard.i18n import t
@@ -72,22 +72,13 @@ class Param:
         return isinstance(value, (int, float)) and self.low <= value <= self.high
 
 
-# What matters most when fine-tuning an encoder on a small table, in ranges that train on a CPU in minutes.
-SPACE: tuple[Param, ...] = (
-    Param("learning_rate", "log", 1e-5, 5e-4),
-    Param("epochs", "int", 2, 6),
-    Param("batch_size", "choice", choices=(16, 32)),
-    Param("max_length", "choice", choices=(64, 128)),
-    Param("freeze_embeddings", "choice", choices=(True, False)),
-)
-LORA_RANK = Param("lora_rank", "choice", choices=(4, 8, 16))
-
-
 def search_space(base: TrainConfig) -> tuple[Param, ...]:
-    """``SPACE``, plus the LoRA rank when this version trains LoRA and the base run uses it."""
-    if "lora_rank" in SETTINGS and getattr(base, "lora", False):
-        return (*SPACE, LORA_RANK)
-    return SPACE
+    """The settings whose row has a search range (what matters most when fine-tuning an encoder on a small table,
+    in ranges that train on a CPU in minutes), in their draw order; a range ``when`` a setting is on only when the
+    base run has it on (the LoRA rank of a LoRA run)."""
+    searched = [s for s in SETTINGS.values() if s.search and (s.search.when is None or getattr(base, s.search.when))]
+    rows = sorted(searched, key=lambda s: s.search.draw)
+    return tuple(Param(s.name, s.search.kind, s.search.low, s.search.high, s.search.choices) for s in rows)
 
 
 @dataclass(frozen=True)
@@ -183,7 +174,7 @@ class Search:
         trial = self.study.ask()
         params = {p.name: p.suggest(trial) for p in self.space}
         config = self.base.replace(**params, run_name=f"search-{self.record.study_id[-4:]}-trial{trial.number}",
-                                   extra={**self.base.extra, "study": self.record.study_id, "trial": trial.number})
+                                   search=SearchSpec(study=self.record.study_id, trial=trial.number))
         entry = TrialRecord(number=trial.number, run_id=None, status=TrialStatus.RUNNING, params=params)
         self.record.trials.append(entry)
         watch = PruneWatch(trial, self.record.metric)

@@ -12,8 +12,8 @@ that only the teacher labels. The teacher's logits are computed once before trai
 This module plans a distillation and compares teacher and student; the training side is student.py.
 
 The student is a normal run: its ``config.json`` is the teacher's with ``model`` set to the teacher's
-model folder (or the student folder) and ``extra = {"teacher_run": id, "distill": {...}}``, which is
-what makes ``training.execute`` train it with ``student.DistillTrainer``; ``metrics.json`` carries
+model folder (or the student folder), ``trainer = "distill"`` and its recipe in ``distill`` (a ``DistillSpec``), which
+is what makes ``training.execute`` train it with ``student.DistillTrainer``; ``metrics.json`` carries
 ``distilled_from``. Evaluate, Predict, export and serve read it like any other run.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from tuneboard.config import TrainConfig
+from tuneboard.config import DistillSpec, TrainConfig
 from tuneboard.data.prepare import PreparedData, prepare_data
 from tuneboard.data.targets import encode_targets
 from tuneboard.errors import ConfigError, DataError, RunError
@@ -85,11 +85,11 @@ def plan(teacher_path: str | Path, settings: DistillSettings) -> tuple[TrainConf
     else:
         resolve_model(settings.student)  # a missing folder fails here, before any run folder is made
     who = f"student-{layers}-layers" if layers else f"student-{Path(str(settings.student)).name}"
-    recipe = {**asdict(settings), "layers": layers, "teacher_path": str(teacher.path), "teacher_layers": total}
+    recipe = DistillSpec(**{**asdict(settings), "layers": layers}, teacher_run=teacher.run_id,
+                         teacher_path=str(teacher.path), teacher_layers=total)
     student = cfg.replace(model=settings.student or str(teacher.model_dir),
                           epochs=settings.epochs or student_epochs(cfg), output_dir=str(teacher.path.parent),
-                          run_name=f"{Path(str(cfg.data)).stem}-{who}",
-                          extra={**_own_extra(cfg), "teacher_run": teacher.run_id, "distill": recipe})
+                          run_name=f"{Path(str(cfg.data)).stem}-{who}", trainer="distill", distill=recipe)
     data = prepare_data(student)
     if metrics.get("labels") and list(metrics["labels"]) != list(data.labels):
         raise DataError(t("engine.err.distill.classes_changed", run_id=teacher.run_id,
@@ -129,11 +129,6 @@ def teacher_layers(teacher: RunDir) -> int:
     return int(layers)
 
 
-def _own_extra(cfg: TrainConfig) -> dict[str, Any]:
-    """The teacher's extra settings minus its own distillation record (a student of a student)."""
-    return {k: v for k, v in cfg.extra.items() if k not in ("teacher_run", "distill")}
-
-
 def students_of(teacher_path: str | Path) -> list[RunDir]:
     """Runs distilled from this teacher (beside it, newest first)."""
     from tuneboard.runs.folder import list_runs
@@ -142,7 +137,8 @@ def students_of(teacher_path: str | Path) -> list[RunDir]:
     found = []
     for run in list_runs(teacher.path.parent if teacher.path.parent.is_dir() else runs_root()):
         try:
-            if run.config().extra.get("teacher_run") == teacher.run_id:
+            recipe = run.config().distill
+            if recipe is not None and recipe.teacher_run == teacher.run_id:
                 found.append(run)
         except Exception:  # noqa: BLE001 -- a half-written folder is not a student
             continue
@@ -167,13 +163,14 @@ def compare(student_path: str | Path, single: int = 30, rounds: int = 2, int8: b
     from tuneboard.serve.onnx import OnnxPredictor, ensure_onnx, validation_rows
 
     student = open_run(student_path)
-    recipe = student.config().extra.get("distill")
-    if not recipe:
+    config = student.config()
+    recipe = config.distill
+    if config.trainer != "distill" or recipe is None:
         raise RunError(t("engine.err.distill.no_teacher", run_id=student.run_id))
     try:
-        teacher = open_run(recipe["teacher_path"])
+        teacher = open_run(recipe.teacher_path)
     except RunError:  # the runs folder moved: look the teacher up by id
-        teacher = open_run(student.config().extra["teacher_run"])
+        teacher = open_run(recipe.teacher_run)
     frame = validation_rows(student, limit=10**9)
     texts = frame["text"].astype(str).tolist()
     pairs = frame["text_pair"].astype(str).tolist() if "text_pair" in frame.columns else None

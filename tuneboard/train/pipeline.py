@@ -171,13 +171,20 @@ def _train(config: TrainConfig, data: PreparedData, run: RunDir, emit: Emit,
         job.join()  # a failed run does not leave the thread writing into its folder
 
 
-def make_trainer(config: TrainConfig, data: PreparedData, emit: Emit, stop: threading.Event) -> Trainer:
-    """The run's trainer: a distillation's when its config names a teacher (``extra["distill"]``, student.py)."""
-    if config.extra.get("distill"):
-        from tuneboard.train.student import DistillTrainer
+# The class of each kind of trainer (``TrainConfig.trainer``, one of config.TRAINERS), as "module:Class" so a kind's
+# heavier module loads only when a run uses it. A new kind: one line here and its name in config.TRAINERS.
+TRAINER_CLASSES = {
+    "finetune": "tuneboard.train.loop:Trainer",
+    "distill": "tuneboard.train.student:DistillTrainer",  # its recipe: config.distill
+}
 
-        return DistillTrainer(config, data, emit, stop)
-    return Trainer(config, data, emit, stop)
+
+def make_trainer(config: TrainConfig, data: PreparedData, emit: Emit, stop: threading.Event) -> Trainer:
+    """The run's trainer, of the kind its config names (``config.trainer``)."""
+    import importlib
+
+    module, name = TRAINER_CLASSES[config.trainer].split(":")
+    return getattr(importlib.import_module(module), name)(config, data, emit, stop)
 
 
 def _baseline(data: PreparedData, seed: int, run: RunDir, emit: Emit,

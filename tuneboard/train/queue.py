@@ -105,7 +105,7 @@ def check_browser_model(config: TrainConfig, user: User) -> None:
     teacher run, when ``user`` may see that run's texts (what the Distill page asks)."""
     from tuneboard.model.catalog import resolve_model
 
-    teacher_id = config.extra.get("teacher_run")
+    teacher_id = config.distill.teacher_run if config.distill else None
     if teacher_id:
         teacher = run_by_id(str(teacher_id))
         if Path(str(config.model)).resolve() == teacher.model_dir.resolve():

@@ -1,7 +1,7 @@
 """The student's side of a distillation (see distill.py): how it is built, what it learns from, its loss.
 
-``DistillTrainer`` is the ``Trainer`` that ``training.execute`` uses for a run whose config carries
-``extra["distill"]``: the teacher's logits, computed once before training, join the training targets,
+``DistillTrainer`` is the ``Trainer`` that ``training.execute`` uses for a run whose ``trainer`` is "distill" (its
+recipe: ``config.distill``): the teacher's logits, computed once before training, join the training targets,
 optionally with unlabeled rows that only the teacher labels, and ``distillation_loss`` mixes the
 teacher's soft labels with the true ones.
 """
@@ -70,8 +70,9 @@ class DistillTrainer(Trainer):
 
     def __init__(self, config: TrainConfig, data: PreparedData, emit: Any, stop: threading.Event) -> None:
         super().__init__(config, data, emit, stop)
-        self.recipe = dict(config.extra["distill"])
-        t, a = float(self.recipe["temperature"]), float(self.recipe["alpha"])
+        assert config.distill is not None  # TrainConfig refuses a "distill" trainer without its recipe
+        self.recipe = config.distill
+        t, a = float(self.recipe.temperature), float(self.recipe.alpha)
         self.loss_fn = lambda out, batch: distillation_loss(out.logits, batch["labels"], self.task, t, a)
 
     @property
@@ -83,15 +84,15 @@ class DistillTrainer(Trainer):
     def encode(self, cache: Path, used_by: Path | None = None) -> None:
         """Tokenize as usual, then add the unlabeled rows and pack the teacher's logits into the targets."""
         super().encode(cache, used_by)
-        if not self.recipe.get("student"):  # "model" is the folder's name; say what the student is
-            name = f"first {self.recipe['layers']} layers of {self.cfg.extra['teacher_run']}"
+        if not self.recipe.student:  # "model" is the folder's name; say what the student is
+            name = f"first {self.recipe.layers} layers of {self.recipe.teacher_run}"
             self.source = replace(self.source, name=name)
         cfg, data = self.cfg, self.data
         texts, pairs = data.train["text"].tolist(), text_pairs(data.train)
         hard = encode_targets(data.train, self.task, data.labels).reshape(len(texts), -1)
         has = np.ones(len(texts), dtype=np.float32)
-        if self.recipe.get("unlabeled"):
-            extra = unlabeled_rows(self.recipe["unlabeled"], cfg, data)
+        if self.recipe.unlabeled:
+            extra = unlabeled_rows(self.recipe.unlabeled, cfg, data)
             self.emit(Notice.of("engine.notice.distill_unlabeled", unlabeled=len(extra), labeled=len(texts)))
             more = encode_cached(self.tokenizer, extra["text"].tolist(), text_pairs(extra), cfg.max_length, None, cache,
                                  used_by)
@@ -99,20 +100,20 @@ class DistillTrainer(Trainer):
             texts, pairs = texts + extra["text"].tolist(), (pairs + extra["text_pair"].tolist()) if pairs else None
             hard = np.vstack([hard, np.zeros((len(extra), hard.shape[1]), dtype=hard.dtype)])
             has = np.concatenate([has, np.zeros(len(extra), dtype=np.float32)])
-        logits = teacher_logits(self.recipe["teacher_path"], texts, pairs, self.device, cache)
+        logits = teacher_logits(self.recipe.teacher_path, texts, pairs, self.device, cache)
         self.train_enc.targets = np.column_stack([has, hard.astype(np.float32), logits]).astype(np.float32)
 
     def _load_model(self) -> Any:
-        if self.recipe.get("student"):
+        if self.recipe.student:
             return super()._load_model()
-        model = build_student(Path(self.recipe["teacher_path"]) / "model", int(self.recipe["layers"]))
+        model = build_student(Path(self.recipe.teacher_path) / "model", int(self.recipe.layers))
         if self.cfg.freeze_embeddings:
             model.get_input_embeddings().weight.requires_grad_(False)
         return model.to(self.device)
 
     def throughput(self) -> dict[str, Any]:
         """The run's speed figures plus ``distilled_from`` (the ``RunMetrics`` fields a student adds)."""
-        return {**super().throughput(), "distilled_from": self.cfg.extra["teacher_run"]}
+        return {**super().throughput(), "distilled_from": self.recipe.teacher_run}
 
 
 def teacher_logits(teacher_path: str | Path, texts: list[str], pairs: list[str] | None, device: Any,

@@ -192,9 +192,9 @@ class MlflowTracker(_Tracker):
             where = None if os.environ.get("MLFLOW_TRACKING_URI") else (Path(uri[len("sqlite:///"):]).parent
                                                                        / "mlartifacts").as_uri()
             experiment = self.client.create_experiment(EXPERIMENT, artifact_location=where)
-        extra = self.config.extra or {}
+        search = self.config.search
         tags = {"tuneboard.run_id": self.run.run_id, "tuneboard.run_dir": str(self.run.path.resolve()),
-                **{f"tuneboard.{k}": str(v) for k, v in extra.items() if k in ("study", "trial")}}
+                **({"tuneboard.study": search.study, "tuneboard.trial": str(search.trial)} if search else {})}
         created = self.client.create_run(experiment, run_name=self.run.run_id, tags=tags)
         self.run_id = created.info.run_id
         params = [Param(k, _param(v)) for k, v in self.config.to_dict().items() if v not in (None, (), [], {})]
