@@ -16,6 +16,8 @@ Limits, and why:
 - seed 0..2**32-1: the range NumPy and scikit-learn accept as a random state.
 - early-stopping patience 0..100 evaluations (0 = off); minimum improvement 0..0.5 of the metric.
 - dropout 0..0.9: 1.0 would zero every activation. Weight decay 0..1 (AdamW's decoupled decay; 0.01 is usual).
+- label smoothing 0..0.5: 0.1 is the usual value (Szegedy et al. 2016); past 0.5 the right class's target is no
+  longer the largest one when there are two classes.
 - precision: auto / fp32 / bf16 (device.amp_dtype; measured in; bench/RESULTS.md).
 - LoRA rank 1..256 and alpha 1..1024: beyond rank 256 an adapter is no longer light; dropout 0..0.5.
 """
@@ -198,6 +200,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             group="early_stopping", order=5),
     Setting("attention_dropout", float, default=0.1, low=0.0, high=0.9, step=0.05, example=0.1,
             flag="--attention-dropout", group="early_stopping", order=6),
+    Setting("label_smoothing", float, default=0.0, low=0.0, high=0.5, step=0.05, example=0.1,
+            flag="--label-smoothing", group="early_stopping", order=7),
     # imbalanced classes and LoRA
     Setting("class_weighting", str, default="auto", choices=("auto", "none", "weighted", "sampling"),
             flag="--class-weighting", group="imbalance_lora", order=1),

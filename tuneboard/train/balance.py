@@ -43,14 +43,15 @@ def class_weights(targets: np.ndarray, n_classes: int) -> np.ndarray:
     return weights
 
 
-def weighted_loss(weights: np.ndarray, device: Any) -> Callable[[Any, Any], Any]:
-    """Cross-entropy with per-class weights, for ``trainer.train_step``'s ``loss_fn``."""
+def weighted_loss(weights: np.ndarray | None, device: Any, smoothing: float = 0.0) -> Callable[[Any, Any], Any]:
+    """Cross-entropy with per-class weights (None: all alike) and label smoothing, for ``trainer.train_step``'s
+    ``loss_fn``."""
     import torch
 
-    w = torch.as_tensor(weights, dtype=torch.float32, device=device)
+    w = None if weights is None else torch.as_tensor(weights, dtype=torch.float32, device=device)
 
     def loss_fn(logits: Any, labels: Any) -> Any:
-        return torch.nn.functional.cross_entropy(logits.float(), labels, weight=w)
+        return torch.nn.functional.cross_entropy(logits.float(), labels, weight=w, label_smoothing=smoothing)
 
     return loss_fn
 

@@ -163,15 +163,17 @@ class Trainer:
             raise EarlyStopped()
 
     def _balance_classes(self) -> None:
-        """Apply ``class_weighting`` (a weighted loss or balanced batches) and note what was done."""
+        """Apply ``class_weighting`` (a weighted loss or balanced batches) and ``label_smoothing``; note what was
+        done."""
         if self.task != "single_label" or self.loss_fn is not None:  # a subclass's own loss (distillation) wins
             return
         targets, k = self.train_enc.targets, len(self.data.labels)
         ratio = balance.imbalance_ratio(targets, k)
         how = balance.resolve(self.cfg.class_weighting, self.task, ratio)
         self.extras.update(class_weighting=how, imbalance_ratio=round(ratio, 2))
-        if how == balance.WEIGHTED:
-            weighted = balance.weighted_loss(balance.class_weights(targets, k), self.device)
+        if how == balance.WEIGHTED or self.cfg.label_smoothing:  # the model's own loss has neither
+            weights = balance.class_weights(targets, k) if how == balance.WEIGHTED else None
+            weighted = balance.weighted_loss(weights, self.device, self.cfg.label_smoothing)
             self.loss_fn = lambda outputs, batch: weighted(outputs.logits, batch["labels"])
         if how != balance.NONE or ratio >= balance.AUTO_RATIO:
             self.emit(Notice.of(f"engine.notice.imbalance.{how}", ratio=f"{ratio:.1f}",
