@@ -116,6 +116,8 @@ class TrainConfig:
                 object.__setattr__(self, key, value)
         object.__setattr__(self, "label_columns", tuple(self.label_columns or ()))
         object.__setattr__(self, "classes", check_classes(self.classes))
+        for name, value in _legacy_sections(self).items():
+            object.__setattr__(self, name, value)
         object.__setattr__(self, "distill", DistillSpec.of(self.distill))
         object.__setattr__(self, "search", SearchSpec.of(self.search))
         if self.trainer not in TRAINERS:
@@ -150,7 +152,6 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], strict: bool = True) -> "TrainConfig":
-        data = _migrated(data)
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown and strict:
@@ -168,22 +169,20 @@ class TrainConfig:
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")), strict=False)
 
 
-def _migrated(data: dict[str, Any]) -> dict[str, Any]:
-    """A saved config with the sections that older versions kept in ``extra`` moved into their fields: a
-    distillation's ``teacher_run`` and recipe (its trainer was chosen by the recipe being there) and a search
-    trial's ``study`` and ``trial``."""
-    extra = dict(data.get("extra") or {})
-    if not ({"teacher_run", "distill", "study", "trial"} & set(extra)):
-        return data
-    data = {**data}
-    if "teacher_run" in extra or "distill" in extra:
+def _legacy_sections(cfg: TrainConfig) -> dict[str, Any]:
+    """Field changes that move what older versions kept in ``extra`` into its sections (a saved ``config.json``, or a
+    caller still passing ``extra``): a distillation's ``teacher_run`` and recipe (its trainer was chosen by the recipe
+    being there) and a search trial's ``study`` and ``trial``. Empty when there is nothing to move."""
+    extra = dict(cfg.extra or {})
+    changes: dict[str, Any] = {}
+    if cfg.distill is None and ("teacher_run" in extra or "distill" in extra):
         recipe, teacher = extra.pop("distill", None), extra.pop("teacher_run", None)
-        data["distill"] = {**(recipe or {}), "teacher_run": teacher}
-        data["trainer"] = "distill" if recipe else "finetune"
-    if "study" in extra and "trial" in extra:
-        data["search"] = {"study": extra.pop("study"), "trial": extra.pop("trial")}
-    data["extra"] = extra
-    return data
+        changes["distill"] = {**(recipe or {}), "teacher_run": teacher}
+        if recipe and cfg.trainer == "finetune":
+            changes["trainer"] = "distill"
+    if cfg.search is None and "study" in extra and "trial" in extra:
+        changes["search"] = {"study": extra.pop("study"), "trial": extra.pop("trial")}
+    return {**changes, "extra": extra} if changes else {}
 
 
 def _check(ok: bool, key: str) -> None:

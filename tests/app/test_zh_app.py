@@ -112,7 +112,7 @@ def test_every_dynamic_key_of_the_app_part_is_in_both_catalogs():
     keys |= {f"live.badge.{s}" for s in BADGES} | {f"search.trial.{s}" for s in TrialStatus}
     keys |= {f"train.preset.{p}" for p in PRESETS} | {f"train.preset.{p}.text" for p in PRESETS}
     for name in set(trainform.KEYS) - {"preset"}:
-        keys |= {f"setting.{name}", f"setting.{name}.help"}
+        keys |= {f"setting.{name}.label", f"setting.{name}.help"}
         if SETTINGS[name].choices and not SETTINGS[name].or_steps:
             keys |= {f"setting.{name}.{choice}" for choice in SETTINGS[name].choices}
     for lang in ("en", "zh"):
