@@ -75,7 +75,8 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_steps_and_scores(tiny_model,
         training.execute(quick(tiny_model, sentiment_csv))
     run = next(r for r in list_runs() if r.path != reference.run.path)
     assert has_checkpoint(run.path) and check_resumable(run)
-    assert max(steps_of(run.path)) == 20
+    # steps are logged at most every half second: a slow machine may also have logged one of 21..24
+    assert 20 <= max(steps_of(run.path)) < 25
     run.append_event({"type": "train", "step": 24, "epoch": 2.4, "loss": 9.0})  # logged after the checkpoint
 
     events = []
