@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from tuneboard.i18n import t
+from tuneboard.paths import RunFiles
 from tuneboard.protocol import BASELINE_MODEL
 
 from . import auth, charts, evalcharts
@@ -32,7 +33,7 @@ def coaching(history: list[dict[str, Any]], metrics: dict[str, Any], run_path: A
 
     from tuneboard.evaluate import BASELINE_TIPS, coach
 
-    predictions = Path(run_path or ".") / "predictions.parquet"
+    predictions = Path(run_path or ".") / RunFiles.PREDICTIONS
     reading = _reading(str(run_path), predictions.stat().st_mtime) if run_path and predictions.is_file() else None
     for tip in coach(history, metrics, reading):
         if tip["kind"] in BASELINE_TIPS:  # said once, beside the baseline tile (see ``headline``)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from tuneboard.i18n import t
+from tuneboard.paths import ModelFiles
 from tuneboard.runs.folder import open_run
 
 FORMAT_NAMES = {"torch": "PyTorch (safetensors)", "onnx": "ONNX fp32", "onnx-int8": "ONNX int8",
@@ -65,7 +66,7 @@ def compare_formats(run_path: str | Path, formats: tuple[str, ...] = ("torch", "
         else:
             folder = ensure_onnx(run.path, fmt)
             predictor = OnnxPredictor.load(folder)
-            size, parity = _size([folder / "model.onnx"]), read_parity(folder) or {}
+            size, parity = _size([folder / ModelFiles.ONNX]), read_parity(folder) or {}
         p50, rps = _timings(predictor, texts, pairs, single, batch_rows)
         quality = "accuracy" if "accuracy" in parity else "mae"
         rows.append({"format": fmt, "name": FORMAT_NAMES[fmt], "size_mb": size / 1e6, "p50_ms": p50,

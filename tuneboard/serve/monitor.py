@@ -238,9 +238,9 @@ def rename_labels(run_path: str | Path, mapping: dict[str, str]) -> int:
 
 def feedback_path(run_path: str | Path) -> Path:
     """Where labeled served texts of a run are collected: ``<runs root>/../feedback/<run id>.csv``."""
-    from tuneboard.paths import runs_root
+    from tuneboard.paths import workspace
 
-    return runs_root().parent / "feedback" / f"{Path(run_path).name}.csv"
+    return workspace().feedback / f"{Path(run_path).name}.csv"
 
 
 def add_feedback(run_path: str | Path, rows: Any, user: User = LOCAL) -> Path:

@@ -32,6 +32,7 @@ from tuneboard.data.targets import encode_targets
 from tuneboard.errors import ConfigError, DataError, RunError
 from tuneboard.i18n import t
 from tuneboard.model.catalog import load_model_config, resolve_model
+from tuneboard.paths import ModelFiles
 from tuneboard.predict.inference import Predictor
 from tuneboard.protocol import BASELINE_MODEL, HAS_MODEL
 from tuneboard.runs.folder import RunDir, open_run, runs_root
@@ -104,7 +105,7 @@ def check_teacher(teacher: RunDir) -> int:
     cfg, status = teacher.config(), teacher.status().get("status")
     if cfg.model == BASELINE_MODEL:
         raise ConfigError(t("engine.err.distill.tfidf"))
-    if status not in HAS_MODEL or not (teacher.model_dir / "config.json").is_file():
+    if status not in HAS_MODEL or not (teacher.model_dir / ModelFiles.CONFIG).is_file():
         raise RunError(t("engine.err.distill.no_model", run_id=teacher.run_id, status=status))
     task = (teacher.metrics() or {}).get("task") or cfg.task
     if task not in TASKS:
@@ -220,7 +221,7 @@ def _size(run: RunDir, fmt: str) -> dict[str, Any]:
     if fmt != "torch":
         from tuneboard.serve.onnx import onnx_folder
 
-        size = (onnx_folder(run, fmt) / "model.onnx").stat().st_size
+        size = (onnx_folder(run, fmt) / ModelFiles.ONNX).stat().st_size
     return {"parameters": card.parameters, "layers": card.layers, "size_mb": size / 1e6}
 
 
