@@ -8,7 +8,6 @@ from components.tables import edit_table
 from components.widgets import headline, run_picker, show_error
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
-from tuneboard.paths import RunFiles
 from tuneboard.runs import open_run
 from tuneboard.serve import monitor, traffic
 
@@ -38,10 +37,8 @@ if view.latency_rows < view.rows:
     st.caption(t("monitor.latency_sample", rows=f"{view.latency_rows:,}"))
 st.plotly_chart(servecharts.requests_figure(view.per_minute), config={"displaylogo": False})
 
-predictions = run.path / RunFiles.PREDICTIONS
-validation = pd.read_parquet(predictions) if predictions.is_file() else pd.DataFrame()
-labels = (run.metrics() or {}).get("labels") or []
-drift = monitor.drift_from_counts(view.rows, view.confidence_hist, view.label_counts, validation, labels)
+drift = monitor.served_drift(run, view)
+labels = drift["labels"]
 alert = {"significant": st.error, "moderate": st.warning, "stable": st.success}.get(drift["level"], st.info)
 alert(drift["message"], icon=":material/monitoring:")
 

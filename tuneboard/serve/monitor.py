@@ -315,6 +315,19 @@ def drift_from_counts(rows: int, served_conf: Any, served_labels: dict[str, int]
     return out
 
 
+def served_drift(run: Any, view: Any, min_rows: int = 30) -> dict[str, Any]:
+    """``drift_from_counts`` of a run's served traffic (``view``: a ``traffic.TrafficView``) against what the run
+    predicted on its validation set (its predictions file and labels); ``labels`` in the result names the classes."""
+    import pandas as pd
+
+    from tuneboard.paths import RunFiles
+
+    predictions = run.path / RunFiles.PREDICTIONS
+    validation = pd.read_parquet(predictions) if predictions.is_file() else pd.DataFrame()
+    labels = (run.metrics() or {}).get("labels") or []
+    return drift_from_counts(view.rows, view.confidence_hist, view.label_counts, validation, labels, min_rows)
+
+
 def _drift_words(p: float, js: float) -> tuple[str, str]:
     if p >= PSI_SIGNIFICANT or js >= 0.3:
         return "significant", t("monitor.drift_significant", psi=f"{p:.2f}", js=f"{js:.2f}")
