@@ -8,15 +8,13 @@ import streamlit as st
 
 from tuneboard.i18n import t
 from tuneboard.paths import RunFiles
-from tuneboard.protocol import BASELINE_MODEL
+from tuneboard.protocol import BASELINE_MODEL, HEADLINES
 
 from . import auth, charts, evalcharts
 from .charts import PLOTLY_CONFIG
 from .tables import show_table
 from .widgets import as_percent, fmt_metric, percent_column, plain, show_error, titled
 
-HEADLINES = {"single_label": ("accuracy", "macro_f1", "weighted_f1"),
-             "multi_label": ("micro_f1", "macro_f1", "subset_accuracy"), "regression": ("rmse", "mae", "r2")}
 THRESHOLD_KEY = "eval_threshold"
 CALLOUTS = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
 

@@ -1,8 +1,8 @@
 """Putting a model to work: exports (HF, ONNX), the prediction API and its limits, deployments, monitoring.
 
 The front door: other folders and the UI import these names from here (each is loaded when first used, so importing
-the folder costs nothing). Modules: ``api``, ``benchmark``, ``deploy``, ``export``, ``guard``, ``microbatch``, ``monitor``,
-``onnx``, ``traffic``.
+the folder costs nothing). Modules: ``api``, ``benchmark``, ``deploy``, ``export``, ``guard``, ``microbatch``,
+``monitor``, ``onnx``, ``traffic``.
 """
 from __future__ import annotations
 

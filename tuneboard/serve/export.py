@@ -19,12 +19,12 @@ from tuneboard.files import atomic_path, is_regular_inside, open_regular, regula
 from tuneboard.i18n import t
 from tuneboard.paths import ModelFiles, RunFiles
 from tuneboard.predict.baseline import BASELINE_FILE, LEGACY_FILE
-from tuneboard.protocol import HAS_MODEL
+from tuneboard.protocol import HAS_MODEL, HEADLINE_METRICS
 from tuneboard.runs.folder import RunDir, open_run
 from tuneboard.team.access import LOCAL, User, check
 
 EXPORTABLE = HAS_MODEL
-SHOWN_METRICS = ("accuracy", "macro_f1", "weighted_f1", "micro_f1", "mae", "rmse", "r2")
+SHOWN_METRICS = HEADLINE_METRICS
 
 
 ONNX_FORMATS = {"onnx": "fp32", "onnx-int8": "int8"}  # format -> its folder in <run>/onnx (onnx_export.py)
