@@ -8,11 +8,11 @@ from components.widgets import fmt_duration, fmt_metric, model_name, run_label, 
 from tuneboard.errors import TuneboardError
 from tuneboard.evaluate import compare_runs
 from tuneboard.i18n import t
-from tuneboard.protocol import BASELINE_MODEL, RunStatus
+from tuneboard.protocol import BASELINE_MODEL, HEADLINE_METRICS, RunStatus
 from tuneboard.runs import list_runs
 from tuneboard.search import best_runs
 
-SCORES = ("accuracy", "macro_f1", "micro_f1", "rmse", "r2", "eval_loss")
+SCORES = (*HEADLINE_METRICS, "eval_loss")
 
 st.title(t("compare.title"))
 st.caption(t("compare.caption"))

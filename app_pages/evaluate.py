@@ -9,6 +9,7 @@ from components.widgets import fmt_metric, headline, run_picker, show_error
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
 from tuneboard.lifecycle import run_classes
+from tuneboard.paths import RunFiles
 from tuneboard.runs import open_run
 
 st.title(t("eval.title"))
@@ -26,7 +27,7 @@ if st.session_state.get("_evaluated") != run.run_id:  # another run: its own thr
     st.session_state["_evaluated"] = run.run_id
 
 task, labels = metrics["task"], metrics.get("labels") or []
-predictions = run.path / "predictions.parquet"
+predictions = run.path / RunFiles.PREDICTIONS
 frame = cache.predictions(str(predictions), predictions.stat().st_mtime) if predictions.is_file() else None
 
 evalviews.coaching(run.history(), metrics, run.path)

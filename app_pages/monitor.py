@@ -37,10 +37,8 @@ if view.latency_rows < view.rows:
     st.caption(t("monitor.latency_sample", rows=f"{view.latency_rows:,}"))
 st.plotly_chart(servecharts.requests_figure(view.per_minute), config={"displaylogo": False})
 
-predictions = run.path / "predictions.parquet"
-validation = pd.read_parquet(predictions) if predictions.is_file() else pd.DataFrame()
-labels = (run.metrics() or {}).get("labels") or []
-drift = monitor.drift_from_counts(view.rows, view.confidence_hist, view.label_counts, validation, labels)
+drift = monitor.served_drift(run, view)
+labels = drift["labels"]
 alert = {"significant": st.error, "moderate": st.warning, "stable": st.success}.get(drift["level"], st.info)
 alert(drift["message"], icon=":material/monitoring:")
 

@@ -21,7 +21,7 @@ from components.widgets import (
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
 from tuneboard.lifecycle import delete_for_good
-from tuneboard.protocol import ACTIVE, BASELINE_MODEL, RunStatus, reason_text
+from tuneboard.protocol import ACTIVE, BASELINE_MODEL, RunStatus, headline_scores, reason_text
 from tuneboard.runs import list_runs, open_run
 from tuneboard.team import access
 
@@ -85,11 +85,7 @@ if summary.get("reason") and summary["status"] != RunStatus.COMPLETED:
 
 metrics = run.metrics() or {}
 if metrics:
-    numbers = {
-        charts.pretty(k): fmt_metric(k, metrics[k])
-        for k in ("accuracy", "macro_f1", "micro_f1", "rmse", "mae", "r2")
-        if isinstance(metrics.get(k), (int, float))
-    }
+    numbers = {charts.pretty(k): fmt_metric(k, v) for k, v in headline_scores(metrics).items()}
     numbers[t("runs.training_time")] = fmt_duration(summary["duration_s"])
     headline(numbers)
 feed = None if summary["model"] == BASELINE_MODEL else run_feed(run_id)  # the TF-IDF model has no curves

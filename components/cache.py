@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from tuneboard.i18n import language, t
+from tuneboard.paths import ModelFiles, RunFiles
 
 
 def _stamp(path: str) -> float:
@@ -109,8 +110,8 @@ def _predictor(run_path: str, mtime: float) -> Any:
 def model_stamp(run_path: str) -> float:
     """When the run's model last changed: its ``config.json`` (a fine-tuned model) or ``baseline.json`` (a TF-IDF
     run), which a new threshold or renamed classes rewrite; a predictor loaded before is stale after."""
-    model = Path(run_path) / "model"
-    return max(_stamp(str(model / "config.json")), _stamp(str(model / "baseline.json")))
+    model = Path(run_path) / RunFiles.MODEL
+    return max(_stamp(str(model / ModelFiles.CONFIG)), _stamp(str(model / ModelFiles.BASELINE)))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -7,15 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from tuneboard.i18n import t
-from tuneboard.protocol import BASELINE_MODEL
+from tuneboard.paths import RunFiles
+from tuneboard.protocol import BASELINE_MODEL, HEADLINES
 
 from . import auth, charts, evalcharts
 from .charts import PLOTLY_CONFIG
 from .tables import show_table
 from .widgets import as_percent, fmt_metric, percent_column, plain, show_error, titled
 
-HEADLINES = {"single_label": ("accuracy", "macro_f1", "weighted_f1"),
-             "multi_label": ("micro_f1", "macro_f1", "subset_accuracy"), "regression": ("rmse", "mae", "r2")}
 THRESHOLD_KEY = "eval_threshold"
 CALLOUTS = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
 
@@ -32,7 +31,7 @@ def coaching(history: list[dict[str, Any]], metrics: dict[str, Any], run_path: A
 
     from tuneboard.evaluate import BASELINE_TIPS, coach
 
-    predictions = Path(run_path or ".") / "predictions.parquet"
+    predictions = Path(run_path or ".") / RunFiles.PREDICTIONS
     reading = _reading(str(run_path), predictions.stat().st_mtime) if run_path and predictions.is_file() else None
     for tip in coach(history, metrics, reading):
         if tip["kind"] in BASELINE_TIPS:  # said once, beside the baseline tile (see ``headline``)

@@ -1,9 +1,7 @@
 """The live training panel: progress, big numbers, loss/metric/learning-rate charts, Stop.
 
-A run in this server's registry is followed through ``LiveRun.snapshot(since=n)``: each refresh
-copies only the events logged since the last one into this session's feed. A run that is not in
-the registry (trained before a restart, or by the CLI) is read from its folder's ``history.jsonl``,
-so a refresh or a teammate's link always shows the complete curves.
+Each refresh brings this session's feed of the run up to date with ``runs.follow_run``: from the server's
+registry while it trains the run, else from the run's folder.
 """
 from __future__ import annotations
 
@@ -19,10 +17,7 @@ from tuneboard.protocol import (
     Event,
     Notice,
     RunStatus,
-    parse_events,
-    parse_status,
     reason_text,
-    update_progress,
 )
 
 from . import auth, charts, lang, nav, state
@@ -36,52 +31,14 @@ REFRESH_S = 1.0
 
 
 def run_feed(run_id: str) -> dict[str, Any] | None:
-    """This session's copy of a run's events, brought up to date cheaply."""
+    """This session's copy of a run's events, brought up to date cheaply (``runs.follow_run``)."""
+    from tuneboard.runs import follow_run
+
     feeds = st.session_state.setdefault("_feeds", {})
-    feed = feeds.get(run_id)
-    live = state.registry().get(run_id)
-    if live is not None:
-        if feed is None or feed["source"] != "live":
-            feed = {"source": "live", "events": [], "parsed": [], "n": 0}
-        snap = live.snapshot(since=feed["n"])
-        feed["events"].extend(snap["events"])
-        feed["parsed"].extend(parse_events(snap["events"]))  # each event parsed once, not every refresh
-        feed.update(n=snap["n_events"], status=snap["status"], reason=snap["reason"], latest=snap["latest"],
-                    data=data_name(live.config))
-    elif feed is None or feed["status"] in ACTIVE:  # a finished run read from disk does not change
-        from tuneboard.errors import RunError
-        from tuneboard.runs import run_by_id
-
-        try:
-            run = run_by_id(run_id)  # an id from the URL: never a path
-        except RunError:
-            return None
-        events, status = run.history(), run.status()
-        latest: dict[str, Any] = {}
-        parsed = parse_events(events)
-        for e in parsed:
-            update_progress(latest, e)
-        charts_kept = {"_charts": feed["_charts"]} if feed and "_charts" in feed else {}
-        feed = {"source": "disk", "events": events, "parsed": parsed, "n": len(events),
-                "status": parse_status(status.get("status")), "reason": status.get("reason"), "latest": latest,
-                "data": feed["data"] if feed and feed.get("data") else _saved_data(run), **charts_kept}
-    feed["run_id"] = run_id
-    feeds[run_id] = feed
+    feed = follow_run(run_id, feeds.get(run_id), state.registry().get(run_id), keep=("_charts",))
+    if feed is not None:
+        feeds[run_id] = feed
     return feed
-
-
-def data_name(config: Any) -> str | None:
-    """The file a run trains on, by name: from the run's own config, not from what this session has chosen."""
-    from pathlib import Path
-
-    return Path(str(config.data)).name if config is not None and config.data else None
-
-
-def _saved_data(run: Any) -> str | None:
-    try:
-        return data_name(run.config())
-    except Exception:  # noqa: BLE001 -- a torn or foreign config: the panel just does not name the data
-        return None
 
 
 def live_panel(run_id: str) -> None:

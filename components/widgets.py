@@ -13,6 +13,7 @@ import streamlit as st
 
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
+from tuneboard.paths import ModelFiles
 from tuneboard.protocol import RunStatus
 
 from . import lang, nav, state
@@ -143,8 +144,8 @@ def run_picker(with_model: bool = True) -> dict[str, Any] | None:
     """Select box over the runs (those with a saved model by default); keeps ``?run=`` in sync."""
     from tuneboard.runs import list_runs
 
-    runs = [r for r in list_runs() if not with_model or (r.model_dir / "config.json").is_file()
-            or (r.model_dir / "baseline.json").is_file()]
+    runs = [r for r in list_runs() if not with_model or (r.model_dir / ModelFiles.CONFIG).is_file()
+            or (r.model_dir / ModelFiles.BASELINE).is_file()]
     if not runs:
         st.info(t("widgets.no_model"))
         st.page_link(nav.page(nav.TRAIN), label=t("widgets.go_train"), icon=":material/rocket_launch:")

@@ -197,8 +197,9 @@ def open_regular(path: str | Path) -> IO[bytes]:
 
 def uploads_dir() -> Path:
     """Where the app keeps uploaded files (``TUNEBOARD_UPLOADS_DIR``, else ``models/uploads``)."""
-    default = Path(__file__).resolve().parent.parent / "models" / "uploads"
-    return Path(os.environ.get("TUNEBOARD_UPLOADS_DIR", default))
+    from tuneboard.paths import workspace
+
+    return workspace().uploads
 
 
 def is_disk_full(e: BaseException) -> bool:

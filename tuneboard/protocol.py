@@ -362,3 +362,18 @@ class TrialStatus(StrEnum):
     PRUNED = "pruned"  # stopped early by the search: its first evaluations were worse than the other trials'
     FAILED = "failed"
     STOPPED = "stopped"  # the search was stopped while this trial ran
+
+
+# The headline metrics of each task, most telling first: all that Evaluate's tiles, the report, the runs list,
+# Compare's table, the CLI and an exported model card show of a run's scores (the curves and per-class tables
+# have their own pages).
+HEADLINES: dict[str, tuple[str, ...]] = {"single_label": ("accuracy", "macro_f1", "weighted_f1"),
+                                         "multi_label": ("micro_f1", "macro_f1", "subset_accuracy"),
+                                         "regression": ("rmse", "mae", "r2")}
+# Every task's together, in one order: for a table or a line whose runs may be of any task.
+HEADLINE_METRICS: tuple[str, ...] = tuple(dict.fromkeys(k for keys in HEADLINES.values() for k in keys))
+
+
+def headline_scores(numbers: dict[str, Any], extra: tuple[str, ...] = ()) -> dict[str, float]:
+    """The headline metrics (then ``extra``, e.g. ``eval_loss``) that ``numbers`` holds as numbers, in order."""
+    return {k: numbers[k] for k in (*HEADLINE_METRICS, *extra) if _is_number(numbers.get(k))}

@@ -396,9 +396,9 @@ def _print_explanations(predictor: Any, texts: list[str], as_json: bool) -> int:
 
 
 def _write_crash_log() -> str:
-    from tuneboard.paths import runs_root
+    from tuneboard.paths import workspace
 
-    folder = runs_root().parent / "logs"
+    folder = workspace().logs
     try:
         private_dir(folder)
     except OSError:

@@ -21,9 +21,9 @@ from tuneboard.files import read_json, update_json
 
 def classes_dir() -> Path:
     """Beside the runs folder: ``<runs>/../classes``."""
-    from tuneboard.paths import runs_root
+    from tuneboard.paths import workspace
 
-    return runs_root().parent / "classes"
+    return workspace().classes
 
 
 def names_file(user_id: str, data: str | Path, label_column: str | None) -> Path:

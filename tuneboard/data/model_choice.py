@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 from tuneboard.data.tokens import UNK_WARN_SHARE, unknown_share
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
+from tuneboard.paths import ModelFiles, RunFiles
 from tuneboard.protocol import BASELINE_MODEL
 
 COVERAGE_SAMPLE = 300  # texts tokenized per candidate: the share is stable to a point, and it takes milliseconds
@@ -90,8 +91,8 @@ def run_reading(run_path: str | Path) -> Reading | None:
 
     from tuneboard.model.catalog import ModelSource, load_tokenizer
 
-    model, predictions = Path(run_path) / "model", Path(run_path) / "predictions.parquet"
-    if not (model / "config.json").is_file() or not predictions.is_file():
+    model, predictions = Path(run_path) / RunFiles.MODEL, Path(run_path) / RunFiles.PREDICTIONS
+    if not (model / ModelFiles.CONFIG).is_file() or not predictions.is_file():
         return None
     try:
         texts = pd.read_parquet(predictions, columns=["text"])["text"].astype(str).head(COVERAGE_SAMPLE).tolist()

@@ -7,6 +7,7 @@ from typing import Any
 
 from tuneboard.errors import RunError
 from tuneboard.i18n import t
+from tuneboard.protocol import HEADLINE_METRICS
 from tuneboard.runs.folder import open_run
 
 CONFIG_IGNORED = {"output_dir", "extra", "trainer", "distill", "search"}
@@ -26,8 +27,7 @@ def compare_runs(paths: list[str | Path]) -> dict[str, Any]:
         rows.append({"run_id": run.run_id, "status": run.status().get("status"), "model": cfg.get("model"),
                      "preset": cfg.get("preset"), "task": m.get("task"), "main_metric": name,
                      "value": m.get(name), "baseline_value": base.get(name),
-                     **{k: m.get(k) for k in ("accuracy", "macro_f1", "micro_f1", "rmse", "r2", "eval_loss")
-                        if k in m},
+                     **{k: m.get(k) for k in (*HEADLINE_METRICS, "eval_loss") if k in m},
                      "samples_per_second": m.get("train_samples_per_second"), "wall_time_s": m.get("wall_time_s")})
         configs[run.run_id] = cfg
         histories[run.run_id] = run.history()

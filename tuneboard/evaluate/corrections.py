@@ -5,7 +5,6 @@ copy of a duplicated text gets the same fix.
 """
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from pathlib import Path
@@ -18,9 +17,9 @@ from tuneboard.team.access import LOCAL, User, check
 
 
 def datasets_dir() -> Path:
-    from tuneboard.paths import runs_root
+    from tuneboard.paths import workspace
 
-    return Path(os.environ.get("TUNEBOARD_DATASETS_DIR", runs_root().parent / "datasets"))
+    return workspace().datasets
 
 
 def save_corrected_copy(data_path: str | Path, text_column: str, label_column: str,

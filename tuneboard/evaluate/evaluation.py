@@ -11,6 +11,7 @@ from tuneboard.data.prepare import prepare_data
 from tuneboard.data.targets import encode_targets
 from tuneboard.errors import DataError
 from tuneboard.i18n import t
+from tuneboard.paths import ModelFiles, RunFiles
 from tuneboard.predict.inference import Predictor
 from tuneboard.predict.metrics import compute_metrics
 from tuneboard.runs.folder import open_run
@@ -72,13 +73,13 @@ def set_threshold(run_path: str | Path, threshold: float, user: User = LOCAL) ->
         labels = metrics.get("labels") or []
         if metrics.get("task") != "single_label" or len(labels) != 2:
             raise ConfigError(t("engine.err.eval.threshold_binary"))
-        meta = run.model_dir / ("baseline.json" if is_baseline_folder(run.model_dir) else "config.json")
-        key = "threshold" if meta.name == "baseline.json" else "tuneboard_threshold"
+        meta = run.model_dir / (ModelFiles.BASELINE if is_baseline_folder(run.model_dir) else ModelFiles.CONFIG)
+        key = "threshold" if meta.name == ModelFiles.BASELINE else "tuneboard_threshold"
         update_json(meta, lambda data: data.update({key: float(threshold)}))
-        preds = pd.read_parquet(run.path / "predictions.parquet")
+        preds = pd.read_parquet(run.path / RunFiles.PREDICTIONS)
         index = {n: i for i, n in enumerate(labels)}
         scores = preds[[f"score_{n}" for n in labels]].to_numpy()
         fresh = compute_metrics("single_label", labels, preds["label"].map(index).to_numpy(), scores, threshold)
-        update_json(run.path / "metrics.json", lambda data: data.update(fresh))
+        update_json(run.path / RunFiles.METRICS, lambda data: data.update(fresh))
     return fresh
 

@@ -6,11 +6,8 @@ recommendation. The TF-IDF baseline has one format, measured the same way.
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from tuneboard.i18n import t
 from tuneboard.runs.folder import open_run
@@ -19,34 +16,12 @@ FORMAT_NAMES = {"torch": "PyTorch (safetensors)", "onnx": "ONNX fp32", "onnx-int
                 "tfidf": "TF-IDF (scikit-learn)"}
 
 
-def _size(paths: list[Path]) -> int:
-    return sum(p.stat().st_size for p in paths if p.is_file())
-
-
-def _timings(predictor: Any, texts: list[str], pairs: list[str] | None, single: int,
-             batch_rows: int) -> tuple[float, float]:
-    """(p50 ms for one text, rows/s over ``batch_rows`` rows)."""
-    one_pair = [pairs[0]] if pairs else None
-    for _ in range(3):  # warm-up: first calls allocate and pick kernels
-        predictor.scores(texts[:1], one_pair)
-    times = []
-    for i in range(single):
-        j = i % len(texts)
-        start = time.perf_counter()
-        predictor.scores([texts[j]], [pairs[j]] if pairs else None)
-        times.append(time.perf_counter() - start)
-    rows = (texts * (batch_rows // max(len(texts), 1) + 1))[:batch_rows]
-    rows_pairs = (pairs * (batch_rows // max(len(pairs), 1) + 1))[:batch_rows] if pairs else None
-    start = time.perf_counter()
-    predictor.scores(rows, rows_pairs)
-    return float(np.median(times) * 1000), batch_rows / (time.perf_counter() - start)
-
-
 def compare_formats(run_path: str | Path, formats: tuple[str, ...] = ("torch", "onnx", "onnx-int8"),
                     single: int = 20, batch_rows: int = 256) -> dict[str, Any]:
     """``{"rows": [one dict per format], "recommendation": str}``; exports ONNX formats when missing."""
     from tuneboard.predict.baseline import is_baseline_folder
     from tuneboard.predict.inference import Predictor
+    from tuneboard.serve.benchmark import format_bytes, measure
     from tuneboard.serve.onnx import OnnxPredictor, ensure_onnx, parity_check, read_parity, validation_rows
 
     run = open_run(run_path)
@@ -55,21 +30,21 @@ def compare_formats(run_path: str | Path, formats: tuple[str, ...] = ("torch", "
     pairs = val["text_pair"].astype(str).tolist() if "text_pair" in val.columns else None
     if is_baseline_folder(run.model_dir):
         formats = ("tfidf",)
+    # the batch: the validation rows repeated up to ``batch_rows`` (one text is timed from its start)
+    batch = (texts * (batch_rows // max(len(texts), 1) + 1))[:batch_rows]
+    batch_pairs = (pairs * (batch_rows // max(len(pairs), 1) + 1))[:batch_rows] if pairs else None
     rows = []
     for fmt in formats:
         if fmt in ("torch", "tfidf"):
             predictor = Predictor.load(run.path, device="cpu")
-            size = _size([*run.model_dir.glob("*.safetensors"), *run.model_dir.glob("*.bin"),
-                          *run.model_dir.glob("*.joblib")])
             parity = parity_check(run, predictor)
         else:
             folder = ensure_onnx(run.path, fmt)
-            predictor = OnnxPredictor.load(folder)
-            size, parity = _size([folder / "model.onnx"]), read_parity(folder) or {}
-        p50, rps = _timings(predictor, texts, pairs, single, batch_rows)
+            predictor, parity = OnnxPredictor.load(folder), read_parity(folder) or {}
+        ((p50, rps, _),) = measure([predictor], batch, batch_pairs, single, rounds=1)
         quality = "accuracy" if "accuracy" in parity else "mae"
-        rows.append({"format": fmt, "name": FORMAT_NAMES[fmt], "size_mb": size / 1e6, "p50_ms": p50,
-                     "rows_per_s": rps, "metric": quality, "value": parity.get(quality),
+        rows.append({"format": fmt, "name": FORMAT_NAMES[fmt], "size_mb": format_bytes(run, fmt) / 1e6,
+                     "p50_ms": p50, "rows_per_s": rps, "metric": quality, "value": parity.get(quality),
                      "label_agreement": parity.get("label_agreement")})
     return {"rows": rows, "recommendation": recommend(rows)}
 

@@ -24,6 +24,7 @@ from tuneboard.evaluate.decision import MIN_R2, MIN_SCORE, Decision, Risk, decid
 from tuneboard.evaluate.report_details import slice_words
 from tuneboard.files import write_text_atomic
 from tuneboard.i18n import language, t
+from tuneboard.paths import RunFiles
 from tuneboard.protocol import BASELINE_MODEL
 from tuneboard.runs.folder import RunDir, open_run
 from tuneboard.team.access import LOCAL, User, allowed
@@ -61,7 +62,7 @@ def write_report(run_path: str | Path, output: str | Path | None = None, example
     """Write the report of ``run_path`` to ``output`` (default ``<run>/report.html``) atomically (the CLI:
     the machine's own user). The app never writes a report: it serves ``report_for`` as a download."""
     run = open_run(run_path)
-    target = Path(output) if output else run.path / "report.html"
+    target = Path(output) if output else run.path / RunFiles.REPORT
     write_text_atomic(target, build_report(run, examples))
     return target
 
@@ -82,7 +83,7 @@ def build_report(run: RunDir, examples: int = EXAMPLES, user: User = LOCAL) -> s
     frame = _predictions(run, metrics) if allowed(user, "view_texts", run.path) else None
     table = slice_table(frame) if frame is not None else None
     decision = decide(metrics, table)
-    withheld = "" if frame is not None or not (run.path / "predictions.parquet").is_file() else \
+    withheld = "" if frame is not None or not (run.path / RunFiles.PREDICTIONS).is_file() else \
         f"<p class=\"muted\">{html.escape(t('access.report.texts_left_out'))}</p>"
     body = [_first_screen(run, metrics, decision, frame), withheld, details.sections(run, metrics, decision, frame,
                                                                                  table, examples)]
@@ -95,7 +96,7 @@ def build_report(run: RunDir, examples: int = EXAMPLES, user: User = LOCAL) -> s
 def _predictions(run: RunDir, metrics: dict[str, Any]) -> pd.DataFrame | None:
     from tuneboard.data.slices import judge, with_data_columns
 
-    path = run.path / "predictions.parquet"
+    path = run.path / RunFiles.PREDICTIONS
     if not path.is_file():
         return None
     frame = judge(pd.read_parquet(path), metrics)

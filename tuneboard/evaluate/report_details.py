@@ -15,11 +15,9 @@ from tuneboard.errors import TuneboardError
 from tuneboard.evaluate import report_figures as figs
 from tuneboard.evaluate.decision import USE_BASELINE, Decision
 from tuneboard.i18n import catalog, t
-from tuneboard.protocol import BASELINE_MODEL
+from tuneboard.protocol import BASELINE_MODEL, HEADLINES
 from tuneboard.runs.folder import RunDir
 
-HEADLINES = {"single_label": ("accuracy", "macro_f1", "weighted_f1"),
-             "multi_label": ("micro_f1", "macro_f1", "subset_accuracy"), "regression": ("rmse", "mae", "r2")}
 SHOWN_SLICES = 15
 
 

@@ -32,6 +32,7 @@ from tuneboard.classnames import Classes, ClassName, check_classes
 from tuneboard.errors import RunError
 from tuneboard.files import FILE_MODE, jsonable, locked
 from tuneboard.i18n import t
+from tuneboard.paths import ModelFiles, RunFiles
 from tuneboard.protocol import ACTIVE
 from tuneboard.runs.folder import RunDir, open_run
 from tuneboard.runs.results import METRICS_FILE, PREDICTIONS_FILE
@@ -39,8 +40,8 @@ from tuneboard.serve.monitor import rename_labels
 from tuneboard.team.access import LOCAL, User, check
 from tuneboard.train.checkpoint import checkpoint_dir
 
-CONFIG_FILE = "config.json"
-BASELINE_META = "baseline.json"
+CONFIG_FILE = ModelFiles.CONFIG
+BASELINE_META = ModelFiles.BASELINE
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def _hf_config(config: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any
 
 def _model_configs(run: RunDir) -> list[Path]:
     """The transformers configs that name the classes: the model's and its ONNX exports'."""
-    found = [run.model_dir / CONFIG_FILE, *sorted((run.path / "onnx").glob(f"*/{CONFIG_FILE}"))]
+    found = [run.model_dir / CONFIG_FILE, *sorted((run.path / RunFiles.ONNX).glob(f"*/{CONFIG_FILE}"))]
     return [p for p in found if p.is_file() and "id2label" in _read(p)]
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +14,11 @@ from typing import Any, Iterator
 
 from tuneboard.errors import ModelLoadError, first_line
 from tuneboard.i18n import t
-from tuneboard.paths import PROJECT
+from tuneboard.paths import MODELS_DIR, ModelFiles, RunFiles, workspace  # noqa: F401 -- MODELS_DIR: part of the surface
 from tuneboard.protocol import BASELINE_MODEL
 
 DEFAULT_MODEL = "default"
 HUB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}(/[A-Za-z0-9][A-Za-z0-9_.-]{0,95})?")  # owner/name
-MODELS_DIR = Path(os.environ.get("TUNEBOARD_MODELS_DIR", PROJECT / "models"))
 
 
 @dataclass(frozen=True)
@@ -89,7 +87,7 @@ def resolve_model(source: str, allow_any_path: bool = True) -> ModelSource:
 
 def models_dir() -> Path:
     """The folder the app may load local models from (``TUNEBOARD_MODELS_DIR``, else ``models/``)."""
-    return Path(os.environ.get("TUNEBOARD_MODELS_DIR", MODELS_DIR))
+    return workspace().models
 
 
 def _resolve_restricted(source: str) -> ModelSource:
@@ -107,8 +105,8 @@ def _resolve_restricted(source: str) -> ModelSource:
 
 def _model_folder(folder: Path) -> Path | None:
     """A folder with config.json, or its ``model/`` sub-folder (a Tuneboard run folder)."""
-    for f in (folder, folder / "model"):
-        if (f / "config.json").is_file() and _looks_like_model_config(f / "config.json"):
+    for f in (folder, folder / RunFiles.MODEL):
+        if (f / ModelFiles.CONFIG).is_file() and _looks_like_model_config(f / ModelFiles.CONFIG):
             return f
     return None
 
@@ -294,15 +292,15 @@ def list_local_models(models_dir: Path | None = None) -> list[ModelSource]:
 
 def is_base_model(folder: Path) -> bool:
     """Whether ``folder`` holds a pretrained transformers model to fine-tune (not a Tuneboard result)."""
-    if not any(folder.glob("*.safetensors")) or (folder / "model.onnx").is_file():
+    if not any(folder.glob("*.safetensors")) or (folder / ModelFiles.ONNX).is_file():
         return False
     # A Tuneboard run keeps its model in <run>/model beside status.json; an unzipped export carries
     # tuneboard_config.json. Both are finished classifiers, not starting points.
-    in_run = folder.name == "model" and (folder.parent / "status.json").is_file()
-    if in_run or (folder / "tuneboard_config.json").is_file():
+    in_run = folder.name == RunFiles.MODEL and (folder.parent / RunFiles.STATUS).is_file()
+    if in_run or (folder / ModelFiles.EXPORTED_CONFIG).is_file():
         return False
     try:
-        return "model_type" in json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        return "model_type" in json.loads((folder / ModelFiles.CONFIG).read_text(encoding="utf-8"))
     except (OSError, ValueError, TypeError):
         return False
 

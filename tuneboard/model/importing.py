@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 
 from tuneboard.errors import ModelLoadError, PermissionDenied
 from tuneboard.i18n import t
+from tuneboard.paths import ModelFiles
 from tuneboard.team.access import User
 
 SAFE_SUFFIXES = (".json", ".safetensors", ".txt", ".model", ".md")  # .model: a sentencepiece protobuf, data only
@@ -81,7 +82,7 @@ def check_model_folder(folder: Path) -> None:
     bad = [p.name for p in files if not p.name.endswith(SAFE_SUFFIXES)]
     if bad:
         raise ModelLoadError(t("zhmodel.import.err.unsafe_file", files=", ".join(sorted(bad)[:5])))
-    config = _json(folder / "config.json")
+    config = _json(folder / ModelFiles.CONFIG)
     if not isinstance(config, dict) or "model_type" not in config:
         raise ModelLoadError(t("zhmodel.import.err.no_config"))
     if any("auto_map" in (_json(p) or {}) for p in folder.glob("*.json") if isinstance(_json(p), dict)):
@@ -157,10 +158,10 @@ def _unpack_zip(source: Path, staged: Path) -> None:
 
 def _single_top_folder(staged: Path) -> Path:
     """A zip of a folder holds ``<name>/config.json``: the model is that folder."""
-    if (staged / "config.json").is_file():
+    if (staged / ModelFiles.CONFIG).is_file():
         return staged
     entries = list(staged.iterdir())
-    if len(entries) == 1 and entries[0].is_dir() and (entries[0] / "config.json").is_file():
+    if len(entries) == 1 and entries[0].is_dir() and (entries[0] / ModelFiles.CONFIG).is_file():
         return entries[0]
     raise ModelLoadError(t("zhmodel.import.err.no_config"))
 

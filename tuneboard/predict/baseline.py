@@ -17,6 +17,7 @@ from tuneboard.data.cjk import is_cjk_data
 from tuneboard.data.targets import encode_targets, text_pairs
 from tuneboard.errors import ModelLoadError
 from tuneboard.i18n import t
+from tuneboard.paths import ModelFiles
 from tuneboard.predict.metrics import compute_metrics
 from tuneboard.protocol import BASELINE_MODEL
 
@@ -103,7 +104,7 @@ class Baseline:
 
         with atomic_path(folder / BASELINE_FILE) as tmp:
             sio.dump(self.pipeline, tmp)
-        write_json_atomic(folder / "baseline.json",
+        write_json_atomic(folder / ModelFiles.BASELINE,
                           {"kind": BASELINE_MODEL, "task": self.task, "labels": self.labels,
                            "analyzer": self.analyzer, "threshold": self.threshold})
 
@@ -111,7 +112,7 @@ class Baseline:
     def load(cls, folder: Path) -> "Baseline":
         """Load a saved baseline; never unpickles (an old ``baseline.joblib`` is refused)."""
         folder = Path(folder)
-        meta = json.loads((folder / "baseline.json").read_text(encoding="utf-8"))
+        meta = json.loads((folder / ModelFiles.BASELINE).read_text(encoding="utf-8"))
         obj = cls(meta["task"], meta["labels"])
         obj.analyzer, obj.threshold = meta.get("analyzer", "word"), float(meta.get("threshold", 0.5))
         obj.pipeline = load_pipeline(folder)
@@ -158,7 +159,7 @@ def _label_weights(model: Baseline, head: Any, label_index: int) -> np.ndarray:
 
 
 def is_baseline_folder(folder: Path) -> bool:
-    return (Path(folder) / "baseline.json").is_file()
+    return (Path(folder) / ModelFiles.BASELINE).is_file()
 
 
 def _join(texts: list[str], pairs: list[str] | None) -> list[str]:

@@ -10,6 +10,7 @@ import pandas as pd
 from tuneboard.errors import ModelLoadError, RunError, first_line
 from tuneboard.i18n import t
 from tuneboard.model.catalog import quiet_transformers
+from tuneboard.paths import ModelFiles, RunFiles
 from tuneboard.predict.batching import Encoded, encode, iterate, length_batches
 
 
@@ -73,10 +74,10 @@ class Predictor:
         from tuneboard.predict.baseline import is_baseline_folder
 
         p = Path(path)
-        folder = p / "model" if (p / "model").is_dir() else p
+        folder = p / RunFiles.MODEL if (p / RunFiles.MODEL).is_dir() else p
         if is_baseline_folder(folder):
             return BaselinePredictor(folder)
-        if not (folder / "config.json").is_file():
+        if not (folder / ModelFiles.CONFIG).is_file():
             raise RunError(t("engine.err.predict.no_model", path=p))
         dev = pick_device(device)
         try:

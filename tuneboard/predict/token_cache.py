@@ -6,15 +6,15 @@ import re
 from pathlib import Path
 
 from tuneboard.files import locked, write_text_atomic
-from tuneboard.paths import runs_root
+from tuneboard.paths import RunFiles, workspace
 
-CACHE_KEYS_FILE = "token_cache.txt"  # in a run folder: the token-cache entries the run used
+CACHE_KEYS_FILE = RunFiles.TOKEN_CACHE_KEYS
 _CACHE_NAME = re.compile(r"[0-9a-f]{40}\.arrow")
 
 
 def token_cache_dir() -> Path:
     """Where ``encode_cached`` keeps its entries (the folder training passes to it)."""
-    return runs_root().parent / "cache" / "tokens"
+    return workspace().token_cache
 
 
 def record_cache_use(run_folder: Path, entry: Path) -> None:

@@ -1,7 +1,7 @@
 """The durable records of runs: run folders, liveness, the queue's database, results, deletion.
 
 The front door: other folders and the UI import these names from here (each is loaded when first used, so importing
-the folder costs nothing). Modules: ``folder``, ``liveness``, ``quotas``, ``results``, ``store``.
+the folder costs nothing). Modules: ``feed``, ``folder``, ``liveness``, ``quotas``, ``results``, ``store``, ``uploads``.
 """
 from __future__ import annotations
 
@@ -18,10 +18,13 @@ __getattr__, __all__ = lend(__name__, {
     "alive": "liveness",
     "beat": "liveness",
     "check_deletable": "folder",
+    "count_upload": "uploads",
     "create_run": "folder",
     "delete_run": "folder",
     "end_with_parent": "liveness",
+    "follow_run": "feed",
     "is_run_id": "folder",
+    "keep_upload": "uploads",
     "list_runs": "folder",
     "open_run": "folder",
     "parent_env": "liveness",

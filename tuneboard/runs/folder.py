@@ -27,7 +27,7 @@ from tuneboard.errors import RunError
 from tuneboard.files import DIR_MODE, locked, open_private, private_dir, write_json_atomic
 from tuneboard.files import jsonable as _jsonable
 from tuneboard.i18n import t
-from tuneboard.paths import RUNS_DIR, runs_root  # noqa: F401 -- part of this module's surface
+from tuneboard.paths import RUNS_DIR, RunFiles, runs_root  # noqa: F401 -- part of this module's surface
 from tuneboard.protocol import ACTIVE, FINAL, RunStatus, parse_status
 from tuneboard.runs.liveness import alive, stale_s, worker_of
 from tuneboard.team.access import LOCAL, User, check, record_owner
@@ -51,7 +51,7 @@ class RunDir:
 
     @property
     def model_dir(self) -> Path:
-        return self.path / "model"
+        return self.path / RunFiles.MODEL
 
     # -- writing ---------------------------------------------------------------------------
     def write_json(self, name: str, data: Any) -> None:
@@ -62,28 +62,28 @@ class RunDir:
         """Write the run's status (the one record of it on disk), with its reason and times."""
         status = RunStatus(status)
         with self._lock, locked(self.path):
-            current = self.status() if (self.path / "status.json").exists() else {}
+            current = self.status() if (self.path / RunFiles.STATUS).exists() else {}
             now = time.time()
             current.update(status=status, reason=reason, updated_at=now, pid=os.getpid(), **extra)
             if status == RunStatus.RUNNING and "started_at" not in current:
                 current["started_at"] = now
             if status in FINAL:
                 current["ended_at"] = now
-            self.write_json("status.json", current)
+            self.write_json(RunFiles.STATUS, current)
             return current
 
     def append_event(self, event: dict[str, Any]) -> None:
         line = json.dumps(event, ensure_ascii=False, default=_jsonable)
-        with self._lock, open_private(self.path / "history.jsonl", "a", encoding="utf-8") as f:
+        with self._lock, open_private(self.path / RunFiles.HISTORY, "a", encoding="utf-8") as f:
             f.write(line + "\n")
 
     # -- reading ---------------------------------------------------------------------------
     def config(self) -> TrainConfig:
-        return TrainConfig.load(self.path / "config.json")
+        return TrainConfig.load(self.path / RunFiles.CONFIG)
 
     def status(self) -> dict[str, Any]:
         try:
-            data = json.loads((self.path / "status.json").read_text(encoding="utf-8"))
+            data = json.loads((self.path / RunFiles.STATUS).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {"status": RunStatus.UNKNOWN, "reason": "status.json is missing or unreadable"}
         data["status"] = parse_status(data.get("status"))
@@ -99,16 +99,16 @@ class RunDir:
     def raw_status(self) -> RunStatus:
         """The status as written in ``status.json``, before the liveness check."""
         try:
-            return parse_status(json.loads((self.path / "status.json").read_text(encoding="utf-8")).get("status"))
+            return parse_status(json.loads((self.path / RunFiles.STATUS).read_text(encoding="utf-8")).get("status"))
         except (OSError, ValueError, AttributeError):
             return RunStatus.UNKNOWN
 
     def history(self) -> list[dict[str, Any]]:
-        return read_history(self.path / "history.jsonl")
+        return read_history(self.path / RunFiles.HISTORY)
 
     def metrics(self) -> dict[str, Any] | None:
         try:
-            return json.loads((self.path / "metrics.json").read_text(encoding="utf-8"))
+            return json.loads((self.path / RunFiles.METRICS).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
 
@@ -155,7 +155,7 @@ def create_run(config: TrainConfig, owner: str | None = None) -> RunDir:
     except OSError as e:
         raise RunError(t("engine.err.run.cannot_create", path=path, reason=e.strerror)) from None
     run = RunDir(path)
-    config.save(path / "config.json")
+    config.save(path / RunFiles.CONFIG)
     record_owner(path, owner or _os_user())
     run.set_status(RunStatus.QUEUED)
     return run
@@ -166,7 +166,7 @@ def open_run(path_or_id: str | Path) -> RunDir:
     engine itself listed; an id from a browser goes through ``run_by_id``."""
     p = Path(path_or_id)
     for candidate in (p, runs_root() / str(path_or_id)):
-        if (candidate / "config.json").is_file():
+        if (candidate / RunFiles.CONFIG).is_file():
             return RunDir(candidate)
     raise RunError(t("engine.err.run.not_a_run", path=path_or_id))
 
@@ -179,7 +179,7 @@ def is_run_id(text: str) -> bool:
 def run_by_id(run_id: str) -> RunDir:
     """The run ``run_id`` under the runs root, and nothing else: for ids that come from a browser
     (``?run=``), which must never name a path."""
-    if not is_run_id(run_id) or not (runs_root() / run_id / "config.json").is_file():
+    if not is_run_id(run_id) or not (runs_root() / run_id / RunFiles.CONFIG).is_file():
         raise RunError(t("engine.err.run.no_run", run_id=str(run_id)[:80]))
     return RunDir(runs_root() / run_id)
 
@@ -189,7 +189,7 @@ def list_runs(root: Path | None = None) -> list[RunDir]:
     root = Path(root or runs_root())
     if not root.is_dir():
         return []
-    found = [RunDir(p) for p in root.iterdir() if (p / "config.json").is_file()]
+    found = [RunDir(p) for p in root.iterdir() if (p / RunFiles.CONFIG).is_file()]
     return sorted(found, key=lambda r: r.path.name, reverse=True)
 
 

@@ -24,21 +24,24 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-HEARTBEAT_FILE = "heartbeat"
-PARENT_ENV = "TUNEBOARD_PARENT"  # the process a child must not outlive (``parent_env``, ``end_with_parent``)
+from tuneboard.paths import RunFiles
+from tuneboard.server_settings import PARENT, server_settings
+
+HEARTBEAT_FILE = RunFiles.HEARTBEAT
+PARENT_ENV = PARENT  # the process a child must not outlive (``parent_env``, ``end_with_parent``)
 SAME_START_S = 1.0  # psutil derives a start time from the boot time, which it may read a second apart
 
 
 def heartbeat_s() -> float:
     """Seconds between two beats (``TUNEBOARD_HEARTBEAT_S``, default 2)."""
-    return float(os.environ.get("TUNEBOARD_HEARTBEAT_S", "2"))
+    return server_settings().heartbeat_s
 
 
 def stale_s() -> float:
     """A heartbeat older than this (``TUNEBOARD_STALE_S``, default 30 s) means nobody trains the run.
 
     Fifteen missed beats: a step that holds the GIL for seconds on a busy machine must not read as death."""
-    return float(os.environ.get("TUNEBOARD_STALE_S", "30"))
+    return server_settings().stale_s
 
 
 @lru_cache(maxsize=1)
@@ -159,7 +162,7 @@ def end_with_parent(every: float = 1.0) -> bool:
     ended (a server killed with kill -9 leaves no training behind it). Watching the named process, not
     ``prctl(PR_SET_PDEATHSIG)``: a rank's parent is accelerate's launcher, not the server, and the signal
     follows the thread that forked, not the process. Returns whether a parent is watched."""
-    parent = Worker.from_text(os.environ.get(PARENT_ENV))
+    parent = Worker.from_text(server_settings().parent)
     if parent is None:
         return False
 
@@ -176,7 +179,7 @@ def end_if_orphaned() -> None:
     """End this process now, as ``end_with_parent``'s watcher would, when the process it must not outlive has
     ended: a rank that sees its peer vanish because their server was killed must not record the run as failed
     before its own watcher fires (up to a second later); killed, it leaves the run interrupted, resumable."""
-    parent = Worker.from_text(os.environ.get(PARENT_ENV))
+    parent = Worker.from_text(server_settings().parent)
     if parent is not None and parent.gone():
         os.kill(os.getpid(), signal.SIGKILL)
 

@@ -6,12 +6,12 @@ person alike, admins included: they are about sharing the machine, not about per
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from tuneboard.errors import LimitReached
 from tuneboard.i18n import t
 from tuneboard.runs.store import RunStore
+from tuneboard.server_settings import server_settings
 from tuneboard.team.access import User, run_owner
 
 GB = 1024**3
@@ -20,17 +20,17 @@ MB = 1024**2
 
 def max_queued() -> int:
     """Runs one person may have waiting (``TUNEBOARD_MAX_QUEUED``, default 3; 0 = no limit)."""
-    return int(os.environ.get("TUNEBOARD_MAX_QUEUED", "3"))
+    return server_settings().max_queued
 
 
 def disk_limit_bytes() -> int:
     """Disk one person's run folders may use (``TUNEBOARD_USER_DISK_GB``, default 100; 0 = no limit)."""
-    return int(float(os.environ.get("TUNEBOARD_USER_DISK_GB", "100")) * GB)
+    return int(server_settings().user_disk_gb * GB)
 
 
 def upload_limit_bytes() -> int:
     """Bytes of uploads one person may keep (``TUNEBOARD_USER_UPLOAD_MB``, default 2048; 0 = no limit)."""
-    return int(float(os.environ.get("TUNEBOARD_USER_UPLOAD_MB", "2048")) * MB)
+    return int(server_settings().user_upload_mb * MB)
 
 
 def check_queue(store: RunStore, user: User) -> None:

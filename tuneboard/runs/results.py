@@ -8,12 +8,13 @@ import numpy as np
 
 from tuneboard.data.prepare import PreparedData
 from tuneboard.files import atomic_path
+from tuneboard.paths import RunFiles
 from tuneboard.predict.metrics import main_metric
 from tuneboard.protocol import RunMetrics
 from tuneboard.runs.folder import RunDir
 
-PREDICTIONS_FILE = "predictions.parquet"
-METRICS_FILE = "metrics.json"
+PREDICTIONS_FILE = RunFiles.PREDICTIONS
+METRICS_FILE = RunFiles.METRICS
 
 
 def run_metrics(data: PreparedData, scores: dict[str, Any], **details: Any) -> RunMetrics:

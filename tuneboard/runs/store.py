@@ -11,7 +11,6 @@ pages read while a worker writes.
 """
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 from contextlib import closing, contextmanager
@@ -55,9 +54,9 @@ CREATE TABLE IF NOT EXISTS uploads (         -- who uploaded which file: the per
 
 def db_path() -> Path:
     """``TUNEBOARD_DB``, else ``tuneboard.db`` beside the runs root."""
-    from tuneboard.paths import runs_root
+    from tuneboard.paths import workspace
 
-    return Path(os.environ.get("TUNEBOARD_DB") or runs_root().parent / "tuneboard.db")
+    return workspace().db
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Any
 from tuneboard.errors import RunError
 from tuneboard.files import create_private, write_json_atomic
 from tuneboard.i18n import t
-from tuneboard.paths import runs_root
+from tuneboard.paths import workspace
 from tuneboard.protocol import ACTIVE, RunStatus, TrialStatus, parse_status
 from tuneboard.runs.liveness import alive, stale_s
 from tuneboard.team.access import LOCAL_ID
@@ -31,13 +31,13 @@ STUDY_FILE = "study.json"
 
 def studies_root() -> Path:
     """``models/studies`` (beside the runs folder, so tests with a private runs folder get private studies)."""
-    return runs_root().parent / "studies"
+    return workspace().studies
 
 
 def storage_url() -> str:
     """Optuna's RDB storage: one SQLite file beside the runs folder, shared by every study (made 0600 here
     before Optuna first opens it: it holds every search's settings)."""
-    return f"sqlite:///{create_private(runs_root().parent / 'optuna.db').resolve()}"
+    return f"sqlite:///{create_private(workspace().optuna_db).resolve()}"
 
 
 @dataclass

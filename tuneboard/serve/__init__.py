@@ -1,8 +1,8 @@
 """Putting a model to work: exports (HF, ONNX), the prediction API and its limits, deployments, monitoring.
 
 The front door: other folders and the UI import these names from here (each is loaded when first used, so importing
-the folder costs nothing). Modules: ``api``, ``deploy``, ``export``, ``guard``, ``microbatch``, ``monitor``,
-``onnx``, ``traffic``.
+the folder costs nothing). Modules: ``api``, ``benchmark``, ``deploy``, ``export``, ``guard``, ``microbatch``,
+``monitor``, ``onnx``, ``traffic``.
 """
 from __future__ import annotations
 
@@ -19,11 +19,14 @@ __getattr__, __all__ = lend(__name__, {
     "export_onnx_zip": "onnx",
     "export_paths": "export",
     "export_run": "export",
+    "format_bytes": "benchmark",
     "get_deployment": "deploy",
+    "measure": "benchmark",
     "onnx_folder": "onnx",
     "parity_check": "onnx",
     "read_parity": "onnx",
     "rename_labels": "monitor",
     "serve": "api",
+    "served_drift": "monitor",
     "validation_rows": "onnx",
 })

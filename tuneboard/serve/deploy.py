@@ -21,16 +21,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from tuneboard import server_settings
 from tuneboard.errors import RunError
 from tuneboard.files import locked, open_private, private_dir, read_json, write_json_atomic
 from tuneboard.i18n import t
-from tuneboard.paths import PROJECT
+from tuneboard.paths import PROJECT, workspace
 from tuneboard.runs.folder import open_run, runs_root
 from tuneboard.team import access
 
 FIRST_PORT = 8100
 PROJECT = PROJECT
-SERVES = "TUNEBOARD_SERVES"  # in a server's environment: the resolved path of the run it serves
+SERVES = server_settings.SERVES  # in a server's environment: the resolved path of the run it serves
 
 
 @dataclass
@@ -53,7 +54,7 @@ class Deployment:
 
 
 def state_dir() -> Path:
-    return runs_root().parent / "deployments"
+    return workspace().deployments
 
 
 def record_path(run_id: str) -> Path:
@@ -133,7 +134,7 @@ def start_deployment(run_path: str | Path, backend: str = "torch", port: int | N
         # it never blocks the app's next start on the same port.
         with open_private(log, "wb") as out:
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT, start_new_session=True,
-                                    close_fds=True, env={**os.environ, "TUNEBOARD_RUNS_DIR": str(runs_root()),
+                                    close_fds=True, env={**os.environ, server_settings.RUNS_DIR: str(runs_root()),
                                                          SERVES: str(run.path.resolve())})
         dep = Deployment(run.run_id, str(run.path), port, backend, proc.pid, time.time(), str(log), api_keys=api_keys)
         write_json_atomic(record_path(run.run_id), asdict(dep))
@@ -220,9 +221,10 @@ def log_tail(dep: Deployment, lines: int = 20) -> str:
 def snippets(url: str, text: str = "where is my parcel?", with_key: bool = False) -> dict[str, str]:
     """Copy-paste calls of the API: curl, Python requests, and huggingface_hub's InferenceClient."""
     body = json.dumps({"inputs": text})
-    auth_curl = ' -H "Authorization: Bearer $TUNEBOARD_API_KEY"' if with_key else ""
-    auth_py = ', headers={"Authorization": f"Bearer {os.environ[\'TUNEBOARD_API_KEY\']}"}' if with_key else ""
-    token = ', token=os.environ["TUNEBOARD_API_KEY"]' if with_key else ""
+    key = server_settings.API_KEY  # the client's variable, named in the snippets
+    auth_curl = f' -H "Authorization: Bearer ${key}"' if with_key else ""
+    auth_py = f', headers={{"Authorization": f"Bearer {{os.environ[\'{key}\']}}"}}' if with_key else ""
+    token = f', token=os.environ["{key}"]' if with_key else ""
     imports = "import os\n" if with_key else ""
     return {
         "curl": f"curl -s {url}/predict -H 'Content-Type: application/json'{auth_curl} \\\n  -d '{body}'",

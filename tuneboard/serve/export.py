@@ -17,13 +17,14 @@ from pathlib import Path
 from tuneboard.errors import RunError
 from tuneboard.files import atomic_path, is_regular_inside, open_regular, regular_files
 from tuneboard.i18n import t
+from tuneboard.paths import ModelFiles, RunFiles
 from tuneboard.predict.baseline import BASELINE_FILE, LEGACY_FILE
-from tuneboard.protocol import HAS_MODEL
+from tuneboard.protocol import HAS_MODEL, HEADLINE_METRICS
 from tuneboard.runs.folder import RunDir, open_run
 from tuneboard.team.access import LOCAL, User, check
 
 EXPORTABLE = HAS_MODEL
-SHOWN_METRICS = ("accuracy", "macro_f1", "weighted_f1", "micro_f1", "mae", "rmse", "r2")
+SHOWN_METRICS = HEADLINE_METRICS
 
 
 ONNX_FORMATS = {"onnx": "fp32", "onnx-int8": "int8"}  # format -> its folder in <run>/onnx (onnx_export.py)
@@ -53,9 +54,9 @@ def export_run(run_path: str | Path, dest_zip: Path | None = None, user: User = 
         raise RunError(t("engine.err.export.not_finished", run_id=run.run_id, status=status))
     files = regular_files(run.model_dir, run.path)  # no symlink, nothing outside the run folder
     names = {p.name for p in files}
-    if not ({"config.json", "baseline.json"} & names):
+    if not ({ModelFiles.CONFIG, ModelFiles.BASELINE} & names):
         raise RunError(t("engine.err.export.no_model", run_id=run.run_id))
-    if "baseline.json" in names and BASELINE_FILE not in names:
+    if ModelFiles.BASELINE in names and BASELINE_FILE not in names:
         raise RunError(t("engine.err.export.pickle", run_id=run.run_id, file=LEGACY_FILE))
     files = [p for p in files if p.name != LEGACY_FILE]  # never ship a pickle
     dest = Path(dest_zip) if dest_zip else default_export_path(run)
@@ -67,8 +68,8 @@ def export_run(run_path: str | Path, dest_zip: Path | None = None, user: User = 
                 binary = p.suffix in (".safetensors", ".bin", ".skops")
                 zip_regular(zf, p, p.relative_to(run.model_dir).as_posix(), run.path,
                             zipfile.ZIP_STORED if binary else zipfile.ZIP_DEFLATED)
-            zip_regular(zf, run.path / "config.json", "tuneboard_config.json", run.path)
-            zip_regular(zf, run.path / "metrics.json", "metrics.json", run.path)
+            zip_regular(zf, run.path / RunFiles.CONFIG, ModelFiles.EXPORTED_CONFIG, run.path)
+            zip_regular(zf, run.path / RunFiles.METRICS, RunFiles.METRICS, run.path)
             zf.writestr("README.md", model_card(run))
     except OSError as e:
         raise RunError(t("engine.err.export.cannot_write", dest=dest, reason=e.strerror or e)) from None
@@ -96,7 +97,7 @@ def model_card(run: RunDir) -> str:
     m = run.metrics() or {}
     task = m.get("task") or cfg.task
     labels = m.get("labels") or []
-    baseline = (run.model_dir / "baseline.json").is_file()
+    baseline = (run.model_dir / ModelFiles.BASELINE).is_file()
     lines = [
         f"# {run.run_id}",
         "",

@@ -238,9 +238,9 @@ def rename_labels(run_path: str | Path, mapping: dict[str, str]) -> int:
 
 def feedback_path(run_path: str | Path) -> Path:
     """Where labeled served texts of a run are collected: ``<runs root>/../feedback/<run id>.csv``."""
-    from tuneboard.paths import runs_root
+    from tuneboard.paths import workspace
 
-    return runs_root().parent / "feedback" / f"{Path(run_path).name}.csv"
+    return workspace().feedback / f"{Path(run_path).name}.csv"
 
 
 def add_feedback(run_path: str | Path, rows: Any, user: User = LOCAL) -> Path:
@@ -313,6 +313,19 @@ def drift_from_counts(rows: int, served_conf: Any, served_labels: dict[str, int]
     out["js"] = js_distance(out["validation_labels"], out["served_labels"])
     out["level"], out["message"] = _drift_words(out["psi"], out["js"])
     return out
+
+
+def served_drift(run: Any, view: Any, min_rows: int = 30) -> dict[str, Any]:
+    """``drift_from_counts`` of a run's served traffic (``view``: a ``traffic.TrafficView``) against what the run
+    predicted on its validation set (its predictions file and labels); ``labels`` in the result names the classes."""
+    import pandas as pd
+
+    from tuneboard.paths import RunFiles
+
+    predictions = run.path / RunFiles.PREDICTIONS
+    validation = pd.read_parquet(predictions) if predictions.is_file() else pd.DataFrame()
+    labels = (run.metrics() or {}).get("labels") or []
+    return drift_from_counts(view.rows, view.confidence_hist, view.label_counts, validation, labels, min_rows)
 
 
 def _drift_words(p: float, js: float) -> tuple[str, str]:

@@ -35,6 +35,7 @@ from tuneboard.files import (
     write_bytes_atomic,
 )
 from tuneboard.i18n import t
+from tuneboard.paths import ModelFiles, RunFiles
 from tuneboard.predict.inference import Predictor, task_from_problem_type, to_scores
 from tuneboard.runs.folder import RunDir, open_run
 from tuneboard.serve.export import ONNX_FORMATS, default_export_path, model_card, zip_regular
@@ -43,14 +44,14 @@ FORMATS = ONNX_FORMATS
 PARITY_ROWS = 1000  # enough rows to see a label flip, few enough to check in seconds on a CPU
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
-                   "config.json", "sentencepiece.bpe.model", "spiece.model", "merges.txt", "vocab.json")
+                   ModelFiles.CONFIG, "sentencepiece.bpe.model", "spiece.model", "merges.txt", "vocab.json")
 
 
 def onnx_folder(run: RunDir, fmt: str) -> Path:
     """Where ``fmt`` ("onnx" or "onnx-int8") of ``run`` is (or will be) exported."""
     if fmt not in FORMATS:
         raise ConfigError(t("engine.err.export.format", fmt=fmt, formats=", ".join(["hf", *FORMATS])))
-    return run.path / "onnx" / FORMATS[fmt]
+    return run.path / RunFiles.ONNX / FORMATS[fmt]
 
 
 def ensure_onnx(run_path: str | Path, fmt: str = "onnx", force: bool = False) -> Path:
@@ -61,9 +62,9 @@ def ensure_onnx(run_path: str | Path, fmt: str = "onnx", force: bool = False) ->
     folder = onnx_folder(run, fmt)
     if is_baseline_folder(run.model_dir):
         raise ConfigError(t("engine.err.export.baseline_onnx", run_id=run.run_id))
-    if not (run.model_dir / "config.json").is_file():
+    if not (run.model_dir / ModelFiles.CONFIG).is_file():
         raise RunError(t("engine.err.export.no_saved_model", run_id=run.run_id))
-    if (folder / "model.onnx").is_file() and (folder / "parity.json").is_file() and not force:
+    if (folder / ModelFiles.ONNX).is_file() and (folder / ModelFiles.PARITY).is_file() and not force:
         return folder
     staging = Path(tempfile.mkdtemp(dir=run.path, prefix=".onnx-"))
     try:
@@ -73,10 +74,10 @@ def ensure_onnx(run_path: str | Path, fmt: str = "onnx", force: bool = False) ->
         else:
             fp32 = ensure_onnx(run.path, "onnx")
             names = [p.name for p in regular_files(fp32, run.path) if p.parent == fp32]
-            _copy_regular(fp32, staging, [n for n in names if n not in ("model.onnx", "parity.json")], run.path)
-            _quantize(fp32 / "model.onnx", staging / "model.onnx")
+            _copy_regular(fp32, staging, [n for n in names if n not in (ModelFiles.ONNX, ModelFiles.PARITY)], run.path)
+            _quantize(fp32 / ModelFiles.ONNX, staging / ModelFiles.ONNX)
         parity = parity_check(run, OnnxPredictor.load(staging))
-        (staging / "parity.json").write_text(json.dumps(parity, indent=2), encoding="utf-8")
+        (staging / ModelFiles.PARITY).write_text(json.dumps(parity, indent=2), encoding="utf-8")
         if folder.exists():
             shutil.rmtree(folder)
         make_private(staging)  # torch and onnxruntime wrote it with the umask's modes
@@ -117,7 +118,7 @@ def _export_fp32(model_dir: Path, dest: Path) -> None:
     # for BERT-like models; the dynamo exporter took 3.5 s on a 2-layer model and splits weights out.
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")
-        torch.onnx.export(Logits().eval(), sample, str(dest / "model.onnx"), input_names=list(INPUTS),
+        torch.onnx.export(Logits().eval(), sample, str(dest / ModelFiles.ONNX), input_names=list(INPUTS),
                           output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False)
 
 
@@ -201,9 +202,9 @@ class OnnxPredictor(Predictor):
 
         folder = Path(path)
         try:
-            config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+            config = json.loads((folder / ModelFiles.CONFIG).read_text(encoding="utf-8"))
             tokenizer = AutoTokenizer.from_pretrained(folder, use_fast=True)
-            session = ort.InferenceSession(str(folder / "model.onnx"), session_options(),
+            session = ort.InferenceSession(str(folder / ModelFiles.ONNX), session_options(),
                                            providers=["CPUExecutionProvider"])
         except Exception as e:
             raise ModelLoadError(t("engine.err.export.onnx_load", folder=folder,
@@ -233,7 +234,7 @@ def validation_rows(run: RunDir, limit: int = PARITY_ROWS) -> Any:
     """The first ``limit`` rows of the run's ``predictions.parquet`` (text, label, PyTorch's scores)."""
     import pandas as pd
 
-    path = run.path / "predictions.parquet"
+    path = run.path / RunFiles.PREDICTIONS
     if not path.is_file():
         raise RunError(t("engine.err.export.no_predictions", run_id=run.run_id))
     return pd.read_parquet(path).head(limit)
@@ -272,7 +273,7 @@ def parity_check(run: RunDir, predictor: Predictor) -> dict[str, Any]:
 
 def read_parity(folder: Path) -> dict[str, Any] | None:
     try:
-        return json.loads((Path(folder) / "parity.json").read_text(encoding="utf-8"))
+        return json.loads((Path(folder) / ModelFiles.PARITY).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
@@ -288,7 +289,7 @@ def export_onnx_zip(run_path: str | Path, fmt: str, dest_zip: Path | None = None
                 if p.parent == folder:
                     zip_regular(zf, p, p.name, run.path,
                                 zipfile.ZIP_STORED if p.suffix == ".onnx" else zipfile.ZIP_DEFLATED)
-            zip_regular(zf, run.path / "config.json", "tuneboard_config.json", run.path)
+            zip_regular(zf, run.path / RunFiles.CONFIG, ModelFiles.EXPORTED_CONFIG, run.path)
             zf.writestr("README.md", model_card(run).split("## Load it")[0] + _onnx_card(read_parity(folder)))
     except OSError as e:
         raise RunError(t("engine.err.export.cannot_write", dest=dest, reason=e.strerror or e)) from None

@@ -23,8 +23,10 @@ from typing import Any
 
 from tuneboard.errors import PermissionDenied
 from tuneboard.i18n import t
+from tuneboard.paths import RunFiles
+from tuneboard.server_settings import server_settings
 
-OWNER_FILE = "owner.json"
+OWNER_FILE = RunFiles.OWNER
 LOCAL_ID = "local"
 # Every action the UI or the engine asks about. ``view`` is open to all teammates; ``view_texts`` to the
 # owner, admins, and everyone when the run is shared; the rest to the owner and admins only.
@@ -70,7 +72,7 @@ LOCAL = User(LOCAL_ID, "local", is_admin=True)
 
 def admin_ids(extra: Iterable[str] = ()) -> frozenset[str]:
     """Admins: ``TUNEBOARD_ADMINS`` (comma- or space-separated ids) plus ``extra`` (the settings' list)."""
-    names = os.environ.get("TUNEBOARD_ADMINS", "").replace(",", " ").split()
+    names = server_settings().admins
     return frozenset(normalize(n) for n in [*names, *extra] if n.strip())
 
 

@@ -17,9 +17,9 @@ from tuneboard.files import read_json, update_json
 
 def prefs_dir() -> Path:
     """Beside the runs folder: ``<runs>/../prefs``."""
-    from tuneboard.paths import runs_root
+    from tuneboard.paths import workspace
 
-    return runs_root().parent / "prefs"
+    return workspace().prefs
 
 
 def prefs_file(user_id: str) -> Path:

@@ -27,45 +27,22 @@ from typing import Any
 from tuneboard.errors import ConfigError
 from tuneboard.i18n import t
 from tuneboard.paths import PROJECT
+from tuneboard.server_settings import TEAM, load_secrets, secrets_files, server_settings
 
 ROOT = PROJECT
 EXAMPLE_FILE = ROOT / ".streamlit" / "secrets.example.toml"
 PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 MIN_COOKIE_SECRET = 32  # characters; Streamlit signs the login cookie with it (token_hex(32) gives 64)
-_TRUE = ("1", "true", "yes", "on")
-
-
-def secrets_files(cwd: Path | None = None) -> list[Path]:
-    """Where Streamlit looks for secrets by default, lowest precedence first."""
-    return [Path.home() / ".streamlit" / "secrets.toml", (cwd or Path.cwd()) / ".streamlit" / "secrets.toml"]
-
-
-def load_secrets(paths: Sequence[Path]) -> dict[str, Any]:
-    """The secrets Streamlit will see: each existing file's top-level keys override earlier files'."""
-    merged: dict[str, Any] = {}
-    for path in paths:
-        if not Path(path).is_file():
-            continue
-        try:
-            merged.update(tomllib.loads(Path(path).read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-            raise ConfigError(t("engine.err.team.secrets", path=path, reason=e)) from None
-    return merged
 
 
 def team_mode(secrets: Mapping[str, Any] | None = None) -> bool:
     """Whether this server is shared: ``TUNEBOARD_TEAM=1`` or ``[tuneboard] team = true``."""
-    if os.environ.get("TUNEBOARD_TEAM", "").strip().lower() in _TRUE:
-        return True
-    section = (secrets or {}).get("tuneboard")
-    return isinstance(section, Mapping) and section.get("team") is True
+    return server_settings(secrets).team
 
 
 def admin_setting(secrets: Mapping[str, Any] | None) -> list[str]:
     """The ``[tuneboard] admins`` list (ids or e-mail addresses)."""
-    section = (secrets or {}).get("tuneboard")
-    admins = section.get("admins", []) if isinstance(section, Mapping) else []
-    return [str(a) for a in admins] if isinstance(admins, (list, tuple)) else [str(admins)]
+    return server_settings(secrets).secret_admins
 
 
 def providers(auth: Mapping[str, Any]) -> list[str]:
@@ -194,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for path in args.secrets or ():
         cmd += ["--secrets.files", str(path.resolve())]
     os.chdir(ROOT)
-    os.execve(sys.executable, cmd, {**os.environ, "TUNEBOARD_TEAM": "1"})
+    os.execve(sys.executable, cmd, {**os.environ, TEAM: "1"})
     return 0  # not reached
 
 

@@ -38,6 +38,7 @@ from tuneboard.config import TrainConfig
 from tuneboard.errors import RunError
 from tuneboard.files import DIR_MODE, make_private, private_dir, write_json_atomic
 from tuneboard.i18n import t
+from tuneboard.paths import RunFiles
 from tuneboard.protocol import ACTIVE, HAS_MODEL, RunStatus
 from tuneboard.runs.folder import RunDir
 
@@ -277,7 +278,7 @@ def reopen(run: RunDir) -> None:
     """Make a run folder ready to go on: a history whose last line was torn by the kill gets a line end,
     so the torn line stays one unreadable line (skipped by readers) instead of swallowing the next event."""
     try:
-        with open(run.path / "history.jsonl", "rb+") as f:
+        with open(run.path / RunFiles.HISTORY, "rb+") as f:
             size = f.seek(0, os.SEEK_END)
             if size:
                 f.seek(size - 1)

@@ -19,7 +19,6 @@ is what makes ``training.execute`` train it with ``student.DistillTrainer``; ``m
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -32,6 +31,7 @@ from tuneboard.data.targets import encode_targets
 from tuneboard.errors import ConfigError, DataError, RunError
 from tuneboard.i18n import t
 from tuneboard.model.catalog import load_model_config, resolve_model
+from tuneboard.paths import ModelFiles
 from tuneboard.predict.inference import Predictor
 from tuneboard.protocol import BASELINE_MODEL, HAS_MODEL
 from tuneboard.runs.folder import RunDir, open_run, runs_root
@@ -104,7 +104,7 @@ def check_teacher(teacher: RunDir) -> int:
     cfg, status = teacher.config(), teacher.status().get("status")
     if cfg.model == BASELINE_MODEL:
         raise ConfigError(t("engine.err.distill.tfidf"))
-    if status not in HAS_MODEL or not (teacher.model_dir / "config.json").is_file():
+    if status not in HAS_MODEL or not (teacher.model_dir / ModelFiles.CONFIG).is_file():
         raise RunError(t("engine.err.distill.no_model", run_id=teacher.run_id, status=status))
     task = (teacher.metrics() or {}).get("task") or cfg.task
     if task not in TASKS:
@@ -160,6 +160,7 @@ def compare(student_path: str | Path, single: int = 30, rounds: int = 2, int8: b
     """Teacher vs student, measured on this machine's CPU: parameters, size, one-text p50 latency,
     rows/s and accuracy / macro-F1 on the validation split they share (with ``int8``, the student's
     int8 ONNX export too). ``{"rows": [...], "summary": str}``."""
+    from tuneboard.serve.benchmark import measure
     from tuneboard.serve.onnx import OnnxPredictor, ensure_onnx, validation_rows
 
     student = open_run(student_path)
@@ -185,40 +186,13 @@ def compare(student_path: str | Path, single: int = 30, rounds: int = 2, int8: b
     return {"rows": rows, "summary": summary(rows)}
 
 
-def measure(predictors: list[Any], texts: list[str], pairs: list[str] | None, single: int,
-            rounds: int) -> list[tuple[float, float, np.ndarray]]:
-    """(one-text p50 ms, rows/s over ``texts``, the scores) per predictor. The calls are interleaved,
-    model by model, so a busy machine slows every model alike and the ratios stay fair."""
-    for predictor in predictors:  # warm-up: first calls allocate and pick kernels
-        for j in range(min(3, len(texts))):
-            predictor.scores(texts[j:j + 1], pairs[j:j + 1] if pairs else None)
-    times: list[list[float]] = [[] for _ in predictors]
-    for i in range(single):
-        j = i % len(texts)
-        for k, predictor in enumerate(predictors):
-            start = time.perf_counter()
-            predictor.scores(texts[j:j + 1], pairs[j:j + 1] if pairs else None)
-            times[k].append(time.perf_counter() - start)
-    best, scores = [0.0] * len(predictors), [np.zeros(0)] * len(predictors)
-    for _ in range(rounds):  # the best of a few passes over every row: the least disturbed one
-        for k, predictor in enumerate(predictors):
-            start = time.perf_counter()
-            scores[k] = predictor.scores(texts, pairs)
-            best[k] = max(best[k], len(texts) / (time.perf_counter() - start))
-    return [(float(np.median(t) * 1000), r, s) for t, r, s in zip(times, best, scores, strict=True)]
-
-
 def _size(run: RunDir, fmt: str) -> dict[str, Any]:
     """Parameters, encoder layers and weight-file megabytes of a run's model (or its int8 export)."""
     from tuneboard.model.catalog import describe_model
+    from tuneboard.serve.benchmark import format_bytes
 
     card = describe_model(str(run.model_dir))
-    size = card.weights_bytes
-    if fmt != "torch":
-        from tuneboard.serve.onnx import onnx_folder
-
-        size = (onnx_folder(run, fmt) / "model.onnx").stat().st_size
-    return {"parameters": card.parameters, "layers": card.layers, "size_mb": size / 1e6}
+    return {"parameters": card.parameters, "layers": card.layers, "size_mb": format_bytes(run, fmt) / 1e6}
 
 
 def _quality(predictor: Any, rows: Any, scores: np.ndarray) -> dict[str, float]:

@@ -31,14 +31,16 @@ from pathlib import Path
 from typing import Any
 
 from tuneboard.errors import RunError
+from tuneboard.paths import RunFiles
+from tuneboard.server_settings import server_settings
 
-STOP_FILE = "stop"  # <run>/stop: "stop after the current step", from any process that can write the folder
+STOP_FILE = RunFiles.STOP  # <run>/stop: "stop after the current step", from any process that can write the folder
 
 
 def timeout_s() -> float:
     """Seconds a collective may wait for the other ranks (``TUNEBOARD_DIST_TIMEOUT_S``, default 1800: rank 0's
     evaluation of a large validation set happens while the others wait at a barrier)."""
-    return float(os.environ.get("TUNEBOARD_DIST_TIMEOUT_S", "1800"))
+    return server_settings().dist_timeout_s
 
 
 @dataclass

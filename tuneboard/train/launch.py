@@ -27,7 +27,7 @@ from tuneboard.config import TrainConfig
 from tuneboard.errors import ConfigError, RunError
 from tuneboard.files import open_private
 from tuneboard.i18n import t
-from tuneboard.paths import PROJECT
+from tuneboard.paths import PROJECT, RunFiles
 from tuneboard.protocol import BASELINE_MODEL, FINAL, RunStatus, Status
 from tuneboard.runs.folder import RunDir, create_run
 from tuneboard.runs.liveness import parent_env
@@ -35,7 +35,7 @@ from tuneboard.train import distributed
 from tuneboard.train.distributed import clear_stop, request_stop
 from tuneboard.train.pipeline import RunResult, check_config
 
-LAUNCH_LOG = "launch.log"  # the launcher's and every rank's output (rank 0 writes the run's own files)
+LAUNCH_LOG = RunFiles.LAUNCH_LOG  # the launcher's and every rank's output (rank 0 writes the run's own files)
 ROOT = PROJECT
 EventFn = Callable[[dict[str, Any]], None]
 
@@ -97,7 +97,7 @@ def execute_launched(config: TrainConfig, on_event: EventFn | None = None, stop:
     clear_stop(run.path)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
            **parent_env()}  # every rank ends when this process does (a killed server leaves no training behind)
-    follower = HistoryFollower(run.path / "history.jsonl", on_event)
+    follower = HistoryFollower(run.path / RunFiles.HISTORY, on_event)
     with open_private(run.path / LAUNCH_LOG, "ab") as log:
         # close_fds (the default, said here): no descriptor of ours, the server's listening socket above all,
         # stays open in the launcher or its ranks to block the next start on that port
@@ -223,14 +223,14 @@ def train_replica(config: TrainConfig, resume_from: Path | None = None) -> None:
     (events go nowhere, the trainer's hooks skip evaluation and checkpoints). ``resume_from``: the run
     folder whose checkpoint all ranks load (multi-node resume needs it on a shared file system)."""
     from tuneboard.data.prepare import prepare_data
-    from tuneboard.paths import runs_root
+    from tuneboard.paths import workspace
     from tuneboard.train.checkpoint import checkpoint_dir
     from tuneboard.train.loop import Trainer
 
     if config.model == BASELINE_MODEL:  # the TF-IDF model is fitted by rank 0 alone
         return
     trainer = Trainer(config, prepare_data(config), lambda event: None, threading.Event())
-    trainer.encode(cache=runs_root().parent / "cache" / "tokens")
+    trainer.encode(cache=workspace().token_cache)
     try:
         trainer.fit(checkpoint_dir(resume_from) if resume_from else None, resume=resume_from is not None)
     except Exception as e:

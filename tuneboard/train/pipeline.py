@@ -17,6 +17,7 @@ from tuneboard.errors import DiskFull, RunError, TuneboardError, unexpected_reas
 from tuneboard.files import disk_full, is_disk_full
 from tuneboard.i18n import Said, t
 from tuneboard.model.device import free_memory
+from tuneboard.paths import RunFiles, workspace
 from tuneboard.predict.baseline import BaselineResult, fit_on_split
 from tuneboard.protocol import (
     BASELINE_MODEL,
@@ -31,7 +32,7 @@ from tuneboard.protocol import (
     Status,
     scalars,
 )
-from tuneboard.runs.folder import RunDir, create_run, runs_root
+from tuneboard.runs.folder import RunDir, create_run
 from tuneboard.runs.liveness import Heartbeat, end_if_orphaned
 from tuneboard.runs.results import run_metrics, save_results
 from tuneboard.train import distributed
@@ -154,7 +155,7 @@ def _train(config: TrainConfig, data: PreparedData, run: RunDir, emit: Emit,
     try:
         trainer = make_trainer(config, data, emit_all, stop)
         t0 = time.perf_counter()
-        trainer.encode(cache=runs_root().parent / "cache" / "tokens", used_by=run.path)
+        trainer.encode(cache=workspace().token_cache, used_by=run.path)
         emit_all(Phase(name="tokenize", seconds=time.perf_counter() - t0))
         stopped = trainer.fit(checkpoint_dir(run.path), resume)
         best = trainer.evaluate()
@@ -218,7 +219,7 @@ def _drop_partial_outputs(run: RunDir) -> None:
     import shutil
 
     shutil.rmtree(run.model_dir, ignore_errors=True)
-    (run.path / "predictions.parquet").unlink(missing_ok=True)
+    (run.path / RunFiles.PREDICTIONS).unlink(missing_ok=True)
 
 
 def _emitter(run: RunDir, on_event: EventFn | None) -> Emit:

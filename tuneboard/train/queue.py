@@ -23,6 +23,7 @@ from tuneboard.data.prepare import PreparedData
 from tuneboard.errors import RunError, TuneboardError, unexpected_reason
 from tuneboard.i18n import t
 from tuneboard.model.hf import import_torch
+from tuneboard.paths import RunFiles
 from tuneboard.protocol import ACTIVE, FINAL, RunStatus, Status, parse_event, update_progress
 from tuneboard.runs import quotas
 from tuneboard.runs.folder import RunDir, create_run, list_runs, open_run, run_by_id
@@ -361,7 +362,7 @@ class RunRegistry:
 
     def _mark_interrupted(self, run_id: str) -> None:
         path = self._path(run_id)
-        if path is not None and (path / "status.json").exists():
+        if path is not None and (path / RunFiles.STATUS).exists():
             RunDir(path).set_status(RunStatus.INTERRUPTED, INTERRUPTED)
         live = self.get(run_id)
         if live is not None:

@@ -20,6 +20,7 @@ from tuneboard.data.targets import encode_targets, text_pairs
 from tuneboard.errors import DataError
 from tuneboard.i18n import t
 from tuneboard.model.catalog import quiet_transformers
+from tuneboard.paths import RunFiles
 from tuneboard.predict.batching import Encoded, encode_cached
 from tuneboard.predict.inference import Predictor, batched_logits, inference_batch_size
 from tuneboard.protocol import Notice
@@ -106,7 +107,7 @@ class DistillTrainer(Trainer):
     def _load_model(self) -> Any:
         if self.recipe.student:
             return super()._load_model()
-        model = build_student(Path(self.recipe.teacher_path) / "model", int(self.recipe.layers))
+        model = build_student(Path(self.recipe.teacher_path) / RunFiles.MODEL, int(self.recipe.layers))
         if self.cfg.freeze_embeddings:
             model.get_input_embeddings().weight.requires_grad_(False)
         return model.to(self.device)

@@ -70,9 +70,9 @@ def mlflow_enabled(config: TrainConfig) -> bool:
 
 def mlflow_uri() -> str:
     """``MLFLOW_TRACKING_URI``, else the local SQLite store beside the runs folder."""
-    from tuneboard.paths import runs_root
+    from tuneboard.paths import workspace
 
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{runs_root().parent.resolve() / 'mlflow.db'}"
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{workspace().mlflow_db.resolve()}"
 
 
 class _Tracker:
