@@ -12,6 +12,7 @@ import pytest
 from tuneboard.config import TrainConfig
 from tuneboard.data.checks import check_config
 from tuneboard.errors import ConfigError
+from tuneboard.i18n import english
 from tuneboard.protocol import RunStatus, TrialStatus
 from tuneboard.runs.folder import create_run, open_run
 from tuneboard.runs.liveness import HEARTBEAT_FILE, stale_s
@@ -49,7 +50,8 @@ def test_search_prunes_the_bad_trial_and_marks_the_best_run(sentiment_csv, tiny_
     assert bad.status == TrialStatus.PRUNED and bad.params["learning_rate"] == 1e-6
     assert bad.evaluations == 1  # stopped at its first evaluation, not after 3 epochs
     pruned_run = open_run(bad.run_id)
-    assert pruned_run.status()["status"] == RunStatus.STOPPED and pruned_run.status()["reason"] == PRUNED_REASON
+    assert pruned_run.status()["status"] == RunStatus.STOPPED
+    assert pruned_run.status()["reason"] == english(PRUNED_REASON)
     assert len([e for e in pruned_run.history() if e["type"] == "eval"]) == 1
 
     complete = [t for t in record.trials if t.status == TrialStatus.COMPLETE]
