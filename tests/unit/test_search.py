@@ -101,11 +101,15 @@ def test_a_stopped_search_stops_its_running_trial_and_starts_no_other(sentiment_
     registry = RunRegistry()
     job = start_search(base(sentiment_csv, tiny_model, epochs=50), Budget(trials=5), registry,
                        space=(Param("learning_rate", "log", 1e-4, 3e-3),), enqueue=[])
+    def training() -> bool:  # its trial's run is the one the queue trains, and it has taken a training step
+        live = registry.active()
+        return bool(job.record.trials and job.record.trials[0].status == TrialStatus.RUNNING and live is not None
+                    and any(e["type"] == "train" for e in live.snapshot()["events"]))
+
     deadline = time.time() + 60
-    while not job.record.trials or job.record.trials[0].status != TrialStatus.RUNNING:
+    while not training():
         assert time.time() < deadline
         time.sleep(0.05)
-    time.sleep(1.0)
     job.stop(LOCAL)
     record = job.wait(120)
     assert record.status == RunStatus.STOPPED and len(record.trials) == 1
