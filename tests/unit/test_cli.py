@@ -185,3 +185,22 @@ def test_second_ctrl_c_aborts(tiny_model, tmp_path):
     assert code == 130, err
     assert json.loads((run_dir / "status.json").read_text())["status"] == "failed"
     assert "Traceback" not in err
+
+
+def test_progress_lines_are_in_the_commands_language_though_training_runs_on_another_thread(capsys):
+    import threading
+
+    from tuneboard.cli.progress import ProgressPrinter
+    from tuneboard.i18n import set_language
+    from tuneboard.protocol import Evaluation
+
+    set_language("zh")
+    try:
+        printer = ProgressPrinter(quiet=False)
+    finally:
+        set_language("en")
+    event = Evaluation(is_best=True, metrics={"accuracy": 0.9}, eval_loss=0.3, step=4, epoch=1.0).to_dict()
+    worker = threading.Thread(target=printer, args=(event,))  # a new thread starts in English, as training does
+    worker.start()
+    worker.join()
+    assert capsys.readouterr().out == "评估 第 1.00 轮：accuracy 0.9000  eval_loss 0.3000（最佳）\n"

@@ -4,14 +4,24 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tuneboard.i18n import t
+from tuneboard.i18n import language, set_language, t
 
 
 class ProgressPrinter:
     def __init__(self, quiet: bool) -> None:
         self.quiet, self.last, self.total = quiet, 0.0, None
+        # the command's language: events arrive on the training thread, which keeps English for the records
+        self.language = language()
 
     def __call__(self, line: dict[str, Any]) -> None:
+        said_in = language()
+        set_language(self.language)
+        try:
+            self._print(line)
+        finally:
+            set_language(said_in)
+
+    def _print(self, line: dict[str, Any]) -> None:
         from tuneboard.protocol import EarlyStop, Evaluation, Notice, Start, TrainStep, parse_event
 
         e = parse_event(line)
