@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tuneboard.i18n import t
+from tuneboard.i18n import Said, t
 
 
 class _Localized:
@@ -29,6 +29,12 @@ class TuneboardError(Exception):
 
     def __init__(self, message: str) -> None:
         super().__init__(" ".join(message.split()))
+        # the catalog text it was said with (key and values), so that a record of it reads in any language
+        self.said = message if isinstance(message, Said) else None
+
+    def reason(self) -> str:
+        """What a run's status keeps of this error: the catalog text when it has one, else the message."""
+        return self.said if self.said is not None else str(self)
 
 
 class DataError(TuneboardError):

@@ -53,32 +53,57 @@ def catalog(language: str) -> dict[str, str]:
     return merged
 
 
-def t(key: str, /, **values: Any) -> str:
-    """The text of ``key`` in the current language (English when the key is missing there, the key
-    itself when it is missing everywhere), with ``{placeholders}`` filled from ``values``."""
-    text = catalog(language()).get(key) or catalog(DEFAULT).get(key) or key
-    return text.format(**values) if values else text
-
-
 class Said(str):
-    """A text from the catalog that remembers its key and values, so that a record of it (a run's notices) can
-    be read later in another language: it is the text in the current language for everyone else."""
+    """A text from the catalog that remembers its key and values, so that a record of it (a run's notices, a
+    status reason, an error) can be read later in another language: it is the text in the current language
+    for everyone else. A value may itself be a ``Said`` (a reason inside a sentence): it is said again too."""
 
     key: str
     values: dict[str, Any]
 
 
-def said(key: str, /, **values: Any) -> Said:
-    """``t(key, **values)`` that remembers ``key`` and ``values`` (plain strings and numbers)."""
-    text = Said(t(key, **values))
-    text.key, text.values = key, values
+def t(key: str, /, **values: Any) -> Said:
+    """The text of ``key`` in the current language (English when the key is missing there, the key
+    itself when it is missing everywhere), with ``{placeholders}`` filled from ``values``."""
+    return _say(language(), key, values)
+
+
+said = t  # the name to use where the key is the point: a text that will be stored and read again
+
+
+def english(key: str, /, **values: Any) -> Said:
+    """``key`` in English whatever the current language (what logs and stored records keep)."""
+    return _say(DEFAULT, key, values)
+
+
+def _say(lang: str, key: str, values: dict[str, Any]) -> Said:
+    text = catalog(lang).get(key) or catalog(DEFAULT).get(key) or key
+    if values:
+        text = text.format(**{name: retell(v, lang) for name, v in values.items()})
+    out = Said(text)
+    out.key, out.values = key, values
+    return out
+
+
+def retell(text: Any, lang: str | None = None) -> Any:
+    """``text`` in ``lang`` (default: the current language) when it came from the catalog; any other text
+    (a message from before keys, a library's) as it is."""
+    if isinstance(text, Said):
+        return _say(lang or language(), text.key, text.values)
     return text
 
 
-def english(key: str, /, **values: Any) -> str:
-    """``key`` in English whatever the current language (what logs and stored records keep)."""
-    text = catalog(DEFAULT).get(key) or key
-    return text.format(**values) if values else text
+def to_record(text: Said) -> dict[str, Any]:
+    """What a file keeps of a catalog text so that it can be said again: ``{"key": ..., "values": {...}}``."""
+    return {"key": text.key, "values": {name: to_record(v) if isinstance(v, Said) else v
+                                        for name, v in text.values.items()}}
+
+
+def from_record(record: dict[str, Any]) -> Said:
+    """The text a ``to_record`` record keeps, in the current language."""
+    values = {name: from_record(v) if isinstance(v, dict) and "key" in v else v
+              for name, v in (record.get("values") or {}).items()}
+    return t(str(record["key"]), **values)
 
 
 def placeholders(text: str) -> set[str]:

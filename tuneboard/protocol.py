@@ -201,15 +201,19 @@ class EarlyStop(_Event):
         return stop_reason(self.metric, self.patience, self.min_delta or 0.0)
 
 
+# How status.json said these two reasons before it kept their keys (``reason_code``): old run folders still do
 STOPPED_REASON = "Stopped by the user; the best model so far was kept."
 EARLY_PREFIX = "Stopped early: "  # + the early stop's reason
 
 
 def reason_text(reason: str | None) -> str | None:
-    """A status reason as the reader reads it: the ones Tuneboard writes itself (kept in English in
-    ``status.json``) in the reader's language; a failure's message as written."""
-    from tuneboard.i18n import t
+    """A status reason as the reader reads it: a catalog text (``RunDir.status`` gives one for each reason kept
+    with its key) and the two Tuneboard wrote in English before keys were kept, in the reader's language; any
+    other (a failure of an old run) as written."""
+    from tuneboard.i18n import Said, retell, t
 
+    if isinstance(reason, Said):
+        return retell(reason)
     if reason == STOPPED_REASON:
         return t("engine.status.stopped_by_user")
     if reason and reason.startswith(EARLY_PREFIX):
@@ -217,14 +221,16 @@ def reason_text(reason: str | None) -> str | None:
     return reason
 
 
+METRIC_NAMES = {"accuracy": "engine.coach.accuracy", "macro_f1": "engine.coach.metric_macro_f1",
+                "micro_f1": "engine.coach.metric_micro_f1", "rmse": "engine.coach.metric_rmse"}
+
+
 def metric_name(name: str | None) -> str:
-    """A metric's name in the reader's language (accuracy, macro-F1...)."""
+    """A metric's name in the reader's language (accuracy, macro-F1...; another metric by its own name)."""
     from tuneboard.i18n import t
 
-    if name == "accuracy":
-        return t("engine.coach.accuracy")
-    if name in ("macro_f1", "micro_f1", "rmse"):  # keys engine.coach.metric_<name>
-        return t(f"engine.coach.metric_{name}")
+    if name in METRIC_NAMES:
+        return t(METRIC_NAMES[name])
     return name or t("engine.coach.the_score")
 
 

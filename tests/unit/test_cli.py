@@ -1,6 +1,7 @@
 """The CLI is a contract: scripts outside the package rely on these commands and exit codes."""
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "support_tickets.csv"
 
 
-def cli(*args, env_runs=None):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+def cli(*args, env_runs=None, lang_env=None):
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANG")}
+    env |= {"HF_HUB_OFFLINE": "1", **(lang_env or {})}
     if env_runs:
         env["TUNEBOARD_RUNS_DIR"] = str(env_runs)
     return subprocess.run([sys.executable, "-m", "tuneboard", *map(str, args)], cwd=ROOT, env=env,
@@ -65,6 +67,43 @@ def test_bad_input_exits_2_with_one_line(args, words, tmp_path):
     assert words in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+ENGLISH_WORDS = re.compile(r"[A-Za-z]{2,}(?:[ ,.:;'-]+[A-Za-z]{2,}){2,}")  # three English words in a row
+
+
+@pytest.mark.parametrize("args, lang_env", [
+    (["--lang", "zh", "train", "no/such/file.csv"], None),
+    (["inspect", "no/such/file.csv", "--lang", "zh"], None),
+    (["inspect", "no/such/file.csv"], {"LANG": "zh_CN.UTF-8"}),
+    (["inspect", "no/such/file.csv"], {"LC_ALL": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}),
+])
+def test_the_cli_in_chinese_says_a_missing_file_in_chinese_with_no_english_sentence(args, lang_env, tmp_path):
+    r = cli(*args, env_runs=tmp_path / "runs", lang_env=lang_env)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    line = r.stderr.strip()
+    assert len(line.splitlines()) == 1 and line.startswith("错误：") and "找不到文件" in line
+    assert not ENGLISH_WORDS.search(line.replace("no/such/file.csv", "")), line
+
+
+@pytest.mark.parametrize("args, lang_env", [
+    (["inspect", "no/such/file.csv"], None),
+    (["inspect", "no/such/file.csv"], {"LANG": "C.UTF-8"}),
+    (["--lang", "en", "inspect", "no/such/file.csv"], {"LANG": "zh_CN.UTF-8"}),
+])
+def test_the_cli_speaks_english_by_default_and_when_asked(args, lang_env, tmp_path):
+    r = cli(*args, env_runs=tmp_path / "runs", lang_env=lang_env)
+    assert r.returncode == 2 and r.stderr.startswith("error: File not found"), r.stderr
+
+
+def test_every_command_is_still_there_after_the_split_into_modules():
+    from tuneboard.cli.main import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert set(sub.choices) == {"inspect", "train", "evaluate", "predict", "compare", "export", "serve", "api-key",
+                                "search", "report", "distill", "classes"}
+    report = sub.choices["report"].parse_args(["RUN", "--lang", "zh"])  # the report's own --lang, as before
+    assert report.report_lang == "zh" and report.handler.__name__ == "cmd_report"
 
 
 def test_one_class_only_exits_2(tmp_path):
@@ -120,12 +159,13 @@ def _train_then_interrupt(tiny_model, tmp_path, presses):
     for line in proc.stdout:  # wait until training steps are running
         if line.startswith("epoch ") or time.time() > deadline:
             break
-    for _ in range(presses):
+    said = []
+    for press in range(presses):
         proc.send_signal(signal.SIGINT)
-        # the second press must land while the first one's graceful stop is still saving: on the tiny model
-        # that takes a few tenths of a second, then the process ends (and no longer has a handler to call)
-        time.sleep(0.02)
+        if press < presses - 1:  # the next press lands once this one is heard: while the graceful stop saves
+            said.append(proc.stderr.readline())
     out, err = proc.communicate(timeout=180)
+    err = "".join(said) + err
     runs = list((tmp_path / "runs").iterdir())
     assert len(runs) == 1
     return proc.returncode, out, err, runs[0]
@@ -145,3 +185,22 @@ def test_second_ctrl_c_aborts(tiny_model, tmp_path):
     assert code == 130, err
     assert json.loads((run_dir / "status.json").read_text())["status"] == "failed"
     assert "Traceback" not in err
+
+
+def test_progress_lines_are_in_the_commands_language_though_training_runs_on_another_thread(capsys):
+    import threading
+
+    from tuneboard.cli.progress import ProgressPrinter
+    from tuneboard.i18n import set_language
+    from tuneboard.protocol import Evaluation
+
+    set_language("zh")
+    try:
+        printer = ProgressPrinter(quiet=False)
+    finally:
+        set_language("en")
+    event = Evaluation(is_best=True, metrics={"accuracy": 0.9}, eval_loss=0.3, step=4, epoch=1.0).to_dict()
+    worker = threading.Thread(target=printer, args=(event,))  # a new thread starts in English, as training does
+    worker.start()
+    worker.join()
+    assert capsys.readouterr().out == "评估 第 1.00 轮：accuracy 0.9000  eval_loss 0.3000（最佳）\n"

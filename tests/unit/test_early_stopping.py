@@ -11,7 +11,9 @@ import pytest
 from tests.conftest import WORDS
 from tuneboard.cli.main import main
 from tuneboard.config import TrainConfig
+from tuneboard.i18n import set_language
 from tuneboard.predict.inference import Predictor
+from tuneboard.protocol import reason_text
 from tuneboard.train import pipeline as training
 from tuneboard.train.stopping import EarlyStopper, eval_steps
 
@@ -64,6 +66,11 @@ def test_an_overfitting_run_stops_early_and_keeps_its_best_checkpoint(tiny_model
     assert m["macro_f1"] == pytest.approx(best["macro_f1"]) and m["best_step"] == best["step"]
     assert m["stop_reason"] == stops[0]["reason"]
     assert result.run.status()["reason"].startswith("Stopped early: validation macro-F1 did not improve")
+    set_language("zh")  # the reason is kept with its key: a Chinese reader reads it all in Chinese
+    try:
+        assert reason_text(result.run.status()["reason"]) == "提前停止：验证集宏平均 F1连续 2 次评估没有提升。"
+    finally:
+        set_language("en")
     # the saved model is the best checkpoint, not the last weights: it predicts what the best evaluation did
     preds = pd.read_parquet(result.run.path / "predictions.parquet")
     again = Predictor.load(result.run.path).predict(preds["text"].tolist())

@@ -3,24 +3,115 @@ and every key the code asks for exists."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tuneboard import i18n
+from tuneboard.protocol import RunStatus
 
 ROOT = Path(__file__).resolve().parents[2]
-# t("key") / t("key", ...) in the code: the keys it needs (dynamic keys are listed in their module's catalog part)
-USED = re.compile(r"""\bt\(\s*["']([A-Za-z0-9_.\-]+)["']""")
+CODE = ("app.py", "app_pages", "components", "tuneboard")
+SAY = r"""\b(?:t|said|english)\(\s*"""  # the calls that look a key up
+# t("key") / said("key", ...) in the code: the keys it needs
+USED = re.compile(SAY + r"""["']([A-Za-z0-9_.\-]+)["']""")
+# f"status.{status}": a key built from a family (an f-string that starts like a catalog key, in a t() call or
+# not); every family must be declared in _families below
+BUILT = re.compile(r"""\bf(["'])([a-z][a-z0-9_]*\.[^"'{]*\{.*?)\1""")
+# a key named as data ("engine.reason.cancelled" in a constant or a table of keys): any string that starts
+# like a catalog key, except a file name
+NAMED = re.compile(r"""["']([a-z][a-z0-9_]*(?:\.[A-Za-z0-9_\-]+)+)["']""")
+FILE_NAMES = {"json", "jsonl", "html", "csv", "tsv", "log", "txt", "parquet", "safetensors", "bin", "onnx", "zip",
+              "py", "md", "yaml", "yml", "pt", "db", "sqlite", "lock", "png", "toml", "xlsx", "pkl"}
+
+
+def _sources():
+    for folder in CODE:
+        for path in ([ROOT / folder] if folder.endswith(".py") else sorted((ROOT / folder).rglob("*.py"))):
+            if path.name != "i18n.py":  # its docstrings show the call
+                yield path, path.read_text(encoding="utf-8")
 
 
 def _used_keys() -> set[str]:
     keys: set[str] = set()
-    for folder in ("app.py", "app_pages", "components", "tuneboard"):
-        for path in ([ROOT / folder] if folder.endswith(".py") else sorted((ROOT / folder).rglob("*.py"))):
-            if path.name != "i18n.py":  # its docstrings show the call
-                keys |= set(USED.findall(path.read_text(encoding="utf-8")))
+    prefixes = {key.split(".")[0] for key in i18n.catalog("en")}
+    parts = {key.rsplit(".", n)[0] for key in i18n.catalog("en") for n in range(1, key.count(".") + 1)}
+    for _, text in _sources():
+        keys |= set(USED.findall(text))
+        keys |= {k for k in NAMED.findall(text)
+                 if k.split(".")[0] in prefixes and k.rsplit(".", 1)[1] not in FILE_NAMES and k not in parts}
     return keys
+
+
+def _families() -> dict[str, Iterable[Any]]:
+    """Each key the code builds with an f-string, as a pattern (``{}`` where a value goes), and the values the
+    code puts there. A built key that is not declared here, or a value whose key is missing, fails the test."""
+    from components.evalviews import HEADLINES
+    from components.live import BADGES
+    from components.nav import PAGES
+    from components.settingsview import OTHER, TASKS
+    from components.trainform import FORM
+    from tuneboard.config import PRESETS
+    from tuneboard.data.health import PII_NAMES
+    from tuneboard.data.model_choice import HUB_MODELS
+    from tuneboard.data.readers.table import _MAGIC
+    from tuneboard.evaluate.report_figures import NAMES
+    from tuneboard.protocol import RunStatus, TrialStatus
+    from tuneboard.settings import SETTINGS, widget_args
+    from tuneboard.team.access import ACTIONS
+
+    on_form = FORM  # the settings the Train form shows, with a select box for those with options
+    choices = [(name, c) for name in on_form for c in widget_args(name).get("options", ())]
+    reasons = ("baseline_better", "baseline_tie", "low_score", "low_r2", "weak_class", "good", "good_alone",
+               "no_score")  # Decision.reason, and the two the report tells apart
+    return {
+        "train.preset.{}": PRESETS, "train.preset.{}.text": PRESETS,
+        "setting.{}": on_form, "setting.{}.help": on_form, "setting.{}.{}": choices,
+        "eval.{}": ("precision", "recall"), "eval.metric_{}": {k for keys in HEADLINES.values() for k in keys},
+        "eval.weighting_{}": ("weighted", "sampling", "none"),
+        "settingsview.{}": OTHER, "data.task.{}": TASKS,
+        "settingsview.choice.{}": ("auto", "cpu", "cuda", "epoch"),  # choices with no setting.<name>.<choice>
+        "search.trial.{}": list(TrialStatus), "zhmodel.language.{}": HUB_MODELS,
+        "live.badge.{}": BADGES, "status.{}": list(RunStatus), "nav.{}": PAGES,
+        "report.reason_{}": reasons, "report.call_{}": ("ship", "not_yet", "use_baseline"),
+        "report.explain_{}": [n for n in NAMES if n not in ("precision", "recall")],  # the headline metrics
+        "report.risk_calibration_{}": ("over", "under"), "report.task_{}": TASKS, "report.metric_{}": NAMES,
+        "engine.access.verb.{}": ACTIONS, "engine.setting.{}": SETTINGS,
+        "zhtext.tokens.hold_{}": ("cjk_chars", "words"), "engine.read.magic.{}": [what for _, what in _MAGIC],
+        "engine.data.why.{}": ("empty_text", "empty_label", "label_not_a_number"),
+        "engine.health.pii.{}": PII_NAMES.values(),
+        "engine.notice.imbalance.{}": ("none", "weighted", "sampling"),  # class weighting as resolved
+        "report.script_{}": ("latin", "cjk", "cyrillic", "arabic", "greek", "hebrew", "none", "other"),  # or as is
+        "report.next_{}": ("ship", "not_yet", "use_baseline"),
+        "report.next_{}_{}": (("not_yet", "low_score"), ("not_yet", "weak_class"), ("not_yet", "no_score")),  # or
+        # report.next_<verdict> when a verdict has no sentence for its reason
+        "engine.health.n.{}.{}": [(noun, n) for noun in ("row", "class", "exact_duplicate", "near_duplicate")
+                                  for n in ("one", "other")],
+    }
+
+
+def _built_patterns() -> dict[str, str]:
+    """Each f-string key in the code as a pattern (``{}`` for each value) and where it is built."""
+    found, prefixes = {}, {key.split(".")[0] for key in i18n.catalog("en")}
+    for path, text in _sources():
+        for _, body in BUILT.findall(text):
+            if body.split(".")[0] in prefixes:
+                found.setdefault(re.sub(r"\{[^{}]*\}", "{}", body), str(path.relative_to(ROOT)))
+    return found
+
+
+def _missing_built_keys(families: dict[str, Iterable[Any]], built: dict[str, str]) -> list[str]:
+    english = i18n.catalog("en")
+    problems = [f"{pattern} (built in {where}) is not a declared family" for pattern, where in built.items()
+                if pattern not in families]
+    for pattern, values in families.items():
+        for value in values:
+            key = pattern.format(*(value if isinstance(value, tuple) else (value,)))
+            if key not in english:
+                problems.append(f"{key} (family {pattern})")
+    return problems
 
 
 def test_every_key_exists_in_every_language_with_the_same_placeholders():
@@ -37,6 +128,19 @@ def test_every_key_exists_in_every_language_with_the_same_placeholders():
 def test_every_key_the_code_asks_for_is_in_the_catalog():
     missing = sorted(_used_keys() - set(i18n.catalog("en")))
     assert not missing, f"keys used in code but in no catalog: {missing[:20]}"
+
+
+def test_every_key_the_code_builds_comes_from_a_declared_family_whose_keys_all_exist():
+    problems = _missing_built_keys(_families(), _built_patterns())
+    assert not problems, "\n".join(problems)
+
+
+def test_a_family_with_a_missing_key_or_an_undeclared_built_key_fails_the_check():
+    families = {**_families(), "status.{}": [*RunStatus, "no_such_status"]}
+    assert _missing_built_keys(families, _built_patterns()) == ["status.no_such_status (family status.{})"]
+    undeclared = {k: v for k, v in _families().items() if k != "nav.{}"}
+    assert _missing_built_keys(undeclared, _built_patterns()) == [
+        "nav.{} (built in components/nav.py) is not a declared family"]
 
 
 @pytest.mark.parametrize("tag, expected", [("zh-CN", "zh"), ("zh", "zh"), ("en-US", "en"), ("fr-FR", "en"),

@@ -86,7 +86,9 @@ def test_deploy_starts_a_server_per_model_answers_and_stops(sentiment_csv):
     finally:
         assert deploy.stop_deployment(run.run_id, user=access.LOCAL)
     assert deploy.get_deployment(run.run_id) is None and deploy.list_deployments() == []
-    time.sleep(1.0)  # the server flushes its monitor log on shutdown
+    deadline = time.time() + 30  # the server flushes its monitor log on shutdown
+    while len(monitor.read_log(run.path)) < 1 and time.time() < deadline:
+        time.sleep(0.1)
     assert len(monitor.read_log(run.path)) == 1
 
 

@@ -12,6 +12,7 @@ import pytest
 from tuneboard.config import TrainConfig
 from tuneboard.data.checks import check_config
 from tuneboard.errors import ConfigError
+from tuneboard.i18n import english
 from tuneboard.protocol import RunStatus, TrialStatus
 from tuneboard.runs.folder import create_run, open_run
 from tuneboard.runs.liveness import HEARTBEAT_FILE, stale_s
@@ -49,7 +50,8 @@ def test_search_prunes_the_bad_trial_and_marks_the_best_run(sentiment_csv, tiny_
     assert bad.status == TrialStatus.PRUNED and bad.params["learning_rate"] == 1e-6
     assert bad.evaluations == 1  # stopped at its first evaluation, not after 3 epochs
     pruned_run = open_run(bad.run_id)
-    assert pruned_run.status()["status"] == RunStatus.STOPPED and pruned_run.status()["reason"] == PRUNED_REASON
+    assert pruned_run.status()["status"] == RunStatus.STOPPED
+    assert pruned_run.status()["reason"] == english(PRUNED_REASON)
     assert len([e for e in pruned_run.history() if e["type"] == "eval"]) == 1
 
     complete = [t for t in record.trials if t.status == TrialStatus.COMPLETE]
@@ -99,11 +101,15 @@ def test_a_stopped_search_stops_its_running_trial_and_starts_no_other(sentiment_
     registry = RunRegistry()
     job = start_search(base(sentiment_csv, tiny_model, epochs=50), Budget(trials=5), registry,
                        space=(Param("learning_rate", "log", 1e-4, 3e-3),), enqueue=[])
+    def training() -> bool:  # its trial's run is the one the queue trains, and it has taken a training step
+        live = registry.active()
+        return bool(job.record.trials and job.record.trials[0].status == TrialStatus.RUNNING and live is not None
+                    and any(e["type"] == "train" for e in live.snapshot()["events"]))
+
     deadline = time.time() + 60
-    while not job.record.trials or job.record.trials[0].status != TrialStatus.RUNNING:
+    while not training():
         assert time.time() < deadline
         time.sleep(0.05)
-    time.sleep(1.0)
     job.stop(LOCAL)
     record = job.wait(120)
     assert record.status == RunStatus.STOPPED and len(record.trials) == 1

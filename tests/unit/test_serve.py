@@ -246,3 +246,22 @@ def test_a_network_host_needs_api_keys_or_an_explicit_opt_out_that_prints_a_warn
     assert check_exposure("localhost", None) is None and check_exposure("10.0.0.5", tmp_path / "keys") is None
     with pytest.raises(ConfigError):
         check_exposure("example.org", None)
+
+
+def test_every_error_body_has_a_stable_code_and_stays_english_whatever_the_servers_language(runs):
+    from tuneboard.i18n import set_language
+
+    set_language("zh")  # `serve` run with LANG=zh_CN: its messages to the person are Chinese, not the API's
+    try:
+        with client(runs["single"]) as c:
+            answers = [c.post("/predict", content=body, headers={"content-type": "application/json"}).json()
+                       for body in BAD]
+            pair = c.post("/predict", json={"inputs": {"text": "a", "text_pair": "b"}}).json()
+            broken = c.post("/predict", content=b"{", headers={"content-type": "application/json"}).json()
+            extra = c.post("/predict", json={"inputs": "a", "x": 1}).json()
+    finally:
+        set_language("en")
+    assert all(a["code"] and a["error"].isascii() for a in answers), answers
+    assert pair["code"] == "wrong_input_kind" and pair["error"].startswith("This model reads single texts")
+    assert broken["code"] == "invalid_json" and broken["error"].startswith('The body is not valid JSON. Send {"inputs"')
+    assert extra["code"] == "unknown_field" and extra["error"].startswith("Unknown field 'x'.")

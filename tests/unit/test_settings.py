@@ -79,7 +79,7 @@ def _other_value(setting):
 
 @pytest.mark.parametrize("setting", [s for s in SETTINGS.values() if s.flag], ids=lambda s: s.name)
 def test_every_cli_flag_reaches_the_train_config(setting):
-    from tuneboard.cli.main import _config_from_args
+    from tuneboard.cli.train import config_from_args as _config_from_args
 
     text, expected = _other_value(setting)
     if setting.kind is bool:

@@ -342,14 +342,18 @@ def text_lengths(texts: pd.Series, cjk: bool) -> pd.Series:
     return lengths + texts.str.count(CJK.pattern) * (CJK_CHAR_WEIGHT - 1) if cjk else lengths
 
 
+# The title of the short-texts finding by (Chinese, Japanese or Korean data; one row)
+SHORT_TITLES = {(False, True): "engine.health.short.title_one", (False, False): "engine.health.short.title_other",
+                (True, True): "zhtext.short.title_one", (True, False): "zhtext.short.title_other"}
+
+
 def _short_findings(rows: pd.DataFrame) -> list[Finding]:
     cjk = is_cjk_data(rows["text"])
     short = text_lengths(rows["text"], cjk) < SHORT_CHARS
     if not short.any():
         return []
     share, n = float(short.mean()), int(short.sum())
-    # keys engine.health.short.title_one/_other, zhtext.short.title_one/_other (Chinese, Japanese, Korean data)
-    key = f"{'zhtext' if cjk else 'engine.health'}.short.title_{'one' if n == 1 else 'other'}"
+    key = SHORT_TITLES[cjk, n == 1]
     return [Finding("short_texts", "warning" if share > 0.1 else "info",
                     t(key, n=n, chars=SHORT_CJK_CHARS if cjk else SHORT_CHARS, share=share),
                     t("engine.health.short.advice"),
@@ -411,29 +415,30 @@ def _list(names: list[str], limit: int = 5) -> str:
 
 
 def format_report(report: HealthReport) -> str:
-    """The report as readable text, as ``python -m tuneboard inspect`` prints it."""
+    """The report as readable text, as ``python -m tuneboard inspect`` prints it (in the current language)."""
     f = report.file or {}
     lines = []
     if f:
-        where = f" sheet '{f['sheet']}'," if f.get("sheet") else ""
+        where = t("engine.inspect.sheet", sheet=f["sheet"]) if f.get("sheet") else ""
         delim = {"\t": "TAB", None: "-"}.get(f.get("delimiter"), f.get("delimiter"))
-        lines.append(f"{Path(f['path']).name}: {f['format']},{where} encoding {f.get('encoding') or '-'}, "
-                     f"delimiter {delim}, header {'yes' if f.get('has_header') else 'no (generated names)'}")
+        header = t("engine.inspect.header_yes") if f.get("has_header") else t("engine.inspect.header_no")
+        lines.append(t("engine.inspect.file", name=Path(f["path"]).name, format=f["format"], sheet=where,
+                       encoding=f.get("encoding") or "-", delimiter=delim, header=header))
     pair = f" + '{report.text_pair_column}'" if report.text_pair_column else ""
-    lines.append(f"text: '{report.text_column}'{pair}   label: '{report.label_column}'   task: {report.task}")
+    lines.append(t("engine.inspect.columns", text=report.text_column, pair=pair, label=report.label_column,
+                   task=report.task))
     if report.class_counts:
-        lines.append("classes:")
+        lines.append(t("engine.inspect.classes"))
         width = max(len(k) for k in report.class_counts)
         lines += [f"  {k:<{width}}  {v:>8,}" for k, v in list(report.class_counts.items())[:30]]
     tl = report.token_lengths
     if tl:
-        lines.append(
-            f"token lengths (sample of {tl['sampled']:,}): median {tl['p50']}, 95% {tl['p95']}, max {tl['max']}; "
-            f"suggested max length {tl['suggested_max_length']}"
-        )
-    lines.append("findings:")
+        lines.append(t("engine.inspect.tokens", sampled=f"{tl['sampled']:,}", p50=tl["p50"], p95=tl["p95"],
+                       max=tl["max"], suggested=tl["suggested_max_length"]))
+    lines.append(t("engine.inspect.findings"))
     for item in report.findings:
         lines.append(f"  [{item.severity}] {item.title}. {item.advice}")
         if item.kind == "personal_data":
-            lines += [f"      e.g. {k}: {', '.join(v)}" for k, v in item.data["examples"].items() if v]
+            lines += [t("engine.inspect.example", kind=k, values=", ".join(v))
+                      for k, v in item.data["examples"].items() if v]
     return "\n".join(lines)

@@ -26,7 +26,7 @@ from tuneboard.config import TrainConfig
 from tuneboard.errors import RunError
 from tuneboard.files import DIR_MODE, locked, open_private, private_dir, write_json_atomic
 from tuneboard.files import jsonable as _jsonable
-from tuneboard.i18n import t
+from tuneboard.i18n import DEFAULT, Said, from_record, retell, said, t, to_record
 from tuneboard.paths import RUNS_DIR, RunFiles, runs_root  # noqa: F401 -- part of this module's surface
 from tuneboard.protocol import ACTIVE, FINAL, RunStatus, parse_status
 from tuneboard.runs.liveness import alive, stale_s, worker_of
@@ -64,7 +64,12 @@ class RunDir:
         with self._lock, locked(self.path):
             current = self.status() if (self.path / RunFiles.STATUS).exists() else {}
             now = time.time()
-            current.update(status=status, reason=reason, updated_at=now, pid=os.getpid(), **extra)
+            current.update(status=status, reason=retell(reason, DEFAULT), updated_at=now, pid=os.getpid(), **extra)
+            # a catalog text is kept as its key and values too, to be read in each reader's language; the
+            # English text stays beside it for older readers and for anyone reading the file
+            current.pop("reason_code", None)
+            if isinstance(reason, Said):
+                current["reason_code"] = to_record(reason)
             if status == RunStatus.RUNNING and "started_at" not in current:
                 current["started_at"] = now
             if status in FINAL:
@@ -85,15 +90,16 @@ class RunDir:
         try:
             data = json.loads((self.path / RunFiles.STATUS).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return {"status": RunStatus.UNKNOWN, "reason": "status.json is missing or unreadable"}
+            return {"status": RunStatus.UNKNOWN, "reason": t("engine.reason.status_unreadable")}
         data["status"] = parse_status(data.get("status"))
+        data["reason"] = said_reason(data)
         # Liveness by the worker's heartbeat and the identity of the process that beats (liveness.working);
         # a queued run waits in the durable queue (store.py).
         if data["status"] in (RunStatus.RUNNING, RunStatus.STOPPING) and not alive(self.path):
             data["status"] = RunStatus.INTERRUPTED
             worker = worker_of(self.path)
-            data["reason"] = (t("journeys.run.process_ended") if worker is not None and worker.gone() else
-                              t("engine.run.stale", seconds=f"{stale_s():.0f}"))
+            data["reason"] = (said("journeys.run.process_ended") if worker is not None and worker.gone() else
+                              said("engine.run.stale", seconds=f"{stale_s():.0f}"))
         return data
 
     def raw_status(self) -> RunStatus:
@@ -125,6 +131,18 @@ class RunDir:
                 "preset": cfg.get("preset"), "started_at": st.get("started_at"), "ended_at": st.get("ended_at"),
                 "duration_s": _duration(st), "main_metric": m.get("main_metric"),
                 "main_value": m.get(m.get("main_metric", ""), None), "path": str(self.path)}
+
+
+def said_reason(status: dict[str, Any]) -> str | None:
+    """A ``status.json``'s reason in the current language: from its key and values when it has them; a reason
+    written before they were kept (English text), or one that is not the catalog's, as written."""
+    code = status.get("reason_code")
+    if isinstance(code, dict) and isinstance(code.get("key"), str):
+        try:
+            return from_record(code)
+        except (KeyError, IndexError, ValueError, TypeError):  # values that no longer fit the text
+            pass
+    return status.get("reason")
 
 
 def read_history(path: Path) -> list[dict[str, Any]]:

@@ -112,8 +112,8 @@ def load_study(study_id: str) -> StudyRecord:
     try:
         record = StudyRecord(**json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
-        raise RunError(f"'{study_id}' is not a readable study (no {STUDY_FILE} under {studies_root()}). "
-                       "Pass an id that `search` printed, or start a new search.") from None
+        raise RunError(t("engine.err.search.no_study", study_id=study_id, file=STUDY_FILE,
+                         folder=str(studies_root()))) from None
     if record.status in ACTIVE and not alive(record.path):
         record.status = RunStatus.INTERRUPTED
         record.reason = t("engine.study.interrupted", seconds=stale_s())

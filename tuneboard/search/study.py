@@ -46,7 +46,7 @@ Runner = Callable[[TrainConfig, "PreparedData", Watch, threading.Event], tuple[R
 PRUNE_AFTER = 2  # finished trials before any is pruned: the median of fewer says little
 MAX_TRIALS = 200  # a time budget alone still ends
 MAX_FAILURES = 3  # this many failed trials in a row end the search (its settings cannot work here)
-PRUNED_REASON = "Pruned by the search: its first evaluations were below the median of the study's other trials."
+PRUNED_REASON = "engine.reason.pruned"  # the catalog key of a pruned trial's status reason
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ class Search:
                 if on_trial:
                     on_trial(record)
         except BaseException as e:
-            self._finish(RunStatus.FAILED, f"The search stopped on an error ({type(e).__name__}: {e}).")
+            self._finish(RunStatus.FAILED, t("engine.reason.search_error", kind=type(e).__name__, error=str(e)))
             raise
         finally:
             heartbeat.stop()
@@ -186,7 +186,7 @@ class Search:
         if watch.pruned:
             entry.status, entry.value = TrialStatus.PRUNED, watch.last
             if status == RunStatus.STOPPED:
-                run.set_status(RunStatus.STOPPED, PRUNED_REASON)
+                run.set_status(RunStatus.STOPPED, t(PRUNED_REASON))
             self.study.tell(trial, state=optuna.trial.TrialState.PRUNED)
         elif status == RunStatus.COMPLETED and value is not None:
             entry.status, entry.value = TrialStatus.COMPLETE, float(value)

@@ -34,8 +34,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from tuneboard.errors import ConfigError
-from tuneboard.i18n import t
-from tuneboard.serve.guard import ACCEPT_BATCH, RequestGuard, ServeLimits, guarded_protocol
+from tuneboard.i18n import english, t
+from tuneboard.serve.guard import ACCEPT_BATCH, RequestGuard, ServeLimits, error_body, guarded_protocol
 
 MAX_INPUTS = 256
 MAX_CHARS = 20_000
@@ -50,12 +50,11 @@ def load_backend(run_path: str | Path, backend: str = "torch", device: str = "au
     from tuneboard.runs.folder import open_run
 
     if backend not in BACKENDS:
-        raise ConfigError(f"Unknown backend '{backend}'. Use one of: {', '.join(BACKENDS)}.")
+        raise ConfigError(t("engine.err.serve.backend", backend=backend, choices=", ".join(BACKENDS)))
     run = open_run(run_path)
     if backend == "torch" or is_baseline_folder(run.model_dir):
         if backend != "torch":
-            raise ConfigError(f"Run {run.run_id} is the TF-IDF baseline, which has no ONNX form. "
-                              "Serve it with --backend torch (it runs on scikit-learn, already fast).")
+            raise ConfigError(t("engine.err.serve.baseline_onnx", run_id=run.run_id))
         return Predictor.load(run.path, device=device)
     from tuneboard.serve.onnx import OnnxPredictor, ensure_onnx
 
@@ -76,13 +75,11 @@ def load_key_hashes(path: str | Path) -> set[str]:
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as e:
-        raise ConfigError(f"Cannot read the API-key file '{path}': {e.strerror or e}. "
-                          "Create one with `python -m tuneboard api-key FILE`.") from None
+        raise ConfigError(t("engine.err.serve.keys_unreadable", path=str(path), reason=str(e.strerror or e))) from None
     found = (KEY_LINE.fullmatch(line.strip()) for line in lines if not line.lstrip().startswith("#"))
     hashes = {m.group(1) for m in found if m}
     if not hashes:
-        raise ConfigError(f"The API-key file '{path}' holds no valid key hashes (lines must be 'sha256:<64 hex>'). "
-                          "Create keys with `python -m tuneboard api-key FILE`.")
+        raise ConfigError(t("engine.err.serve.no_keys", path=str(path)))
     return hashes
 
 
@@ -216,8 +213,7 @@ def create_app(run_path: str | Path, backend: str = "torch", api_keys: str | Pat
 
     def authorized(request: Request) -> None:
         if not holds_key(request):
-            raise HTTPException(401, "A valid API key is needed: send the header 'Authorization: Bearer <key>'.",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(401, english("serving.api.key_needed"), headers={"WWW-Authenticate": "Bearer"})
 
     @app.get("/health")
     async def health(request: Request) -> dict[str, Any]:
@@ -281,18 +277,29 @@ def _answer_errors_in_one_line(app: Any) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        body = {"error": _first_error(exc.errors(), exc.body), "details": _details(exc.errors())}
+        body = {**error_body(422, *_first_error(exc.errors(), exc.body)), "details": _details(exc.errors())}
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+        code = exc.code if isinstance(exc, Refused) else None
+        return JSONResponse(error_body(exc.status_code, str(exc.detail), code), status_code=exc.status_code,
+                            headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"error": f"The server failed on this request ({type(exc).__name__}); "
-                                      "it is still running. Retry, or report it with the request body."},
-                            status_code=500)
+        return JSONResponse(error_body(500, english("serving.api.failed", kind=type(exc).__name__)), status_code=500)
+
+
+PAIR = '{"text": ..., "text_pair": ...}'  # what a text pair looks like in a request
+
+
+class Refused(HTTPException):
+    """An HTTP error with its own ``code`` in the body (others get their status's code)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(status, message)
+        self.code = code
 
 
 def _holds_key(request: Any, keys: set[str] | None) -> bool:
@@ -309,8 +316,8 @@ def _inputs(body: Any, text_pairs: bool) -> tuple[list[str], list[str] | None]:
     items = body.inputs if isinstance(body.inputs, list) else [body.inputs]
     is_pair = isinstance(items[0], TextPair)
     if is_pair != text_pairs:
-        raise HTTPException(422, "This model reads text pairs: send {\"text\": ..., \"text_pair\": ...}."
-                            if text_pairs else "This model reads single texts: send a string, not a pair.")
+        raise Refused(422, "wrong_input_kind", english("serving.api.wants_pairs", pair=PAIR) if text_pairs
+                      else english("serving.api.wants_single"))
     return ([i.text for i in items] if is_pair else list(items)), ([i.text_pair for i in items] if is_pair else None)
 
 
@@ -340,23 +347,23 @@ def _info(run: Any, predictor: Any, backend: str, max_wait_ms: float, limits: Se
     return info
 
 
-def _first_error(errors: list[dict[str, Any]], body: Any) -> str:
-    """One line for the most telling error: for ``inputs``, the branch matching what was sent."""
+def _first_error(errors: list[dict[str, Any]], body: Any) -> tuple[str, str]:
+    """One line for the most telling error, and its code: for ``inputs``, the branch matching what was sent."""
     if not errors:
-        return "The request body is not valid."
+        return english("serving.api.invalid_body"), "invalid_input"
     sent = body.get("inputs") if isinstance(body, dict) else None
     branch = "list[" if isinstance(sent, list) else ("TextPair" if isinstance(sent, dict) else "constrained-str")
     matching = [e for e in errors if len(e.get("loc", ())) > 2 and str(e["loc"][2]).startswith(branch)]
     e = (matching or errors)[0]
     if e.get("type") == "json_invalid":
-        return "The body is not valid JSON. Send {\"inputs\": \"your text\"} with Content-Type: application/json."
+        return english("serving.api.invalid_json", example='{"inputs": "your text"}'), "invalid_json"
     loc = [str(p) for p in e.get("loc", ()) if p != "body"]
     where = ".".join(p for p in loc if not p.startswith(("constrained-str", "list[", "TextPair")))
     if e.get("type") == "extra_forbidden":
-        return f"Unknown field '{where}'. Send 'inputs' and optionally 'parameters': {{\"top_k\": N}}."
-    hint = (" Send {\"inputs\": \"text\"}, a list of 1 to 256 texts, or {\"text\": ..., \"text_pair\": ...}."
+        return english("serving.api.unknown_field", field=where), "unknown_field"
+    hint = (english("serving.api.inputs_hint", example='{"inputs": "text"}', pair=PAIR)
             if where.startswith("inputs") or where == "" else "")
-    return f"{where or 'body'}: {e.get('msg', 'invalid')}.{hint}"
+    return f"{where or 'body'}: {e.get('msg', 'invalid')}.{hint}", "invalid_input"  # pydantic's words, as it says them
 
 
 def _details(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -374,6 +381,6 @@ def serve(run_path: str | Path, host: str = "127.0.0.1", port: int = 8000, backe
     app = create_app(run_path, backend, api_keys=api_keys, store_texts=store_texts, limits=limits, retention=retention)
     if warning:
         print(warning, file=sys.stderr, flush=True)
-    print(f"serving {Path(run_path).name} ({backend}) on http://{host}:{port}  (API docs: /docs)", flush=True)
+    print(t("serving.started", run=Path(run_path).name, backend=backend, host=host, port=port), flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, http=guarded_protocol(limits),
                 timeout_keep_alive=limits.keep_alive_s, backlog=ACCEPT_BATCH)

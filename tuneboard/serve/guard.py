@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tuneboard.errors import ConfigError
-from tuneboard.i18n import t
+from tuneboard.i18n import english, t
 
 FD_RESERVE = 256  # descriptors kept for the model files, SQLite (3 per database), threads, and one accept batch
 # asyncio accepts up to ``backlog`` sockets in one batch before any of them reaches ``connection_made`` (where the
@@ -56,8 +56,20 @@ class ServeLimits:
         return max(1, min(self.max_connections, soft - FD_RESERVE))
 
 
+# A client program reads the API's error bodies: each has a stable ``code`` beside its English ``error`` line
+# (English whatever the server's language: a program, not a person, is the first reader).
+ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+               408: "timeout", 413: "too_large", 422: "invalid_input", 429: "too_many_requests", 500: "server_error",
+               503: "busy"}
+
+
+def error_body(status: int, message: str, code: str | None = None) -> dict[str, str]:
+    """An error answer's JSON: ``{"error": "one English line", "code": "stable_name"}``."""
+    return {"error": message, "code": code or ERROR_CODES.get(status, "error")}
+
+
 def _raw_busy() -> bytes:
-    body = json.dumps({"error": t("serving.busy_connections")}).encode()
+    body = json.dumps(error_body(503, english("serving.busy_connections"))).encode()
     return (b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\n"
             b"connection: close\r\ncontent-length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
 
@@ -114,14 +126,14 @@ class RequestGuard:
         limit = self.limits.max_body_bytes
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and not length.isdigit():
-            return await send_json(send, 400, t("serving.bad_length"))
+            return await send_json(send, 400, english("serving.bad_length"))
         if length is not None and int(length) > limit:
             return await send_json(send, 413, too_large(limit))
         size = int(length) if length is not None else limit  # chunked: count the worst case
         now = self.now
         if now.in_flight >= self.limits.max_in_flight or now.bytes_in_flight + size > self.limits.max_in_flight_bytes:
             now.refused += 1
-            return await send_json(send, 503, t("serving.busy"), retry_after=1)
+            return await send_json(send, 503, english("serving.busy"), retry_after=1)
         now.in_flight += 1
         now.bytes_in_flight += size
         try:
@@ -146,7 +158,7 @@ class RequestGuard:
             try:
                 message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.001))
             except asyncio.TimeoutError:
-                raise HTTPException(408, t("serving.slow_body", seconds=self.limits.timeout_s),
+                raise HTTPException(408, english("serving.slow_body", seconds=self.limits.timeout_s),
                                     headers={"Connection": "close"}) from None
             seen += len(message.get("body", b""))
             body_done = not message.get("more_body", False)
@@ -158,13 +170,13 @@ class RequestGuard:
 
 
 def too_large(limit: int) -> str:
-    return t("serving.too_large", limit=f"{limit:,}")
+    return english("serving.too_large", limit=f"{limit:,}")
 
 
 async def send_json(send: Any, status: int, message: str, retry_after: int | None = None,
                     close: bool = False) -> None:
     """A one-line ``{"error": ...}`` answer straight from ASGI (before the app has read anything)."""
-    body = json.dumps({"error": message}).encode()
+    body = json.dumps(error_body(status, message)).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(b"retry-after", str(retry_after).encode())] if retry_after is not None else []
     headers += [(b"connection", b"close")] if close else []

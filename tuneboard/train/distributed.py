@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from tuneboard.errors import RunError
+from tuneboard.i18n import t
 from tuneboard.paths import RunFiles
 from tuneboard.server_settings import server_settings
 
@@ -144,9 +145,8 @@ def setup(device_preference: str = "auto") -> Context:
     try:
         dist.init_process_group(backend, rank=rank, world_size=world, timeout=timedelta(seconds=timeout_s()))
     except Exception as e:  # noqa: BLE001 -- a rendezvous that fails is one line for the user
-        raise RunError(f"Process {rank} of {world} could not join the others at {os.environ.get('MASTER_ADDR')}:"
-                       f"{os.environ.get('MASTER_PORT')} ({type(e).__name__}). Check the address, the port and "
-                       "that every machine runs the same command.") from None
+        raise RunError(t("engine.err.dist.no_join", rank=rank, world=world, address=os.environ.get("MASTER_ADDR"),
+                         port=os.environ.get("MASTER_PORT"), kind=type(e).__name__)) from None
     _context = Context(rank=rank, world_size=world, local_rank=local, backend=backend)
     if threading.current_thread() is threading.main_thread():  # rank 0's CLI puts its own Ctrl-C handler on top
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -176,9 +176,7 @@ def lost_process(error: BaseException) -> RunError | None:
             "connection refused", "socket")
     if isinstance(error, dist.DistError) or (isinstance(error, RuntimeError) and any(w in text for w in peer)):
         _context.broken = True
-        return RunError(f"A training process stopped answering (seen by rank {_context.rank} of "
-                        f"{_context.world_size}): it crashed, was killed or ran out of memory. The run cannot go on "
-                        "with a process missing; start it again, or resume it from its last checkpoint.")
+        return RunError(t("engine.err.dist.lost", rank=_context.rank, world=_context.world_size))
     return None
 
 

@@ -26,7 +26,7 @@ from typing import Any, Callable
 from tuneboard.config import TrainConfig
 from tuneboard.errors import ConfigError, RunError
 from tuneboard.files import open_private
-from tuneboard.i18n import t
+from tuneboard.i18n import DEFAULT, LANGUAGES, catalog, retell, t
 from tuneboard.paths import PROJECT, RunFiles
 from tuneboard.protocol import BASELINE_MODEL, FINAL, RunStatus, Status
 from tuneboard.runs.folder import RunDir, create_run
@@ -49,11 +49,10 @@ def gpu_count() -> int:
 def check_processes(processes: int, device: str) -> None:
     """One-line errors for a process count this machine cannot run."""
     if processes < 1:
-        raise ConfigError(f"--processes must be at least 1, not {processes}.")
+        raise ConfigError(t("engine.err.launch.processes_min", processes=processes))
     gpus = 0 if device == "cpu" else gpu_count()
     if gpus and processes > gpus:
-        raise ConfigError(f"{processes} processes were asked for but this machine has {gpus} GPUs (one process "
-                          f"each). Use --processes {gpus}, or --device cpu.")
+        raise ConfigError(t("engine.err.launch.too_many", processes=processes, gpus=gpus))
 
 
 def launch_command(run_path: str | Path, processes: int, resume: bool = False, port: int | None = None) -> list[str]:
@@ -107,8 +106,7 @@ def execute_launched(config: TrainConfig, on_event: EventFn | None = None, stop:
             _follow(proc, run, follower, stop)
         except BaseException:
             _terminate(proc)
-            run.set_status(RunStatus.FAILED, "Aborted: its training processes were ended. `python -m tuneboard "
-                           f"train --resume {run.path}` goes on from the last checkpoint, if one was saved.")
+            run.set_status(RunStatus.FAILED, t("engine.reason.processes_ended", path=str(run.path)))
             raise
         finally:
             clear_stop(run.path)
@@ -132,8 +130,7 @@ def train_processes(config: TrainConfig, processes: int, printer: EventFn, run: 
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
-        print("stopping all processes after the current step and keeping the best model so far "
-              "(Ctrl-C again to abort)", file=sys.stderr, flush=True)
+        print(t("engine.launch.stopping"), file=sys.stderr, flush=True)
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
@@ -197,25 +194,25 @@ def _outcome(run: RunDir, returncode: int, follower: HistoryFollower) -> RunResu
     st = run.status()
     status, reason = st["status"], st.get("reason")
     if status not in FINAL or run.raw_status() not in FINAL:
-        reason = _first_error(run.path / LAUNCH_LOG) or (
-            f"The training processes ended without finishing the run (exit code {returncode}); see "
-            f"{LAUNCH_LOG} in the run folder.")
+        reason = _first_error(run.path / LAUNCH_LOG) or t("engine.reason.ranks_ended", code=returncode,
+                                                          log=LAUNCH_LOG)
         run.set_status(RunStatus.FAILED, reason)
-        run.append_event(Status(status=RunStatus.FAILED, reason=reason, time=time.time()).to_dict())
+        run.append_event(Status(status=RunStatus.FAILED, reason=retell(reason, DEFAULT), time=time.time()).to_dict())
         follower.poll()
         status = RunStatus.FAILED
     if status == RunStatus.FAILED:
-        raise RunError(reason or "The run failed; see its history.")
+        raise RunError(reason or t("engine.err.run.failed_see_history"))
     return RunResult(run, RunStatus(status), run.metrics() or {})
 
 
 def _first_error(log: Path) -> str | None:
-    """The first one-line error a rank printed (``error: ...``, as the CLI prints a named error)."""
+    """The first one-line error a rank printed (``error: ...``, as the CLI prints a named error, in any language)."""
     try:
         lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return next((line[len("error: "):].strip() for line in lines if line.startswith("error: ")), None)
+    starts = {catalog(lang)["cli.error"].split("{message}")[0] for lang in LANGUAGES}
+    return next((line[len(start):].strip() for line in lines for start in starts if line.startswith(start)), None)
 
 
 def train_replica(config: TrainConfig, resume_from: Path | None = None) -> None:

@@ -338,8 +338,8 @@ class Trainer:
         if self.device.type == "cuda":  # a full gc costs ~0.5 s; only the CUDA cache needs it
             free_memory()
         if self.dist.active:  # DISTRIBUTED: one rank cannot re-cut its batches alone; the ranks would drift apart
-            raise OutOfMemory(f"Out of memory on {self.device.type.upper()} with {self.batch_size} rows per process. "
-                              "Lower the batch size or the max length, and start the run again.") from None
+            raise OutOfMemory(t("engine.err.memory.per_process", device=self.device.type.upper(),
+                                rows=self.batch_size)) from None
         if self.batch_size == 1:
             raise OutOfMemory(t("engine.err.memory.batch_of_one_on", device=self.device.type.upper())) from None
         self.batch_size = max(1, self.batch_size // 2)

@@ -15,14 +15,12 @@ from typing import TYPE_CHECKING, Any, Callable
 from tuneboard.data.checks import check_config
 from tuneboard.errors import DiskFull, RunError, TuneboardError, unexpected_reason
 from tuneboard.files import disk_full, is_disk_full
-from tuneboard.i18n import Said, t
+from tuneboard.i18n import DEFAULT, Said, retell, said, t
 from tuneboard.model.device import free_memory
 from tuneboard.paths import RunFiles, workspace
 from tuneboard.predict.baseline import BaselineResult, fit_on_split
 from tuneboard.protocol import (
     BASELINE_MODEL,
-    EARLY_PREFIX,
-    STOPPED_REASON,
     Baseline,
     Evaluation,
     Event,
@@ -79,8 +77,8 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
 
     def set_status(status: RunStatus, reason: str | None = None) -> None:
         run.set_status(status, reason)  # status.json: the truth on disk
-        # the event carries a reason only for a failure, as every history file so far has
-        emit(Status(status=status, reason=reason if status == RunStatus.FAILED else None))
+        # the event carries a reason only for a failure, as every history file so far has, in English
+        emit(Status(status=status, reason=retell(reason, DEFAULT) if status == RunStatus.FAILED else None))
 
     def fail(reason: str) -> None:
         try:
@@ -95,12 +93,13 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
         metrics, stopped = _train(config, data, run, emit, stop, resume)
         status = RunStatus.STOPPED if stopped else RunStatus.COMPLETED
         early = metrics.get("stop_reason")
-        set_status(status, STOPPED_REASON if stopped else f"{EARLY_PREFIX}{early}." if early else None)
+        set_status(status, said("engine.status.stopped_by_user") if stopped
+                   else said("engine.reason.stopped_early", why=early) if early else None)
         return RunResult(run, status, metrics)
     except TuneboardError as e:
         if isinstance(e, DiskFull):
             _drop_partial_outputs(run)
-        fail(str(e))
+        fail(e.reason())
         # the data or the checkpoint could not be read: once they can, the run can resume
         keep_checkpoint = data is None or isinstance(e, CheckpointUnreadable)
         raise
@@ -132,11 +131,11 @@ def _what_failed(e: BaseException, run: RunDir) -> tuple[str, TuneboardError | N
     if is_disk_full(e):  # say what happened, not which library noticed; drop the half-written model
         full = disk_full(run.path)
         _drop_partial_outputs(run)
-        return str(full), full, False
+        return full.reason(), full, False
     lost = distributed.lost_process(e)  # another rank died: one plain line, not a library's message
     if lost is not None:
         end_if_orphaned()  # it died with the server that started us both: interrupted, not failed
-        return str(lost), lost, False
+        return lost.reason(), lost, False
     return unexpected_reason(e), None, not isinstance(e, Exception)  # Ctrl-C, exit: `train --resume` can go on
 
 

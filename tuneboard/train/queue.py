@@ -21,7 +21,7 @@ from typing import Any, Callable
 from tuneboard.config import TrainConfig
 from tuneboard.data.prepare import PreparedData
 from tuneboard.errors import RunError, TuneboardError, unexpected_reason
-from tuneboard.i18n import t
+from tuneboard.i18n import DEFAULT, english, retell, said, t
 from tuneboard.model.hf import import_torch
 from tuneboard.paths import RunFiles
 from tuneboard.protocol import ACTIVE, FINAL, RunStatus, Status, parse_event, update_progress
@@ -32,9 +32,10 @@ from tuneboard.runs.store import RUNNING_NOW, RunStore, row_working
 from tuneboard.team.access import LOCAL, User, check, run_owner
 from tuneboard.train.checkpoint import check_resumable, read_config, reopen
 
-CANCELLED = "Cancelled before it started."
-INTERRUPTED = "The server stopped while this run was training (restart or crash). Resume it, or delete it."
-NO_FINAL_STATUS = "The training ended without saying how; see the run's history."
+# The reasons the queue gives a run's status: catalog keys, kept in status.json to be read in each reader's language
+CANCELLED = "engine.reason.cancelled"
+INTERRUPTED = "engine.reason.server_stopped"
+NO_FINAL_STATUS = "engine.reason.no_final_status"
 
 
 @dataclass
@@ -205,12 +206,12 @@ class RunRegistry:
         if path is None:
             return False
         check(user, "stop", path)
-        if self.store.cancel(run_id, CANCELLED):
-            RunDir(path).set_status(RunStatus.STOPPED, CANCELLED)  # no history: it never started
+        if self.store.cancel(run_id, english(CANCELLED)):
+            RunDir(path).set_status(RunStatus.STOPPED, said(CANCELLED))  # no history: it never started
             with self._lock:
                 live = self._runs.get(run_id)
             if live is not None:
-                live._move(RunStatus.STOPPED, CANCELLED)
+                live._move(RunStatus.STOPPED, said(CANCELLED))
             return True
         row = self.store.get(run_id)
         if row is not None and row.status in RUNNING_NOW and self.store.request_stop(run_id):
@@ -235,7 +236,7 @@ class RunRegistry:
         self._interrupt_dead()  # a run whose server died a moment ago is still "running" in the queue
         row = self.store.get(run_id)
         if row is None:  # made before the queue was on disk, or by the CLI
-            self.store.adopt(run_id, path, run_owner(path), RunStatus.INTERRUPTED, INTERRUPTED)
+            self.store.adopt(run_id, path, run_owner(path), RunStatus.INTERRUPTED, english(INTERRUPTED))
         elif row.status != RunStatus.INTERRUPTED:
             self.store.allow_resume(run_id)
         live = LiveRun(run=run, config=config)
@@ -306,10 +307,10 @@ class RunRegistry:
             heartbeat.stop()
             unsaid = live.status not in FINAL  # an executor that returned without a final status
             if unsaid:
-                live._move(RunStatus.FAILED, NO_FINAL_STATUS)
+                live._move(RunStatus.FAILED, said(NO_FINAL_STATUS))
             # Once: a worker declared dead meanwhile (its run interrupted) must not overwrite that.
-            if self.store.finish(run_id, live.status, live.reason) and unsaid:
-                live.run.set_status(RunStatus.FAILED, NO_FINAL_STATUS)
+            if self.store.finish(run_id, live.status, retell(live.reason, DEFAULT)) and unsaid:
+                live.run.set_status(RunStatus.FAILED, said(NO_FINAL_STATUS))
 
     def _run_one(self, live: LiveRun, data: PreparedData | None, resume: bool) -> None:
         execute = self._executor
@@ -324,7 +325,7 @@ class RunRegistry:
             execute(live.config, **kwargs)
         except BaseException as e:  # never let the worker die silently; the run folder has the reason too
             if live.status not in FINAL:  # execute records its failure itself; this is for one that could not
-                reason = str(e) if isinstance(e, TuneboardError) else unexpected_reason(e)
+                reason = e.reason() if isinstance(e, TuneboardError) else unexpected_reason(e)
                 live.run.set_status(RunStatus.FAILED, reason)
                 live._move(RunStatus.FAILED, reason)
 
@@ -355,7 +356,7 @@ class RunRegistry:
 
     def _interrupt_dead(self) -> list[str]:
         """Runs the queue says are running but nobody trains (``liveness.working``): interrupted, on disk too."""
-        interrupted = [q.run_id for q in self.store.interrupt_stale(stale_s(), INTERRUPTED)]
+        interrupted = [q.run_id for q in self.store.interrupt_stale(stale_s(), english(INTERRUPTED))]
         for run_id in interrupted:
             self._mark_interrupted(run_id)
         return interrupted
@@ -363,10 +364,10 @@ class RunRegistry:
     def _mark_interrupted(self, run_id: str) -> None:
         path = self._path(run_id)
         if path is not None and (path / RunFiles.STATUS).exists():
-            RunDir(path).set_status(RunStatus.INTERRUPTED, INTERRUPTED)
+            RunDir(path).set_status(RunStatus.INTERRUPTED, said(INTERRUPTED))
         live = self.get(run_id)
         if live is not None:
-            live._move(RunStatus.INTERRUPTED, INTERRUPTED)
+            live._move(RunStatus.INTERRUPTED, said(INTERRUPTED))
 
     def _interrupt_unqueued(self) -> list[str]:
         """Folders that say queued or running but that the queue does not know (queued by a server from
@@ -378,7 +379,7 @@ class RunRegistry:
             # a queued folder younger than that may be a CLI run about to start (it beats from then on)
             lost = st["status"] == RunStatus.QUEUED and now - (st.get("updated_at") or 0) > stale_s()
             if (stuck or lost) and self.store.get(run.run_id) is None:
-                run.set_status(RunStatus.INTERRUPTED, INTERRUPTED)
+                run.set_status(RunStatus.INTERRUPTED, said(INTERRUPTED))
                 found.append(run.run_id)
         return found
 
@@ -386,8 +387,8 @@ class RunRegistry:
         run = RunDir(path)
         status = run.status().get("status")
         if status == RunStatus.INTERRUPTED and run.raw_status() in ACTIVE:
-            run.set_status(RunStatus.INTERRUPTED, INTERRUPTED)
-            self.store.finish(run_id, RunStatus.INTERRUPTED, INTERRUPTED)
+            run.set_status(RunStatus.INTERRUPTED, said(INTERRUPTED))
+            self.store.finish(run_id, RunStatus.INTERRUPTED, english(INTERRUPTED))
         if status in ACTIVE and alive(path):
             raise RunError(t("engine.err.run.outside", run_id=run_id))
         if status in ACTIVE or status == RunStatus.INTERRUPTED:
