@@ -59,7 +59,7 @@ def _families() -> dict[str, Iterable[Any]]:
     from tuneboard.data.readers.table import _MAGIC
     from tuneboard.evaluate.report_figures import NAMES
     from tuneboard.protocol import RunStatus, TrialStatus
-    from tuneboard.settings import SETTINGS, widget_args
+    from tuneboard.settings import GROUPS, SETTINGS, widget_args
     from tuneboard.team.access import ACTIONS
 
     on_form = FORM  # the settings the Train form shows, with a select box for those with options
@@ -68,7 +68,7 @@ def _families() -> dict[str, Iterable[Any]]:
                "no_score")  # Decision.reason, and the two the report tells apart
     return {
         "train.preset.{}": PRESETS, "train.preset.{}.text": PRESETS,
-        "setting.{}": on_form, "setting.{}.help": on_form, "setting.{}.{}": choices,
+        "setting.{}.label": SETTINGS, "setting.{}.help": SETTINGS, "setting.{}.{}": choices, "setting.group.{}": GROUPS,
         "eval.{}": ("precision", "recall"), "eval.metric_{}": {k for keys in HEADLINES.values() for k in keys},
         "eval.weighting_{}": ("weighted", "sampling", "none"),
         "settingsview.{}": OTHER, "data.task.{}": TASKS,
@@ -78,7 +78,7 @@ def _families() -> dict[str, Iterable[Any]]:
         "report.reason_{}": reasons, "report.call_{}": ("ship", "not_yet", "use_baseline"),
         "report.explain_{}": [n for n in NAMES if n not in ("precision", "recall")],  # the headline metrics
         "report.risk_calibration_{}": ("over", "under"), "report.task_{}": TASKS, "report.metric_{}": NAMES,
-        "engine.access.verb.{}": ACTIONS, "engine.setting.{}": SETTINGS,
+        "engine.access.verb.{}": ACTIONS,
         "zhtext.tokens.hold_{}": ("cjk_chars", "words"), "engine.read.magic.{}": [what for _, what in _MAGIC],
         "engine.data.why.{}": ("empty_text", "empty_label", "label_not_a_number"),
         "engine.health.pii.{}": PII_NAMES.values(),
