@@ -112,10 +112,15 @@ def test_the_model_card_parses_with_huggingface_hub_and_names_the_label_provenan
                                                      "imported": 20}
 
 
-def test_a_tfidf_run_gets_a_card_that_says_its_labels_came_with_the_imported_table(sentiment_csv):
+def test_a_tfidf_run_gets_a_card_that_says_its_labels_came_with_the_imported_table_and_the_report_links_it(
+        sentiment_csv):
     from huggingface_hub import ModelCard
+
+    from tuneboard.evaluate.report import write_report
 
     run = execute(TrainConfig(data=str(sentiment_csv), model=BASELINE_MODEL)).run
     card = ModelCard.load(card_path(run))
     assert "base_model" not in card.data.to_dict() and "| imported table | — | 100% |" in card.text
     assert "sio.load" in card.text and "Not measured" in card.text
+    report = write_report(run.path)
+    assert (report.parent / "model" / "README.md").is_file() and 'href="model/README.md"' in report.read_text()
