@@ -191,7 +191,7 @@ def verdict_words(record: dict[str, Any] | None) -> tuple[str, str]:
     if v.passed:
         where = t("receipts.gate.registered", model=record["registry"]["model"]) \
             if (record.get("registry") or {}).get("done") else t("receipts.gate.not_registered")
-        return "success", t("receipts.gate.passed", **numbers) + " " + where
+        return "success", t("receipts.gate.passed", where=where, **numbers)
     if v.reason == "slice_drop":
         worst = v.drops[0] if v.drops else v.worst_slice or {}
         return "warning", t("receipts.gate.slice_drop", slice=f"{worst.get('by')} = {worst.get('value')}",
@@ -232,7 +232,7 @@ def union_table(production: RunDir, tables: Sequence[str | Path] = ()) -> tuple[
     union = pd.concat(parts, ignore_index=True)
     union = union[union["_key"] != ""].drop_duplicates("_key", keep="last").drop(columns="_key")
     union = union.rename(columns={"text": text_col, "label": label_col})
-    folder = private_dir(datasets_dir())
+    folder = private_dir(datasets_dir() / "retrain")  # apart: not offered as an evaluation file or a labeled table
     path = folder / f"{Path(str(cfg.data)).stem}-retrain-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.csv"
     write_text_atomic(path, union.to_csv(index=False))
     return path, text_col, label_col, sources
