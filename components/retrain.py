@@ -42,13 +42,17 @@ def retrain_panel(run: Any) -> None:
         st.fragment(run_every=REFRESH_S if pending else None)(lang.localized(_verdict))(str(run.path), pending)
 
 
-def follow_rule(run: Any, drift_psi: float | None = None) -> None:
-    """Start a retraining when the saved rule asks for one (every N new labels; drift past its threshold)."""
+def follow_rule(run: Any, drift_psi: float | None = None) -> bool:
+    """Start a retraining when the saved rule asks for one (every N new labels; drift past its threshold);
+    returns whether it did."""
     rule = (read_settings(run).get("settings") or {}).get("rule", "click")
-    if rule != "click" and auth.allowed("feedback", run.path):
-        with guard():
-            if maybe_retrain(run, state.registry(), auth.current_user(), drift_psi) is not None:
-                st.toast(t("receipts.ui.rule_started"), icon=":material/model_training:")
+    if rule == "click" or not auth.allowed("feedback", run.path):
+        return False
+    with guard():
+        if maybe_retrain(run, state.registry(), auth.current_user(), drift_psi) is not None:
+            st.toast(t("receipts.ui.rule_started"), icon=":material/model_training:")
+            return True
+    return False
 
 
 def _settings_and_buttons(run: Any) -> None:
@@ -76,7 +80,8 @@ def _settings_and_buttons(run: Any) -> None:
         drift = right.number_input(t("receipts.ui.drift"), min_value=0.01, value=drift, step=0.05,
                                    key="monitor_retrain_drift")
     found = [str(p) for p in labeled_tables()]
-    tables = st.multiselect(t("receipts.ui.tables"), found, format_func=lambda p: Path(p).name,
+    kept = [p for p in read_settings(run).get("tables") or [] if p in found]
+    tables = st.multiselect(t("receipts.ui.tables"), found, default=kept, format_func=lambda p: Path(p).name,
                             key="monitor_retrain_tables",
                             placeholder=t("receipts.ui.tables_pick" if found else "receipts.ui.tables_none"))
     st.caption(t("receipts.ui.new_labels", rows=f"{new_labels(run, tables):,}"))
@@ -89,6 +94,8 @@ def _settings_and_buttons(run: Any) -> None:
     if keep.button(t("receipts.ui.save"), key="monitor_retrain_save", icon=":material/save:"):
         save_settings(run, settings, auth.current_user(), tables)
         st.toast(t("receipts.ui.saved"), icon=":material/save:")
+        if follow_rule(run):  # the labels may already be enough
+            st.rerun()
 
 
 def _verdict(run_path: str, was_pending: bool) -> None:

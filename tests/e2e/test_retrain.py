@@ -83,3 +83,40 @@ def test_a_person_retrains_from_monitor_and_reads_the_gates_verdict_in_both_lang
     assert len(mine) == 1 and mine[0]["state"] == "judged" and mine[0]["verdict"]["passed"]
     assert mine[0]["settings"]["margin"] == pytest.approx(0.10)
     assert mine[0]["settings"]["eval_file"].endswith("eval-fixed.csv")
+
+
+def test_a_saved_rule_retrains_by_itself_once_enough_labels_arrived_with_a_labeled_table_added(
+        page: Page, production: str, runs_dir: Path, e2e_work: Path, shot) -> None:
+    labeled = e2e_work / "datasets" / "labeling-export.csv"
+    pd.DataFrame(sentiment_rows(30, seed=5), columns=["review", "sentiment"]).assign(
+        label_source=["person", "llm", "accepted_suggestion"] * 10).to_csv(labeled, index=False)
+    ui.open_app(page, f"/monitor?run={production}")
+    page.get_by_text("Retrain with a gate").click()
+    ui.key(page, "monitor_retrain_eval").get_by_role("combobox").click()
+    page.get_by_role("option", name="eval-fixed.csv").click()
+    ui.wait_idle(page)
+    ui.key(page, "monitor_retrain_tables").get_by_role("combobox").click()  # the labeling store's table
+    page.get_by_role("option", name="labeling-export.csv").click()
+    page.keyboard.press("Escape")
+    ui.wait_idle(page)
+    expect(page.get_by_text("230 new labels since the last retraining.")).to_be_visible()
+    ui.key(page, "monitor_retrain_rule").get_by_role("combobox").click()
+    page.get_by_role("option", name="Every N new labels").click()
+    ui.wait_idle(page)
+    ui.set_input(page, "monitor_retrain_every_n", "500")
+    ui.key(page, "monitor_retrain_save").get_by_role("button").click()
+    ui.wait_idle(page)
+    expect(page.get_by_text("No retraining yet.")).to_be_visible()  # 230 < 500: the rule waits
+    ui.set_input(page, "monitor_retrain_every_n", "200")
+    ui.key(page, "monitor_retrain_save").get_by_role("button").click()  # 230 >= 200: the rule starts one
+    verdict = page.get_by_text(re.compile(r"The new model beats production on eval-fixed\.csv"))
+    ui.patiently(lambda ms: expect(verdict).to_be_visible(timeout=ms))
+    shot("retrain-by-rule")
+    page.reload()
+    ui.wait_idle(page)
+    ui.expect_selected(page, "monitor_retrain_rule", "Every N new labels")  # the saved rule comes back
+    expect(page.get_by_text("0 new labels since the last retraining.")).to_be_visible()
+    mine = [json.loads(p.read_text()) for p in runs_dir.glob("*/gate.json")]
+    mine = [g for g in mine if g.get("production_id") == production]
+    assert len(mine) == 1 and mine[0]["rows"]["labeling-export.csv"] == 30 and mine[0]["settings"]["rule"] == "every_n"
+    ui.expect_no_traceback(page)

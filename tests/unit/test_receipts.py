@@ -124,3 +124,25 @@ def test_a_tfidf_run_gets_a_card_that_says_its_labels_came_with_the_imported_tab
     assert "sio.load" in card.text and "Not measured" in card.text
     report = write_report(run.path)
     assert (report.parent / "model" / "README.md").is_file() and 'href="model/README.md"' in report.read_text()
+
+
+def test_energy_is_measured_offline_when_a_country_is_set_and_a_failing_tracker_never_costs_the_run(
+        sentiment_csv, monkeypatch):
+    from huggingface_hub import ModelCard
+
+    monkeypatch.setenv("TUNEBOARD_ENERGY_COUNTRY", "FRA")
+    run = execute(TrainConfig(data=str(sentiment_csv), model=BASELINE_MODEL)).run
+    energy = read_receipt(run)["energy"]
+    assert energy["measured"] and energy["kwh"] > 0 and energy["country"] == "FRA" and energy["overhead_s"] > 0
+    assert "kWh" in ModelCard.load(card_path(run)).text
+
+    import codecarbon
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no power counters here")
+
+    monkeypatch.setattr(codecarbon, "OfflineEmissionsTracker", broken)
+    run = execute(TrainConfig(data=str(sentiment_csv), model=BASELINE_MODEL)).run
+    assert run.status()["status"] == "completed"
+    assert read_receipt(run)["energy"] == {"measured": False, "reason": "RuntimeError",
+                                           "overhead_s": read_receipt(run)["energy"]["overhead_s"]}
