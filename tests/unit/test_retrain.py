@@ -120,3 +120,5 @@ def test_only_the_owner_may_retrain_and_only_on_an_evaluation_file_of_the_model(
     outside = _write(tmp_path / "elsewhere.csv", sentiment_rows(20))
     with pytest.raises(DataError, match="elsewhere.csv is not one of the evaluation files"):
         start_retrain(production, GateSettings(eval_file=str(outside)), RunRegistry())
+    with pytest.raises(DataError, match="elsewhere.csv is not a labeled table"):
+        start_retrain(production, GateSettings(eval_file=str(evalfile)), RunRegistry(), tables=[str(outside)])

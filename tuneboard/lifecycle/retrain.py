@@ -75,7 +75,7 @@ def save_settings(production: RunDir, settings: GateSettings, user: User = LOCAL
                   tables: Sequence[str | Path] = ()) -> None:
     """Keep the gate's settings (and the labeled tables to add) with the production run."""
     check(user, "feedback", production.path)
-    _check_eval_file(production, settings.eval_file)
+    _check_files(production, settings.eval_file, tables)
     update_json(production.path / RETRAIN_FILE,
                 lambda d: d.update(settings=settings.to_dict(), tables=[str(p) for p in tables]))
 
@@ -90,7 +90,7 @@ def start_retrain(production: RunDir, settings: GateSettings, registry: Any, use
     """Queue a run with ``production``'s settings on the union of its data and the new labels; the gate
     judges it when it ends. ``registry``: the queue (``train.RunRegistry``). Returns the new run."""
     check(user, "feedback", production.path)
-    _check_eval_file(production, settings.eval_file)
+    _check_files(production, settings.eval_file, tables)
     pending = latest(production, user)
     if pending and pending.get("state") == "pending":
         raise DataError(t("receipts.err.retrain_pending", run_id=pending.get("run_id")))
@@ -262,10 +262,15 @@ def _labeled_rows(production: RunDir, tables: Sequence[str | Path]) -> int:
     return rows(feedback_path(production.path)) + sum(rows(Path(p)) for p in tables)
 
 
-def _check_eval_file(production: RunDir, eval_file: str) -> None:
+def _check_files(production: RunDir, eval_file: str, tables: Sequence[str | Path]) -> None:
+    """The evaluation file and the tables must be ones the engine offered: a browser never names a path."""
     allowed = {str(p.resolve()) for p in evaluation_files(production)}
     if str(Path(eval_file).resolve()) not in allowed:
         raise DataError(t("receipts.err.eval_file", name=Path(eval_file).name))
+    offered = {str(p.resolve()) for p in labeled_tables()}
+    for table in tables:
+        if str(Path(table).resolve()) not in offered:
+            raise DataError(t("receipts.err.table", name=Path(table).name))
 
 
 def _judged(candidate: RunDir, record: dict[str, Any], user: User) -> dict[str, Any]:

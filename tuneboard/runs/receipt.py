@@ -105,6 +105,8 @@ def label_provenance(config: TrainConfig) -> dict[str, Any]:
 
     counts: dict[str, int] = {}
     for path in data_files(config).values():
+        if not _may_have_column(path, LABEL_SOURCE):
+            continue
         try:
             df, _ = read_table(path, encoding=config.encoding, sheet=config.sheet)
         except (TuneboardError, OSError):
@@ -116,6 +118,18 @@ def label_provenance(config: TrainConfig) -> dict[str, Any]:
     if not counts:
         return {"source": "imported table", "column": None, "counts": {}}
     return {"source": "label_source column", "column": LABEL_SOURCE, "counts": counts}
+
+
+def _may_have_column(path: str, column: str) -> bool:
+    """False only when a text table's first line shows it has no ``column``: the run's start then skips
+    reading the whole table a second time (Excel and Parquet files are read to know)."""
+    if Path(path).suffix.lower() not in (".csv", ".tsv", ".txt"):
+        return True
+    try:
+        with open(path, "rb") as f:
+            return column.encode() in f.readline(1 << 20)
+    except OSError:
+        return False
 
 
 def package_versions() -> dict[str, str | None]:

@@ -127,9 +127,7 @@ def _leave_receipt_and_card(run: RunDir, data: PreparedData, emit: Emit, used: d
         complete_receipt(run, energy=used, limitations=limitations(data))
         if run.model_dir.is_dir():
             write_card(run)
-    except Exception as e:  # noqa: BLE001 -- a card is a description of the model, not the model
-        if isinstance(e, DiskFull) or is_disk_full(e):
-            raise
+    except Exception as e:  # noqa: BLE001 -- a card (even one a full disk stopped) is not the model: keep the run
         emit(Notice.of("receipts.notice.card_failed", reason=type(e).__name__))
 
 
