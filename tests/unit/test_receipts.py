@@ -122,6 +122,13 @@ def test_a_tfidf_run_gets_a_card_that_says_its_labels_came_with_the_imported_tab
     card = ModelCard.load(card_path(run))
     assert "base_model" not in card.data.to_dict() and "| imported table | — | 100% |" in card.text
     assert "sio.load" in card.text and "Not measured" in card.text
+    import zipfile
+
+    from tuneboard.serve.export import export_run
+
+    with zipfile.ZipFile(export_run(run.path)) as zf:  # the export ships the same card, once
+        assert zf.namelist().count("README.md") == 1
+        assert zf.read("README.md").decode() == card_path(run).read_text()
     report = write_report(run.path)
     assert (report.parent / "model" / "README.md").is_file() and 'href="model/README.md"' in report.read_text()
 

@@ -5,7 +5,9 @@ turns the kilowatt-hours into CO2. Off by default because starting the tracker c
 probes the hardware) and stopping it 0.2 s, measured on this 2-core machine: more than a TF-IDF run
 takes (python /tmp/cc_test.py in the report). The offline tracker needs no network and no root: without
 the CPU's power counters it estimates from the CPU model's rated power. Whatever goes wrong, the run goes
-on and its receipt says why there is no figure.
+on and its receipt says why there is no figure. A second reason it is opt-in: to find the CPU the tracker
+runs short helper programs (``lscpu``) as it starts -- a fork and exec from the server's training thread
+(``close_fds``, so no listening socket is inherited), never a pool of workers.
 """
 from __future__ import annotations
 
