@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from components import auth, servecharts
+from components.retrain import follow_rule, retrain_panel
 from components.tables import edit_table
 from components.widgets import headline, run_picker, show_error
 from tuneboard.errors import TuneboardError
@@ -17,6 +18,7 @@ st.caption(t("monitor.caption"))
 summary = run_picker()
 run = open_run(summary["path"])
 user = auth.current_user()
+retrain_panel(run)  # before the traffic: new labels can come from the labeling store too
 
 
 @st.cache_data(max_entries=8, show_spinner=False)  # a rerun (labeling a row) reuses the counts until the log changes
@@ -41,6 +43,7 @@ drift = monitor.served_drift(run, view)
 labels = drift["labels"]
 alert = {"significant": st.error, "moderate": st.warning, "stable": st.success}.get(drift["level"], st.info)
 alert(drift["message"], icon=":material/monitoring:")
+follow_rule(run, drift["psi"])
 
 if labels:
     mix, conf = st.columns(2)

@@ -22,6 +22,7 @@ where they are by default is ``tuneboard.paths``'s business (``workspace()``).
     TUNEBOARD_DIST_TIMEOUT_S   seconds a multi-GPU collective waits for the other ranks (1800)
     TUNEBOARD_PARENT           set for a child process: the process it must not outlive
     TUNEBOARD_SERVES           set for an API server: the run it serves
+    TUNEBOARD_ENERGY_COUNTRY   ISO 3166 alpha-3 code of the grid: measure each run's energy with codecarbon (off)
     TUNEBOARD_API_KEY          read by a client of a served model (the snippets Deploy shows), never by the server
 """
 from __future__ import annotations
@@ -52,6 +53,7 @@ DIST_TIMEOUT_S = "TUNEBOARD_DIST_TIMEOUT_S"
 PARENT = "TUNEBOARD_PARENT"
 SERVES = "TUNEBOARD_SERVES"
 API_KEY = "TUNEBOARD_API_KEY"
+ENERGY_COUNTRY = "TUNEBOARD_ENERGY_COUNTRY"
 PREFIX = "TUNEBOARD_"
 _TRUE = ("1", "true", "yes", "on")
 
@@ -141,6 +143,12 @@ class ServerSettings:
     @property
     def parent(self) -> str | None:
         return self.env.get(PARENT)
+
+    @property
+    def energy_country(self) -> str | None:
+        """The grid's ISO code when the operator asked for runs' energy (three letters), else None."""
+        code = self.env.get(ENERGY_COUNTRY, "").strip().upper()
+        return code if len(code) == 3 and code.isalpha() else None
 
     @property
     def serves(self) -> str | None:

@@ -21,6 +21,15 @@ from tuneboard.team.access import LOCAL, User, check
 def evaluate_file(run_path: str | Path, data_path: str | Path, text_column: str | None = None,
                   label_column: str | None = None, predictor: Predictor | None = None) -> dict[str, Any]:
     """Metrics of the run's model on every usable row of ``data_path`` (no split)."""
+    return evaluate_rows(run_path, data_path, text_column, label_column, predictor)[0]
+
+
+def evaluate_rows(run_path: str | Path, data_path: str | Path, text_column: str | None = None,
+                  label_column: str | None = None, predictor: Predictor | None = None) -> tuple[dict[str, Any], Any]:
+    """``evaluate_file``'s metrics and, for a one-label task, each row judged (``text``, ``label``,
+    ``predicted``, ``correct``, with the file's other columns: what ``slices.slice_table`` reads)."""
+    from tuneboard.data.slices import with_data_columns
+
     run = open_run(run_path)
     cfg = run.config()
     predictor = predictor or Predictor.load(run.path)
@@ -34,7 +43,14 @@ def evaluate_file(run_path: str | Path, data_path: str | Path, text_column: str 
     targets = _targets(frame, predictor)
     metrics = compute_metrics(predictor.task, predictor.labels, targets, scores, predictor.threshold)
     metrics["task"] = predictor.task
-    return metrics
+    if predictor.task != "single_label":
+        return metrics, None
+    binary = len(predictor.labels) == 2
+    picked = (scores[:, 1] >= predictor.threshold).astype(int) if binary else scores.argmax(axis=1)
+    rows = frame[["text", "label"]].assign(label=frame["label"].astype(str),
+                                           predicted=[predictor.labels[j] for j in picked])
+    rows["correct"] = rows["label"] == rows["predicted"]
+    return metrics, with_data_columns(rows, eval_cfg)
 
 
 def _all_rows(cfg: TrainConfig) -> Any:

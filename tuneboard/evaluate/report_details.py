@@ -16,6 +16,7 @@ from tuneboard.evaluate import report_figures as figs
 from tuneboard.evaluate.decision import USE_BASELINE, Decision
 from tuneboard.i18n import catalog, t
 from tuneboard.protocol import BASELINE_MODEL, HEADLINES
+from tuneboard.runs.card import CARD_FILE, card_path
 from tuneboard.runs.folder import RunDir
 
 SHOWN_SLICES = 15
@@ -27,7 +28,7 @@ def sections(run: RunDir, metrics: dict[str, Any], decision: Decision, frame: pd
     return "".join([f"<p class=\"divider\">{_e(t('report.details'))}</p>", _compare(metrics),
                     _per_class(metrics, _descriptions(run)),
                     _calibration(metrics), _examples(run, metrics, frame, examples), _slices(table),
-                    _trained(run, metrics), _next(run, metrics, decision)])
+                    _trained(run, metrics), _card(run), _next(run, metrics, decision)])
 
 
 def _e(text: Any) -> str:
@@ -176,6 +177,16 @@ def _trained(run: RunDir, metrics: dict[str, Any]) -> str:
         rows.append((t("report.training_time"), t("report.seconds", seconds=f"{metrics['wall_time_s']:.0f}")))
     table = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
     return _section("report.what_trained", f"<table>{table}</table>")
+
+
+def _card(run: RunDir) -> str:
+    """A link to the model card, ``README.md`` in the run's model folder: it opens from the run folder's own
+    ``report.html`` (where ``write_report`` puts it) and names the file for a report that travels alone."""
+    if not card_path(run).is_file():
+        return _section("receipts.report.card_title", _note(t("receipts.report.card_missing")))
+    href = f"{run.model_dir.name}/{CARD_FILE}"
+    return _section("receipts.report.card_title", f"<p><a href=\"{_e(href)}\">{_e(t('receipts.report.card_link'))}"
+                                                  f"</a>{_e(t('receipts.report.card_note'))}</p>")
 
 
 def _next(run: RunDir, metrics: dict[str, Any], decision: Decision) -> str:

@@ -6,7 +6,9 @@
         history.jsonl    one protocol event per line, appended as it happens
         metrics.json     validation metrics of the kept model
         predictions.parquet  per-example validation predictions
-        model/           model + tokenizer (save_pretrained, safetensors)
+        model/           model + tokenizer (save_pretrained, safetensors) and README.md, its model card (card.py)
+        receipt.json     what rebuilds the run: data hashes, settings, versions, machine (receipt.py)
+        gate.json        a retrained run's gate: settings, verdict and numbers (lifecycle/retrain.py)
 """
 from __future__ import annotations
 

@@ -19,12 +19,16 @@ from tuneboard.files import atomic_path, is_regular_inside, open_regular, regula
 from tuneboard.i18n import t
 from tuneboard.paths import ModelFiles, RunFiles
 from tuneboard.predict.baseline import BASELINE_FILE, LEGACY_FILE
-from tuneboard.protocol import HAS_MODEL, HEADLINE_METRICS
+from tuneboard.protocol import HAS_MODEL
+from tuneboard.runs.card import (  # one card builder for a run's folder and its exports
+    CARD_FILE,
+    SHOWN_METRICS,  # noqa: F401 -- part of this module's surface (api.py reads it)
+    model_card,
+)
 from tuneboard.runs.folder import RunDir, open_run
 from tuneboard.team.access import LOCAL, User, check
 
 EXPORTABLE = HAS_MODEL
-SHOWN_METRICS = HEADLINE_METRICS
 
 
 ONNX_FORMATS = {"onnx": "fp32", "onnx-int8": "int8"}  # format -> its folder in <run>/onnx (onnx_export.py)
@@ -58,7 +62,8 @@ def export_run(run_path: str | Path, dest_zip: Path | None = None, user: User = 
         raise RunError(t("engine.err.export.no_model", run_id=run.run_id))
     if ModelFiles.BASELINE in names and BASELINE_FILE not in names:
         raise RunError(t("engine.err.export.pickle", run_id=run.run_id, file=LEGACY_FILE))
-    files = [p for p in files if p.name != LEGACY_FILE]  # never ship a pickle
+    # never ship a pickle; the card is built again below (the same builder wrote the saved one; an older run has none)
+    files = [p for p in files if p.name != LEGACY_FILE and p.relative_to(run.model_dir).as_posix() != CARD_FILE]
     dest = Path(dest_zip) if dest_zip else default_export_path(run)
     try:
         with atomic_path(dest, sum(p.stat().st_size for p in files)) as tmp, \
@@ -70,7 +75,7 @@ def export_run(run_path: str | Path, dest_zip: Path | None = None, user: User = 
                             zipfile.ZIP_STORED if binary else zipfile.ZIP_DEFLATED)
             zip_regular(zf, run.path / RunFiles.CONFIG, ModelFiles.EXPORTED_CONFIG, run.path)
             zip_regular(zf, run.path / RunFiles.METRICS, RunFiles.METRICS, run.path)
-            zf.writestr("README.md", model_card(run))
+            zf.writestr(CARD_FILE, model_card(run))
     except OSError as e:
         raise RunError(t("engine.err.export.cannot_write", dest=dest, reason=e.strerror or e)) from None
     return dest
@@ -89,50 +94,3 @@ def zip_regular(zf: zipfile.ZipFile, path: Path, arcname: str, root: Path,
         with zf.open(info, "w") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
     return True
-
-
-def model_card(run: RunDir) -> str:
-    """A short README: what the model does, how well, on what data, and how to load it."""
-    cfg = run.config()
-    m = run.metrics() or {}
-    task = m.get("task") or cfg.task
-    labels = m.get("labels") or []
-    baseline = (run.model_dir / ModelFiles.BASELINE).is_file()
-    lines = [
-        f"# {run.run_id}",
-        "",
-        f"A text classifier trained with Tuneboard ({run.status().get('status')} run).",
-        "",
-        f"- **Task:** {task.replace('_', ' ')}",
-        f"- **Labels:** {', '.join(map(str, labels)) or 'a number per text'}",
-        f"- **Base model:** {'TF-IDF + linear model (no transformer)' if baseline else cfg.model_label}"
-        + ("" if baseline or cfg.model_label == str(cfg.model) else f" (`{cfg.model}`)"),
-        f"- **Training data:** {Path(str(cfg.data)).name}"
-        + (f" ({m['n_train']:,} training / {m['n_val']:,} validation rows)" if "n_train" in m and "n_val" in m else ""),
-        f"- **Max length:** {cfg.max_length} tokens" if not baseline else "- **Max length:** not limited",
-        "",
-        "## Validation scores",
-        "",
-    ]
-    scores = [f"| {k} | {m[k]:.4f} |" for k in SHOWN_METRICS if isinstance(m.get(k), (int, float))]
-    lines += ["| metric | value |", "|---|---|", *scores] if scores else ["(no metrics recorded)"]
-    lines += ["", "## Load it", "", "Unzip this file into a folder (`unzip model.zip -d my-model`), then:", ""]
-    lines += _load_snippet(baseline, task)
-    return "\n".join(lines) + "\n"
-
-
-def _load_snippet(baseline: bool, task: str) -> list[str]:
-    if baseline:
-        return ["```python", "import json", "import skops.io as sio  # safe loading: no pickle",
-                'pipeline = sio.load("my-model/baseline.skops", trusted=[])  # a scikit-learn pipeline',
-                'labels = json.load(open("my-model/baseline.json"))["labels"]',
-                'scores = pipeline.predict_proba(["your text here"])' if task != "regression"
-                else 'values = pipeline.predict(["your text here"])', "```"]
-    head = {"single_label": "probs = logits.softmax(-1)", "multi_label": "probs = logits.sigmoid()"}.get(
-        task, "value = logits[0, 0]  # see tuneboard_target_mean/std in config.json")
-    return ["```python", "from transformers import AutoModelForSequenceClassification, AutoTokenizer",
-            'tok = AutoTokenizer.from_pretrained("my-model")',
-            'model = AutoModelForSequenceClassification.from_pretrained("my-model")',
-            'logits = model(**tok(["your text here"], return_tensors="pt", truncation=True)).logits',
-            f"{head}  # labels: model.config.id2label", "```"]
-

@@ -30,10 +30,12 @@ from tuneboard.protocol import (
     Status,
     scalars,
 )
+from tuneboard.runs.card import limitations, write_card
 from tuneboard.runs.folder import RunDir, create_run
 from tuneboard.runs.liveness import Heartbeat, end_if_orphaned
+from tuneboard.runs.receipt import begin_receipt, complete_receipt
 from tuneboard.runs.results import run_metrics, save_results
-from tuneboard.train import distributed
+from tuneboard.train import distributed, energy
 from tuneboard.train.baseline_thread import BaselineJob, baseline_failed
 from tuneboard.train.checkpoint import CheckpointUnreadable, checkpoint_dir, discard_checkpoint, has_checkpoint, reopen
 from tuneboard.train.loop import Trainer
@@ -89,8 +91,11 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
     try:
         data = data or check_config(config)
         set_status(RunStatus.RUNNING)
+        begin_receipt(run, config)  # what rebuilds the run, before it starts: its data's hashes, settings, versions
         _announce(emit, data, run, resume)
-        metrics, stopped = _train(config, data, run, emit, stop, resume)
+        with energy.measured() as used:
+            metrics, stopped = _train(config, data, run, emit, stop, resume)
+        _leave_receipt_and_card(run, data, emit, used)
         status = RunStatus.STOPPED if stopped else RunStatus.COMPLETED
         early = metrics.get("stop_reason")
         set_status(status, said("engine.status.stopped_by_user") if stopped
@@ -114,6 +119,16 @@ def execute(config: TrainConfig, on_event: EventFn | None = None, stop: threadin
             discard_checkpoint(run.path)
         heartbeat.stop()
         free_memory()
+
+
+def _leave_receipt_and_card(run: RunDir, data: PreparedData, emit: Emit, used: dict[str, Any]) -> None:
+    """Complete the receipt and write the model card; the model is saved, so neither may cost the run."""
+    try:
+        complete_receipt(run, energy=used, limitations=limitations(data))
+        if run.model_dir.is_dir():
+            write_card(run)
+    except Exception as e:  # noqa: BLE001 -- a card (even one a full disk stopped) is not the model: keep the run
+        emit(Notice.of("receipts.notice.card_failed", reason=type(e).__name__))
 
 
 def _announce(emit: Emit, data: PreparedData, run: RunDir, resume: bool) -> None:
