@@ -41,6 +41,8 @@ class RunFiles:
     STOP = "stop"  # "stop after the current step", from any process that can write the folder
     LAUNCH_LOG = "launch.log"  # the multi-GPU launcher's and every rank's output
     TOKEN_CACHE_KEYS = "token_cache.txt"  # the token-cache entries the run used
+    RECEIPT = "receipt.json"  # what rebuilds the run: data hashes, settings, versions, hardware
+    GATE = "gate.json"  # a retrained run's gate: its settings, then the verdict and its numbers
 
 
 class ModelFiles:
@@ -51,6 +53,7 @@ class ModelFiles:
     ONNX = "model.onnx"
     PARITY = "parity.json"  # an export's agreement with PyTorch on the validation rows
     EXPORTED_CONFIG = "tuneboard_config.json"  # a run's TrainConfig, as an exported archive carries it
+    CARD = "README.md"  # the model card, in the Hugging Face format
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,9 @@ def _families() -> dict[str, Iterable[Any]]:
     from tuneboard.data.model_choice import HUB_MODELS
     from tuneboard.data.readers.table import _MAGIC
     from tuneboard.evaluate.report_figures import NAMES
+    from tuneboard.lifecycle.gate import RULES
     from tuneboard.protocol import RunStatus, TrialStatus
+    from tuneboard.runs.card import SOURCE_KINDS
     from tuneboard.settings import GROUPS, SETTINGS, widget_args
     from tuneboard.team.access import ACTIONS
 
@@ -87,6 +89,8 @@ def _families() -> dict[str, Iterable[Any]]:
         "report.next_{}": ("ship", "not_yet", "use_baseline"),
         "report.next_{}_{}": (("not_yet", "low_score"), ("not_yet", "weak_class"), ("not_yet", "no_score")),  # or
         # report.next_<verdict> when a verdict has no sentence for its reason
+        "receipts.ui.rule.{}": RULES, "receipts.card.source.{}": set(SOURCE_KINDS.values()),
+        "receipts.card.task.{}": TASKS,
         "engine.health.n.{}.{}": [(noun, n) for noun in ("row", "class", "exact_duplicate", "near_duplicate")
                                   for n in ("one", "other")],
     }

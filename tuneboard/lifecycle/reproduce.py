@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator
 from tuneboard.config import TrainConfig
 from tuneboard.errors import DataError, RunError
 from tuneboard.i18n import t
+from tuneboard.paths import RunFiles
 from tuneboard.runs.folder import RunDir, open_run
 from tuneboard.runs.receipt import file_sha256, package_versions, read_receipt
 from tuneboard.team.access import LOCAL, User, check
@@ -139,7 +140,7 @@ def _scores_diff(a: RunDir, b: RunDir) -> float | None:
     import pandas as pd
 
     try:
-        pa, pb = (pd.read_parquet(r.path / "predictions.parquet") for r in (a, b))
+        pa, pb = (pd.read_parquet(r.path / RunFiles.PREDICTIONS) for r in (a, b))
     except (OSError, ValueError):
         return None
     cols = [c for c in pa.columns if c.startswith("score_") or c == "predicted" and pa[c].dtype.kind == "f"]

@@ -23,12 +23,13 @@ from tuneboard.errors import DataError, TuneboardError
 from tuneboard.files import locked, read_json, update_json, write_text_atomic
 from tuneboard.i18n import t
 from tuneboard.lifecycle.gate import GateSettings, Verdict, judge, rule_fires
+from tuneboard.paths import RunFiles
 from tuneboard.protocol import ACTIVE, FINAL, HAS_MODEL, scalars
 from tuneboard.runs.folder import RunDir, open_run
 from tuneboard.runs.receipt import LABEL_SOURCE
 from tuneboard.team.access import LOCAL, User, check
 
-GATE_FILE = "gate.json"  # in the retrained run's folder: the settings, then the verdict and its numbers
+GATE_FILE = RunFiles.GATE  # in the retrained run's folder: the settings, then the verdict and its numbers
 RETRAIN_FILE = "retrain.json"  # in the production run's folder: the gate's settings and the last retraining
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".parquet", ".jsonl", ".json")
 PERSON, IMPORTED = "person", "imported"

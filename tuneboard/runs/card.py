@@ -20,11 +20,12 @@ from typing import Any
 
 from tuneboard.files import write_text_atomic
 from tuneboard.i18n import t
+from tuneboard.paths import ModelFiles, RunFiles
 from tuneboard.protocol import BASELINE_MODEL, HEADLINE_METRICS
 from tuneboard.runs.folder import RunDir
 from tuneboard.runs.receipt import label_provenance, read_receipt
 
-CARD_FILE = "README.md"
+CARD_FILE = ModelFiles.CARD
 SHOWN_METRICS = HEADLINE_METRICS
 SHOWN_SLICES = 5
 # a label_source value -> the kind of labeler it names (what the labeling store's export writes, and near words)
@@ -217,7 +218,7 @@ def _reproduce(run: RunDir) -> list[str]:
 def _load(run: RunDir, m: dict[str, Any]) -> list[str]:
     task = m.get("task") or "single_label"
     lines = [f"## {t('receipts.card.h.load')}", "", t("receipts.card.load"), ""]
-    if (run.model_dir / "baseline.json").is_file():
+    if (run.model_dir / ModelFiles.BASELINE).is_file():
         return lines + ["```python", "import json", "import skops.io as sio  # safe loading: no pickle",
                         'pipeline = sio.load("my-model/baseline.skops", trusted=[])  # a scikit-learn pipeline',
                         'labels = json.load(open("my-model/baseline.json"))["labels"]',
@@ -235,7 +236,7 @@ def _load(run: RunDir, m: dict[str, Any]) -> list[str]:
 def _predictions(run: RunDir) -> Any:
     import pandas as pd
 
-    path = run.path / "predictions.parquet"
+    path = run.path / RunFiles.PREDICTIONS
     try:
         return pd.read_parquet(path) if path.is_file() else None
     except (OSError, ValueError):

@@ -21,9 +21,10 @@ from typing import Any
 
 from tuneboard.config import TrainConfig
 from tuneboard.files import read_json, update_json
+from tuneboard.paths import RunFiles
 from tuneboard.runs.folder import RunDir
 
-RECEIPT_FILE = "receipt.json"
+RECEIPT_FILE = RunFiles.RECEIPT
 RECEIPT_VERSION = 1
 LABEL_SOURCE = "label_source"  # the labeling store's export names who gave each label in this column
 # the libraries whose versions change what a run computes

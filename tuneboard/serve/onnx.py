@@ -290,7 +290,7 @@ def export_onnx_zip(run_path: str | Path, fmt: str, dest_zip: Path | None = None
                     zip_regular(zf, p, p.name, run.path,
                                 zipfile.ZIP_STORED if p.suffix == ".onnx" else zipfile.ZIP_DEFLATED)
             zip_regular(zf, run.path / RunFiles.CONFIG, ModelFiles.EXPORTED_CONFIG, run.path)
-            zf.writestr("README.md", model_card(run, load=False) + _onnx_card(read_parity(folder)))
+            zf.writestr(ModelFiles.CARD, model_card(run, load=False) + _onnx_card(read_parity(folder)))
     except OSError as e:
         raise RunError(t("engine.err.export.cannot_write", dest=dest, reason=e.strerror or e)) from None
     return dest
