@@ -8,4 +8,18 @@ from __future__ import annotations
 from tuneboard.doors import lend
 
 __getattr__, __all__ = lend(__name__, {
+    "COLOURS": "store",
+    "Conflict": "agreement",
+    "LabelClass": "store",
+    "LabelEvent": "store",
+    "LabelStore": "store",
+    "SOURCES": "store",
+    "TABLE_SOURCE": "transfer",
+    "conflicts": "agreement",
+    "export_labels": "transfer",
+    "import_labels": "transfer",
+    "kappa": "agreement",
+    "labels_db": "store",
+    "table_sha": "store",
+    "training_table": "transfer",
 })
