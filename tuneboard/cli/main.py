@@ -16,6 +16,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from tuneboard.cli.label import add_parser as add_label_parser
+from tuneboard.cli.label import cmd_label
 from tuneboard.cli.more import (
     add_classes_parser,
     add_distill_parser,
@@ -117,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--lang", choices=["en", "zh"], default="en", help="the report's language (default en)")
     add_distill_parser(sub)
     add_classes_parser(sub)
+    add_label_parser(sub)
     return p
 
 
@@ -129,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                 "predict": cmd_predict, "compare": cmd_compare,
                 "export": cmd_export, "serve": cmd_serve, "api-key": cmd_api_key,
                 "search": cmd_search, "report": cmd_report, "distill": cmd_distill,
-                "classes": cmd_classes}[args.command](args)
+                "classes": cmd_classes, "label": cmd_label}[args.command](args)
     except TuneboardError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from tuneboard.errors import DataError
-from tuneboard.files import atomic_path, uploads_dir
+from tuneboard.files import FORMULA_START, atomic_path, uploads_dir
 from tuneboard.i18n import t
 from tuneboard.labeling.store import LabelStore
 from tuneboard.team import User
@@ -54,14 +54,14 @@ def import_labels(store: LabelStore, source: str | Path | pd.DataFrame, *, user:
         raise DataError(t("labeling.err.import_columns", missing=", ".join(missing),
                           columns=", ".join(map(str, frame.columns))[:200]))
     frame = frame[frame["label"].notna() & (frame["label"].astype(str).str.strip() != "")]
-    rows = pd.to_numeric(frame["row"], errors="coerce")
+    rows = pd.to_numeric(frame["row"].astype(str).str.lstrip("'"), errors="coerce")
     if rows.isna().any():
         raise DataError(t("labeling.err.import_rows"))
     notes = [_provenance(line) for line in frame.to_dict("records")]
     count = 0
     for note in dict.fromkeys(notes):  # one transaction per provenance: few in practice (an export has a handful)
-        items = [(int(r), str(label).strip()) for r, label, n in zip(rows, frame["label"], notes, strict=True)
-                 if n == note]
+        items = [(int(r), _unescaped(str(label).strip()))
+                 for r, label, n in zip(rows, frame["label"], notes, strict=True) if n == note]
         count += store.record_many(items, user=user, source="imported", note=note)
     return count
 
@@ -103,6 +103,11 @@ def _read(path: Path) -> pd.DataFrame:
         return pd.read_csv(io.BytesIO(path.read_bytes()), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, ValueError, UnicodeDecodeError) as e:
         raise DataError(t("labeling.err.import_read", name=path.name, reason=str(e).splitlines()[0][:200])) from None
+
+
+def _unescaped(cell: str) -> str:
+    """A cell as it was before ``safe_csv`` guarded it against spreadsheet formulas (a leading quote)."""
+    return cell[1:] if cell.startswith("'") and cell[1:2] in FORMULA_START else cell
 
 
 def _provenance(line: dict) -> str:
