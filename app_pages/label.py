@@ -28,27 +28,23 @@ if not classes:
     st.page_link(nav.page(nav.DATA), label=t("label.to_data"), icon=":material/table_chart:")
     st.stop()
 
-labels = labeling.labels_of(store, table)  # read on every run: the store is the truth
-labeling.progress(classes, labels, len(table.texts))
 labeltools.saved_notice()
 mode = st.radio(t("label.mode"), MODES, horizontal=True, key="label_mode", label_visibility="collapsed",
                 format_func=lambda m: t(f"label.mode.{m}"))
-
 if mode == "one":
-    pick = labeling.next_pick(table, labels, classes)
-    if pick is None:
-        st.success(t("label.all_done"), icon=":material/celebration:")
-    else:
-        labeling.one_at_a_time(table, store, classes, pick)
-elif mode == "review":
-    labeltools.review_grid(table, labels, classes)
-elif mode == "search":
-    labeltools.search(table, labels, classes)
+    labeling.labeling_loop(table, classes)  # a fragment: a key press reruns only it
 else:
-    labeltools.agreement(table, classes)
+    labels = labeling.labels_of(store, table)  # read on every run: the store is the truth
+    labeling.progress(classes, labels, len(table.texts))
+    if mode == "review":
+        labeltools.review_grid(table, labels, classes)
+    elif mode == "search":
+        labeltools.search(table, labels, classes)
+    else:
+        labeltools.agreement(table, classes)
 
 st.divider()
 st.subheader(t("label.train_title"))
-st.caption(t("label.train_caption", count=f"{len(labels):,}"))
+st.caption(t("label.train_caption"))
 if labeltools.train_section(ds, table, classes):
     nav.go(nav.TRAIN)

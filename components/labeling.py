@@ -19,7 +19,7 @@ import streamlit as st
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
 
-from . import auth, state
+from . import auth, lang, state
 from .widgets import error_text, plain
 
 BATCH = 20  # suggestions asked for at once: one model fit per this many labels
@@ -129,7 +129,23 @@ def _in_order(table: Table, labels: dict[int, str], n: int, skipped: set[int]) -
     return out
 
 
-def one_at_a_time(table: Table, store: Any, classes: Sequence[Any], pick: Pick) -> None:
+def labeling_loop(table: Table, classes: Sequence[Any]) -> None:
+    """Progress and the text to label, as a fragment: a key press reruns only this part of the page (not the
+    sidebar, the tools or the train section), which keeps the next text quick on a busy machine."""
+    st.fragment(lang.localized(_loop))(table, classes)
+
+
+def _loop(table: Table, classes: Sequence[Any]) -> None:
+    labels = labels_of(store_of(table), table)  # read on every run: the store is the truth
+    progress(classes, labels, len(table.texts))
+    pick = next_pick(table, labels, classes)
+    if pick is None:
+        st.success(t("label.all_done"), icon=":material/celebration:")
+    else:
+        one_at_a_time(table, classes, pick)
+
+
+def one_at_a_time(table: Table, classes: Sequence[Any], pick: Pick) -> None:
     """The text, large; a button per class (keys 1..9; the guess is the primary one, Enter accepts it), skip (S),
     undo (U) and a note."""
     st.html(STYLE)
@@ -146,15 +162,16 @@ def one_at_a_time(table: Table, store: Any, classes: Sequence[Any], pick: Pick) 
         columns[i % len(columns)].button(
             f":{c.colour}[●] {plain(c.name)}", key=f"label_class_{i}", type="primary" if guessed else "secondary",
             shortcut=str(i + 1) if i < MAX_KEYS else None, use_container_width=True,
-            on_click=_label, args=(table.sha, pick.row, c.code, pick.guess), help=c.description or None)
+            on_click=lang.localized(_label), args=(table.sha, pick.row, c.code, pick.guess), help=c.description or None)
     skip, undo, accept = st.columns(3)
     skip.button(t("label.skip"), key="label_skip", shortcut="S", icon=":material/skip_next:",
-                on_click=_skip, args=(table.sha, pick.row), use_container_width=True)
+                on_click=lang.localized(_skip), args=(table.sha, pick.row), use_container_width=True)
     undo.button(t("label.undo"), key="label_undo", shortcut="U", icon=":material/undo:",
-                on_click=_undo, args=(table.sha,), use_container_width=True)
+                on_click=lang.localized(_undo), args=(table.sha,), use_container_width=True)
     if pick.guess in names:
         accept.button(t("label.accept"), key="label_accept", shortcut="Enter", icon=":material/check:",
-                      on_click=_label, args=(table.sha, pick.row, pick.guess, pick.guess), use_container_width=True)
+                      on_click=lang.localized(_label), args=(table.sha, pick.row, pick.guess, pick.guess),
+                      use_container_width=True)
     st.text_input(t("label.note"), key="label_note", placeholder=t("label.note_placeholder"), max_chars=500)
     if st.session_state.get("_label_error"):
         st.error(st.session_state.pop("_label_error"))
