@@ -8,4 +8,11 @@ from __future__ import annotations
 from tuneboard.doors import lend
 
 __getattr__, __all__ = lend(__name__, {
+    "STRATEGIES": "active",
+    "Suggestion": "active",
+    "cached_embeddings": "embeddings",
+    "curve_verdict": "active",
+    "embed_table": "embeddings",
+    "learning_curve": "active",
+    "suggest": "active",
 })
