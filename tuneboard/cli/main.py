@@ -16,6 +16,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from tuneboard.cli.label_suggest import add_suggest
 from tuneboard.cli.more import (
     add_classes_parser,
     add_distill_parser,
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--lang", choices=["en", "zh"], default="en", help="the report's language (default en)")
     add_distill_parser(sub)
     add_classes_parser(sub)
+    add_suggest(sub.add_parser("label", help="label a table").add_subparsers(dest="label_command", required=True))
     return p
 
 
@@ -129,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
                 "predict": cmd_predict, "compare": cmd_compare,
                 "export": cmd_export, "serve": cmd_serve, "api-key": cmd_api_key,
                 "search": cmd_search, "report": cmd_report, "distill": cmd_distill,
-                "classes": cmd_classes}[args.command](args)
+                "classes": cmd_classes, "label": lambda a: a.handler(a)}[args.command](args)
     except TuneboardError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
