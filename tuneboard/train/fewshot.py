@@ -31,10 +31,8 @@ from tuneboard.errors import ConfigError, Stopped
 from tuneboard.i18n import t
 from tuneboard.protocol import BASELINE_MODEL, Notice, Phase
 from tuneboard.train.loop import Trainer
+from tuneboard.train.methods import AUTO, FEWSHOT, FEWSHOT_BELOW, FINETUNE, TRAINERS
 
-FEWSHOT, FINETUNE, AUTO = "fewshot", "finetune", "auto"
-TRAINERS = (AUTO, FINETUNE, FEWSHOT)
-FEWSHOT_BELOW = 64  # labels per class under which AUTO picks few-shot (bench/bench_fewshot.py)
 PAIRS_PER_TEXT = 20  # SetFit's num_iterations: each text in 20 positive and 20 negative pairs...
 MAX_PAIRS = 1600  # ...up to this many pairs: 100 steps, about a minute on 2 CPU cores for MiniLM
 PAIR_BATCH = 16  # SetFit's default batch of pairs
