@@ -15,6 +15,7 @@ near-duplicates; ``diverse`` spreads the batch over the table (farthest-first fr
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -32,6 +33,9 @@ POOL_PER_PICK = 10  # the uncertain batch is chosen among the n x 10 least confi
 MAX_POOL = 2000  # rows examined by farthest-first (drawn at random beyond it): keeps a batch under a second
 ZERO_SHOT_TEMPERATURE = 0.05  # cosines of short texts differ by hundredths: sharpen before softmax
 MAX_CURVE_FOLDS = 5
+TFIDF_TABLES = 4  # tables whose TF-IDF features stay in memory (a 50,000-row table's take ~50 MB)
+_TFIDF: dict[str, Any] = {}
+_TFIDF_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -125,11 +129,22 @@ def _class_list(labels: Mapping[int, str], classes: Sequence[ClassName] | None) 
 
 def _tfidf(texts: Sequence[str]) -> Any:
     """TF-IDF rows of every text, with the instant model's vectorizer (fitted on the whole table: the
-    unlabeled rows tell which words are rare)."""
+    unlabeled rows tell which words are rare). Kept for the last few tables: a person labels one table for a
+    while, and fitting the vectorizer is most of a suggestion's time (10 s for 4,000 Chinese reviews)."""
+    from tuneboard.labeling.embeddings import table_key
     from tuneboard.predict.baseline import analyzer_for, make_vectorizer
 
     values = [str(x) for x in texts]
-    return make_vectorizer(analyzer_for(values)).fit_transform(values).tocsr()
+    key = table_key(values, "tfidf")
+    with _TFIDF_LOCK:
+        if key in _TFIDF:
+            return _TFIDF[key]
+    features = make_vectorizer(analyzer_for(values)).fit_transform(values).tocsr()
+    with _TFIDF_LOCK:
+        _TFIDF[key] = features
+        while len(_TFIDF) > TFIDF_TABLES:
+            _TFIDF.pop(next(iter(_TFIDF)))
+    return features
 
 
 def _normalised(x: np.ndarray) -> np.ndarray:
