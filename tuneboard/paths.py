@@ -12,3 +12,8 @@ RUNS_DIR = Path(os.environ.get("TUNEBOARD_RUNS_DIR", PROJECT / "models" / "runs"
 
 def runs_root() -> Path:
     return Path(os.environ.get("TUNEBOARD_RUNS_DIR", RUNS_DIR))
+
+
+def embeddings_root() -> Path:
+    """Where sentence embeddings of tables are cached (one file per table and encoder)."""
+    return Path(os.environ.get("TUNEBOARD_EMBEDDINGS_DIR", runs_root().parent / "embeddings"))

@@ -9,8 +9,8 @@ from typing import Any
 from tuneboard.i18n import t
 
 
-def add_parser(sub: Any) -> None:
-    """The ``label`` command group (more commands join it as subcommands of ``label``)."""
+def add_parser(sub: Any) -> Any:
+    """The ``label`` command group; returns its subparsers (more commands join it there: each sets ``handler``)."""
     group = sub.add_parser("label", help="the labels given to a table's rows in Tuneboard: export, import")
     commands = group.add_subparsers(dest="label_command", required=True)
     sp = commands.add_parser("export", help="write TABLE's labels with their provenance to a CSV or Parquet file")
@@ -18,15 +18,16 @@ def add_parser(sub: Any) -> None:
     sp.add_argument("--output", help="the file to write (.csv or .parquet); default: CSV on standard output")
     sp.add_argument("--text-column", help="also write each row's text from this column")
     sp.add_argument("--encoding", help="TABLE's encoding (detected when omitted)")
-    sp.set_defaults(label_handler=cmd_export)
+    sp.set_defaults(handler=cmd_export)
     sp = commands.add_parser("import", help="add labels from FILE (columns row, label) to TABLE, as 'imported'")
     sp.add_argument("table", help="the data file the labels belong to (found by its content)")
     sp.add_argument("file", help="a CSV or Parquet file with columns row (0-based) and label (a class name or code)")
-    sp.set_defaults(label_handler=cmd_import)
+    sp.set_defaults(handler=cmd_import)
+    return commands
 
 
 def cmd_label(args: argparse.Namespace) -> int:
-    return args.label_handler(args)
+    return args.handler(args)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 
 from tuneboard.cli.label import add_parser as add_label_parser
 from tuneboard.cli.label import cmd_label
+from tuneboard.cli.label_suggest import add_suggest
 from tuneboard.cli.more import (
     add_classes_parser,
     add_distill_parser,
@@ -119,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--lang", choices=["en", "zh"], default="en", help="the report's language (default en)")
     add_distill_parser(sub)
     add_classes_parser(sub)
-    add_label_parser(sub)
+    add_suggest(add_label_parser(sub))  # label export / import / suggest
     return p
 
 

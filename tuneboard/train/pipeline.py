@@ -172,11 +172,16 @@ def _train(config: TrainConfig, data: PreparedData, run: RunDir, emit: Emit,
 
 
 def make_trainer(config: TrainConfig, data: PreparedData, emit: Emit, stop: threading.Event) -> Trainer:
-    """The run's trainer: a distillation's when its config names a teacher (``extra["distill"]``, student.py)."""
+    """The run's trainer: a distillation's when its config names a teacher (``extra["distill"]``, student.py);
+    the few-shot recipe's when ``extra["trainer"]`` asks for it or, as ``auto``, the labels are few (fewshot.py)."""
     if config.extra.get("distill"):
         from tuneboard.train.student import DistillTrainer
 
         return DistillTrainer(config, data, emit, stop)
+    from tuneboard.train.fewshot import FEWSHOT, FewShotTrainer, trainer_kind
+
+    if trainer_kind(config, data) == FEWSHOT:
+        return FewShotTrainer(config, data, emit, stop)
     return Trainer(config, data, emit, stop)
 
 
