@@ -9,6 +9,7 @@ session state, so a key press costs one write and one read of the store, not a m
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -23,6 +24,9 @@ from . import auth, lang, state
 from .widgets import error_text, plain
 
 BATCH = 20  # suggestions asked for at once: one model fit per this many labels
+# One thread that fits the next batch's model ahead of time, for every session (threads, never processes: the
+# server never forks); a person waits for it only when labeling faster than it fits.
+_AHEAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tuneboard-label-ahead")
 REVIEW_ROWS = 200  # guesses shown in the review grid
 SEARCH_SHOWN = 20
 MAX_KEYS = 9  # classes 1..9 get a number key
@@ -98,10 +102,24 @@ def next_pick(table: Table, labels: dict[int, str], classes: Sequence[Any]) -> P
     skipped = queue["skipped"]
     items = [p for p in queue["items"] if p.row not in labels and p.row not in skipped]
     if not items:
-        items = [p for p in suggestions(table, labels, classes, BATCH) if p.row not in skipped]
+        future = queue.pop("next", None)
+        ready = _result(future)
+        items = [p for p in ready if p.row not in labels and p.row not in skipped]
+        if not items:
+            items = [p for p in suggestions(table, labels, classes, BATCH) if p.row not in skipped]
         items = items or _in_order(table, labels, BATCH, skipped)
+    elif len(items) <= BATCH // 2 and "next" not in queue:
+        # the next batch, asked for while the person labels this one: a refill then costs no model fit
+        queue["next"] = _AHEAD.submit(suggestions, table, dict(labels), classes, BATCH + len(items))
     queue["items"] = items
     return items[0] if items else None
+
+
+def _result(future: Any) -> list[Pick]:
+    """What the batch asked for ahead holds, if it is ready (nothing when it failed: the page asks again now)."""
+    if future is None or not future.done() or future.exception() is not None:
+        return []
+    return future.result()
 
 
 def suggestions(table: Table, labels: dict[int, str], classes: Sequence[Any], n: int) -> list[Pick]:
