@@ -114,10 +114,10 @@ def label_by_keyboard(page: Page, walk: Walk, start: int, count: int) -> list[fl
     return page.evaluate("() => window.__labelLatency")
 
 
-def pick_model(page: Page, name: str) -> None:
-    """Open the Label page's model box and pick the option named ``name`` with the mouse (again if a rerun closed
+def pick_model(page: Page, name: str, widget: str = "label_train_model") -> None:
+    """Open the select box ``widget`` and pick the option named ``name`` with the mouse (again if a rerun closed
     the list under the pointer)."""
-    box = ui.key(page, "label_train_model").get_by_role("combobox")
+    box = ui.key(page, widget).get_by_role("combobox")
     for _ in range(3):
         ui.wait_idle(page)
         box.click()
@@ -228,3 +228,115 @@ def test_a_person_labels_60_texts_by_keyboard_across_a_restart_then_trains_and_p
     (ARTIFACTS / f"label-latency-{walk.lang}.txt").write_text(
         f"p50 {p50:.0f} ms\np95 {p95:.0f} ms\nn {len(delays)}\nload {os.getloadavg()[0]:.1f}\n", encoding="utf-8")
 
+
+
+def test_skip_undo_a_note_search_the_review_grid_a_rename_a_second_tab_and_chinese_on_the_label_page(
+        page: Page, app_url: str, e2e_work: Path, tmp_path: Path, monkeypatch) -> None:
+    from tuneboard.labeling import LabelStore, table_sha
+
+    rows = sentiment_rows(80, seed=3)
+    raw = tmp_path / "raw_tools.csv"
+    with open(raw, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([("review",), *[(text,) for text, _ in rows]])
+    total = len(rows)
+
+    def count(done: int) -> None:
+        expect(page.get_by_text(f"{done} of {total} texts labeled", exact=True)).to_be_visible(timeout=60_000)
+
+    ui.open_app(page, "/?lang=en")
+    ui.go_to(page, "Data")
+    ui.upload(page, raw)
+    expect(page.get_by_text("(uploaded file)")).to_be_visible()
+    for i, name in enumerate(("positive", "negative", "spam"), start=1):
+        type_into(page, f"Name of class {i}", name)
+    colour = page.get_by_label("Colour of class 3", exact=True)  # the select box, opened and picked with the mouse
+    colour.click()
+    page.get_by_role("option", name="Violet").click()
+    expect(colour).to_have_value("Violet")
+    page.get_by_role("button", name="Save the label set").click()
+    expect(page.get_by_text("Label set saved.")).to_be_visible()
+
+    ui.go_to(page, "Label")
+    count(0)
+    box = ui.key(page, "label_text")
+    # a note typed in its box, then the class clicked with the mouse: the label keeps the note
+    first_text = box.inner_text().strip()
+    note = page.get_by_label("Note (optional, saved with the next label)")
+    note.fill("sarcasm?")
+    note.press("Tab")  # leaves the box, as a person clicking elsewhere
+    ui.wait_idle(page)
+    ui.key(page, "label_class_0").get_by_role("button").click()
+    count(1)
+    expect(note).to_have_value("")
+    # a key press labels, U takes it back (the text comes back), S skips without labeling
+    ui.wait_idle(page)
+    second_text = box.inner_text().strip()
+    page.locator("body").press("2")
+    count(2)
+    ui.wait_idle(page)
+    page.locator("body").press("u")
+    count(1)
+    expect(box).to_have_text(second_text)
+    ui.wait_idle(page)
+    page.locator("body").press("s")
+    expect(box).not_to_have_text(second_text)
+    count(1)
+
+    # search: every unlabeled text with "refund", labeled at once
+    ui.choose_radio(page, "label_mode", "Search and label")
+    ui.set_input(page, "label_query", "refund")
+    matches = page.get_by_text(re.compile(r"^\d+ unlabeled texts contain it\.$"))
+    expect(matches).to_be_visible()
+    found = int(matches.inner_text().split()[0])
+    assert found > 0
+    pick_model(page, "negative", widget="label_search_class")
+    page.get_by_role("button", name=f"Label all {found} as negative").click()
+    expect(page.get_by_text(f"Labeled {found} texts.")).to_be_visible()
+    count(1 + found)
+
+    # the review grid: the model's guesses, saved as they are
+    ui.choose_radio(page, "label_mode", "Review guesses")
+    save = ui.key(page, "label_review_save").get_by_role("button")
+    expect(save).to_be_visible(timeout=60_000)
+    shown = int(re.search(r"Save (\d+) labels", save.inner_text()).group(1))
+    assert shown > 0
+    save.click()
+    expect(page.get_by_text(f"Saved {shown} labels.")).to_be_visible()
+    count(1 + found + shown)
+    done = 1 + found + shown
+
+    # a rename on Data reaches the Label page; the labels stay
+    ui.go_to(page, "Data")
+    renamed = page.get_by_label("Name of class 3", exact=True)
+    renamed.fill("")
+    type_into(page, "Name of class 3", "junk")
+    page.get_by_role("button", name="Save the label set").click()
+    expect(page.get_by_text("Label set saved.")).to_be_visible()
+    ui.go_to(page, "Label")
+    count(done)
+    expect(page.get_by_text("junk", exact=False).first).to_be_visible()
+
+    # a refresh and a second tab show the same labels; so does the page in Chinese, and back
+    page.reload()
+    ui.wait_idle(page)
+    count(done)
+    second = page.context.new_page()
+    second.goto(f"{app_url}/label")
+    ui.wait_idle(second)
+    expect(second.get_by_text(EN.labeled.format(done=done, total=total), exact=True)).to_be_visible()
+    second.close()
+    ui.open_app(page, "/label?lang=zh")
+    expect(page.get_by_text(f"已标注 {done} / {total} 条文本", exact=True)).to_be_visible()
+    ui.choose_radio(page, "label_mode", "一致度")
+    expect(page.get_by_text("目前只有一个人标注过这张表格", exact=False)).to_be_visible()
+    shot(page, "zh-label-agreement")
+    ui.open_app(page, "/label?lang=en")
+    count(done)
+    ui.expect_no_traceback(page)
+
+    # the store, read as the engine does: the note and the sources are on record
+    monkeypatch.setenv("TUNEBOARD_RUNS_DIR", str(e2e_work / "runs"))
+    events = LabelStore.open(table_sha(raw)).events()
+    assert [e.note for e in events][0] == "sarcasm?", [(e.row, e.note, e.source) for e in events[:3]]
+    assert {e.source for e in events} == {"person", "suggestion"}
+    assert first_text  # the first text was on screen before the first label
