@@ -54,16 +54,34 @@ def editor(ds: state.Dataset) -> None:
         pressed = st.form_submit_button(t("label.set_save"), type="primary", icon=":material/save:")
     if pressed:
         try:
-            store.set_classes(_classes(rows), user=auth.current_user())
+            saved = store.set_classes(_classes(rows), user=auth.current_user())
         except TuneboardError as e:
             show_error(e)
             return
-        st.session_state["_labelset_saved"] = True
+        st.session_state["_labelset_saved"] = _rename_runs(store, saved)
         st.rerun()
-    if st.session_state.pop("_labelset_saved", False):
-        st.success(t("label.set_saved"), icon=":material/check:")
+    renamed = st.session_state.pop("_labelset_saved", None)
+    if renamed is not None:
+        st.success(t("label.set_saved") + (" " + t("label.set_runs_renamed", count=renamed) if renamed else ""),
+                   icon=":material/check:")
     if saved:
         st.markdown(" · ".join(f":{c.colour}[●] {plain(c.name)}" for c in saved))
+
+
+def _rename_runs(store: Any, classes: Any) -> int:
+    """Give the runs already trained on these labels the new names (those this person may rename and that are
+    not training): Evaluate, Predict, the report and the API then speak them. Returns how many were renamed."""
+    from tuneboard.labeling import runs_on
+    from tuneboard.lifecycle import rename_classes
+
+    count, user = 0, auth.current_user()
+    for run in runs_on(store):
+        try:
+            rename_classes(run.path, [c.class_name() for c in classes], user=user)
+        except TuneboardError:  # another person's run, one still training, or a class it never saw
+            continue
+        count += 1
+    return count
 
 
 def _classes(rows: list[tuple[Any, str, str, str]]) -> list[Any]:

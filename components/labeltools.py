@@ -140,7 +140,7 @@ def train_section(ds: state.Dataset, table: Table, classes: Sequence[Any]) -> bo
     Returns True when a run was queued (the page then shows it on Train)."""
     chosen, _ = trainform.chosen_model()
     options = list(dict.fromkeys([chosen, BASELINE_MODEL]))
-    shown = {BASELINE_MODEL: t("train.model_baseline")}
+    shown = {BASELINE_MODEL: t("train.model_baseline"), "default": t("train.model_default")}
     left, right = st.columns([2, 1], vertical_alignment="bottom")
     model = left.selectbox(t("label.train_model"), options, format_func=lambda m: shown.get(m, m),
                            key="label_train_model", help=t("label.train_model_help"))

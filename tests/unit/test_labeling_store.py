@@ -3,6 +3,7 @@ and the agreement between two people (Cohen's kappa, conflicts the owner settles
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -148,3 +149,26 @@ def test_a_bundled_example_can_be_labeled_by_anyone_and_the_table_hash_is_its_by
     s = LabelStore.open(table_sha(example))
     s.record(0, "anything", user=EVE, source="person")  # no label set yet: any label is its own class
     assert s.current() == {0: "anything"} and s.owner() == EVE.id
+
+
+def test_a_run_trained_on_the_labels_is_found_and_takes_a_rename_of_the_label_set(store, tmp_path, capsys):
+    from tests.conftest import sentiment_rows
+    from tuneboard.cli.main import main
+    from tuneboard.labeling import runs_on
+    from tuneboard.lifecycle import rename_classes
+    from tuneboard.lifecycle.classes import run_classes
+    from tuneboard.runs import open_run
+
+    rows = sentiment_rows(60)
+    df = pd.DataFrame({"text": [text for text, _ in rows]})
+    store.record_many([(i, "1" if label == "positive" else "2") for i, (_, label) in enumerate(rows)],
+                      user=ALICE, source="person")
+    path = training_table(store, df, "text")
+    runs = tmp_path / "runs"
+    assert main(["train", str(path), "--model", "tfidf", "--output", str(runs), "--quiet",
+                 "--class", "1=refund", "--class", "2=delivery"]) == 0
+    found = runs_on(store)
+    assert [r.path for r in found] == [Path(capsys.readouterr().out.strip().splitlines()[-1])]
+    renamed = store.set_classes([LabelClass("1", "money back"), LabelClass("2", "delivery")], user=ALICE)
+    rename_classes(found[0].path, [c.class_name() for c in renamed], user=LOCAL)
+    assert [c.name for c in run_classes(open_run(found[0].path))] == ["money back", "delivery"]

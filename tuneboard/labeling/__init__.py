@@ -25,6 +25,7 @@ __getattr__, __all__ = lend(__name__, {
     "import_labels": "transfer",
     "kappa": "agreement",
     "labels_db": "store",
+    "runs_on": "transfer",
     "learning_curve": "active",
     "suggest": "active",
     "table_sha": "store",

@@ -11,6 +11,7 @@ import hashlib
 import io
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -89,11 +90,32 @@ def training_table(store: LabelStore, df: pd.DataFrame, text_column: str, label_
         raise DataError(t("labeling.err.too_few_classes", labeled=len(out)))
     data = out.to_parquet(index=False)
     name = f"labels-{hashlib.sha256(data).hexdigest()[:12]}.parquet"
-    path = uploads_dir() / "labels" / store.sha[:12] / name
+    path = labels_folder(store) / name
     if not path.is_file():
         with atomic_path(path, len(data)) as tmp:
             tmp.write_bytes(data)
     return path
+
+
+def labels_folder(store: LabelStore) -> Path:
+    """Where the training tables of the store's table are written."""
+    return uploads_dir() / "labels" / store.sha[:12]
+
+
+def runs_on(store: LabelStore) -> list[Any]:
+    """The runs trained on a training table of this store (newest last), so a rename of the label set reaches
+    them too."""
+    from tuneboard.runs import list_runs
+
+    folder, out = labels_folder(store).resolve(), []
+    for run in list_runs():
+        try:
+            data = Path(run.config().data).resolve()
+        except Exception:  # noqa: BLE001 -- a torn or foreign run folder is no run of these labels
+            continue
+        if data.parent == folder:
+            out.append(run)
+    return out
 
 
 def _read(path: Path) -> pd.DataFrame:
