@@ -172,3 +172,16 @@ def test_a_run_trained_on_the_labels_is_found_and_takes_a_rename_of_the_label_se
     renamed = store.set_classes([LabelClass("1", "money back"), LabelClass("2", "delivery")], user=ALICE)
     rename_classes(found[0].path, [c.class_name() for c in renamed], user=LOCAL)
     assert [c.name for c in run_classes(open_run(found[0].path))] == ["money back", "delivery"]
+
+
+def test_a_label_written_by_another_process_is_read_at_once(store, tmp_path):
+    import subprocess
+    import sys
+
+    store.record(0, "refund", user=ALICE, source="person")
+    assert store.current() == {0: "1"}  # read once: this process now keeps the table's view
+    code = ("from tuneboard.labeling import LabelStore; from tuneboard.team import LOCAL; "
+            f"LabelStore.open('{SHA}').record(1, 'delivery', user=LOCAL, source='llm')")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+    assert store.current() == {0: "1", 1: "2"}
+    assert store.sources() == {0: "person", 1: "llm"}

@@ -40,7 +40,6 @@ def conflicts(store: LabelStore) -> list[Conflict]:
     """Rows whose labelers gave different labels (since the row was last settled), in row order."""
     out = []
     for row, seen in sorted(store.views().items()):
-        labels = {user: e.label for user, e in seen.items()}
-        if len(set(labels.values())) > 1:
-            out.append(Conflict(row, labels))
+        if len(set(seen.values())) > 1:
+            out.append(Conflict(row, dict(seen)))
     return out

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable
 from contextlib import closing, contextmanager
@@ -51,6 +52,7 @@ CREATE TABLE IF NOT EXISTS events (
     settles INTEGER NOT NULL DEFAULT 0        -- 1: the owner's decision on a conflict
 );
 CREATE INDEX IF NOT EXISTS events_by_table ON events (table_sha, seq);
+CREATE INDEX IF NOT EXISTS events_by_row ON events (table_sha, row, user, seq);
 CREATE TABLE IF NOT EXISTS owners (
     table_sha TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
@@ -281,43 +283,70 @@ class LabelStore:
         with self._connect() as db:
             return [_event(r) for r in db.execute(sql + " ORDER BY seq", args).fetchall()]
 
-    def views(self) -> dict[int, dict[str, LabelEvent]]:
-        """Per row, each labeler's latest event since the row's last settlement (a settlement counts as its
-        author's); cleared labels are left out."""
-        out: dict[int, dict[str, LabelEvent]] = {}
-        for e in self.events():
-            if e.settles:
-                out[e.row] = {}
-            out.setdefault(e.row, {})[e.user] = e
-        return {row: {u: e for u, e in seen.items() if e.label is not None} for row, seen in out.items()}
+    def views(self) -> dict[int, dict[str, str]]:
+        """Per row, each labeler's latest label since the row's last settlement (a settlement counts as its
+        author's); cleared labels are left out: ``{row: {user id: code}}``."""
+        return {row: {user: label for user, (label, _) in seen.items()} for row, seen in self._latest().items()}
 
     def current(self) -> dict[int, str]:
         """The agreed label (a code) per row: rows whose labelers agree (one labeler agrees with itself);
         a row people disagree about is left out until the owner settles it (``conflicts``)."""
         agreed = {}
-        for row, seen in self.views().items():
-            labels = {e.label for e in seen.values()}
+        for row, seen in self._latest().items():
+            labels = {label for label, _ in seen.values()}
             if len(labels) == 1:
                 agreed[row] = labels.pop()
         return agreed
 
     def sources(self) -> dict[int, str]:
         """The source of each agreed row's label (its latest event's)."""
-        current, out = self.current(), {}
-        for row, seen in self.views().items():
-            if row in current:
-                out[row] = max(seen.values(), key=lambda e: e.seq).source
+        out = {}
+        for row, seen in self._latest().items():
+            if len({label for label, _ in seen.values()}) == 1:
+                out[row] = max(seen.values(), key=lambda v: v[1][1])[1][0]
         return out
 
     def by_user(self) -> dict[str, dict[int, str]]:
         """Each labeler's own labels (``{user id: {row: code}}``), for agreement in team mode."""
         out: dict[str, dict[int, str]] = {}
         for row, seen in self.views().items():
-            for user, e in seen.items():
-                out.setdefault(user, {})[row] = e.label
+            for user, label in seen.items():
+                out.setdefault(user, {})[row] = label
         return out
 
+    def _latest(self) -> dict[int, dict[str, tuple[str, tuple[str, int]]]]:
+        """``{row: {user: (code, (source, seq))}}`` of each labeler's latest event since the row's last
+        settlement, cleared labels left out (callers must not change it). Kept per process and brought up to
+        date with only the events written since (by any thread or process: the file is asked for its newest
+        ``seq``), so a key press reads a few lines, not every event the table ever had."""
+        key = (str(self.path), self.sha)
+        with _SEEN_LOCK:
+            seq, latest = _SEEN.get(key, (0, {}))
+            with self._connect() as db:
+                rows = db.execute("SELECT row, user, label, source, seq, settles FROM events WHERE table_sha = ? "
+                                  "AND seq > ? ORDER BY seq", (self.sha, seq)).fetchall()
+                newest = db.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0
+            if newest < seq:  # a new file in the same place (restored, or removed and made again): read it all
+                _SEEN.pop(key, None)
+                return self._latest()
+            if not rows:
+                return latest
+            latest = {row: dict(seen) for row, seen in latest.items()}
+            for row, user, label, source, seq, settles in rows:
+                seen = latest.setdefault(row, {})
+                if settles:
+                    seen.clear()
+                if label is None:
+                    seen.pop(user, None)
+                else:
+                    seen[user] = (label, (source, seq))
+            latest = {row: seen for row, seen in latest.items() if seen}
+            _SEEN[key] = (seq, latest)
+            return latest
 
+
+_SEEN: dict[tuple[str, str], tuple[int, dict[int, dict[str, tuple[str, tuple[str, int]]]]]] = {}
+_SEEN_LOCK = threading.RLock()
 _COLUMNS = "seq, row, label, user, at, source, previous, note, undoes, settles"
 
 
