@@ -19,7 +19,7 @@ if not ds.text_column or not (ds.unlabeled or ds.label_column):
 try:
     table = labeling.table_of(ds)
     store = labeling.store_of(table)
-    classes = store.classes()
+    classes = labeling.classes_of(store, table)
 except TuneboardError as e:
     show_error(e)
     st.stop()

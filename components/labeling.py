@@ -78,6 +78,15 @@ def store_of(table: Table) -> Any:
     return LabelStore.open(table.sha)
 
 
+def classes_of(store: Any, table: Table) -> tuple[Any, ...]:
+    """The label set: as saved, else the values the table's label column already holds (a partly labeled
+    table is labeled with its own classes until someone names them on Data)."""
+    from tuneboard.labeling import COLOURS, LabelClass
+
+    return store.classes() or tuple(LabelClass(v, v, "", COLOURS[i % len(COLOURS)])
+                                    for i, v in enumerate(sorted(set(table.own.values()))[:50]))
+
+
 def labels_of(store: Any, table: Table) -> dict[int, str]:
     """Every labeled row's code: the file's own labels, then the store's (which win)."""
     return {**table.own, **store.current()}

@@ -11,7 +11,7 @@ from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
 
 from . import auth, nav, state
-from .labeling import labels_of, store_of, table_of
+from .labeling import classes_of, labels_of, store_of, table_of
 from .widgets import plain, show_error
 
 BLANK_ROWS = 2  # empty lines under the classes: room for new ones
@@ -20,13 +20,12 @@ LABEL_PAGE = "label"
 
 def editor(ds: state.Dataset) -> None:
     """The label set form (the table's owner or an admin may change it; others see it)."""
-    from tuneboard.labeling import COLOURS, LabelClass
+    from tuneboard.labeling import COLOURS
 
     table = table_of(ds)
     store = store_of(table)
     saved = store.classes()
-    seed = saved or tuple(LabelClass(v, v, "", COLOURS[i % len(COLOURS)])
-                          for i, v in enumerate(sorted(set(table.own.values()))[:50]))
+    seed = classes_of(store, table)
     st.subheader(t("label.set_title"))
     st.caption(t("label.set_caption"))
     scope = table.sha[:8]
