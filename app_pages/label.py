@@ -6,8 +6,6 @@ from components.widgets import show_error
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
 
-MODES = ("one", "review", "search", "team")  # keys label.mode.<mode>
-
 st.title(t("nav.label"))
 nav.caption("label", t("label.caption"))
 
@@ -29,7 +27,7 @@ if not classes:
     st.stop()
 
 labeltools.saved_notice()
-mode = st.radio(t("label.mode"), MODES, horizontal=True, key="label_mode", label_visibility="collapsed",
+mode = st.radio(t("label.mode"), labeling.MODES, horizontal=True, key="label_mode", label_visibility="collapsed",
                 format_func=lambda m: t(f"label.mode.{m}"))
 if mode == "one":
     labeling.labeling_loop(table, classes)  # a fragment: a key press reruns only it

@@ -30,6 +30,7 @@ _AHEAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tuneboard-label-a
 REVIEW_ROWS = 200  # guesses shown in the review grid
 SEARCH_SHOWN = 20
 MAX_KEYS = 9  # classes 1..9 get a number key
+MODES = ("one", "review", "search", "team")  # the page's ways to label; keys label.mode.<mode>
 STYLE = """<style>
 .st-key-label_text p { font-size: 1.5rem; line-height: 1.55; }
 </style>"""
