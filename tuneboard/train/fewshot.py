@@ -34,7 +34,9 @@ from tuneboard.train.loop import Trainer
 from tuneboard.train.methods import AUTO, FEWSHOT, FEWSHOT_BELOW, FINETUNE, TRAINERS
 
 PAIRS_PER_TEXT = 20  # SetFit's num_iterations: each text in 20 positive and 20 negative pairs...
-MAX_PAIRS = 1600  # ...up to this many pairs: 100 steps, about a minute on 2 CPU cores for MiniLM
+# ...up to this many pairs (40 steps). A step (16 pairs, 64 tokens) of MiniLM costs ~2-3 CPU seconds, measured:
+# SetFit's 20 rounds on 320 texts would be 800 steps, most of an hour on 2 cores.
+MAX_PAIRS = 640
 PAIR_BATCH = 16  # SetFit's default batch of pairs
 BODY_LR = 2e-5  # SetFit's body learning rate
 HEAD_C = 10.0  # the instant model's regularisation, for the logistic-regression start of the head
