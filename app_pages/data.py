@@ -1,7 +1,7 @@
 """Data: pick a table, say which columns hold the text and the label, check it before training."""
 import streamlit as st
 
-from components import cache, classes, nav, sources, state, trainform
+from components import cache, classes, labelset, nav, sources, state, trainform
 from components.tables import show_table
 from components.widgets import headline, plain, show_error
 from tuneboard.errors import TuneboardError
@@ -32,6 +32,12 @@ with st.expander(t("data.preview"), expanded=True):
 
 st.subheader(t("data.columns_mean"))
 choice = sources.column_mapper(df, ds)
+if choice["unlabeled"]:  # raw texts: define the label set here, label them on the Label page
+    ds = ds.replace(**choice, classes=())
+    trainform.use_dataset(ds)
+    labelset.editor(ds)
+    labelset.go_label(ds)
+    st.stop()
 choice |= sources.validation_picker(ds)
 ds = classes.remembered(ds.replace(**choice))  # with the names given to its label codes
 trainform.use_dataset(ds)
@@ -51,6 +57,9 @@ headline({t("data.training_rows"): f"{len(prepared.train):,}", t("data.validatio
          help={dropped_name: t("data.rows_dropped_help")})
 st.markdown(t("data.task", task=TASKS.get(prepared.task, prepared.task)))
 classes.dataset_editor(ds, prepared.labels, prepared.task, bool(prepared.label_columns))
+if prepared.dropped.get("empty label") and prepared.task == "single_label":  # partly labeled: the rest to label
+    labelset.editor(ds)
+    labelset.go_label(ds)
 tokens = sources.token_checks(config)
 chart, notes = st.columns([3, 2], gap="large")
 with chart:

@@ -30,6 +30,7 @@ with form:
         choice, script = modelhelp.preselect()  # a model that reads the data's language, unless one was chosen
         source = trainform.model_picker(extra=modelhelp.hub_options(script))
         modelhelp.reason(choice)
+        trainform.method_picker(source)
         settings = trainform.training_settings()
     with model_col:
         trainform.model_summary(source, settings)

@@ -15,7 +15,7 @@ from tuneboard.i18n import t
 
 HOME, DATA, TRAIN, RUNS, COMPARE, EVALUATE, PREDICT = "home", "data", "train", "runs", "compare", "evaluate", "predict"
 DEPLOY, MONITOR, DISTILL = "deploy", "monitor", "distill"
-STEPS = (DATA, TRAIN, RUNS, EVALUATE, PREDICT)  # the journey from a table to a model, numbered on those pages
+STEPS = (DATA, "label", TRAIN, RUNS, EVALUATE, PREDICT)  # the journey from a table to a model, numbered on those pages
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Screen:
 PAGES = {
     HOME: Screen("app_pages/home.py", "Home", ":material/home:"),
     DATA: Screen("app_pages/data.py", "Data", ":material/table_chart:"),
+    "label": Screen("app_pages/label.py", "Label", ":material/label:"),  # raw texts to labels (tuneboard.labeling)
     TRAIN: Screen("app_pages/train.py", "Train", ":material/rocket_launch:"),
     RUNS: Screen("app_pages/runs.py", "Runs", ":material/history:"),
     COMPARE: Screen("app_pages/compare.py", "Compare", ":material/compare_arrows:"),

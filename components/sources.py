@@ -48,7 +48,8 @@ def column_mapper(df: pd.DataFrame, ds: Dataset) -> dict[str, Any]:
     columns = [str(c) for c in df.columns]
     guess_text, guess_label = cache.detect(ds.path, ds.sha)
     text_default = _first_in(columns, ds.text_column, guess_text)
-    label_default = _first_in(columns, ds.label_column, guess_label, *[c for c in columns if c != text_default])
+    label_default = NONE if ds.unlabeled or (guess_label is None and not ds.label_column) or len(columns) < 2 else \
+        _first_in(columns, ds.label_column, guess_label, *[c for c in columns if c != text_default])
     pair_default = ds.text_pair_column if ds.text_pair_column in columns else NONE
     new_table = st.session_state.get("_columns_of") != ds.path
     st.session_state["_columns_of"] = ds.path
@@ -59,14 +60,20 @@ def column_mapper(df: pd.DataFrame, ds: Dataset) -> dict[str, Any]:
             st.session_state[key] = default
     text_col, label_col, pair_col = st.columns(3)
     text = text_col.selectbox(t("data.text_column"), columns, key="text_column", help=t("data.text_column_help"))
-    label = label_col.selectbox(t("data.label_column"), columns, key="label_column",
-                                help=t("data.label_column_help"))
+    # "(none)": a table of raw texts, labeled on the Label page
+    label = label_col.selectbox(t("data.label_column"), columns + [NONE], key="label_column",
+                                help=t("data.label_column_help"),
+                                format_func=lambda c: t("label.no_label_column") if c == NONE else c)
     pairs = [NONE] + [c for c in columns if c not in (text, label)]
     if st.session_state.get(PAIR_KEY) not in pairs:
         st.session_state[PAIR_KEY] = NONE
     pair = pair_col.selectbox(t("data.pair_column"), pairs, key=PAIR_KEY, help=t("data.pair_column_help"),
                               format_func=lambda c: t("data.none") if c == NONE else c)
-    return {"text_column": text, "label_column": label, "text_pair_column": None if pair == NONE else pair}
+    if label == NONE:
+        return {"text_column": text, "label_column": None, "text_pair_column": None if pair == NONE else pair,
+                "unlabeled": True}
+    return {"text_column": text, "label_column": label, "text_pair_column": None if pair == NONE else pair,
+            "unlabeled": False}
 
 
 def validation_picker(ds: Dataset) -> dict[str, Any]:

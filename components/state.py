@@ -129,9 +129,15 @@ class Dataset:
     val_size: float = SETTINGS["val_size"].default
     validation: str | None = None
     classes: tuple[ClassName, ...] = ()  # the person's names for the label codes (tuneboard.classnames)
+    unlabeled: bool = False  # no label column: its texts are labeled on the Label page (tuneboard.labeling)
 
     def to_config(self, **settings: Any) -> TrainConfig:
         """The ``TrainConfig`` of a run on this data with the given training settings (validated)."""
+        if self.unlabeled:
+            from tuneboard.errors import ConfigError
+            from tuneboard.i18n import t
+
+            raise ConfigError(t("label.err.label_first"))
         return TrainConfig(data=self.path, text_column=self.text_column, label_column=self.label_column,
                            text_pair_column=self.text_pair_column, label_columns=self.label_columns, task=self.task,
                            val_size=self.val_size, validation=self.validation, encoding=self.encoding,

@@ -21,6 +21,7 @@ OTHER = "__other__"
 FORM = tuple(s.name for _, settings in form_groups() for s in settings)
 KEYS = {name: f"train_{name}" for name in FORM} | {"preset": "preset"}
 MODEL_PICK, MODEL_SOURCE = "train_model_pick", "model_source"
+METHOD = "train_method"  # how the run trains: TrainConfig.trainer
 DELIBERATE = "_model_deliberate"  # session key: the data the person chose the model for themselves
 
 
@@ -33,6 +34,7 @@ def prefill(config: TrainConfig) -> None:
     """Fill the form with a run's model and settings; the widgets show them the next time the page is drawn."""
     values = {MODEL_PICK: config.model, MODEL_SOURCE: config.model}
     values |= {key: getattr(config, name) for name, key in KEYS.items()}
+    values[METHOD] = config.trainer if config.trainer != "distill" else "finetune"
     for key, value in values.items():
         st.session_state["_sticky"][key] = value
         st.session_state.pop(key, None)  # a widget not drawn yet takes its value from ``sticky``
@@ -73,6 +75,15 @@ def model_picker(extra: dict[str, str] | None = None) -> str:
         t("train.model_source"), **{**sticky(MODEL_SOURCE, "default"), "on_change": _typed, "args": ()},
         help=t("train.model_source_help", baseline=BASELINE_MODEL),
     ).strip()
+
+
+def method_picker(source: str) -> str:
+    """How to train: automatically (few-shot below some labels per class), the whole model, or few-shot."""
+    from tuneboard.train import FEWSHOT_BELOW, TRAINERS
+
+    return st.selectbox(t("fewshot.method"), TRAINERS, format_func=lambda k: t(f"fewshot.method.{k}", n=FEWSHOT_BELOW),
+                        help=t("fewshot.method.help", n=FEWSHOT_BELOW), disabled=source == BASELINE_MODEL,
+                        **sticky(METHOD, TRAINERS[0]))
 
 
 def _copy_pick() -> None:
@@ -188,7 +199,8 @@ def start_run() -> None:
     user = auth.current_user()
     try:
         resolve_model(source or "default", allow_any_path=False)  # a browser may not train from any server folder
-        config = state.dataset().to_config(model=source or "default", **settings)
+        method = {} if source == BASELINE_MODEL else {"trainer": st.session_state.get(METHOD, "auto")}
+        config = state.dataset().to_config(model=source or "default", **method, **settings)
         live = state.registry().submit(config, user=user)  # records the owner, checks the limits
     except TuneboardError as e:
         st.session_state["_start_error"] = error_text(e)

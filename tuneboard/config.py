@@ -28,8 +28,9 @@ from tuneboard.settings import DEFAULT_PRESET, PRESETS, SETTINGS, check
 TASKS = SETTINGS["task"].choices
 DEVICES = SETTINGS["device"].choices
 # The kinds of trainer a run can have. A new kind: its name here, its class in tuneboard/train/pipeline.py
-# (``TRAINER_CLASSES``; a test keeps the two equal) and, when it has a recipe, a typed section below.
-TRAINERS = ("finetune", "distill")
+# (``TRAINER_CLASSES``; a test keeps the two equal) and, when it has a recipe, a typed section below. ``auto`` has no
+# class: the run's labels decide between ``fewshot`` and ``finetune`` (train/fewshot.trainer_kind).
+TRAINERS = ("finetune", "distill", "fewshot", "auto")
 __all__ = ["DEFAULT_PRESET", "DEVICES", "PRESETS", "TASKS", "TRAINERS", "DistillSpec", "SearchSpec", "TrainConfig"]
 
 
@@ -180,6 +181,9 @@ def _legacy_sections(cfg: TrainConfig) -> dict[str, Any]:
         changes["distill"] = {**(recipe or {}), "teacher_run": teacher}
         if recipe and cfg.trainer == "finetune":
             changes["trainer"] = "distill"
+    if "trainer" in extra:  # how the few-shot recipe was first asked for
+        kind = extra.pop("trainer")
+        changes["trainer"] = cfg.trainer if cfg.trainer != "finetune" else kind
     if cfg.search is None and "study" in extra and "trial" in extra:
         changes["search"] = {"study": extra.pop("study"), "trial": extra.pop("trial")}
     return {**changes, "extra": extra} if changes else {}

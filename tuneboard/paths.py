@@ -107,6 +107,16 @@ class Workspace:
     def mlflow_db(self) -> Path:
         return self.home / "mlflow.db"
 
+    @property
+    def labels_db(self) -> Path:
+        """Every label people, models and an LLM gave any table (labeling/store.py)."""
+        return self.home / "labels.db"
+
+    @property
+    def embeddings(self) -> Path:
+        """Sentence embeddings of tables, one file per table and encoder (labeling/embeddings)."""
+        return self.home / "cache" / "embeddings"
+
 
 def workspace() -> Workspace:
     """The workspace as the settings say now."""
@@ -120,3 +130,8 @@ def workspace() -> Workspace:
 
 def runs_root() -> Path:
     return workspace().runs
+
+
+def embeddings_root() -> Path:
+    """Where sentence embeddings of tables are cached (one file per table and encoder)."""
+    return workspace().embeddings

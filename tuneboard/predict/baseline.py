@@ -39,7 +39,7 @@ def analyzer_for(texts: list[str]) -> str:
     return "char" if is_cjk_data(texts[:2000]) else "word"
 
 
-def _vectorizer(analyzer: str) -> Any:
+def make_vectorizer(analyzer: str) -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     if analyzer == "char":
@@ -72,7 +72,7 @@ class Baseline:
         else:
             head = LogisticRegression(max_iter=2000, C=10.0, random_state=seed)
         self.analyzer = analyzer_for(texts)
-        self.pipeline = make_pipeline(_vectorizer(self.analyzer), head)
+        self.pipeline = make_pipeline(make_vectorizer(self.analyzer), head)
         # One BLAS thread: L-BFGS's vector steps are too small to share, and OpenBLAS threads spin while they
         # wait. On a busy 2-core server the demo's fit took 10-18 s with 2 threads, 1.2-2.5 s with one.
         with threadpool_limits(limits=1, user_api="blas"):

@@ -4,7 +4,7 @@ distillation.
 The front door: other folders and the UI import these names from here (each is loaded when first used, so importing
 the folder costs nothing). Modules: ``autobatch``, ``balance``, ``baseline_thread``, ``checkpoint``, ``distillation``,
 ``distributed``, ``evalsample``, ``launch``, ``loop``, ``pipeline``, ``queue``, ``steps``, ``stopping``,
-``student``, ``tracking``.
+``student``, ``tracking``, ``fewshot``, ``methods``.
 """
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from tuneboard.doors import lend
 
 __getattr__, __all__ = lend(__name__, {
     "DistillSettings": "distillation",
+    "FEWSHOT_BELOW": "methods",
     "RunRegistry": "queue",
+    "TRAINERS": "methods",
     "check_config": "pipeline",
     "check_resumable": "checkpoint",
     "check_teacher": "distillation",

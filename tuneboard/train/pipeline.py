@@ -188,17 +188,24 @@ def _train(config: TrainConfig, data: PreparedData, run: RunDir, emit: Emit,
 
 # The class of each kind of trainer (``TrainConfig.trainer``, one of config.TRAINERS), as "module:Class" so a kind's
 # heavier module loads only when a run uses it. A new kind: one line here and its name in config.TRAINERS.
+# ``auto`` is not a class: it becomes ``fewshot`` or ``finetune`` by the run's labels (fewshot.trainer_kind).
 TRAINER_CLASSES = {
     "finetune": "tuneboard.train.loop:Trainer",
     "distill": "tuneboard.train.student:DistillTrainer",  # its recipe: config.distill
+    "fewshot": "tuneboard.train.fewshot:FewShotTrainer",  # SetFit's recipe, for a handful of labels per class
 }
 
 
 def make_trainer(config: TrainConfig, data: PreparedData, emit: Emit, stop: threading.Event) -> Trainer:
-    """The run's trainer, of the kind its config names (``config.trainer``)."""
+    """The run's trainer, of the kind its config names (``config.trainer``; ``auto`` decided by the labels)."""
     import importlib
 
-    module, name = TRAINER_CLASSES[config.trainer].split(":")
+    kind = config.trainer
+    if kind in ("auto", "fewshot"):
+        from tuneboard.train.fewshot import trainer_kind
+
+        kind = trainer_kind(config, data)
+    module, name = TRAINER_CLASSES[kind].split(":")
     return getattr(importlib.import_module(module), name)(config, data, emit, stop)
 
 
