@@ -49,6 +49,7 @@ def _families() -> dict[str, Iterable[Any]]:
     """Each key the code builds with an f-string, as a pattern (``{}`` where a value goes), and the values the
     code puts there. A built key that is not declared here, or a value whose key is missing, fails the test."""
     from components.evalviews import HEADLINES
+    from components.labeling import MODES
     from components.live import BADGES
     from components.nav import PAGES
     from components.settingsview import OTHER, TASKS
@@ -58,11 +59,13 @@ def _families() -> dict[str, Iterable[Any]]:
     from tuneboard.data.model_choice import HUB_MODELS
     from tuneboard.data.readers.table import _MAGIC
     from tuneboard.evaluate.report_figures import NAMES
+    from tuneboard.labeling import COLOURS
     from tuneboard.lifecycle.gate import RULES
     from tuneboard.protocol import RunStatus, TrialStatus
     from tuneboard.runs.card import SOURCE_KINDS
     from tuneboard.settings import GROUPS, SETTINGS, widget_args
     from tuneboard.team.access import ACTIONS
+    from tuneboard.train.methods import TRAINERS as METHODS
 
     on_form = FORM  # the settings the Train form shows, with a select box for those with options
     choices = [(name, c) for name in on_form for c in widget_args(name).get("options", ())]
@@ -91,6 +94,7 @@ def _families() -> dict[str, Iterable[Any]]:
         # report.next_<verdict> when a verdict has no sentence for its reason
         "receipts.ui.rule.{}": RULES, "receipts.card.source.{}": set(SOURCE_KINDS.values()),
         "receipts.card.task.{}": TASKS,
+        "label.mode.{}": MODES, "label.colour.{}": COLOURS, "fewshot.method.{}": METHODS,
         "engine.health.n.{}.{}": [(noun, n) for noun in ("row", "class", "exact_duplicate", "near_duplicate")
                                   for n in ("one", "other")],
     }

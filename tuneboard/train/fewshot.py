@@ -31,7 +31,7 @@ from tuneboard.errors import ConfigError, Stopped
 from tuneboard.i18n import t
 from tuneboard.protocol import BASELINE_MODEL, Notice, Phase
 from tuneboard.train.loop import Trainer
-from tuneboard.train.methods import AUTO, FEWSHOT, FEWSHOT_BELOW, FINETUNE, TRAINERS
+from tuneboard.train.methods import AUTO, FEWSHOT, FEWSHOT_BELOW, FINETUNE
 
 PAIRS_PER_TEXT = 20  # SetFit's num_iterations: each text in 20 positive and 20 negative pairs...
 # ...up to this many pairs (40 steps). A step (16 pairs, 64 tokens) of MiniLM costs ~2-3 CPU seconds, measured:
@@ -47,8 +47,6 @@ def trainer_kind(config: TrainConfig, data: PreparedData) -> str:
     (also when absent) or ``auto``: few-shot when a single-label task has under ``FEWSHOT_BELOW`` training
     labels in some class."""
     kind = str(config.trainer or FINETUNE)
-    if kind not in TRAINERS:
-        raise ConfigError(t("fewshot.err.kind", kind=kind, choices=", ".join(TRAINERS)))
     fits = data.task == "single_label" and "text_pair" not in data.train.columns and config.model != BASELINE_MODEL
     if kind == FEWSHOT and not fits:
         raise ConfigError(t("fewshot.err.task"))
