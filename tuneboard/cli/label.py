@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from tuneboard.cli.label_suggest import add_suggest
 from tuneboard.i18n import t
 
 
@@ -23,6 +24,7 @@ def add_parser(sub: Any) -> Any:
     sp.add_argument("table", help="the data file the labels belong to (found by its content)")
     sp.add_argument("file", help="a CSV or Parquet file with columns row (0-based) and label (a class name or code)")
     sp.set_defaults(handler=cmd_import)
+    add_suggest(commands)
     return commands
 
 
