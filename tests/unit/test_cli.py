@@ -1,4 +1,5 @@
 """The CLI is a contract: scripts outside the package rely on these commands and exit codes."""
+import argparse
 import json
 import os
 import re
@@ -102,6 +103,7 @@ def test_every_command_is_still_there_after_the_split_into_modules():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert {"inspect", "train", "evaluate", "predict", "compare", "export", "serve", "api-key", "search", "report",
             "distill", "classes"} <= set(sub.choices)
+
     def leaves(parser):  # a command group (``label``) hands over to its own commands
         groups = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
         return [leaf for g in groups for p in g.choices.values() for leaf in leaves(p)] if groups else [parser]
