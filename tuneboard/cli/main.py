@@ -16,6 +16,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from tuneboard.cli import models
 from tuneboard.cli.more import (
     add_classes_parser,
     add_distill_parser,
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--lang", choices=["en", "zh"], default="en", help="the report's language (default en)")
     add_distill_parser(sub)
     add_classes_parser(sub)
+    models.add_parser(sub)
     return p
 
 
@@ -125,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if hasattr(args, "handler"):  # a command module's own handler (set_defaults)
+            return args.handler(args)
         return {"inspect": cmd_inspect, "train": cmd_train, "evaluate": cmd_evaluate,
                 "predict": cmd_predict, "compare": cmd_compare,
                 "export": cmd_export, "serve": cmd_serve, "api-key": cmd_api_key,
