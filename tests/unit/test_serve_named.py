@@ -141,3 +141,25 @@ def test_a_name_without_a_production_version_is_refused_with_what_to_do(tmp_path
     reg.promote(trained[0], "fresh")
     with pytest.raises(RunError, match="no production version"):
         create_app(model_name="fresh", registry=reg)
+
+
+def test_monitor_compares_production_and_the_shadow_on_the_same_texts_and_labels_decide(registry):
+    from tuneboard.serve import add_labels, compare
+
+    registry.set_alias("router", 2, "candidate")
+    with TestClient(create_app(model_name="router", registry=registry, poll_s=0.05, store_texts=True)) as client:
+        answers = {text: client.post("/predict", json={"inputs": text}).json()[0][0]["label"] for text in TEXTS}
+        for text in TEXTS * 9:
+            client.post("/predict", json={"inputs": text})
+        deadline = time.monotonic() + 10
+        while client.get("/health").json()["shadowed"] < len(TEXTS) * 10:
+            assert time.monotonic() < deadline, "the shadow did not answer every request"
+            time.sleep(0.02)
+    before = compare("router", registry)
+    assert before.mode == "shadow" and before.production.rows == before.candidate.rows == 40
+    assert before.production.accuracy is None and before.verdict in ("safe", "label")
+    add_labels("router", [{"text": k, "label": v} for k, v in answers.items()], registry=registry)  # production right
+    after = compare("router", registry)
+    assert after.production.accuracy == 1.0 and after.candidate.labeled == 40
+    assert after.candidate.accuracy == pytest.approx(after.agreement)
+    assert after.verdict == ("either" if after.agreement > 0.99 else "keep") and after.message
