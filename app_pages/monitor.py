@@ -13,7 +13,7 @@ from tuneboard.serve import compare, monitor, traffic
 
 st.title(t("monitor.title"))
 st.caption(t("monitor.caption"))
-with st.expander(t("registry.ui.compare_title"), expanded=bool(registryview.candidates()), icon=":material/balance:"):
+with st.expander(t("registry.ui.compare_title"), expanded=registryview.has_models(), icon=":material/balance:"):
     registryview.comparison_panel(compare)
 
 summary = run_picker()

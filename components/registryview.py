@@ -49,9 +49,24 @@ def pick_model(key: str) -> Model | None:
     return models[name]
 
 
-def candidates() -> list[str]:
-    """The names that have a candidate now (Monitor opens its comparison for them)."""
-    return [m.name for m in Registry().list_models() if CANDIDATE in m.aliases]
+NONE = "—"  # not "-": a table cell starting with a minus would be escaped as a spreadsheet formula
+
+
+def relabeled(key: str) -> str:
+    """``key`` of a choice widget whose labels are translated: the language switcher forgets it (as it does the
+    sticky widgets), so it is drawn afresh in the new language instead of keeping the old label."""
+    st.session_state.setdefault("_sticky", {}).setdefault(key, None)
+    return key
+
+
+def has_models() -> bool:
+    """Whether any name exists (Monitor opens its comparison then)."""
+    return bool(Registry().list_models())
+
+
+def short(label: str | None) -> str:
+    """``ticket-router/3`` as a big number shows it: ``v3`` (the name is in the select box above)."""
+    return f"v{label.rsplit('/', 1)[1]}" if label else NONE
 
 
 def when(ts: float) -> str:
@@ -68,8 +83,10 @@ def promote_form(runs: list[dict[str, Any]]) -> None:
         left, right = st.columns(2)
         name = left.text_input(t("registry.ui.name"), key="models_name", placeholder="ticket-router",
                                help=t("registry.ui.name_help"))
-        alias = right.selectbox(t("registry.ui.alias"), ["", *ALIASES], key="models_alias",
-                                format_func=lambda a: t(f"registry.alias.{a}") if a else t("registry.alias.none"))
+        st.session_state.setdefault("models_alias", "")  # again after a language switch forgot it
+        names = {"": t("registry.alias.none"), **{a: t(f"registry.alias.{a}") for a in ALIASES}}  # this run's language
+        alias = right.selectbox(t("registry.ui.alias"), list(names), key=relabeled("models_alias"),
+                                format_func=names.__getitem__)
         note = st.text_input(t("registry.ui.note"), key="models_note")
         if st.form_submit_button(t("registry.ui.promote"), type="primary", icon=":material/upgrade:"):
             act(lambda: Registry().promote(run_id, name.strip(), current_user(), alias=alias or None, note=note),
@@ -88,9 +105,16 @@ def history_table(name: str) -> None:
     rows = [{t("registry.col.when"): when(e.at), t("registry.col.by"): e.user,
              t("registry.col.action"): t(f"registry.action.{e.action}"),
              t("registry.col.alias"): t(f"registry.alias.{e.alias}") if e.alias else "",
-             t("registry.col.change"): f"{e.from_version or '-'} → {e.to_version or '-'}",
-             t("registry.col.note"): e.note} for e in reversed(Registry().history(name))]
+             t("registry.col.change"): f"{e.from_version or NONE} → {e.to_version or NONE}",
+             t("registry.col.note"): traffic_note(e.note) if e.action == "traffic" else e.note}
+            for e in reversed(Registry().history(name))]
     show_table(pd.DataFrame(rows), hide_index=True)
+
+
+def traffic_note(note: str) -> str:
+    """A traffic change's note (``canary 50%``, written by the engine) in the reader's language."""
+    mode, _, percent = note.partition(" ")
+    return f"{t(f'registry.traffic.{mode}')} {percent}" if mode in TRAFFIC else note
 
 
 def alias_controls(model: Model) -> None:
@@ -110,8 +134,10 @@ def alias_controls(model: Model) -> None:
     if clear.button(t("registry.ui.clear_candidate"), key="models_clear", disabled=CANDIDATE not in model.aliases):
         act(lambda: reg.clear_alias(model.name, CANDIDATE, user), t("registry.ui.cleared", name=model.name))
     left, right = st.columns(2)
-    traffic = left.radio(t("registry.ui.traffic"), TRAFFIC, index=TRAFFIC.index(model.traffic), horizontal=True,
-                         key="models_traffic", format_func=lambda m: t(f"registry.traffic.{m}"),
+    modes = {m: t(f"registry.traffic.{m}") for m in TRAFFIC}  # this run's language
+    st.session_state.setdefault("models_traffic", model.traffic)  # again after a language switch forgot it
+    traffic = left.radio(t("registry.ui.traffic"), TRAFFIC, horizontal=True,
+                         key=relabeled("models_traffic"), format_func=modes.__getitem__,
                          help=t("registry.ui.traffic_help"))
     percent = right.number_input(t("registry.ui.percent"), 0, 100, model.canary_percent, step=5,
                                  key="models_percent", disabled=traffic != CANARY)
@@ -130,9 +156,9 @@ def comparison_panel(compare: Callable[[str], Any]) -> None:
     done_notice()
     c = compare(model.name)
     p, q = c.production, c.candidate
-    headline({t("registry.ui.production"): p.label or "-", t("registry.ui.candidate"): q.label or "-",
+    headline({t("registry.ui.production"): short(p.label), t("registry.ui.candidate"): short(q.label),
               t("registry.ui.compared"): f"{min(p.rows, q.rows):,}",
-              t("registry.ui.agreement"): f"{c.agreement:.0%}" if c.agreement is not None else "-"})
+              t("registry.ui.agreement"): f"{c.agreement:.0%}" if c.agreement is not None else NONE})
     if q.label and c.mode:
         show_table(side_table(c), hide_index=True)
     alert = {"promote": st.success, "safe": st.success, "keep": st.warning, "label": st.warning}.get(c.verdict, st.info)
@@ -158,12 +184,12 @@ def side_table(c: Any) -> pd.DataFrame:
                         sorted(side.label_counts.items(), key=lambda kv: -kv[1])[:4])
         return {t("registry.col.role"): t(f"registry.alias.{role}"), t("registry.col.version"): side.label,
                 t("registry.col.rows"): side.rows,
-                t("registry.col.confidence"): f"{side.confidence:.2f}" if side.confidence is not None else "-",
-                t("registry.col.p50"): f"{side.p50_ms:.1f} ms" if side.p50_ms is not None else "-",
-                t("registry.col.p95"): f"{side.p95_ms:.1f} ms" if side.p95_ms is not None else "-",
+                t("registry.col.confidence"): f"{side.confidence:.2f}" if side.confidence is not None else NONE,
+                t("registry.col.p50"): f"{side.p50_ms:.1f} ms" if side.p50_ms is not None else NONE,
+                t("registry.col.p95"): f"{side.p95_ms:.1f} ms" if side.p95_ms is not None else NONE,
                 t("registry.col.mix"): mix,
                 t("registry.col.accuracy"): (f"{side.accuracy:.0%} ({side.labeled})" if side.accuracy is not None
-                                             else "-")}
+                                             else NONE)}
 
     return pd.DataFrame([row(c.production, PRODUCTION), row(c.candidate, CANDIDATE)])
 
@@ -201,8 +227,8 @@ def named_status(dep_id: str) -> None:
         return
     alive = deploy.health(dep, timeout=0.5)
     headline({t("deploy.status"): t("deploy.serving") if alive else t("deploy.starting"),
-              t("registry.ui.serving_version"): (alive or {}).get("version") or "-",
-              t("registry.ui.candidate"): (alive or {}).get("candidate") or "-"})
+              t("registry.ui.serving_version"): (alive or {}).get("version") or NONE,
+              t("registry.ui.candidate"): (alive or {}).get("candidate") or NONE})
     with st.container(key="deploy_url"):
         st.code(dep.url, language=None)
     if alive is None:
