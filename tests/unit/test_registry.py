@@ -132,3 +132,25 @@ def test_the_candidates_traffic_is_shadow_or_a_canary_share(registry, trained):
         registry.set_traffic("router", "canary", 140)
     with pytest.raises(ConfigError):
         registry.set_traffic("router", "mirror")
+
+
+def test_names_and_aliases_are_mirrored_into_mlflows_model_registry_when_tracking_is_on(registry, trained, tmp_path,
+                                                                                        monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    registry.promote(trained[0], "router", alias="production")
+    registry.promote(trained[1], "router", alias="candidate")
+    registry.set_alias("router", 2, "production")
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    production = client.get_model_version_by_alias("router", "production")
+    assert production.tags["tuneboard.version"] == "2" and production.tags["tuneboard.run_id"] == trained[1].name
+    assert "candidate" not in client.get_registered_model("router").aliases
+
+
+def test_a_failing_mlflow_never_fails_the_promotion(registry, trained, monkeypatch, capsys):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
+    assert registry.promote(trained[0], "router", alias="production").version == 1
+    assert "copying router to MLflow failed" in capsys.readouterr().err

@@ -163,3 +163,21 @@ def test_monitor_compares_production_and_the_shadow_on_the_same_texts_and_labels
     assert after.production.accuracy == 1.0 and after.candidate.labeled == 40
     assert after.candidate.accuracy == pytest.approx(after.agreement)
     assert after.verdict == ("either" if after.agreement > 0.99 else "keep") and after.message
+
+
+def test_a_log_written_before_serving_by_name_gets_the_version_columns(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "run" / "monitor.sqlite"
+    path.parent.mkdir()
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE predictions (id INTEGER PRIMARY KEY, ts REAL NOT NULL, latency_ms REAL NOT NULL, "
+                   "backend TEXT, label TEXT, confidence REAL, value REAL, text_sha TEXT, text_len INTEGER, "
+                   "text TEXT, text_pair TEXT)")
+        db.execute("INSERT INTO predictions (ts, latency_ms, label) VALUES (1, 2.0, 'billing')")
+    log = monitor.PredictionLog(path)
+    log.record([{"latency_ms": 1.0, "label": "shipping", "version": "router/2", "shadow_label": "billing"}])
+    log.close()
+    rows = monitor.read_log(path.parent)
+    assert list(rows["label"]) == ["billing", "shipping"] and rows["version"].iloc[1] == "router/2"
+    assert rows["shadow_label"].iloc[1] == "billing"
