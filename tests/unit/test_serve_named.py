@@ -174,7 +174,7 @@ def test_a_log_written_before_serving_by_name_gets_the_version_columns(tmp_path)
         db.execute("CREATE TABLE predictions (id INTEGER PRIMARY KEY, ts REAL NOT NULL, latency_ms REAL NOT NULL, "
                    "backend TEXT, label TEXT, confidence REAL, value REAL, text_sha TEXT, text_len INTEGER, "
                    "text TEXT, text_pair TEXT)")
-        db.execute("INSERT INTO predictions (ts, latency_ms, label) VALUES (1, 2.0, 'billing')")
+        db.execute("INSERT INTO predictions (ts, latency_ms, label) VALUES (?, 2.0, 'billing')", (time.time(),))
     log = monitor.PredictionLog(path)
     log.record([{"latency_ms": 1.0, "label": "shipping", "version": "router/2", "shadow_label": "billing"}])
     log.close()
