@@ -181,3 +181,16 @@ def test_a_log_written_before_serving_by_name_gets_the_version_columns(tmp_path)
     rows = monitor.read_log(path.parent)
     assert list(rows["label"]) == ["billing", "shipping"] and rows["version"].iloc[1] == "router/2"
     assert rows["shadow_label"].iloc[1] == "billing"
+
+
+def test_only_the_names_owner_or_an_admin_reads_its_served_texts_or_labels_them(registry):
+    from tuneboard.errors import PermissionDenied
+    from tuneboard.serve import add_labels, disagreements
+    from tuneboard.team import User
+
+    bob = User("bob@x.org")
+    with pytest.raises(PermissionDenied):
+        disagreements("router", user=bob, registry=registry)
+    with pytest.raises(PermissionDenied):
+        add_labels("router", [{"text": "refund", "label": "billing"}], user=bob, registry=registry)
+    assert list(disagreements("router", registry=registry).columns) == ["text", "production", "candidate"]
