@@ -154,3 +154,18 @@ def test_a_failing_mlflow_never_fails_the_promotion(registry, trained, monkeypat
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
     assert registry.promote(trained[0], "router", alias="production").version == 1
     assert "copying router to MLflow failed" in capsys.readouterr().err
+
+
+def test_a_run_that_production_or_the_candidate_serves_cannot_be_deleted_until_the_alias_moves(tmp_path, monkeypatch):
+    from tuneboard.lifecycle.purge import delete_for_good
+
+    monkeypatch.setenv("TUNEBOARD_DB", str(tmp_path / "tuneboard.db"))
+    runs = [execute(TrainConfig(data=str(DEMO), model="tfidf", seed=s)).run for s in range(2)]
+    registry = Registry()
+    registry.promote(runs[0].path, "router", alias="production")
+    registry.promote(runs[1].path, "router", alias="production")
+    with pytest.raises(RunError, match="router/2, the production version"):
+        delete_for_good(runs[1])
+    assert runs[1].path.is_dir()
+    delete_for_good(runs[0])  # version 1 has no alias now: it may go
+    assert not runs[0].path.exists()

@@ -279,6 +279,17 @@ class Registry:
                 return None, None, SHADOW, 0
             return _alias_of(db, name, PRODUCTION), _alias_of(db, name, CANDIDATE), row[0], int(row[1])
 
+    def check_unaliased(self, run_id: str) -> None:
+        """Refuse (``RunError``) when an alias of some name points at the run ``run_id``: deleting it would
+        leave production (or the candidate) without its model."""
+        with self._connect() as db:
+            row = db.execute("SELECT a.name, a.alias, a.version FROM model_aliases a JOIN model_versions v ON "
+                             "v.name = a.name AND v.version = a.version WHERE v.run_id = ? LIMIT 1",
+                             (run_id,)).fetchone()
+        if row is not None:
+            raise RunError(t("registry.err.in_use", run=run_id, label=f"{row['name']}/{row['version']}",
+                             alias=t(f"registry.alias.{row['alias']}")))
+
     def _require_owner(self, db: sqlite3.Connection, name: str, user: User) -> sqlite3.Row:
         row = db.execute("SELECT * FROM models WHERE name = ?", (name,)).fetchone()
         if row is None:
