@@ -155,6 +155,12 @@ def test_promote_serve_by_name_shadow_compare_promote_and_roll_back_without_a_fa
         generator.answered_by(f"{NAME}/2")
         ui.key(page, "models_clear").get_by_role("button").click()
         expect(page.get_by_text(f"{NAME} has no candidate now.")).to_be_visible()
+        ui.key(page, "models_make_production").get_by_role("button").click()  # version 2 still picked
+        expect(page.get_by_text(f"{NAME}/2 is now production.")).to_be_visible()
+        generator.answered_by(f"{NAME}/2")
+        ui.key(page, "models_rollback").get_by_role("button").click()
+        expect(page.get_by_text(f"{NAME}: production is the previous version again.")).to_be_visible()
+        generator.answered_by(f"{NAME}/1")
         history = ui.key(page, "models_history")
         expect(history).to_contain_text("rolled back")
         expect(history).to_contain_text("Canary (answers a share) 50%")
