@@ -1,7 +1,7 @@
 """Deploy: serve a run as a prediction API from here, copy a call, and see which format to ship."""
 import streamlit as st
 
-from components import lang, servecharts
+from components import lang, registryview, servecharts, state
 from components.auth import allowed_run, current_user
 from components.tables import show_table
 from components.widgets import headline, run_picker
@@ -12,6 +12,10 @@ from tuneboard.serve import deploy
 
 st.title(t("deploy.title"))
 st.caption(t("deploy.caption"))
+if st.toggle(t("registry.ui.serve_by_name"), help=t("registry.ui.serve_by_name_help"),
+             **state.sticky("deploy_by_name", False)):  # kept when the person comes back from another page
+    registryview.deploy_named()  # the production version of a name, swapped in place when it moves
+    st.stop()
 
 summary = run_picker()
 run_id = summary["run_id"]

@@ -3,17 +3,19 @@ drift, and the texts it was least sure about, ready to label for the next traini
 import pandas as pd
 import streamlit as st
 
-from components import auth, servecharts
+from components import auth, registryview, servecharts
 from components.retrain import follow_rule, retrain_panel
 from components.tables import edit_table
 from components.widgets import headline, run_picker, show_error
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
 from tuneboard.runs import open_run
-from tuneboard.serve import monitor, traffic
+from tuneboard.serve import compare, monitor, traffic
 
 st.title(t("monitor.title"))
 st.caption(t("monitor.caption"))
+with st.expander(t("registry.ui.compare_title"), expanded=registryview.has_models(), icon=":material/balance:"):
+    registryview.comparison_panel(compare)
 
 summary = run_picker()
 run = open_run(summary["path"])

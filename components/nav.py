@@ -40,6 +40,7 @@ PAGES = {
     DISTILL: Screen("app_pages/distill.py", "Make it smaller", ":material/compress:"),
     DEPLOY: Screen("app_pages/deploy.py", "Deploy", ":material/cloud_upload:"),
     MONITOR: Screen("app_pages/monitor.py", "Monitor", ":material/monitoring:"),
+    "models": Screen("app_pages/models.py", "Models", ":material/label:"),  # named models: versions, aliases
 }
 
 

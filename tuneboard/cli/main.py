@@ -15,13 +15,13 @@ import time
 import traceback
 from pathlib import Path
 
-from tuneboard.cli import classes, data, distill, evaluate, label, predict, reproduce, search, serve, train
+from tuneboard.cli import classes, data, distill, evaluate, label, models, predict, reproduce, search, serve, train
 from tuneboard.errors import TuneboardError, first_line
 from tuneboard.files import open_private, private_dir
 from tuneboard.i18n import LANGUAGES, pick_language, set_language, t
 
 # In the order `--help` lists them
-COMMANDS = (data, label, train, evaluate, predict, serve, search, distill, classes, reproduce)
+COMMANDS = (data, label, train, evaluate, predict, serve, models, search, distill, classes, reproduce)
 LANG_HELP = "the language of the command's messages: en or zh (default: from LC_ALL / LC_MESSAGES / LANG)"
 
 

@@ -21,7 +21,9 @@ LIMIT_FLAGS = {  # ServeLimits / Retention field: (flag, type, help)
 
 def add_parser(sub: Any) -> None:
     sp = sub.add_parser("serve", help="serve a run as a prediction API (Hugging Face inference format)")
-    sp.add_argument("run_dir")
+    sp.add_argument("run_dir", nargs="?", help="the run to serve (or --model NAME)")
+    sp.add_argument("--model", dest="model_name", metavar="NAME",
+                    help="serve the production version of a named model, swapped in place when it moves")
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8000)
     sp.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="torch",
@@ -58,10 +60,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from tuneboard.serve.guard import ServeLimits
     from tuneboard.serve.monitor import Retention
 
+    if (args.run_dir is None) == (args.model_name is None):
+        from tuneboard.errors import ConfigError
+        from tuneboard.i18n import t
+
+        raise ConfigError(t("registry.cli.serve_one"))
     limits = ServeLimits(**{f.name: getattr(args, f.name) for f in fields(ServeLimits)})
     retention = Retention(rows=args.rows, days=args.days)
     serve(args.run_dir, host=args.host, port=args.port, backend=args.backend, api_keys=args.api_keys,
-          store_texts=args.store_texts, allow_no_key=args.allow_no_key, limits=limits, retention=retention)
+          store_texts=args.store_texts, allow_no_key=args.allow_no_key, limits=limits, retention=retention,
+          model_name=args.model_name)
     return 0
 
 

@@ -20,6 +20,7 @@ from tuneboard.predict.token_cache import (  # noqa: F401
     record_cache_use,
     token_cache_dir,
 )
+from tuneboard.registry import Registry
 from tuneboard.runs.folder import RunDir, check_deletable, delete_run, list_runs, runs_root
 from tuneboard.serve import deploy, monitor
 from tuneboard.serve.export import export_paths
@@ -31,6 +32,7 @@ def delete_for_good(run: RunDir, user: User = LOCAL) -> list[str]:
     upload or corrected copy only it used); returns the paths removed, the run folder first. Only the
     run's owner or an admin may (``PermissionDenied``); its prediction API is stopped first."""
     check_deletable(run, user)  # refuses a teammate, or an active run, before anything is stopped or removed
+    Registry().check_unaliased(run.run_id)  # nor the model a name's production or candidate serves
     deploy.stop_deployment(run.run_id, user=user)
     extra = derived_files(run)
     delete_run(run, user)

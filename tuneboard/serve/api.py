@@ -28,7 +28,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional, Union
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
@@ -40,6 +40,7 @@ from tuneboard.serve.guard import ACCEPT_BATCH, RequestGuard, ServeLimits, error
 MAX_INPUTS = 256
 MAX_CHARS = 20_000
 BACKENDS = ("torch", "onnx", "onnx-int8")
+VERSION_HEADER = "X-Model-Version"  # on every answer of a model served by name: which version answered, name/N
 
 
 def load_backend(run_path: str | Path, backend: str = "torch", device: str = "auto") -> Any:
@@ -148,29 +149,31 @@ class PredictRequest(BaseModel):
     parameters: Optional[Parameters] = None
 
 
-def answer(predictor: Any, results: list[dict[str, Any]], top_k: int | None) -> list[Any]:
-    """The response body: one entry per input (see the module docstring)."""
+def answer(predictor: Any, results: list[dict[str, Any]], top_k: int | None, version: str | None = None) -> list[Any]:
+    """The response body: one entry per input (see the module docstring); served by name, each label entry also
+    says the ``version`` that answered (a client reading the Hugging Face format ignores the extra field)."""
     if predictor.task == "regression":
         return [r["label"] for r in results]
+    tag = {"version": version} if version else {}
     out = []
     for r in results:
         ranked = sorted(r["scores"].items(), key=lambda kv: -kv[1])
         if predictor.task == "multi_label":
-            entries = [{"label": k, "score": v, "selected": v >= predictor.threshold} for k, v in ranked]
+            entries = [{"label": k, "score": v, "selected": v >= predictor.threshold, **tag} for k, v in ranked]
         else:
             ranked.sort(key=lambda kv: kv[0] != r["label"])  # stable: the predicted label first
-            entries = [{"label": k, "score": v} for k, v in ranked]
+            entries = [{"label": k, "score": v, **tag} for k, v in ranked]
         out.append(entries[:top_k] if top_k else entries)
     return out
 
 
 def log_rows(predictor: Any, results: list[dict[str, Any]], pairs: list[str] | None, latency_ms: float,
-             backend: str) -> list[dict[str, Any]]:
+             backend: str, version: str | None = None) -> list[dict[str, Any]]:
     now = time.time()
     rows = []
     for i, r in enumerate(results):
         row = {"ts": now, "latency_ms": latency_ms, "backend": backend, "text": r["text"],
-               "text_pair": pairs[i] if pairs is not None else None}
+               "text_pair": pairs[i] if pairs is not None else None, "version": version}
         if predictor.task == "regression":
             row["value"] = r["label"]
         elif predictor.task == "multi_label":
@@ -183,26 +186,25 @@ def log_rows(predictor: Any, results: list[dict[str, Any]], pairs: list[str] | N
 
 
 # -- the app ------------------------------------------------------------------------------------------
-def create_app(run_path: str | Path, backend: str = "torch", api_keys: str | Path | None = None,
+def create_app(run_path: str | Path | None = None, backend: str = "torch", api_keys: str | Path | None = None,
                store_texts: bool = False, monitor: bool = True, max_wait_ms: float = 3.0,
-               predictor: Any = None, limits: ServeLimits | None = None, retention: Any = None) -> Any:
-    """The FastAPI app serving ``run_path`` (see the module docstring for the contract). With ``api_keys``,
-    everything but a bare ``{"status": "ok"}`` on ``/health`` needs a key, the API docs included."""
-    from tuneboard.runs.folder import open_run
+               predictor: Any = None, limits: ServeLimits | None = None, retention: Any = None, *,
+               model_name: str | None = None, registry: Any = None, poll_s: float = 1.0) -> Any:
+    """The FastAPI app serving ``run_path`` -- or, with ``model_name``, the production version of that name,
+    swapped in place when it moves (``named``) -- (see the module docstring for the contract). With
+    ``api_keys``, everything but a bare ``{"status": "ok"}`` on ``/health`` needs a key, the API docs included."""
     from tuneboard.serve.guard import Pressure
-    from tuneboard.serve.microbatch import MicroBatcher
+    from tuneboard.serve.named import record
 
     limits = limits or ServeLimits()
-    run = open_run(run_path)
-    predictor = predictor or load_backend(run.path, backend)
     keys = load_key_hashes(api_keys) if api_keys else None
-    batcher = MicroBatcher(predictor.scores, max_wait_ms=max_wait_ms)
-    log = _prediction_log(run.path, store_texts, retention) if monitor else None
-    info = _info(run, predictor, backend, max_wait_ms, limits)
+    served, folder = _served(run_path, model_name, _loader(backend, max_wait_ms, limits, predictor), registry, poll_s)
+    title = model_name or folder.name
+    log = _prediction_log(folder, store_texts, retention) if monitor else None
     pressure = Pressure()
     started = time.time()
 
-    app = FastAPI(title=f"Tuneboard: {run.run_id}", lifespan=_lifespan(batcher, log), version="1", docs_url=None,
+    app = FastAPI(title=f"Tuneboard: {title}", lifespan=_lifespan(served, log), version="1", docs_url=None,
                   redoc_url=None, openapi_url=None,
                   description="Text classification in the Hugging Face inference format. See POST /predict.")
     app.add_middleware(RequestGuard, limits=limits, pressure=pressure)
@@ -219,8 +221,10 @@ def create_app(run_path: str | Path, backend: str = "torch", api_keys: str | Pat
     async def health(request: Request) -> dict[str, Any]:
         if not holds_key(request):  # a probe learns that it runs, nothing about the model or its traffic
             return {"status": "ok"}
-        return {"status": "ok", "run_id": run.run_id, "backend": backend, "uptime_s": round(time.time() - started, 1),
-                **batcher.stats(), **pressure.stats(), **(log.stats() if log is not None else {})}
+        slot = served.production
+        return {"status": "ok", "run_id": slot.run_path.name, "backend": backend,
+                "uptime_s": round(time.time() - started, 1), **served.stats(), **slot.batcher.stats(),
+                **pressure.stats(), **(log.stats() if log is not None else {})}
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(authorized)])
     async def openapi() -> dict[str, Any]:
@@ -233,31 +237,69 @@ def create_app(run_path: str | Path, backend: str = "torch", api_keys: str | Pat
         return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title)
 
     @app.get("/info", dependencies=[Depends(authorized)])
-    async def get_info() -> dict[str, Any]:
-        return info
+    async def get_info(response: Response) -> dict[str, Any]:
+        slot = served.production
+        if slot.label:
+            response.headers[VERSION_HEADER] = slot.label
+        return {**slot.info, **served.stats()}
 
     @app.post("/predict", dependencies=[Depends(authorized)])
-    async def predict(body: PredictRequest) -> list[Any]:
+    async def predict(body: PredictRequest, response: Response) -> list[Any]:
         start = time.perf_counter()
-        texts, pairs = _inputs(body, info["text_pairs"])
-        scores = await batcher.scores(texts, pairs)
-        results = predictor.label_results(texts, scores)
+        slot, candidate = served.pick()  # taken once: a swap meanwhile does not change who answers this request
+        with slot.using():
+            texts, pairs = _inputs(body, slot.info["text_pairs"])
+            scores = await slot.batcher.scores(texts, pairs)
+        results = slot.predictor.label_results(texts, scores)
         top_k = getattr(body.parameters, "top_k", None)  # no parameters: every label
-        if log is not None:
-            log.record(log_rows(predictor, results, pairs, (time.perf_counter() - start) * 1000, backend))
-        return answer(predictor, results, top_k)
+        if slot.label:
+            response.headers[VERSION_HEADER] = slot.label
+        rows = log_rows(slot.predictor, results, pairs, (time.perf_counter() - start) * 1000, backend, slot.label)
+        record(served, candidate, texts, pairs, rows, log.record if log is not None else None)
+        return answer(slot.predictor, results, top_k, slot.label)
 
     return app
 
 
-def _lifespan(batcher: Any, log: Any) -> Any:
-    """The API's start and stop: the micro-batcher runs while it serves; the log is closed after it."""
+def _served(run_path: str | Path | None, model_name: str | None, load: Any, registry: Any, poll_s: float
+            ) -> tuple[Any, Path]:
+    """What answers (a run, or a name that follows the registry) and the folder its log goes in."""
+    from tuneboard.files import private_dir
+    from tuneboard.serve.named import FixedModel, FollowedName, served_folder
+
+    if model_name is None:
+        fixed = FixedModel(load(run_path))
+        return fixed, fixed.production.run_path
+    return FollowedName(model_name, load, registry, poll_s), private_dir(served_folder(model_name))
+
+
+def _loader(backend: str, max_wait_ms: float, limits: ServeLimits, predictor: Any = None) -> Any:
+    """``load(run_path, label, version)``: a ready ``Slot`` (model, micro-batcher, ``/info``) for a run folder
+    (``predictor``, a model given by a test, serves a run folder only: a name loads each version's)."""
+    from tuneboard.runs.folder import open_run
+    from tuneboard.serve.microbatch import MicroBatcher
+    from tuneboard.serve.named import Slot
+
+    def load(run_path: str | Path, label: str | None = None, version: int | None = None) -> Slot:
+        run = open_run(run_path)
+        model = predictor if predictor is not None and label is None else load_backend(run.path, backend)
+        info = _info(run, model, backend, max_wait_ms, limits)
+        if label:
+            info["version"] = label
+        return Slot(run.path, model, MicroBatcher(model.scores, max_wait_ms=max_wait_ms), info, label, version)
+
+    return load
+
+
+def _lifespan(served: Any, log: Any) -> Any:
+    """The API's start and stop: the micro-batcher (and, served by name, the registry's follower) runs while it
+    serves; the log is closed after it."""
 
     @asynccontextmanager
     async def lifespan(app: Any) -> Any:
-        await batcher.start()
+        await served.start()
         yield
-        await batcher.stop()
+        await served.stop()
         if log is not None:
             log.close()
 
@@ -370,17 +412,20 @@ def _details(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [{"loc": ".".join(map(str, e.get("loc", ()))), "msg": str(e.get("msg", ""))} for e in errors[:5]]
 
 
-def serve(run_path: str | Path, host: str = "127.0.0.1", port: int = 8000, backend: str = "torch",
+def serve(run_path: str | Path | None, host: str = "127.0.0.1", port: int = 8000, backend: str = "torch",
           api_keys: str | Path | None = None, store_texts: bool = False, allow_no_key: bool = False,
-          limits: ServeLimits | None = None, retention: Any = None) -> None:
-    """Run the API with uvicorn until interrupted. A network ``host`` needs ``api_keys`` (or ``allow_no_key``)."""
+          limits: ServeLimits | None = None, retention: Any = None, model_name: str | None = None) -> None:
+    """Run the API with uvicorn until interrupted: the run at ``run_path``, or the production version of
+    ``model_name``. A network ``host`` needs ``api_keys`` (or ``allow_no_key``)."""
     import uvicorn
 
     warning = check_exposure(host, api_keys, allow_no_key)
     limits = limits or ServeLimits()
-    app = create_app(run_path, backend, api_keys=api_keys, store_texts=store_texts, limits=limits, retention=retention)
+    app = create_app(run_path, backend, api_keys=api_keys, store_texts=store_texts, limits=limits, retention=retention,
+                     model_name=model_name)
     if warning:
         print(warning, file=sys.stderr, flush=True)
-    print(t("serving.started", run=Path(run_path).name, backend=backend, host=host, port=port), flush=True)
+    print(t("serving.started", run=model_name or Path(str(run_path)).name, backend=backend, host=host, port=port),
+          flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, http=guarded_protocol(limits),
                 timeout_keep_alive=limits.keep_alive_s, backlog=ACCEPT_BATCH)

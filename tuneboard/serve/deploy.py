@@ -120,14 +120,38 @@ def start_deployment(run_path: str | Path, backend: str = "torch", port: int | N
     admin may (``PermissionDenied`` otherwise): an API serves the run's model to whoever can reach the port."""
     run = open_run(run_path)
     access.check(user, "deploy", run.path)
+    return _launch(run.run_id, run.path, [str(run.path)], backend, port, api_keys, store_texts)
+
+
+def start_named(name: str, backend: str = "torch", port: int | None = None, api_keys: str | None = None,
+                store_texts: bool = False, *, user: access.User) -> Deployment:
+    """Serve the production version of the named model ``name`` (``serve --model``): the server follows the
+    registry, so a promotion or a rollback needs no restart. The name's owner's or an admin's call."""
+    from tuneboard.registry.book import Registry
+    from tuneboard.serve.named import served_folder
+
+    registry = Registry()
+    access.require(user, "deploy", registry.model(name).owner)
+    registry.resolve(name)  # no production version: say so now, not in the server's log
+    return _launch(named_id(name), private_dir(served_folder(name)), ["--model", name], backend, port, api_keys,
+                   store_texts)
+
+
+def named_id(name: str) -> str:
+    """The deployment id of a name served by name (``model.<name>``: never a run id, which starts with a date)."""
+    return f"model.{name}"
+
+
+def _launch(run_id: str, path: Path, what: list[str], backend: str, port: int | None, api_keys: str | None,
+            store_texts: bool) -> Deployment:
     folder = private_dir(state_dir())
     with locked(folder):
-        existing = get_deployment(run.run_id)
+        existing = get_deployment(run_id)
         if existing is not None:
             return existing
         port = port or free_port()
-        log = log_path(run.run_id)
-        cmd = [sys.executable, "-m", "tuneboard", "serve", str(run.path), "--port", str(port), "--backend", backend]
+        log = log_path(run_id)
+        cmd = [sys.executable, "-m", "tuneboard", "serve", *what, "--port", str(port), "--backend", backend]
         cmd += (["--api-keys", str(api_keys)] if api_keys else []) + (["--store-texts"] if store_texts else [])
         # A deployment outlives the app on purpose (its record lets a restarted app see and stop it), so it does
         # not watch its parent; close_fds (the default, said here) keeps the app's listening socket out of it, so
@@ -135,9 +159,9 @@ def start_deployment(run_path: str | Path, backend: str = "torch", port: int | N
         with open_private(log, "wb") as out:
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT, start_new_session=True,
                                     close_fds=True, env={**os.environ, server_settings.RUNS_DIR: str(runs_root()),
-                                                         SERVES: str(run.path.resolve())})
-        dep = Deployment(run.run_id, str(run.path), port, backend, proc.pid, time.time(), str(log), api_keys=api_keys)
-        write_json_atomic(record_path(run.run_id), asdict(dep))
+                                                         SERVES: str(path.resolve())})
+        dep = Deployment(run_id, str(path), port, backend, proc.pid, time.time(), str(log), api_keys=api_keys)
+        write_json_atomic(record_path(run_id), asdict(dep))
     return dep
 
 
@@ -148,12 +172,25 @@ def stop_deployment(run_id: str, wait_s: float = 10.0, *, user: access.User) -> 
         run_path = Path(read_json(record_path(run_id))["run_path"])
     except (OSError, ValueError, TypeError, KeyError):
         run_path = runs_root() / run_id
+    return _stop(run_id, run_path, wait_s, lambda: access.check(user, "deploy", run_path))
+
+
+def stop_named(name: str, wait_s: float = 10.0, *, user: access.User) -> bool:
+    """Stop the server of ``name`` served by name; False when none ran. The name's owner or an admin."""
+    from tuneboard.registry.book import Registry
+    from tuneboard.serve.named import served_folder
+
+    owner = Registry().model(name).owner
+    return _stop(named_id(name), served_folder(name), wait_s, lambda: access.require(user, "deploy", owner))
+
+
+def _stop(run_id: str, run_path: Path, wait_s: float, allowed: Any) -> bool:
     dep = get_deployment(run_id)
     pids = set(servers(run_path)) | ({dep.pid} if dep is not None else set())
     if not pids:
         record_path(run_id).unlink(missing_ok=True)
         return False
-    access.check(user, "deploy", run_path)
+    allowed()
     for pid in pids:
         _signal(pid, signal.SIGTERM)
     deadline = time.time() + wait_s

@@ -40,11 +40,17 @@ BINS = np.linspace(0.0, 1.0, 11)
 PSI_MODERATE, PSI_SIGNIFICANT = 0.1, 0.25
 _SCHEMA = """CREATE TABLE IF NOT EXISTS predictions (
     id INTEGER PRIMARY KEY, ts REAL NOT NULL, latency_ms REAL NOT NULL, backend TEXT, label TEXT,
-    confidence REAL, value REAL, text_sha TEXT, text_len INTEGER, text TEXT, text_pair TEXT);
+    confidence REAL, value REAL, text_sha TEXT, text_len INTEGER, text TEXT, text_pair TEXT, version TEXT,
+    shadow_version TEXT, shadow_label TEXT, shadow_confidence REAL, shadow_value REAL, shadow_latency_ms REAL);
 CREATE INDEX IF NOT EXISTS predictions_ts ON predictions (ts);
 CREATE TABLE IF NOT EXISTS monitor_state (key TEXT PRIMARY KEY, value REAL NOT NULL)"""
 MAX_PENDING = 200_000  # rows waiting for the writer; past it they are dropped (and counted), not kept in memory
-COLUMNS = ("ts", "latency_ms", "backend", "label", "confidence", "value", "text_sha", "text_len", "text", "text_pair")
+COLUMNS = ("ts", "latency_ms", "backend", "label", "confidence", "value", "text_sha", "text_len", "text", "text_pair",
+           "version", "shadow_version", "shadow_label", "shadow_confidence", "shadow_value", "shadow_latency_ms")
+# Which version answered (``name/3`` when served by name) and the candidate's shadow answer: added to logs written
+# before serving by name existed, when they are first opened.
+VERSION_COLUMNS = {"version": "TEXT", "shadow_version": "TEXT", "shadow_label": "TEXT", "shadow_confidence": "REAL",
+                   "shadow_value": "REAL", "shadow_latency_ms": "REAL"}
 
 
 def log_path(run_path: str | Path) -> Path:
@@ -57,6 +63,10 @@ def _connect(path: Path) -> sqlite3.Connection:
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
     con.executescript(_SCHEMA)
+    have = {row[1] for row in con.execute("PRAGMA table_info(predictions)")}
+    for column, kind in VERSION_COLUMNS.items():
+        if column not in have:
+            con.execute(f"ALTER TABLE predictions ADD COLUMN {column} {kind}")
     return con
 
 
@@ -119,7 +129,8 @@ class PredictionLog:
         self._thread.start()
 
     def record(self, rows: Iterable[dict[str, Any]]) -> None:
-        """Queue rows with ts, latency_ms, backend, label, confidence, value, text, text_pair."""
+        """Queue rows with ts, latency_ms, backend, label, confidence, value, text, text_pair, and when served by
+        name the version and the shadow's answer (``VERSION_COLUMNS``)."""
         for r in rows:
             if len(self._pending) >= MAX_PENDING:  # the writer cannot keep up: count it, hold no more memory
                 self._drop(1)
@@ -128,7 +139,8 @@ class PredictionLog:
             pair = r.get("text_pair")
             self._pending.append((r.get("ts", time.time()), float(r["latency_ms"]), r.get("backend"), r.get("label"),
                                   r.get("confidence"), r.get("value"), text_digest(text, self._key), len(text),
-                                  text if self.store_texts else None, pair if self.store_texts else None))
+                                  text if self.store_texts else None, pair if self.store_texts else None,
+                                  *(r.get(c) for c in VERSION_COLUMNS)))
 
     def flush(self) -> int:
         rows = []
