@@ -108,6 +108,11 @@ class Workspace:
         return self.home / "mlflow.db"
 
     @property
+    def served(self) -> Path:
+        """What each named model answered: ``served/model.<name>/`` (serve/named.py)."""
+        return self.home / "served"
+
+    @property
     def labels_db(self) -> Path:
         """Every label people, models and an LLM gave any table (labeling/store.py)."""
         return self.home / "labels.db"

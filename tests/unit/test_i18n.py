@@ -62,6 +62,9 @@ def _families() -> dict[str, Iterable[Any]]:
     from tuneboard.labeling import COLOURS
     from tuneboard.lifecycle.gate import RULES
     from tuneboard.protocol import RunStatus, TrialStatus
+    from tuneboard.registry.book import ACTIONS as HISTORY_ACTIONS
+    from tuneboard.registry.book import ALIASES as REGISTRY_ALIASES
+    from tuneboard.registry.book import TRAFFIC
     from tuneboard.runs.card import SOURCE_KINDS
     from tuneboard.settings import GROUPS, SETTINGS, widget_args
     from tuneboard.team.access import ACTIONS
@@ -94,6 +97,7 @@ def _families() -> dict[str, Iterable[Any]]:
         # report.next_<verdict> when a verdict has no sentence for its reason
         "receipts.ui.rule.{}": RULES, "receipts.card.source.{}": set(SOURCE_KINDS.values()),
         "receipts.card.task.{}": TASKS,
+        "registry.alias.{}": REGISTRY_ALIASES, "registry.traffic.{}": TRAFFIC, "registry.action.{}": HISTORY_ACTIONS,
         "label.mode.{}": MODES, "label.colour.{}": COLOURS, "fewshot.method.{}": METHODS,
         "engine.health.n.{}.{}": [(noun, n) for noun in ("row", "class", "exact_duplicate", "near_duplicate")
                                   for n in ("one", "other")],

@@ -32,6 +32,7 @@ PRODUCTION, CANDIDATE = "production", "candidate"
 ALIASES = (PRODUCTION, CANDIDATE)
 SHADOW, CANARY = "shadow", "canary"
 TRAFFIC = (SHADOW, CANARY)
+ACTIONS = ("promote", "alias", "clear", "rollback", "traffic")  # what the history records (registry.action.<action>)
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")  # a name goes into URLs, headers and file names
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS models (

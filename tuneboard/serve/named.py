@@ -27,15 +27,14 @@ from tuneboard.i18n import t
 from tuneboard.registry.book import CANARY, PRODUCTION, Registry, check_name
 
 SHADOW_BACKLOG = 32  # shadow predictions waiting at most; past it a request is not shadowed (counted)
-SERVED = "served"  # <runs root>/../served/model.<name>/: the log of what a name answered
 
 
 def served_folder(name: str) -> Path:
     """Where the log of a name's traffic lives. ``model.`` keeps it apart from run ids (they start with a date)."""
-    from tuneboard.paths import runs_root
+    from tuneboard.paths import workspace
 
     check_name(name)
-    return runs_root().parent / SERVED / f"model.{name}"
+    return workspace().served / f"model.{name}"
 
 
 @dataclass
