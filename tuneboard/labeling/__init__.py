@@ -8,4 +8,16 @@ from __future__ import annotations
 from tuneboard.doors import lend
 
 __getattr__, __all__ = lend(__name__, {
+    "LLMJob": "llmrun",
+    "LLMResult": "llm",
+    "LLMSettings": "llm",
+    "LLM_BASELINE_FILE": "llmbaseline",
+    "agreement": "llmrun",
+    "apply_llm_labels": "llmrun",
+    "llm_defaults": "llm",
+    "measure_llm_baseline": "llmbaseline",
+    "read_llm_baseline": "llmbaseline",
+    "require_llm": "llm",
+    "start_llm_labels": "llmrun",
+    "summarize": "llmrun",
 })
