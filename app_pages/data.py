@@ -1,7 +1,7 @@
 """Data: pick a table, say which columns hold the text and the label, check it before training."""
 import streamlit as st
 
-from components import cache, classes, nav, sources, state, trainform
+from components import cache, classes, llmlabels, nav, sources, state, trainform
 from components.tables import show_table
 from components.widgets import headline, plain, show_error
 from tuneboard.errors import TuneboardError
@@ -35,6 +35,7 @@ choice = sources.column_mapper(df, ds)
 choice |= sources.validation_picker(ds)
 ds = classes.remembered(ds.replace(**choice))  # with the names given to its label codes
 trainform.use_dataset(ds)
+llmlabels.data_panel(ds, df)
 
 try:
     config = ds.to_config()

@@ -16,6 +16,7 @@ __getattr__, __all__ = lend(__name__, {
     "apply_llm_labels": "llmrun",
     "llm_defaults": "llm",
     "measure_llm_baseline": "llmbaseline",
+    "pick_examples": "llmprompt",
     "read_llm_baseline": "llmbaseline",
     "require_llm": "llm",
     "start_llm_labels": "llmrun",
