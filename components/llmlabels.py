@@ -151,10 +151,10 @@ def _job_view(table_sha: str, texts: Sequence[str], classes: Sequence[ClassName]
 
 def _summary(s: dict[str, Any]) -> None:
     headline({t("llm.labeled"): f"{s['labeled']:,}", t("llm.unparsed"): f"{s['unparsed']:,}",
-              t("llm.failed"): f"{s['failed']:,}", t("llm.skipped"): f"{s['skipped']:,}",
-              t("llm.tokens"): f"{s['tokens']:,}", t("llm.latency"): fmt_latency(s["latency_s"]),
-              t("llm.cost"): fmt_cost(s["cost_per_1000"])},
+              t("llm.failed"): f"{s['failed']:,}", t("llm.skipped"): f"{s['skipped']:,}"},
              help={t("llm.unparsed"): t("llm.unparsed_help")})
+    headline({t("llm.tokens"): f"{s['tokens']:,}", t("llm.latency"): fmt_latency(s["latency_s"]),
+              t("llm.cost"): fmt_cost(s["cost_per_1000"])})
 
 
 def _agreement(a: dict[str, Any]) -> None:
@@ -228,8 +228,8 @@ def baseline_view(data: dict[str, Any]) -> None:
     st.subheader(t("llm.eval.title"))
     headline({t("llm.eval.llm_accuracy"): fmt_metric("accuracy", data.get("llm_accuracy")),
               t("llm.eval.model_accuracy"): fmt_metric("accuracy", data.get("model_accuracy")),
-              t("llm.eval.agreement"): fmt_metric("accuracy", data.get("agreement")),
-              t("llm.eval.llm_latency"): fmt_latency(data.get("latency_s")),
+              t("llm.eval.agreement"): fmt_metric("accuracy", data.get("agreement"))})
+    headline({t("llm.eval.llm_latency"): fmt_latency(data.get("latency_s")),
               t("llm.eval.model_latency"): fmt_latency(data.get("model_latency_s")),
               t("llm.cost"): fmt_cost(data.get("cost_per_1000"))})
     sentence = baseline_sentence(data)

@@ -1,0 +1,126 @@
+"""LLM pre-labels driven like a person, against the fake OpenAI-compatible server on loopback: on Data an admin
+(the one user of a single-user server) turns them on, types the server's address and model, reads what leaves
+the machine, runs them, reads the agreement with their own labels and uses the labels; on Evaluate the LLM is
+measured as a baseline beside a run's model. Both in English and in Chinese.
+
+Every wait is an ``expect`` on something visible.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import sentiment_rows
+from tests.fake_llm import FakeLLM
+from tuneboard import i18n
+
+from . import ui
+from .test_person import train_cli
+
+pytestmark = pytest.mark.e2e
+SLOW = 120_000  # the fake answers at once; the 2-core machine may not
+
+
+def words(lang: str, *keys: str, **values: str) -> list[str]:
+    i18n.set_language(lang)
+    try:
+        return [i18n.t(k, **values) for k in keys]
+    finally:
+        i18n.set_language("en")
+
+
+def switch_language(page: Page, option: str) -> None:
+    ui.key(page, "sidebar_language").get_by_role("combobox").click()
+    page.get_by_role("option", name=option).click()
+    ui.wait_idle(page)
+
+
+def fill_settings(page: Page, prefix: str, url: str) -> None:
+    """The address, the model and a generous rate (the fake server minds no limit), typed and entered."""
+    ui.set_input(page, f"{prefix}_base_url", url)
+    ui.set_input(page, f"{prefix}_model", "fake-model")
+    ui.set_input(page, f"{prefix}_rpm", "6000")
+
+
+def test_an_admin_runs_llm_pre_labels_on_data_reads_the_agreement_and_uses_them(page: Page, tmp_path: Path,
+                                                                                shot) -> None:
+    data = tmp_path / "tickets_to_label.csv"
+    rows = sentiment_rows(40)
+    with open(data, "w", newline="", encoding="utf-8") as f:  # 16 labeled rows, 24 waiting for a label
+        csv.writer(f).writerows([("review", "sentiment"), *[(text, label if i < 16 else "")
+                                                            for i, (text, label) in enumerate(rows)]])
+    with FakeLLM() as fake:
+        ui.open_app(page)
+        ui.go_to(page, "Data")
+        ui.upload(page, data)
+        expect(page.get_by_text("(uploaded file)")).to_be_visible()
+        page.get_by_text("LLM pre-labels", exact=True).click()
+        toggle = ui.key(page, "llm_enabled")
+        expect(toggle).to_be_visible()
+        expect(ui.key(page, "llm_base_url")).to_have_count(0)  # off by default: no form, nothing sent
+        toggle.get_by_text("Use an LLM for pre-labels").click()
+        fill_settings(page, "llm", fake.url)
+        host = fake.url.split("//")[1].split("/")[0]
+        leaving = page.get_by_text("Data leaving this machine")
+        expect(leaving).to_contain_text(host)
+        expect(leaving).to_contain_text("review")  # the column that leaves
+        assert fake.requests == []  # nothing sent before Run
+        ui.key(page, "llm_run").get_by_role("button").click()
+        expect(page.get_by_text("Agreement with your labels on")).to_be_visible(timeout=SLOW)
+        ui.wait_idle(page)
+        shot("data-llm-results", doc="llm-prelabels")
+        assert fake.answers() >= 24 and all(r["body"]["model"] == "fake-model" for r in fake.requests)
+        ui.key(page, "llm_use").get_by_role("button").click()
+        expect(page.get_by_text("LLM labels saved")).to_be_visible()
+        expect(page.get_by_text("fake-model", exact=False).first).to_be_visible()
+
+        switch_language(page, "简体中文")
+        title, enable, agree = words("zh", "llm.title", "llm.enable", "llm.run")
+        expander = page.get_by_text(title, exact=True)
+        expect(expander).to_be_visible()
+        if not ui.key(page, "llm_enabled").is_visible():
+            expander.click()
+        expect(ui.key(page, "llm_enabled")).to_contain_text(enable)
+        expect(page.get_by_text("将离开本机的数据")).to_contain_text(host)
+        expect(ui.key(page, "llm_run")).to_contain_text(agree)
+        agreement = page.get_by_text("在你标注过的")  # the agreement, in Chinese
+        expect(agreement).to_be_visible()
+        agreement.scroll_into_view_if_needed()
+        shot("data-llm-zh")
+        ui.expect_no_traceback(page)
+        switch_language(page, "English")
+
+
+def test_evaluate_shows_the_llm_as_a_baseline_beside_the_model(page: Page, runs_dir: Path, e2e_model: Path,
+                                                                tmp_path: Path, shot) -> None:
+    data = tmp_path / "reviews.csv"
+    with open(data, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([("review", "sentiment"), *sentiment_rows(120)])
+    run_id = train_cli(runs_dir, e2e_model, "llm-baseline", data=data)
+    with FakeLLM() as fake:
+        ui.open_app(page, f"/evaluate?run={run_id}")
+        page.get_by_text("Compare with an LLM", exact=True).click()
+        ui.key(page, "llmeval_enabled").get_by_text("Use an LLM for pre-labels").click()
+        fill_settings(page, "llmeval", fake.url)
+        expect(page.get_by_text("Data leaving this machine")).to_be_visible()
+        ui.key(page, "llmeval_run").get_by_role("button").click()
+        expect(page.get_by_text("An LLM as a baseline", exact=True)).to_be_visible(timeout=SLOW)
+        expect(page.get_by_text("agrees with the LLM on")).to_be_visible()
+        expect(page.get_by_text("LLM latency per text")).to_be_visible()
+        ui.wait_idle(page)
+        page.get_by_text("An LLM as a baseline", exact=True).scroll_into_view_if_needed()
+        shot("evaluate-llm-baseline", doc="llm-baseline")
+        stored = json.loads((runs_dir / run_id / "llm_baseline.json").read_text(encoding="utf-8"))
+        assert stored["model"] == "fake-model" and stored["rows"] == fake.answers() > 0
+        switch_language(page, "简体中文")
+        title, = words("zh", "llm.eval.title")
+        expect(page.get_by_text(title, exact=True)).to_be_visible()
+        expect(page.get_by_text("与 LLM 的一致率为")).to_be_visible()
+        page.get_by_text(title, exact=True).scroll_into_view_if_needed()
+        shot("evaluate-llm-baseline-zh")
+        ui.expect_no_traceback(page)
+        switch_language(page, "English")
