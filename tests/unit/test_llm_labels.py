@@ -286,10 +286,14 @@ def test_the_llm_baseline_of_a_run_is_stored_beside_it_with_accuracy_latency_cos
         assert not path.is_file() or KEY.encode() not in path.read_bytes(), path
 
 
-def test_on_a_team_server_a_member_cannot_measure_the_llm_baseline(secrets, fake, finished_run, monkeypatch):
+def test_on_a_team_server_a_member_cannot_measure_the_llm_baseline_even_of_her_own_run(
+        secrets, fake, finished_run, monkeypatch):
     from tuneboard.labeling import measure_llm_baseline, read_llm_baseline
+    from tuneboard.team import record_owner
 
     monkeypatch.setenv("TUNEBOARD_TEAM", "1")
+    owner = User("ann@example.com")
+    record_owner(finished_run, owner)  # her own run: only the team rule stops her
     with pytest.raises(PermissionDenied):
-        measure_llm_baseline(finished_run, settings(fake.url), User("ann@example.com"))
+        measure_llm_baseline(finished_run, settings(fake.url), owner)
     assert fake.requests == [] and read_llm_baseline(finished_run) is None
