@@ -57,7 +57,8 @@ def llm_panel(table_sha: str, texts: Sequence[str], classes: Sequence[ClassName]
         jobs = st.session_state.setdefault(JOBS, {})
         if st.button(t("llm.run"), key="llm_run", type="primary", icon=":material/play_arrow:"):
             try:
-                jobs[table_sha] = start_llm_labels(settings, list(classes), list(texts), labels, user)
+                jobs[table_sha] = start_llm_labels(settings, list(classes), list(texts), labels, user,
+                                                   secrets=auth.settings())
             except TuneboardError as e:
                 show_error(e)
         job = jobs.get(table_sha)
@@ -69,7 +70,7 @@ def llm_panel(table_sha: str, texts: Sequence[str], classes: Sequence[ClassName]
 
 def _may(user: Any) -> bool:
     try:
-        require_llm(user)
+        require_llm(user, auth.settings())
     except PermissionDenied:
         st.info(t("llm.admin_only"), icon=":material/lock:")
         return False
@@ -79,7 +80,7 @@ def _may(user: Any) -> bool:
 def settings_form(prefix: str, rows: int) -> LLMSettings | None:
     """The endpoint, the model and the budget (defaults from the ``[llm]`` secrets, never the key); ``None``
     with the reason shown when they do not make valid settings."""
-    saved = llm_defaults()
+    saved = llm_defaults(auth.settings())
     left, right = st.columns(2)
     url = left.text_input(t("llm.base_url"), value=saved["base_url"] or DEFAULT_URL, key=f"{prefix}_base_url")
     model = right.text_input(t("llm.model"), value=saved["model"], key=f"{prefix}_model")
@@ -139,7 +140,7 @@ def _job_view(table_sha: str, texts: Sequence[str], classes: Sequence[ClassName]
     if st.button(t("llm.use"), key="llm_use", type="primary", icon=":material/done_all:", help=t("llm.use_help")):
         try:
             n = apply_llm_labels(store if store is not None else SessionLabels(table_sha), job.results, user,
-                                 model=job.settings.model, keep=set(labels))
+                                 model=job.settings.model, keep=set(labels), secrets=auth.settings())
         except TuneboardError as e:
             show_error(e)
             return
@@ -216,7 +217,7 @@ def baseline(run: Any, n_val: int) -> None:
         if st.button(t("llm.eval.run"), key="llmeval_run", type="primary", icon=":material/play_arrow:"):
             try:
                 with st.spinner(t("llm.eval.spinner")):
-                    measure_llm_baseline(run.path, settings, user)
+                    measure_llm_baseline(run.path, settings, user, secrets=auth.settings())
             except TuneboardError as e:
                 show_error(e)
                 return

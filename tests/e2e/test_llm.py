@@ -12,13 +12,15 @@ import json
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import sentiment_rows
 from tests.fake_llm import FakeLLM
 from tuneboard import i18n
 
 from . import ui
+from .conftest import ALICE, ARTIFACTS, BOB
+from .harness import free_port, server_env, team_server, write_team_secrets
 from .test_person import train_cli
 
 pytestmark = pytest.mark.e2e
@@ -39,6 +41,14 @@ def switch_language(page: Page, option: str) -> None:
     ui.wait_idle(page)
 
 
+def write_table(path: Path, n: int = 40, labeled: int = 16) -> Path:
+    """A review table whose first ``labeled`` rows have their label and the rest wait for one."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([("review", "sentiment"), *[(text, label if i < labeled else "")
+                                                            for i, (text, label) in enumerate(sentiment_rows(n))]])
+    return path
+
+
 def fill_settings(page: Page, prefix: str, url: str) -> None:
     """The address, the model and a generous rate (the fake server minds no limit), typed and entered."""
     ui.set_input(page, f"{prefix}_base_url", url)
@@ -48,11 +58,7 @@ def fill_settings(page: Page, prefix: str, url: str) -> None:
 
 def test_an_admin_runs_llm_pre_labels_on_data_reads_the_agreement_and_uses_them(page: Page, tmp_path: Path,
                                                                                 shot) -> None:
-    data = tmp_path / "tickets_to_label.csv"
-    rows = sentiment_rows(40)
-    with open(data, "w", newline="", encoding="utf-8") as f:  # 16 labeled rows, 24 waiting for a label
-        csv.writer(f).writerows([("review", "sentiment"), *[(text, label if i < 16 else "")
-                                                            for i, (text, label) in enumerate(rows)]])
+    data = write_table(tmp_path / "tickets_to_label.csv")
     with FakeLLM() as fake:
         ui.open_app(page)
         ui.go_to(page, "Data")
@@ -124,3 +130,57 @@ def test_evaluate_shows_the_llm_as_a_baseline_beside_the_model(page: Page, runs_
         shot("evaluate-llm-baseline-zh")
         ui.expect_no_traceback(page)
         switch_language(page, "English")
+
+
+KEY = "sk-e2e-0123456789abcdefSECRET"
+
+
+def test_on_a_team_server_only_the_admin_sends_texts_and_the_key_never_shows(browser: Browser, provider: str,
+                                                                              tmp_path: Path) -> None:
+    """Bob (a member) is told only an admin may; Alice (the admin) finds the server, the model and the key
+    from the team's secrets file, runs pre-labels; the key reaches the LLM and nothing else."""
+    data = write_table(tmp_path / "reviews_to_label.csv")
+    port = free_port()
+    with FakeLLM() as fake:
+        secrets_file = write_team_secrets(tmp_path / "secrets.toml", f"http://127.0.0.1:{port}", provider)
+        with open(secrets_file, "a", encoding="utf-8") as f:
+            f.write(f'[llm]\napi_key = "{KEY}"\nbase_url = "{fake.url}"\nmodel = "fake-model"\n')
+        work = tmp_path / "server"
+        env = server_env(work, HOME=str(tmp_path), TUNEBOARD_ADMINS=ALICE["email"],
+                         TUNEBOARD_UPLOADS_DIR=str(work / "uploads"))
+        log = ARTIFACTS / "llm-team-server.log"
+        log.unlink(missing_ok=True)
+        with team_server(env, port, secrets_file, log) as url:
+            contexts = [browser.new_context(base_url=url, viewport={"width": 1440, "height": 900}) for _ in range(2)]
+            try:
+                alice, bob = (c.new_page() for c in contexts)
+                for page, user in ((bob, BOB), (alice, ALICE)):
+                    page.set_default_timeout(30_000)
+                    page.goto("/")
+                    ui.log_in(page, provider, user)
+                    ui.go_to(page, "Data")
+                    ui.upload(page, data)
+                    expect(page.get_by_text("(uploaded file)")).to_be_visible()
+                    page.get_by_text("LLM pre-labels", exact=True).click()
+                expect(bob.get_by_text("only an admin can use an LLM")).to_be_visible()
+                expect(ui.key(bob, "llm_enabled")).to_have_count(0)
+                bob.screenshot(path=str(ARTIFACTS / "llm-team-member.png"))
+
+                ui.key(alice, "llm_enabled").get_by_text("Use an LLM for pre-labels").click()
+                expect(ui.key(alice, "llm_base_url").locator("input")).to_have_value(fake.url)  # from the secrets
+                expect(ui.key(alice, "llm_model").locator("input")).to_have_value("fake-model")
+                expect(alice.get_by_text("read from the [llm] table")).to_be_visible()
+                ui.set_input(alice, "llm_rpm", "6000")
+                ui.key(alice, "llm_run").get_by_role("button").click()
+                expect(alice.get_by_text("Agreement with your labels on")).to_be_visible(timeout=SLOW)
+                alice.screenshot(path=str(ARTIFACTS / "llm-team-admin.png"))
+                sent = {k.lower(): v for k, v in fake.requests[0]["headers"].items()}
+                assert sent["authorization"] == f"Bearer {KEY}"
+                for page in (alice, bob):
+                    assert KEY not in page.content() and KEY[:8] not in page.content()
+            finally:
+                for c in contexts:
+                    c.close()
+        assert KEY not in log.read_text(encoding="utf-8", errors="replace")
+        for path in work.rglob("*"):  # runs, uploads, preferences: the key is in none
+            assert not path.is_file() or KEY.encode() not in path.read_bytes(), path

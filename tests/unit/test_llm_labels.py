@@ -297,3 +297,21 @@ def test_on_a_team_server_a_member_cannot_measure_the_llm_baseline_even_of_her_o
     with pytest.raises(PermissionDenied):
         measure_llm_baseline(finished_run, settings(fake.url), owner)
     assert fake.requests == [] and read_llm_baseline(finished_run) is None
+
+
+def test_the_secrets_the_app_loaded_give_the_key_and_can_only_add_team_mode(fake, tmp_path, monkeypatch):
+    """A team server reads its secrets from the file given with --secrets: the app hands them over."""
+    from tuneboard.labeling import require_llm
+
+    monkeypatch.chdir(tmp_path)  # no secrets file where the engine looks by default
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("TUNEBOARD_TEAM", raising=False)
+    loaded = {"llm": {"api_key": KEY}, "tuneboard": {"team": True}}
+    LLMLabeler(settings(fake.url), CLASSES, sleep=Sleeps(), secrets=loaded).label_rows([0], ["good"])
+    assert {k.lower(): v for k, v in fake.requests[0]["headers"].items()}["authorization"] == f"Bearer {KEY}"
+    with pytest.raises(PermissionDenied):
+        require_llm(User("ann@example.com"), loaded)
+    monkeypatch.setenv("TUNEBOARD_TEAM", "1")
+    with pytest.raises(PermissionDenied):  # secrets that say nothing of a team do not switch team mode off
+        require_llm(User("ann@example.com"), {})
+    require_llm(User("boss@example.com", is_admin=True), loaded)

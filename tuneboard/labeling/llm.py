@@ -11,6 +11,8 @@ The API key lives only in the secrets file (``.streamlit/secrets.toml``)::
 
 The key is read when a client is made and goes nowhere else: not into ``LLMSettings`` (which is saved and
 shown), not into a result, a log line or an error message (``scrub`` removes it from any text that leaves).
+The app passes the secrets Streamlit loaded (``secrets=``: a team server is started with ``--secrets FILE``);
+without them the engine reads the files Streamlit reads by default.
 """
 from __future__ import annotations
 
@@ -107,23 +109,25 @@ class LLMResult:
 
 
 # -- secrets and who may ---------------------------------------------------------------------------
-def llm_secrets() -> dict[str, Any]:
-    """The ``[llm]`` table of the secrets files ({} when there is none)."""
-    table = load_secrets(secrets_files()).get(SECRETS_TABLE)
+def llm_secrets(secrets: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The ``[llm]`` table of ``secrets`` (default: the secrets files); {} when there is none."""
+    table = (load_secrets(secrets_files()) if secrets is None else secrets).get(SECRETS_TABLE)
     return dict(table) if isinstance(table, Mapping) else {}
 
 
-def llm_defaults() -> dict[str, str]:
+def llm_defaults(secrets: Mapping[str, Any] | None = None) -> dict[str, str]:
     """The form's defaults from the secrets (base URL and model; never the key) and whether a key is set."""
-    table = llm_secrets()
+    table = llm_secrets(secrets)
     return {"base_url": str(table.get("base_url") or ""), "model": str(table.get("model") or ""),
             "has_key": "yes" if table.get("api_key") else ""}
 
 
-def require_llm(user: User) -> None:
+def require_llm(user: User, secrets: Mapping[str, Any] | None = None) -> None:
     """Raise ``PermissionDenied`` unless ``user`` may send rows to an LLM: anyone on one person's server, only
-    an admin on a team server (the rows leave the machine; an admin answers for where they go)."""
-    if team_mode(load_secrets(secrets_files())) and not user.is_admin:
+    an admin on a team server (the rows leave the machine; an admin answers for where they go). Team mode as
+    the environment and the default secrets files say, or as ``secrets`` say: a caller can only add to it."""
+    team = team_mode(load_secrets(secrets_files())) or (secrets is not None and team_mode(secrets))
+    if team and not user.is_admin:
         raise PermissionDenied(t("llm.err.admin_only"))
 
 
@@ -192,9 +196,10 @@ class LLMLabeler:
     sleep: Callable[[float], Any] | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     progress: Callable[[int, int], Any] | None = None
+    secrets: Mapping[str, Any] | None = field(default=None, repr=False)  # holds the key: never shown
 
     def __post_init__(self) -> None:
-        self._key = str(llm_secrets().get("api_key") or "")
+        self._key = str(llm_secrets(self.secrets).get("api_key") or "")
         self.sleep = self.stop.wait if self.sleep is None else self.sleep
         self._limiter = RateLimiter(self.settings.requests_per_minute, sleep=self.stop.wait)
         self._lock = threading.Lock()

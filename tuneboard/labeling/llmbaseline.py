@@ -35,10 +35,11 @@ def read_llm_baseline(run_path: str | Path) -> dict[str, Any] | None:
 
 def measure_llm_baseline(run_path: str | Path, settings: LLMSettings, user: User, **labeler: Any) -> dict[str, Any]:
     """Label the run's validation rows with the LLM, compare with the labels and with the run's model, time
-    the model on the same texts, and write ``llm_baseline.json``. Only for single-label runs."""
+    the model on the same texts, and write ``llm_baseline.json``. Only for single-label runs. ``labeler``: extra
+    ``LLMLabeler`` arguments (the app's ``secrets``, a ``sleep`` for tests)."""
     from tuneboard.runs import PREDICTIONS_FILE, open_run
 
-    require_llm(user)
+    require_llm(user, labeler.get("secrets"))
     run = open_run(run_path)
     check(user, "view_texts", run.path)  # the texts leave the machine
     check(user, "export", run.path)  # and a file is written into the run

@@ -72,10 +72,10 @@ def agreement(results: Iterable[LLMResult], person: Mapping[int, str]) -> dict[s
 
 
 def apply_llm_labels(store: Any, results: Iterable[LLMResult], user: User, *, model: str = "",
-                     keep: Collection[int] = ()) -> int:
+                     keep: Collection[int] = (), secrets: Mapping[str, Any] | None = None) -> int:
     """Put the LLM's labels into the label store with their provenance (source ``llm``, the model in the
     note); rows in ``keep`` (the person's own labels) are never overwritten. Returns how many were recorded."""
-    require_llm(user)
+    require_llm(user, secrets)
     items = [(r.row, r.label) for r in results if r.status == OK and r.label is not None and r.row not in keep]
     if not items:
         return 0
@@ -123,8 +123,8 @@ class LLMJob:
 def start_llm_labels(settings: LLMSettings, classes: Sequence[ClassName], texts: Sequence[str],
                      labeled: Mapping[int, str], user: User, **labeler: Any) -> LLMJob:
     """Check who asks, pick the examples and the rows, and start labeling in a thread (``labeler``: extra
-    ``LLMLabeler`` arguments, e.g. a ``sleep`` for tests)."""
-    require_llm(user)
+    ``LLMLabeler`` arguments: the app's ``secrets``, a ``sleep`` for tests)."""
+    require_llm(user, labeler.get("secrets"))
     examples = pick_examples(labeled, texts, classes, settings.examples_per_class)
     rows = pick_rows(len(texts), labeled, [e.row for e in examples], settings.max_rows)
     job = LLMJob(settings, rows, examples, LLMLabeler(settings, classes, examples, **labeler))
