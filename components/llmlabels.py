@@ -33,8 +33,14 @@ from .tables import show_table
 from .widgets import fmt_count, fmt_metric, headline, plain, show_error
 
 DEFAULT_URL = "http://localhost:11434/v1"  # Ollama's OpenAI-compatible address: a local server, nothing leaves
-JOBS = "_llm_jobs"  # session state: table -> its running or finished LLMJob
 POLL_S = 1.0
+
+
+@st.cache_resource(show_spinner=False)
+def jobs() -> dict[tuple[str, str], Any]:
+    """(person, table) -> their running or finished ``LLMJob``, one per server process: a refresh or a second
+    tab finds the answers already paid for."""
+    return {}
 
 
 # -- the panel -------------------------------------------------------------------------------------
@@ -47,25 +53,25 @@ def llm_panel(table_sha: str, texts: Sequence[str], classes: Sequence[ClassName]
         st.caption(t("llm.intro"))
         if not _may(user):
             return
-        if not st.toggle(t("llm.enable"), value=False, key="llm_enabled", help=t("llm.enable_help")):
+        where = (user.id, table_sha)
+        job = jobs().get(where)
+        if not st.toggle(t("llm.enable"), value=job is not None, key="llm_enabled", help=t("llm.enable_help")):
             return
-        settings = settings_form("llm", min(100, len(texts)))
+        settings = settings_form("llm", min(100, len(texts)), job.settings if job is not None else None)
         if settings is None:
             return
         examples = len(pick_examples(labels, texts, classes, settings.examples_per_class))
         leaves(settings, min(settings.max_rows, len(texts)), text_column, examples)
-        jobs = st.session_state.setdefault(JOBS, {})
         if st.button(t("llm.run"), key="llm_run", type="primary", icon=":material/play_arrow:"):
             try:
-                jobs[table_sha] = start_llm_labels(settings, list(classes), list(texts), labels, user,
-                                                   secrets=auth.settings())
+                job = jobs()[where] = start_llm_labels(settings, list(classes), list(texts), labels, user,
+                                                       secrets=auth.settings())
             except TuneboardError as e:
                 show_error(e)
-        job = jobs.get(table_sha)
         if job is not None:
             running = not job.finished.is_set()
             st.fragment(run_every=POLL_S if running else None)(lang.localized(_job_view))(
-                table_sha, texts, classes, labels, store, user, running)
+                where, texts, classes, labels, store, user, running)
 
 
 def _may(user: Any) -> bool:
@@ -77,24 +83,27 @@ def _may(user: Any) -> bool:
     return True
 
 
-def settings_form(prefix: str, rows: int) -> LLMSettings | None:
-    """The endpoint, the model and the budget (defaults from the ``[llm]`` secrets, never the key); ``None``
-    with the reason shown when they do not make valid settings."""
+def settings_form(prefix: str, rows: int, last: LLMSettings | None = None) -> LLMSettings | None:
+    """The endpoint, the model and the budget (first the ``last`` run's, else defaults from the ``[llm]``
+    secrets, never the key); ``None`` with the reason shown when they do not make valid settings."""
     saved = llm_defaults(auth.settings())
+    was = (lambda name, default: getattr(last, name)) if last is not None else (lambda name, default: default)
     left, right = st.columns(2)
-    url = left.text_input(t("llm.base_url"), value=saved["base_url"] or DEFAULT_URL, key=f"{prefix}_base_url")
-    model = right.text_input(t("llm.model"), value=saved["model"], key=f"{prefix}_model")
+    url = left.text_input(t("llm.base_url"), value=was("base_url", saved["base_url"] or DEFAULT_URL),
+                          key=f"{prefix}_base_url")
+    model = right.text_input(t("llm.model"), value=was("model", saved["model"]), key=f"{prefix}_model")
     cols = st.columns(4)
-    max_rows = cols[0].number_input(t("llm.max_rows"), 1, 100_000, max(1, rows), key=f"{prefix}_max_rows")
-    max_tokens = cols[1].number_input(t("llm.max_tokens"), 100, 10**9, 100_000, step=1000,
+    max_rows = cols[0].number_input(t("llm.max_rows"), 1, 100_000, was("max_rows", max(1, rows)),
+                                    key=f"{prefix}_max_rows")
+    max_tokens = cols[1].number_input(t("llm.max_tokens"), 100, 10**9, was("max_tokens", 100_000), step=1000,
                                       key=f"{prefix}_max_tokens", help=t("llm.max_tokens_help"))
-    rpm = cols[2].number_input(t("llm.rpm"), 1, 10_000, 60, key=f"{prefix}_rpm")
-    threads = cols[3].number_input(t("llm.threads"), 1, 4, 1, key=f"{prefix}_threads")
+    rpm = cols[2].number_input(t("llm.rpm"), 1, 10_000, int(was("requests_per_minute", 60)), key=f"{prefix}_rpm")
+    threads = cols[3].number_input(t("llm.threads"), 1, 4, was("threads", 1), key=f"{prefix}_threads")
     cols = st.columns(3)
-    timeout = cols[0].number_input(t("llm.timeout"), 1, 600, 30, key=f"{prefix}_timeout")
-    price_in = cols[1].number_input(t("llm.price_in"), 0.0, 1000.0, 0.0, format="%.3f", key=f"{prefix}_price_in",
-                                    help=t("llm.price_help"))
-    price_out = cols[2].number_input(t("llm.price_out"), 0.0, 1000.0, 0.0, format="%.3f",
+    timeout = cols[0].number_input(t("llm.timeout"), 1, 600, int(was("timeout_s", 30)), key=f"{prefix}_timeout")
+    price_in = cols[1].number_input(t("llm.price_in"), 0.0, 1000.0, float(was("price_in", 0.0)), format="%.3f",
+                                    key=f"{prefix}_price_in", help=t("llm.price_help"))
+    price_out = cols[2].number_input(t("llm.price_out"), 0.0, 1000.0, float(was("price_out", 0.0)), format="%.3f",
                                      key=f"{prefix}_price_out", help=t("llm.price_help"))
     st.caption(t("llm.key_set") if saved["has_key"] else t("llm.key_missing"))
     try:
@@ -112,9 +121,9 @@ def leaves(settings: LLMSettings, rows: int, column: str, examples: int) -> None
                  host=plain(settings.host)), icon=":material/cloud_upload:")
 
 
-def _job_view(table_sha: str, texts: Sequence[str], classes: Sequence[ClassName], labels: dict[int, str],
+def _job_view(where: tuple[str, str], texts: Sequence[str], classes: Sequence[ClassName], labels: dict[int, str],
               store: Any, user: Any, was_running: bool) -> None:
-    job = st.session_state.get(JOBS, {}).get(table_sha)
+    job = jobs().get(where)
     if job is None:
         return
     if not job.finished.is_set():
@@ -139,7 +148,7 @@ def _job_view(table_sha: str, texts: Sequence[str], classes: Sequence[ClassName]
     }), hide_index=True, height=240, key="llm_results")
     if st.button(t("llm.use"), key="llm_use", type="primary", icon=":material/done_all:", help=t("llm.use_help")):
         try:
-            n = apply_llm_labels(store if store is not None else SessionLabels(table_sha), job.results, user,
+            n = apply_llm_labels(store if store is not None else SessionLabels(where[1]), job.results, user,
                                  model=job.settings.model, keep=set(labels), secrets=auth.settings())
         except TuneboardError as e:
             show_error(e)

@@ -84,6 +84,13 @@ def test_an_admin_runs_llm_pre_labels_on_data_reads_the_agreement_and_uses_them(
         expect(page.get_by_text("LLM labels saved")).to_be_visible()
         expect(page.get_by_text("fake-model", exact=False).first).to_be_visible()
 
+        page.reload()  # the answers already paid for are still there, with the settings that got them
+        ui.wait_idle(page)
+        page.get_by_text("LLM pre-labels", exact=True).click()
+        expect(page.get_by_text("Agreement with your labels on")).to_be_visible()
+        expect(ui.key(page, "llm_base_url").locator("input")).to_have_value(fake.url)
+        answered = fake.answers()
+
         switch_language(page, "简体中文")
         title, enable, agree = words("zh", "llm.title", "llm.enable", "llm.run")
         expander = page.get_by_text(title, exact=True)
@@ -99,6 +106,7 @@ def test_an_admin_runs_llm_pre_labels_on_data_reads_the_agreement_and_uses_them(
         shot("data-llm-zh")
         ui.expect_no_traceback(page)
         switch_language(page, "English")
+        assert fake.answers() == answered  # nothing was sent again
 
 
 def test_evaluate_shows_the_llm_as_a_baseline_beside_the_model(page: Page, runs_dir: Path, e2e_model: Path,
