@@ -315,3 +315,16 @@ def test_the_secrets_the_app_loaded_give_the_key_and_can_only_add_team_mode(fake
     with pytest.raises(PermissionDenied):  # secrets that say nothing of a team do not switch team mode off
         require_llm(User("ann@example.com"), {})
     require_llm(User("boss@example.com", is_admin=True), loaded)
+
+
+def test_a_run_that_breaks_says_so_in_one_line_and_logs_no_key(secrets, fake, caplog, monkeypatch):
+    caplog.set_level(logging.DEBUG)
+
+    def broken(self, row, chat):
+        raise RuntimeError(f"the library quoted its request: Authorization: Bearer {KEY}")
+
+    monkeypatch.setattr(LLMLabeler, "_ask", broken)
+    job = start_llm_labels(settings(fake.url), CLASSES, ["good"], {}, LOCAL)
+    assert job.finished.wait(30)
+    assert "RuntimeError" in job.error and KEY not in job.error and "\n" not in job.error
+    assert "RuntimeError" in caplog.text and KEY not in caplog.text and KEY[:8] not in caplog.text

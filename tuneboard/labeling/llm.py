@@ -218,12 +218,19 @@ class LLMLabeler:
     def tokens_spent(self) -> int:
         return self._spent
 
+    def scrubbed(self, text: str) -> str:
+        """``text`` without this labeler's key."""
+        return scrub(text, self._key)
+
     def label_rows(self, rows: Sequence[int], texts: Sequence[str]) -> list[LLMResult]:
         """One result per row of ``rows`` (the first ``max_rows``; the rest ``skipped``), in ``rows``' order."""
         todo = list(rows)[: self.settings.max_rows]
         rest = [LLMResult(r, None, SKIPPED) for r in list(rows)[self.settings.max_rows:]]
-        with ThreadPoolExecutor(max_workers=self.settings.threads, thread_name_prefix="tuneboard-llm") as pool:
-            done = list(pool.map(lambda r: self._one(r, str(texts[r]), len(todo)), todo))
+        try:
+            with ThreadPoolExecutor(max_workers=self.settings.threads, thread_name_prefix="tuneboard-llm") as pool:
+                done = list(pool.map(lambda r: self._one(r, str(texts[r]), len(todo)), todo))
+        finally:
+            self._client.close()  # its connection pool: a long-lived server makes many labelers
         return done + rest
 
     def _over_budget(self) -> bool:

@@ -7,6 +7,7 @@ shown to the LLM as examples) are sent too, so the LLM is checked on answers it 
 """
 from __future__ import annotations
 
+import logging
 import math
 import random
 import statistics
@@ -16,12 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tuneboard.classnames import ClassName
-from tuneboard.errors import TuneboardError
+from tuneboard.errors import TuneboardError, first_line
 from tuneboard.i18n import t
 from tuneboard.labeling.llm import FAILED, OK, SKIPPED, UNPARSED, LLMLabeler, LLMResult, LLMSettings, require_llm
 from tuneboard.labeling.llmprompt import Example, pick_examples
 from tuneboard.team.access import User
 
+log = logging.getLogger("tuneboard.llm")
 CHECK_SHARE = 0.2  # of the rows sent, at most this share are rows the person labeled (to measure agreement)
 MIN_CHECK = 10  # ...but at least this many when there are that many
 
@@ -112,6 +114,8 @@ class LLMJob:
         except TuneboardError as e:
             self.error = str(e)
         except Exception as e:  # noqa: BLE001 -- a thread's failure must reach the page as a sentence
+            # the message only, scrubbed: a library's error may quote a request, and the log must never hold the key
+            log.error("LLM pre-labels failed: %s: %s", type(e).__name__, self.labeler.scrubbed(first_line(e)))
             self.error = t("llm.err.unexpected", kind=type(e).__name__)
         finally:
             self.finished.set()
