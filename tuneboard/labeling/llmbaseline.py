@@ -54,7 +54,9 @@ def measure_llm_baseline(run_path: str | Path, settings: LLMSettings, user: User
     if not classes:
         raise RunError(t("llm.err.baseline_task"))
     rows = list(range(min(len(frame), settings.max_rows)))
-    results = LLMLabeler(settings, classes, (), **labeler).label_rows(rows, frame["text"].astype(str).tolist())
+    texts = frame["text"].astype(str).tolist()
+    speed = _model_speed(run.path, texts[:TIMED_TEXTS])  # first: a model that cannot load costs no tokens
+    results = LLMLabeler(settings, classes, (), **labeler).label_rows(rows, texts)
     answered = [r for r in results if r.status in (OK, UNPARSED)]
     if not answered:
         raise ConfigError(t("llm.err.no_answer", host=settings.host))
@@ -67,7 +69,7 @@ def measure_llm_baseline(run_path: str | Path, settings: LLMSettings, user: User
         "model_accuracy": sum(predicted[r.row] == truth[r.row] for r in answered) / len(answered),
         "agreement": sum(r.label == predicted[r.row] for r in labeled) / len(labeled) if labeled else None,
         **summarize(results, settings),
-        **_model_speed(run.path, [frame["text"].astype(str).iloc[r.row] for r in answered[:TIMED_TEXTS]]),
+        **speed,
         "created_at": time.time(), "by": user.id,
     }
     run.write_json(LLM_BASELINE_FILE, out)
