@@ -2,7 +2,7 @@
 (and fixing those rows), and its scores on another file."""
 import streamlit as st
 
-from components import auth, cache, classes, evalviews, insights, mistakes, nav
+from components import auth, cache, classes, evalviews, insights, llmlabels, mistakes, nav
 from components.sources import FILE_TYPES
 from components.uploads import save_upload
 from components.widgets import fmt_metric, headline, run_picker, show_error
@@ -44,6 +44,7 @@ if task == "single_label" and len(labels) == 2:
     evalviews.binary(run, metrics, frame)
 if task == "single_label":
     evalviews.calibration(metrics)
+    llmlabels.baseline(run, int(metrics.get("n_val") or 0))
 
 if frame is not None and auth.allowed("view_texts", run.path):
     st.divider()

@@ -1,7 +1,7 @@
 """Label: give the table's texts their classes, one key press at a time, or many at once; then train on them."""
 import streamlit as st
 
-from components import labeling, labeltools, nav, state
+from components import auth, labeling, labeltools, llmlabels, nav, state
 from components.widgets import show_error
 from tuneboard.errors import TuneboardError
 from tuneboard.i18n import t
@@ -40,6 +40,10 @@ else:
         labeltools.search(table, labels, classes)
     else:
         labeltools.agreement(table, classes)
+
+# LLM pre-labels (off by default; on a team server only an admin may send texts to an LLM)
+llmlabels.llm_panel(table.sha, table.texts, [c.class_name() for c in classes], auth.current_user(),
+                    labels=labeling.labels_of(store, table), store=store, text_column=ds.text_column)
 
 st.divider()
 st.subheader(t("label.train_title"))

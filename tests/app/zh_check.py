@@ -33,6 +33,8 @@ ALLOWED_WORDS = {
     "csv", "tsv", "json", "jsonl", "parquet", "xlsx", "xls", "excel", "txt", "url", "urls", "http", "https", "api",
     "cli", "gpu", "gpus", "cpu", "cpus", "ram", "vram", "mib", "gib", "kib", "tib", "eta", "utf", "token", "tokens",
     "batch", "epoch", "epochs", "fp16", "bf16", "int8", "oidc", "sso", "yaml", "toml", "zip", "faq",
+    # LLMs and their servers, and the agreement statistic, as Chinese texts name them
+    "llm", "llms", "openai", "ollama", "vllm", "studio", "cohen", "kappa",
     # hyperparameter names Chinese ML interfaces keep
     "dropout", "alpha",
 }
