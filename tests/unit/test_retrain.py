@@ -122,3 +122,17 @@ def test_only_the_owner_may_retrain_and_only_on_an_evaluation_file_of_the_model(
         start_retrain(production, GateSettings(eval_file=str(outside)), RunRegistry())
     with pytest.raises(DataError, match="elsewhere.csv is not a labeled table"):
         start_retrain(production, GateSettings(eval_file=str(evalfile)), RunRegistry(), tables=[str(outside)])
+
+
+def test_retraining_the_production_version_of_a_name_makes_the_passing_run_that_names_candidate(served):
+    from tuneboard.registry import promote, resolve
+
+    production, evalfile = served
+    promote(production.run_id, "router", alias="production")  # what the Models page or `model promote` does
+    candidate = start_retrain(production, GateSettings(eval_file=str(evalfile), margin=0.5), RunRegistry())
+    deadline = time.time() + 60
+    while (record := latest(production))["state"] == "pending" and time.time() < deadline:
+        time.sleep(0.05)
+    assert record["model_name"] == "router" and record["verdict"]["passed"]
+    assert resolve("router", "candidate").run_id == candidate.run_id  # production is untouched: a person promotes
+    assert resolve("router").run_id == production.run_id

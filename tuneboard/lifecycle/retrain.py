@@ -96,6 +96,7 @@ def start_retrain(production: RunDir, settings: GateSettings, registry: Any, use
     if pending and pending.get("state") == "pending":
         raise DataError(t("receipts.err.retrain_pending", run_id=pending.get("run_id")))
     table, text_col, label_col, rows = union_table(production, tables)
+    model_name = model_name or production_name(production.run_id)
     cfg = production.config()
     cfg = cfg.replace(data=str(table), text_column=text_col, label_column=label_col, output_dir=cfg.output_dir,
                       run_name=f"retrain-{Path(str(cfg.data)).stem}"[:40], extra={**cfg.extra,
@@ -158,6 +159,17 @@ def settle(candidate: RunDir, user: User | None = None) -> dict[str, Any] | None
         record["settled_at"] = time.time()
         candidate.write_json(GATE_FILE, record)
         return record
+
+
+def production_name(run_id: str) -> str | None:
+    """The named model whose production version is this run, if one is (its retrained run becomes the candidate
+    there when it passes the gate)."""
+    from tuneboard.registry import list_models
+
+    try:
+        return next((m.name for m in list_models() if (v := m.alias("production")) and v.run_id == run_id), None)
+    except (TuneboardError, OSError):
+        return None
 
 
 def mark_candidate(run_id: str, model_name: str, user: User) -> dict[str, Any]:
