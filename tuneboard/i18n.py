@@ -3,7 +3,7 @@
 Strings live in keyed catalogs, not in code: ``tuneboard/locales/<language>/<part>.json`` (flat
 ``{"key": "text with {placeholders}"}``). Each part is owned by one area (``app`` for the app's
 chrome and first pages, ``eval`` for the pages after training, ``engine`` for messages the engine
-raises or writes: errors, coaching, data-health findings). ``tests/unit/test_i18n.py`` fails when a
+raises or writes: errors, coaching, data-health findings). ``tests/unit/shared/test_i18n.py`` fails when a
 key is missing in a language, when the placeholders of its two texts differ, or when code asks for a
 key no catalog has.
 

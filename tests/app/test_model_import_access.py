@@ -1,5 +1,5 @@
 """Team mode: the Train page offers the model import to admins only (the engine refuses anyone else too:
-tests/unit/test_modelimport.py)."""
+tests/unit/model/test_modelimport.py)."""
 from __future__ import annotations
 
 import pytest

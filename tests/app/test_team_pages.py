@@ -1,6 +1,6 @@
 """Team mode, two people logged in (AppTest): Bob on Alice's run gets a report without her texts and
 written nowhere, sees the traffic of her API but not the texts it received nor the "add to dataset" button,
-and does not get Stop on her search; Alice gets all of it. tests/unit/test_team_guards.py has the engine's
+and does not get Stop on her search; Alice gets all of it. tests/unit/team/test_team_guards.py has the engine's
 side of each."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from components import nav
 from components.search import STUDY_KEY, searches
 from tests.app.pages import drifting_log
 from tests.app.test_team_login import ALICE, BOB, app
-from tests.unit.test_queue import Fake, wait_for
+from tests.unit.train.test_queue import Fake, wait_for
 from tuneboard.config import TrainConfig
 from tuneboard.search.study import Budget, start_search
 from tuneboard.team import access

@@ -7,7 +7,7 @@ import pytest
 
 from tuneboard.team import server as team
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 GOOD = {"auth": {"redirect_uri": "https://tb.example.com/oauth2callback", "cookie_secret": "x" * 64,
                  "client_id": "id", "client_secret": "secret",
                  "server_metadata_url": "https://accounts.google.com/.well-known/openid-configuration"}}

@@ -12,7 +12,7 @@ import pytest
 from tuneboard import i18n
 from tuneboard.protocol import RunStatus
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CODE = ("app.py", "app_pages", "components", "tuneboard")
 SAY = r"""\b(?:t|said|english)\(\s*"""  # the calls that look a key up
 # t("key") / said("key", ...) in the code: the keys it needs

@@ -16,7 +16,7 @@ from tuneboard.evaluate.evaluation import set_threshold
 from tuneboard.predict.inference import Predictor
 from tuneboard.train.pipeline import execute
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_coach_spots_overfitting_ignored_classes_and_a_winning_baseline():

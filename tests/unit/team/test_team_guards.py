@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.unit.test_queue import Fake, wait_for
+from tests.unit.train.test_queue import Fake, wait_for
 from tuneboard.config import TrainConfig
 from tuneboard.errors import LimitReached, ModelLoadError, PermissionDenied
 from tuneboard.evaluate.report import report_for

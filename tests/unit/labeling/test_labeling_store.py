@@ -182,6 +182,6 @@ def test_a_label_written_by_another_process_is_read_at_once(store, tmp_path):
     assert store.current() == {0: "1"}  # read once: this process now keeps the table's view
     code = ("from tuneboard.labeling import LabelStore; from tuneboard.team import LOCAL; "
             f"LabelStore.open('{SHA}').record(1, 'delivery', user=LOCAL, source='llm')")
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[3])
     assert store.current() == {0: "1", 1: "2"}
     assert store.sources() == {0: "person", 1: "llm"}

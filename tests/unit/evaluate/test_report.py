@@ -19,7 +19,7 @@ from tuneboard.evaluate.report import build_report, how_often, what_it_does, wri
 from tuneboard.runs.folder import create_run, open_run
 from tuneboard.train.pipeline import execute
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EVIL = "<img src=x onerror=alert(1)>"
 BOLD = "neg<b>ative</b>"  # a label with markup in it
 LIMIT = 1_500_000  # bytes: a report travels by e-mail and prints

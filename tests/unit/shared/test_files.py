@@ -22,7 +22,7 @@ from tuneboard.evaluate.corrections import save_corrected_copy
 from tuneboard.evaluate.evaluation import set_threshold
 from tuneboard.train.pipeline import execute
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_300_reads_while_a_json_file_is_rewritten_never_see_half_a_file(tmp_path):
@@ -75,7 +75,7 @@ def _bump(path: str, n: int) -> None:
 
 def test_the_run_folder_lock_serialises_processes_and_threads(tmp_path):
     path = tmp_path / "counter.json"
-    code = f"from tests.unit.test_files import _bump; _bump({str(path)!r}, 100)"
+    code = f"from tests.unit.shared.test_files import _bump; _bump({str(path)!r}, 100)"
     procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
              for _ in range(2)]
     threads = [threading.Thread(target=_bump, args=(str(path), 100)) for _ in range(2)]

@@ -36,7 +36,7 @@ def test_encodings_detected_and_bom_never_leaks(tmp_path: Path, encoding: str, e
 
 
 def test_gbk_and_big5(tmp_path: Path) -> None:
-    zh = pd.read_csv(Path(__file__).resolve().parents[2] / "examples" / "zh_reviews.csv", dtype=str)
+    zh = pd.read_csv(Path(__file__).resolve().parents[3] / "examples" / "zh_reviews.csv", dtype=str)
     zh.to_csv(tmp_path / "gbk.csv", index=False, encoding="gbk")
     df, info = read_table(tmp_path / "gbk.csv")
     assert info.encoding == "gb18030" and df.equals(zh.astype("str"))

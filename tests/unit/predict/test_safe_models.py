@@ -16,7 +16,7 @@ from tuneboard.predict.inference import Predictor
 from tuneboard.serve.export import export_run
 from tuneboard.train.pipeline import execute
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 class _Payload:

@@ -11,7 +11,7 @@ from tuneboard.config import TrainConfig
 from tuneboard.data.prepare import detect_columns, detect_schema, detect_task, prepare_data, suggest_pair_column
 from tuneboard.data.readers import read_table
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 def _demo(name: str) -> Path:

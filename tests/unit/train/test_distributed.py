@@ -26,7 +26,7 @@ from tuneboard.train import distributed, launch
 from tuneboard.train import pipeline as training
 from tuneboard.train.queue import RunRegistry
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def config(data, model, **kw) -> TrainConfig:

@@ -18,7 +18,7 @@ from tuneboard.train import loop as trainer
 from tuneboard.train import pipeline as training
 from tuneboard.train.checkpoint import LATEST, check_resumable, checkpoint_dir, has_checkpoint, read_config
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCORES = ("accuracy", "macro_f1", "eval_loss")  # measured identical to the last bit on CPU; margin for other BLAS
 
 

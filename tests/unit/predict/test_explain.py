@@ -16,7 +16,7 @@ from tuneboard.predict.explanations import METHODS, deletion_faithfulness, expla
 from tuneboard.predict.inference import Predictor
 from tuneboard.train.pipeline import execute
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from tuneboard.errors import ModelLoadError
 from tuneboard.evaluate.coaching import coach
 from tuneboard.i18n import set_language
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ZH = ROOT / "examples" / "zh_reviews.csv"
 ENGLISH = ["the app is great and fast", "my password reset is broken", "please help with my order"]
 

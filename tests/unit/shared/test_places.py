@@ -9,7 +9,7 @@ from pathlib import Path
 from tuneboard import paths, server_settings
 from tuneboard.paths import ModelFiles, RunFiles, workspace
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "tuneboard").rglob("*.py")), *sorted((ROOT / "app_pages").rglob("*.py")),
            *sorted((ROOT / "components").rglob("*.py"))]
 VARIABLE = re.compile(r"TUNEBOARD_[A-Z]")

@@ -25,7 +25,7 @@ from tuneboard.data.prepare import prepare_data
 from tuneboard.data.readers import read_table
 from tuneboard.errors import DataError, TuneboardError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _load(case: Case) -> list[str]:

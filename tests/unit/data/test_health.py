@@ -11,7 +11,7 @@ from tuneboard.config import TrainConfig
 from tuneboard.data.health import Finding, format_report, health_report, inspect_file, mask, normalise
 from tuneboard.data.prepare import prepare_data
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 def _kinds(report) -> dict[str, Finding]:
