@@ -26,7 +26,8 @@ ALLOWED_WORDS = {
     "nvidia", "streamlit",
     "plotly", "python", "onnx", "onnxruntime", "skops", "mlflow", "tensorboard", "optuna", "peft", "captum", "cleanlab",
     # models and methods
-    "minilm", "bert", "distilbert", "roberta", "deberta", "xlm", "lora", "idf", "adamw", "softmax", "logits", "logit",
+    "minilm", "bert", "distilbert", "roberta", "deberta", "xlm", "lora", "setfit", "idf", "adamw", "softmax", "logits",
+    "logit",
     # metrics
     "macro", "micro", "auc", "roc", "mae", "rmse", "mse", "ece", "top",
     # formats, protocols, units

@@ -31,7 +31,7 @@ def _imports() -> tuple[dict[str, set[str]], list[str]]:
                 found = next((t for t in (f"{target}.{alias.name}", target) if t in files and t != mod), None)
                 if found:
                     edges[mod].add(found)
-                    if alias.name.startswith("_"):
+                    if alias.name.startswith("_") and not alias.name.endswith("__"):  # a dunder (__version__) is public
                         private.append(f"{mod}: {alias.name} from {target}")
     return edges, private
 

@@ -98,6 +98,7 @@ def _families() -> dict[str, Iterable[Any]]:
         "receipts.ui.rule.{}": RULES, "receipts.card.source.{}": set(SOURCE_KINDS.values()),
         "receipts.card.task.{}": TASKS,
         "registry.alias.{}": REGISTRY_ALIASES, "registry.traffic.{}": TRAFFIC, "registry.action.{}": HISTORY_ACTIONS,
+        "llm.status.{}": ("ok", "unparsed", "failed", "skipped"),  # LLMResult.status (labeling/llm.py)
         "label.mode.{}": MODES, "label.colour.{}": COLOURS, "fewshot.method.{}": METHODS,
         "engine.health.n.{}.{}": [(noun, n) for noun in ("row", "class", "exact_duplicate", "near_duplicate")
                                   for n in ("one", "other")],
