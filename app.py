@@ -21,9 +21,10 @@ page = nav.navigation()
 with st.sidebar:
     st.markdown("## :material/tune: Tuneboard")
     st.caption(t("app.tagline"))
+    # the language first: below a long page list its drop-down would open past the bottom of a projector's screen
+    lang.switcher(user.id)
     widgets.sidebar_status()
     auth.sidebar(user)
-    lang.switcher(user.id)
 
 with widgets.guard(), page_run():  # never while torch is first imported in the background
     page.run()

@@ -122,7 +122,7 @@ def test_classes_named_on_data_show_on_evaluate_predict_the_report_and_the_api(
 
         # rename the finished run's classes on Evaluate: new names at once, no new run, the API needs a restart
         ui.open_app(page, f"/evaluate?run={run_id}")
-        page.get_by_text("Class names").click()
+        page.get_by_text("Class names", exact=True).click()
         for code, name in (("0", "unhappy"), ("1", "happy")):
             box = page.get_by_label(f"Name of {code}", exact=True)
             box.click()

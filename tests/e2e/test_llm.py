@@ -174,6 +174,7 @@ def test_on_a_team_server_only_the_admin_sends_texts_and_the_key_never_shows(bro
                     ui.go_to(page, "Data")
                     ui.upload(page, data)
                     expect(page.get_by_text("(uploaded file)")).to_be_visible()
+                    ui.go_to(page, "Label")
                     page.get_by_text("LLM pre-labels", exact=True).click()
                 expect(bob.get_by_text("only an admin can use an LLM")).to_be_visible()
                 expect(ui.key(bob, "llm_enabled")).to_have_count(0)
