@@ -54,6 +54,16 @@ def _tab_texts(page: Page) -> list[str]:
     return texts
 
 
+def _model_names(runs_dir: Path) -> list[str]:
+    """The named models in this server's registry (other browser tests of the session may have made some)."""
+    db = runs_dir.parent / "tuneboard.db"
+    if not db.is_file():
+        return []
+    from tuneboard.registry.book import Registry
+
+    return [m.name for m in Registry(db).list_models()]
+
+
 def _nav_links(page: Page) -> list[str]:
     nav = page.locator('[data-testid="stSidebarNav"] a')
     return [nav.nth(i).get_attribute("href") or "" for i in range(nav.count())]
@@ -63,7 +73,8 @@ def test_every_page_reads_in_chinese_with_a_chinese_table(page: Page, e2e_model:
     runs = [train_cli(runs_dir, e2e_model, "zh-bert", data=ZH, epochs=1),
             train_cli(runs_dir, Path("tfidf"), "zh-tfidf", data=ZH)]
     allow = [*FIXED_NAMES, *CODE_NAMES, *HUB_IDS, e2e_model.name, str(e2e_model), ZH.name,
-             "评论", "情感", "正面", "负面", *(name for run in runs for name in run_names(runs_dir, run))]
+             "评论", "情感", "正面", "负面", *(name for run in runs for name in run_names(runs_dir, run)),
+             "local", *_model_names(runs_dir)]  # who made things, and names earlier tests gave models: data
 
     ui.open_app(page, "/?lang=zh")
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="数据", exact=True).click()
