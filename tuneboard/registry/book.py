@@ -15,17 +15,16 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
-from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 from tuneboard.errors import ConfigError, RunError
 from tuneboard.files import create_private
 from tuneboard.i18n import t
 from tuneboard.protocol import HAS_MODEL
 from tuneboard.runs.folder import open_run
-from tuneboard.runs.store import db_path
+from tuneboard.runs.store import connect, db_path, transaction
 from tuneboard.team.access import LOCAL, User, check, require
 
 PRODUCTION, CANDIDATE = "production", "candidate"
@@ -137,23 +136,11 @@ class Registry:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as db:
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA busy_timeout=30000")
-            yield db
+    def _connect(self) -> Any:
+        return connect(self.path)  # the queue's database, opened the queue's way
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+    def _write(self) -> Any:
+        return transaction(self.path)
 
     # -- changes -------------------------------------------------------------------------------------
     def promote(self, run: str | Path, name: str, user: User = LOCAL, alias: str | None = None,

@@ -78,6 +78,29 @@ class QueuedRun:
     heartbeat_at: float | None
 
 
+@contextmanager
+def connect(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to the database (the queue's, which the registry shares): rows by name, a 30 s busy wait.
+    isolation_level=None: no implicit transactions; writes say BEGIN IMMEDIATE themselves (``transaction``)."""
+    with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as db:
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA busy_timeout=30000")
+        yield db
+
+
+@contextmanager
+def transaction(path: Path) -> Iterator[sqlite3.Connection]:
+    """One write transaction, taken at once (BEGIN IMMEDIATE), rolled back if anything raises."""
+    with connect(path) as db:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+
 class RunStore:
     """The ``runs`` table. A connection per call: threads never share one, and each call is short."""
 
@@ -88,24 +111,11 @@ class RunStore:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        # isolation_level=None: no implicit transactions; writes say BEGIN IMMEDIATE themselves.
-        with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as db:
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA busy_timeout=30000")
-            yield db
+    def _connect(self) -> Any:
+        return connect(self.path)
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+    def _write(self) -> Any:
+        return transaction(self.path)
 
     # -- queue -------------------------------------------------------------------------------------
     def add(self, run_id: str, path: str | Path, owner: str) -> None:
